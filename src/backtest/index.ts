@@ -1,0 +1,2 @@
+// Public surface of src/backtest (filled in by the capability's change).
+export {};

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import type { Config } from '../core/config.js';
+
+/** Load (once) the config for this CLI run, honouring the global --env-file flag. */
+export async function loadCliConfig(program: Command): Promise<Config> {
+  const { getConfig, loadConfig, setConfig } = await import('../core/config.js');
+  const envFile = program.opts<{ envFile?: string }>().envFile;
+  if (envFile) {
+    const config = loadConfig({ envFile });
+    setConfig(config);
+    return config;
+  }
+  return getConfig();
+}

@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { reportError } from './errors.js';
+
+/**
+ * The CLI entry. Command modules register their flags here but load the library lazily inside their
+ * actions (`await import(...)`), so `neural-trader --help` starts without zod, SQLite or tfjs.
+ */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('neural-trader')
+    .description('Market data, strategies, backtests, execution, risk and neural forecasting for Node.js')
+    .version('0.1.0', '-v, --version')
+    .option('--env-file <path>', 'read configuration from this .env file instead of ./.env')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => write(text),
+    });
+  registerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed help or the usage error.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = await reportError(error);
+  }
+}

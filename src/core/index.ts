@@ -1,0 +1,32 @@
+export { alignSeries, bucketStart, resampleSeries } from './bar-ops.js';
+export type { Bar, BarRecord, BarSeriesColumns } from './bars.js';
+export { BarSeries } from './bars.js';
+export type { Config, LoadConfigOptions } from './config.js';
+export {
+  ALPACA_DATA_URL,
+  ALPACA_LIVE_URL,
+  ALPACA_PAPER_URL,
+  getConfig,
+  loadConfig,
+  POLYGON_URL,
+  redactedConfig,
+  setConfig,
+} from './config.js';
+export type { ErrorCode, NeuralTraderErrorOptions } from './errors.js';
+export {
+  ConfigError,
+  DataError,
+  isNeuralTraderError,
+  NeuralTraderError,
+  ProviderError,
+  ValidationError,
+} from './errors.js';
+export type { Logger, LogLevel } from './log.js';
+export { createLogger, setLogLevel, setLogSink } from './log.js';
+export type { Fill, OrderRequest, PreTradeCheck, PreTradeContext, PreTradeRejection } from './orders.js';
+export { OrderStatus, OrderType, Side, signedQuantity, TimeInForce } from './orders.js';
+export { redact, registerSecret } from './redact.js';
+export type { EpochMs } from './time.js';
+export { formatDate, formatTimestamp, MS_PER_DAY, parseDate, parseDateRange, tryParseDate } from './time.js';
+export type { Timeframe } from './timeframe.js';
+export { parseTimeframe, TIMEFRAME_MS, TIMEFRAMES } from './timeframe.js';

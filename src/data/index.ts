@@ -1,0 +1,1 @@
+export type { FetchBarsOptions, MarketDataProvider, ProviderName } from './types.js';

@@ -1,0 +1,14 @@
+/**
+ * neural-trader: the library entry. Each capability's public surface lives in its folder's index.ts.
+ */
+
+export * from './backtest/index.js';
+export * from './core/index.js';
+export * from './data/index.js';
+export * from './execution/index.js';
+export * from './indicators/index.js';
+export * from './mcp/index.js';
+export * from './neural/index.js';
+export * from './portfolio/index.js';
+export * from './risk/index.js';
+export * from './strategies/index.js';

@@ -1,0 +1,2 @@
+export type { PortfolioMetrics, Position, RebalanceOptions } from './portfolio.js';
+export { maxDrawdownOfCurve, Portfolio, sharpeOfCurve } from './portfolio.js';

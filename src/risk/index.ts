@@ -1,0 +1,2 @@
+// Public surface of src/risk (filled in by the capability's change).
+export {};

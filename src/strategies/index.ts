@@ -1,0 +1,8 @@
+export type {
+  PortfolioView,
+  Signal,
+  SignalGenerator,
+  Strategy,
+  StrategyContext,
+  StrategyOrder,
+} from './types.js';
