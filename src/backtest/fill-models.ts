@@ -16,12 +16,18 @@ export interface BarPrices {
 /** Commission charged on one fill, in account currency. */
 export interface CommissionModel {
   readonly name: string;
+  /** For percent-of-notional models: the rate (lets sizing solve for the affordable quantity exactly). */
+  readonly rate?: number;
   commission(quantity: number, price: number): number;
 }
 
 /** A percent of notional, e.g. 0.001 = 10 bps. */
 export function percentCommission(rate: number): CommissionModel {
-  return { name: `percent(${rate})`, commission: (quantity, price) => rate * Math.abs(quantity) * price };
+  return {
+    name: `percent(${rate})`,
+    rate,
+    commission: (quantity, price) => rate * Math.abs(quantity) * price,
+  };
 }
 
 /** A fee per share with an optional minimum per order (the Interactive Brokers shape). */
@@ -93,4 +99,35 @@ export function executionPrice(
       return executionPrice({ side: order.side, type: 'limit', limitPrice: limit }, bar);
     }
   }
+}
+
+/**
+ * The largest quantity whose cost plus commission fits in `cash` at `price`. Whole units unless
+ * `fractional`. For a percent model this is floor((cash / (1 + rate)) / price), the all-in sizing
+ * backtrader, vectorbt and backtesting.py use; other models are solved by fixed-point iteration and then
+ * stepped down until the cost fits.
+ */
+export function maxAffordableQuantity(
+  cash: number,
+  price: number,
+  model: CommissionModel,
+  fractional = false,
+): number {
+  if (!(cash > 0) || !(price > 0)) return 0;
+  const round = (q: number) => (fractional ? q : Math.floor(q));
+  let quantity: number;
+  if (model.rate !== undefined) {
+    quantity = round(cash / (1 + model.rate) / price);
+  } else {
+    quantity = cash / price;
+    for (let i = 0; i < 8; i++) quantity = Math.max(0, (cash - model.commission(quantity, price)) / price);
+    quantity = round(quantity);
+  }
+  // A relative tolerance keeps the closed-form percent answer when float rounding overshoots by an ulp.
+  const step = fractional ? quantity * 1e-9 : 1;
+  const limit = cash * (1 + 1e-12);
+  while (quantity > 0 && quantity * price + model.commission(quantity, price) > limit) {
+    quantity = Math.max(0, quantity - step);
+  }
+  return quantity;
 }

@@ -1,0 +1,831 @@
+import { alignSeries } from '../core/bar-ops.js';
+import type { BarSeries } from '../core/bars.js';
+import { DataError, ValidationError } from '../core/errors.js';
+import type { Fill, OrderRequest, PreTradeContext, TimeInForce } from '../core/orders.js';
+import type { EpochMs } from '../core/time.js';
+import { Portfolio } from '../portfolio/portfolio.js';
+import type { Strategy, StrategyContext, StrategyOrder } from '../strategies/types.js';
+import { type BarPrices, executionPrice, maxAffordableQuantity } from './fill-models.js';
+import {
+  type BacktestMetrics,
+  buyAndHoldCurve,
+  curveMetrics,
+  drawdownCurve,
+  periodsPerYearFor,
+  tradeMetrics,
+} from './metrics.js';
+import { resolveBacktestOptions } from './options.js';
+import { RoundTripTracker } from './trades.js';
+import type {
+  BacktestCancellation,
+  BacktestFill,
+  BacktestOptions,
+  BacktestRejection,
+  BacktestResult,
+  ResolvedBacktestOptions,
+} from './types.js';
+
+/** An accepted order waiting in the simulated broker's book. */
+interface PendingOrder {
+  id: string;
+  request: OrderRequest;
+  symbolIndex: number;
+  /** Bar on which the order was submitted; it is first tested against the next bar. */
+  submittedBar: number;
+  tif: TimeInForce;
+  /** What executionPrice reads; for trailing stops stopPrice moves with the water mark. */
+  exec: Pick<OrderRequest, 'side' | 'type' | 'limitPrice' | 'stopPrice'>;
+  stopTriggered: boolean;
+  /** Trailing stops: highest high (sell) or lowest low (buy) since submission. */
+  waterMark: number;
+  /** sizeAtFill: re-size at the fill to this fraction of equity (NaN if not a target-percent order) ... */
+  targetPercent: number;
+  /** ... or to this signed quantity (NaN if not a target-quantity order). */
+  targetQuantity: number;
+  canceled: boolean;
+}
+
+const EMPTY_OPTIONS = {};
+
+/**
+ * The event-driven backtest engine. For every bar of the aligned data, in this order:
+ * (a) the simulated broker tests pending orders against the bar (market orders submitted on bar t fill at
+ *     bar t+1's open; limit/stop/stop-limit/trailing against its range with gap handling; time in force);
+ * (b) the portfolio is marked to the close and equity recorded (equity observers are told);
+ * (c) the strategy's onBar runs with a context that sees bars up to this one only.
+ * The loop allocates nothing per bar: the context is one object whose fields move, the equity curve is
+ * preallocated, and pending orders live in a small array.
+ */
+export class BacktestEngine {
+  readonly options: ResolvedBacktestOptions;
+  readonly series: readonly BarSeries[];
+  readonly symbols: readonly string[];
+  readonly portfolio: Portfolio;
+
+  private readonly strategy: Strategy;
+  private readonly symbolIndex = new Map<string, number>();
+  private readonly opens: Float64Array[];
+  private readonly highs: Float64Array[];
+  private readonly lows: Float64Array[];
+  private readonly closes: Float64Array[];
+  private readonly volumes: Float64Array[];
+  private readonly timestamps: Float64Array;
+  /** Signed positions by symbol index, mirrored from the portfolio for the hot loop. */
+  private readonly positionQty: Float64Array;
+  private pending: PendingOrder[] = [];
+  private readonly clientIds = new Map<string, string>();
+  private readonly fills: BacktestFill[] = [];
+  private readonly rejections: BacktestRejection[] = [];
+  private readonly cancellations: BacktestCancellation[] = [];
+  private readonly logs: { timestamp: EpochMs; message: string }[] = [];
+  private readonly tracker = new RoundTripTracker();
+  private readonly bar: BarPrices = { open: 0, high: 0, low: 0, close: 0 };
+  private readonly context: EngineContext;
+  private nextOrderNumber = 1;
+  private tradedNotional = 0;
+  private ran = false;
+  /** Current bar index (-1 before the first bar). */
+  index = -1;
+
+  constructor(strategy: Strategy, series: readonly BarSeries[], options: BacktestOptions = {}) {
+    this.options = resolveBacktestOptions(options);
+    this.strategy = strategy;
+    if (series.length === 0) {
+      throw new DataError('backtest needs at least one price series', { hint: 'pass data with setData()' });
+    }
+    const bySymbol = new Map(series.map((s) => [s.symbol, s]));
+    for (const symbol of strategy.symbols) {
+      if (!bySymbol.has(symbol)) {
+        throw new DataError(`strategy ${strategy.name} trades ${symbol} but no data was given for it`, {
+          field: symbol,
+          hint: `provide series for ${strategy.symbols.join(', ')}`,
+        });
+      }
+    }
+    // The strategy's symbols first, in its order, then any extra series it may read.
+    const ordered = [
+      ...strategy.symbols.map((s) => bySymbol.get(s) as BarSeries),
+      ...series.filter((s) => !strategy.symbols.includes(s.symbol)),
+    ];
+    for (const s of ordered) {
+      if (s.length === 0) {
+        throw new DataError(`no bars for ${s.symbol}`, {
+          field: s.symbol,
+          hint: 'pick a date range the data covers',
+        });
+      }
+    }
+    const aligned = alignSeries(ordered);
+    this.series = aligned;
+    this.symbols = aligned.map((s) => s.symbol);
+    this.symbols.forEach((s, i) => {
+      this.symbolIndex.set(s, i);
+    });
+    this.opens = aligned.map((s) => s.open);
+    this.highs = aligned.map((s) => s.high);
+    this.lows = aligned.map((s) => s.low);
+    this.closes = aligned.map((s) => s.close);
+    this.volumes = aligned.map((s) => s.volume);
+    this.timestamps = aligned[0].timestamps;
+    this.positionQty = new Float64Array(aligned.length);
+    this.portfolio = new Portfolio(this.options.initialCapital);
+    this.context = new EngineContext(this);
+  }
+
+  /** Run once over all bars and return the result. */
+  run(): BacktestResult {
+    if (this.ran) throw new ValidationError('a BacktestEngine runs once; create a new one to run again');
+    this.ran = true;
+    const started = performance.now();
+    const n = this.timestamps.length;
+    const k = this.symbols.length;
+    const equity = new Float64Array(n);
+    const observers = this.options.equityObservers;
+    const strategy = this.strategy;
+    const context = this.context;
+    const portfolio = this.portfolio;
+    let barsInMarket = 0;
+
+    this.index = -1;
+    strategy.onStart?.(context);
+    for (let i = 0; i < n; i++) {
+      this.index = i;
+      const ts = this.timestamps[i];
+      context.timestamp = ts;
+      context.barIndex = i;
+      // (a) orders against this bar
+      if (this.pending.length > 0) this.processOrders(i);
+      // (b) mark to market at the close
+      let value = portfolio.cash;
+      let inMarket = false;
+      for (let s = 0; s < k; s++) {
+        const q = this.positionQty[s];
+        if (q !== 0) {
+          const close = this.closes[s][i];
+          portfolio.mark(this.symbols[s], close);
+          value += q * close;
+          inMarket = true;
+        }
+      }
+      if (inMarket) barsInMarket++;
+      equity[i] = value;
+      portfolio.recordEquity(ts, value);
+      for (let o = 0; o < observers.length; o++) observers[o].onEquity(ts, value);
+      // (c) the strategy decides on this bar's close
+      strategy.onBar(context);
+    }
+    strategy.onEnd?.(context);
+    const last = n - 1;
+    for (const order of this.pending) {
+      if (!order.canceled) {
+        this.cancellations.push({
+          timestamp: this.timestamps[last],
+          orderId: order.id,
+          order: order.request,
+          reason: 'open-at-end',
+        });
+      }
+    }
+    this.pending = [];
+    if (this.options.closeAtEnd) {
+      this.closeAllAtClose(last);
+      equity[last] = this.markedEquity(last);
+    }
+    const elapsedMs = performance.now() - started;
+    return this.buildResult(equity, barsInMarket, elapsedMs);
+  }
+
+  // ---- orders ---------------------------------------------------------------------------------------
+
+  /** Called by the context: validate, size, run pre-trade checks, and queue. Returns the order id. */
+  submit(order: StrategyOrder, targetPercent = Number.NaN, targetQuantity = Number.NaN): string {
+    const symbol = order.symbol ?? this.symbols[0];
+    const symbolIndex = this.symbolIndex.get(symbol);
+    if (symbolIndex === undefined) {
+      throw new ValidationError(`order for ${symbol}: not one of this backtest's symbols`, {
+        field: 'symbol',
+        hint: `trade one of ${this.symbols.join(', ')}`,
+      });
+    }
+    if (order.clientOrderId !== undefined) {
+      const existing = this.clientIds.get(order.clientOrderId);
+      if (existing !== undefined) return existing;
+    }
+    const id = `bt-${this.nextOrderNumber++}`;
+    if (order.clientOrderId !== undefined) this.clientIds.set(order.clientOrderId, id);
+    const quantity = this.options.fractional ? order.quantity : Math.floor(order.quantity);
+    const request: OrderRequest = {
+      ...order,
+      symbol,
+      quantity,
+      timeInForce: order.timeInForce ?? this.options.defaultTimeInForce,
+    };
+    const problem = this.validate(request, order.quantity);
+    if (problem) {
+      this.reject(id, request, problem.check, problem.message, problem.field);
+      return id;
+    }
+    for (const check of this.options.preTradeChecks) {
+      const refusal = check.check(request, this.preTradeContext());
+      if (refusal) {
+        this.reject(id, request, refusal.check || check.name, refusal.message, refusal.field);
+        return id;
+      }
+    }
+    let waterMark = Number.NaN;
+    let stopPrice = request.stopPrice;
+    if (request.type === 'trailing_stop') {
+      waterMark = this.index >= 0 ? this.closes[symbolIndex][this.index] : Number.NaN;
+      stopPrice = trailingStop(request, waterMark);
+    }
+    this.pending.push({
+      id,
+      request,
+      symbolIndex,
+      submittedBar: this.index,
+      tif: request.timeInForce as TimeInForce,
+      exec: { side: request.side, type: request.type, limitPrice: request.limitPrice, stopPrice },
+      stopTriggered: false,
+      waterMark,
+      targetPercent,
+      targetQuantity,
+      canceled: false,
+    });
+    return id;
+  }
+
+  private validate(
+    request: OrderRequest,
+    requestedQuantity: number,
+  ): { check: string; message: string; field?: string } | null {
+    if (request.side !== 'buy' && request.side !== 'sell') {
+      return { check: 'order', field: 'side', message: `side must be buy or sell, got ${request.side}` };
+    }
+    if (!Number.isFinite(requestedQuantity) || requestedQuantity <= 0) {
+      return {
+        check: 'order',
+        field: 'quantity',
+        message: `quantity must be a positive number, got ${requestedQuantity}`,
+      };
+    }
+    if (request.quantity <= 0) {
+      return {
+        check: 'quantity',
+        field: 'quantity',
+        message: `quantity ${requestedQuantity} rounds to 0 whole units (set fractional to trade fractions)`,
+      };
+    }
+    const needsLimit = request.type === 'limit' || request.type === 'stop_limit';
+    const needsStop = request.type === 'stop' || request.type === 'stop_limit';
+    if (needsLimit && !(Number(request.limitPrice) > 0)) {
+      return { check: 'order', field: 'limitPrice', message: `${request.type} order needs a limitPrice > 0` };
+    }
+    if (needsStop && !(Number(request.stopPrice) > 0)) {
+      return { check: 'order', field: 'stopPrice', message: `${request.type} order needs a stopPrice > 0` };
+    }
+    if (request.type === 'trailing_stop') {
+      const pct = request.trailPercent;
+      const abs = request.trailPrice;
+      if (!((pct !== undefined && pct > 0 && pct < 100) || (abs !== undefined && abs > 0))) {
+        return {
+          check: 'order',
+          field: 'trailPercent',
+          message: 'trailing_stop order needs trailPercent in (0, 100) or trailPrice > 0',
+        };
+      }
+      if (this.index < 0) {
+        return {
+          check: 'order',
+          field: 'type',
+          message: 'trailing_stop needs a current price; submit it in onBar',
+        };
+      }
+    }
+    if (!['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'].includes(request.type)) {
+      return { check: 'order', field: 'type', message: `unknown order type ${request.type}` };
+    }
+    return null;
+  }
+
+  private reject(id: string, order: OrderRequest, check: string, message: string, field?: string): void {
+    const i = Math.max(this.index, 0);
+    this.rejections.push({
+      timestamp: this.timestamps[i],
+      barIndex: this.index,
+      orderId: id,
+      order,
+      check,
+      field,
+      message,
+    });
+  }
+
+  cancel(orderId: string): void {
+    for (const order of this.pending) {
+      if (order.id === orderId && !order.canceled) {
+        order.canceled = true;
+        this.cancellations.push({
+          timestamp: this.timestamps[Math.max(this.index, 0)],
+          orderId,
+          order: order.request,
+          reason: 'canceled',
+        });
+      }
+    }
+  }
+
+  openOrders(symbol?: string): { id: string; request: OrderRequest }[] {
+    const out: { id: string; request: OrderRequest }[] = [];
+    for (const order of this.pending) {
+      if (!order.canceled && (symbol === undefined || order.request.symbol === symbol)) {
+        out.push({ id: order.id, request: order.request });
+      }
+    }
+    return out;
+  }
+
+  log(message: string): void {
+    this.logs.push({ timestamp: this.timestamps[Math.max(this.index, 0)], message });
+  }
+
+  private preTradeContext(): PreTradeContext {
+    const i = this.index;
+    const closes = this.closes;
+    const symbolIndex = this.symbolIndex;
+    return {
+      timestamp: this.timestamps[Math.max(i, 0)],
+      cash: this.portfolio.cash,
+      equity: i >= 0 ? this.markedEquity(i) : this.portfolio.cash,
+      positions: this.portfolio.positionMap(),
+      price: (symbol: string) => {
+        const s = symbolIndex.get(symbol);
+        return s === undefined || i < 0 ? undefined : closes[s][i];
+      },
+    };
+  }
+
+  /** Test every eligible pending order against bar i; compact the book in place. */
+  private processOrders(i: number): void {
+    const pending = this.pending;
+    let write = 0;
+    for (let r = 0; r < pending.length; r++) {
+      const order = pending[r];
+      if (order.canceled) continue;
+      // Orders placed during this bar (from onFill) wait for the next one.
+      if (order.submittedBar >= i || !this.tryFill(order, i)) pending[write++] = order;
+    }
+    pending.length = write;
+  }
+
+  /** Returns true when the order leaves the book (filled, rejected or expired). */
+  private tryFill(order: PendingOrder, i: number): boolean {
+    const s = order.symbolIndex;
+    const bar = this.bar;
+    bar.open = this.opens[s][i];
+    bar.high = this.highs[s][i];
+    bar.low = this.lows[s][i];
+    bar.close = this.closes[s][i];
+    const exec = order.exec;
+    let raw = executionPrice(exec, bar, order.stopTriggered);
+    if (exec.type === 'stop_limit' && !order.stopTriggered) {
+      const stop = exec.stopPrice as number;
+      if (exec.side === 'buy' ? bar.high >= stop : bar.low <= stop) order.stopTriggered = true;
+    }
+    if (Number.isNaN(raw) || !(raw > 0)) {
+      if (exec.type === 'trailing_stop') {
+        // Ratchet the stop with the water mark after the bar (so the bar that set the mark cannot also
+        // trigger against it).
+        if (exec.side === 'sell' ? bar.high > order.waterMark : bar.low < order.waterMark) {
+          order.waterMark = exec.side === 'sell' ? bar.high : bar.low;
+          exec.stopPrice = trailingStop(order.request, order.waterMark);
+        }
+      }
+      if (order.tif !== 'gtc') {
+        this.cancellations.push({
+          timestamp: this.timestamps[i],
+          orderId: order.id,
+          order: order.request,
+          reason: 'expired',
+        });
+        return true;
+      }
+      return false;
+    }
+    raw = this.slipped(exec, raw);
+    this.execute(order, i, raw);
+    return true;
+  }
+
+  /** Slippage against the trader; limit prices are never crossed. */
+  private slipped(exec: PendingOrder['exec'], price: number): number {
+    const bps = this.options.slippageBps;
+    if (bps === 0) return price;
+    const factor = bps / 10_000;
+    let slipped = exec.side === 'buy' ? price * (1 + factor) : price * (1 - factor);
+    if (exec.type === 'limit' || exec.type === 'stop_limit') {
+      const limit = exec.limitPrice as number;
+      slipped = exec.side === 'buy' ? Math.min(slipped, limit) : Math.max(slipped, limit);
+    }
+    return slipped;
+  }
+
+  /** Size (if sized at fill), check account rules, and book the fill. */
+  private execute(order: PendingOrder, i: number, price: number): void {
+    const s = order.symbolIndex;
+    const symbol = this.symbols[s];
+    const position = this.positionQty[s];
+    const options = this.options;
+    let side = order.request.side;
+    let quantity = order.request.quantity;
+    if (options.sizeAtFill && !(Number.isNaN(order.targetPercent) && Number.isNaN(order.targetQuantity))) {
+      let target = order.targetQuantity;
+      if (!Number.isNaN(order.targetPercent)) {
+        const equityAtFill = this.equityAtOpen(i, s, price).equity;
+        target = (order.targetPercent * equityAtFill) / price;
+        if (!options.fractional) target = Math.trunc(target);
+      }
+      let delta = target - position;
+      if (delta > 0 && position >= 0) {
+        delta = Math.min(
+          delta,
+          maxAffordableQuantity(this.portfolio.cash, price, options.commission, options.fractional),
+        );
+      }
+      if (Math.abs(delta) < 1e-12 || (!options.fractional && Math.trunc(delta) === 0)) {
+        this.cancellations.push({
+          timestamp: this.timestamps[i],
+          orderId: order.id,
+          order: order.request,
+          reason: 'canceled',
+        });
+        return;
+      }
+      side = delta > 0 ? 'buy' : 'sell';
+      quantity = options.fractional ? Math.abs(delta) : Math.trunc(Math.abs(delta));
+    }
+    const signed = side === 'buy' ? quantity : -quantity;
+    const after = position + signed;
+    const request = order.request;
+    if (!options.allowShort && after < -1e-12) {
+      this.rejectAtFill(
+        order,
+        i,
+        'no-short',
+        `sell of ${quantity} ${symbol} would go short (shorting disabled)`,
+      );
+      return;
+    }
+    const commission = options.commission.commission(quantity, price);
+    if (Math.abs(after) > Math.abs(position)) {
+      // Margin rule: gross exposure after the fill at most maxLeverage x equity after the fill.
+      // Other positions are marked at this bar's open, the moment the simulated fill happens.
+      const others = this.equityAtOpen(i, s, price);
+      const equityAfter = others.equity - commission;
+      const grossAfter = others.grossOthers + Math.abs(after) * price;
+      if (grossAfter > options.maxLeverage * equityAfter * (1 + 1e-12)) {
+        this.rejectAtFill(
+          order,
+          i,
+          'buying-power',
+          `${side} ${quantity} ${symbol} at ${price}: gross exposure ${grossAfter.toFixed(2)} would exceed ` +
+            `${options.maxLeverage} x equity ${equityAfter.toFixed(2)}`,
+        );
+        return;
+      }
+    }
+    this.portfolio.applyFill({ symbol, side, quantity, price, commission });
+    this.positionQty[s] = this.portfolio.position(symbol);
+    this.tradedNotional += quantity * price;
+    const ts = this.timestamps[i];
+    const fill: BacktestFill = {
+      timestamp: ts,
+      barIndex: i,
+      orderId: order.id,
+      symbol,
+      side,
+      quantity,
+      price,
+      commission,
+      cashAfter: this.portfolio.cash,
+      positionAfter: this.positionQty[s],
+      tag: request.tag,
+    };
+    this.fills.push(fill);
+    this.tracker.onFill(symbol, signed, price, commission, ts, i);
+    if (this.strategy.onFill) {
+      const event: Fill = {
+        orderId: order.id,
+        clientOrderId: request.clientOrderId,
+        symbol,
+        side,
+        quantity,
+        price,
+        commission,
+        timestamp: ts,
+        fillId: `${order.id}-1`,
+      };
+      this.strategy.onFill(event, this.context);
+    }
+  }
+
+  private rejectAtFill(order: PendingOrder, i: number, check: string, message: string): void {
+    this.rejections.push({
+      timestamp: this.timestamps[i],
+      barIndex: i,
+      orderId: order.id,
+      order: order.request,
+      check,
+      message,
+    });
+  }
+
+  /**
+   * Equity at bar i's open with symbol s valued at `price`, and the gross exposure of the other symbols.
+   */
+  private equityAtOpen(i: number, s: number, price: number): { equity: number; grossOthers: number } {
+    let equity = this.portfolio.cash;
+    let grossOthers = 0;
+    for (let o = 0; o < this.positionQty.length; o++) {
+      const q = this.positionQty[o];
+      if (q === 0) continue;
+      const value = q * (o === s ? price : this.opens[o][i]);
+      equity += value;
+      if (o !== s) grossOthers += Math.abs(value);
+    }
+    return { equity, grossOthers };
+  }
+
+  /** Cash plus positions at bar i's closes (at bar 0's opens when i < 0). */
+  markedEquity(i: number): number {
+    let value = this.portfolio.cash;
+    for (let s = 0; s < this.positionQty.length; s++) {
+      const q = this.positionQty[s];
+      if (q !== 0) value += q * (i >= 0 ? this.closes[s][i] : this.opens[s][0]);
+    }
+    return value;
+  }
+
+  private closeAllAtClose(i: number): void {
+    const ts = this.timestamps[i];
+    for (let s = 0; s < this.symbols.length; s++) {
+      const q = this.positionQty[s];
+      if (q === 0) continue;
+      const side = q > 0 ? 'sell' : 'buy';
+      const symbol = this.symbols[s];
+      const exec = { side, type: 'market' } as const;
+      const price = this.slipped(exec, this.closes[s][i]);
+      const quantity = Math.abs(q);
+      const commission = this.options.commission.commission(quantity, price);
+      this.portfolio.applyFill({ symbol, side, quantity, price, commission });
+      this.positionQty[s] = 0;
+      this.tradedNotional += quantity * price;
+      this.fills.push({
+        timestamp: ts,
+        barIndex: i,
+        orderId: 'close-at-end',
+        symbol,
+        side,
+        quantity,
+        price,
+        commission,
+        cashAfter: this.portfolio.cash,
+        positionAfter: 0,
+        tag: 'close-at-end',
+      });
+      this.tracker.onFill(symbol, -q, price, commission, ts, i);
+    }
+  }
+
+  private buildResult(equity: Float64Array, barsInMarket: number, elapsedMs: number): BacktestResult {
+    const n = equity.length;
+    const last = n - 1;
+    const options = this.options;
+    const timeframe = this.series[0].timeframe;
+    const periodsPerYear = options.periodsPerYear ?? periodsPerYearFor(timeframe);
+    const timestamps = this.timestamps;
+    const curve = curveMetrics(equity, periodsPerYear, timestamps, options.initialCapital);
+    const trades = this.tracker.trades;
+    const tradeStats = tradeMetrics(trades.map((t) => t.pnl));
+    const traded = this.strategy.symbols.length > 0 ? this.strategy.symbols.length : this.symbols.length;
+    const benchmarkEquity = buyAndHoldCurve(this.closes.slice(0, traded), options.initialCapital);
+    const benchmark = curveMetrics(benchmarkEquity, periodsPerYear, timestamps, options.initialCapital);
+    let equitySum = 0;
+    for (let i = 0; i < n; i++) equitySum += equity[i];
+    const averageEquity = n > 0 ? equitySum / n : options.initialCapital;
+    const metrics: BacktestMetrics = {
+      ...curve,
+      ...tradeStats,
+      exposure: n > 0 ? barsInMarket / n : 0,
+      turnover: averageEquity > 0 ? this.tradedNotional / averageEquity : Number.NaN,
+      fillCount: this.fills.length,
+      totalCommission: this.portfolio.commissions,
+      periodsPerYear,
+      benchmark: {
+        totalReturn: benchmark.totalReturn,
+        annualizedReturn: benchmark.annualizedReturn,
+        sharpeRatio: benchmark.sharpeRatio,
+        maxDrawdown: benchmark.maxDrawdown,
+      },
+    };
+    const positions: Record<string, number> = {};
+    this.symbols.forEach((symbol, s) => {
+      if (this.positionQty[s] !== 0) positions[symbol] = this.positionQty[s];
+    });
+    return {
+      strategy: this.strategy.name,
+      symbols: [...this.symbols],
+      timeframe,
+      start: timestamps[0],
+      end: timestamps[last],
+      bars: n,
+      initialCapital: options.initialCapital,
+      finalEquity: equity[last],
+      finalCash: this.portfolio.cash,
+      positions,
+      timestamps,
+      equity,
+      drawdown: drawdownCurve(equity),
+      benchmarkEquity,
+      fills: this.fills,
+      trades,
+      openTrades: this.tracker.openTrades((symbol) => {
+        const s = this.symbolIndex.get(symbol) as number;
+        return this.closes[s][last];
+      }, last),
+      rejections: this.rejections,
+      cancellations: this.cancellations,
+      metrics,
+      logs: this.logs,
+      options: {
+        commission: options.commission.name,
+        slippageBps: options.slippageBps,
+        fractional: options.fractional,
+        allowShort: options.allowShort,
+        maxLeverage: options.maxLeverage,
+        sizeAtFill: options.sizeAtFill,
+        defaultTimeInForce: options.defaultTimeInForce,
+        closeAtEnd: options.closeAtEnd,
+        periodsPerYear,
+      },
+      elapsedMs,
+    };
+  }
+
+  // ---- what the context reads -------------------------------------------------------------------------
+
+  symbolAt(symbol: string | undefined): number {
+    if (symbol === undefined || symbol === this.symbols[0]) return 0;
+    const s = this.symbolIndex.get(symbol);
+    if (s === undefined) {
+      throw new ValidationError(`unknown symbol ${symbol}`, {
+        field: 'symbol',
+        hint: `this backtest has ${this.symbols.join(', ')}`,
+      });
+    }
+    return s;
+  }
+
+  price(column: 'open' | 'high' | 'low' | 'close' | 'volume', s: number): number {
+    const i = this.index;
+    if (i < 0) return Number.NaN;
+    switch (column) {
+      case 'open':
+        return this.opens[s][i];
+      case 'high':
+        return this.highs[s][i];
+      case 'low':
+        return this.lows[s][i];
+      case 'close':
+        return this.closes[s][i];
+      case 'volume':
+        return this.volumes[s][i];
+    }
+  }
+
+  position(s: number): number {
+    return this.positionQty[s];
+  }
+
+  /** Zero-copy bars [0, current]. */
+  history(s: number): BarSeries {
+    return this.series[s].slice(0, this.index + 1);
+  }
+
+  targetOrder(
+    symbol: string,
+    target: number,
+    targetPercent: number,
+    options: Omit<StrategyOrder, 'side' | 'quantity' | 'symbol'> = EMPTY_OPTIONS as never,
+  ): string | null {
+    const s = this.symbolAt(symbol);
+    if (!this.options.fractional) target = Math.trunc(target);
+    const delta = target - this.positionQty[s];
+    if (!Number.isFinite(delta) || Math.abs(delta) < 1e-12) return null;
+    const quantity = Math.abs(delta);
+    return this.submit(
+      {
+        ...options,
+        symbol: this.symbols[s],
+        side: delta >= 0 ? 'buy' : 'sell',
+        quantity,
+        type: options.type ?? 'market',
+      },
+      targetPercent,
+      Number.isNaN(targetPercent) ? target : Number.NaN,
+    );
+  }
+}
+
+function trailingStop(
+  request: Pick<OrderRequest, 'side' | 'trailPercent' | 'trailPrice'>,
+  mark: number,
+): number {
+  const buy = request.side === 'buy';
+  if (request.trailPercent !== undefined && request.trailPercent > 0) {
+    const f = request.trailPercent / 100;
+    return buy ? mark * (1 + f) : mark * (1 - f);
+  }
+  const distance = request.trailPrice ?? 0;
+  return buy ? mark + distance : mark - distance;
+}
+
+/** The one context object a run hands its strategy; its fields move with the bar. */
+class EngineContext implements StrategyContext {
+  readonly symbols: readonly string[];
+  barIndex = -1;
+  timestamp: EpochMs = Number.NaN;
+  readonly portfolio: Portfolio;
+  private readonly engine: BacktestEngine;
+
+  constructor(engine: BacktestEngine) {
+    this.engine = engine;
+    this.symbols = engine.symbols;
+    this.portfolio = engine.portfolio;
+  }
+
+  history(symbol?: string): BarSeries {
+    return this.engine.history(this.engine.symbolAt(symbol));
+  }
+  open(symbol?: string): number {
+    return this.engine.price('open', this.engine.symbolAt(symbol));
+  }
+  high(symbol?: string): number {
+    return this.engine.price('high', this.engine.symbolAt(symbol));
+  }
+  low(symbol?: string): number {
+    return this.engine.price('low', this.engine.symbolAt(symbol));
+  }
+  close(symbol?: string): number {
+    return this.engine.price('close', this.engine.symbolAt(symbol));
+  }
+  volume(symbol?: string): number {
+    return this.engine.price('volume', this.engine.symbolAt(symbol));
+  }
+  position(symbol?: string): number {
+    return this.engine.position(this.engine.symbolAt(symbol));
+  }
+  submitOrder(order: StrategyOrder): string {
+    return this.engine.submit(order);
+  }
+  buy(quantity: number, options: Omit<StrategyOrder, 'side' | 'quantity'> = EMPTY_OPTIONS as never): string {
+    return this.engine.submit({ ...options, side: 'buy', quantity, type: options.type ?? 'market' });
+  }
+  sell(quantity: number, options: Omit<StrategyOrder, 'side' | 'quantity'> = EMPTY_OPTIONS as never): string {
+    return this.engine.submit({ ...options, side: 'sell', quantity, type: options.type ?? 'market' });
+  }
+  orderTargetQuantity(
+    symbol: string,
+    targetQuantity: number,
+    options?: Omit<StrategyOrder, 'side' | 'quantity' | 'symbol'>,
+  ): string | null {
+    return this.engine.targetOrder(symbol, targetQuantity, Number.NaN, options);
+  }
+  orderTargetPercent(
+    symbol: string,
+    percent: number,
+    options?: Omit<StrategyOrder, 'side' | 'quantity' | 'symbol'>,
+  ): string | null {
+    const s = this.engine.symbolAt(symbol);
+    const price = this.engine.price('close', s);
+    const equity = this.engine.markedEquity(this.barIndex);
+    return this.engine.targetOrder(symbol, (percent * equity) / price, percent, options);
+  }
+  cancelOrder(orderId: string): void {
+    this.engine.cancel(orderId);
+  }
+  openOrders(symbol?: string): readonly { id: string; request: OrderRequest }[] {
+    return this.engine.openOrders(symbol);
+  }
+  log(message: string): void {
+    this.engine.log(message);
+  }
+}
+
+/** Run `strategy` over `series` (aligned on common timestamps) and return the result. */
+export function runBacktest(
+  strategy: Strategy,
+  series: readonly BarSeries[],
+  options: BacktestOptions = {},
+): BacktestResult {
+  return new BacktestEngine(strategy, series, options).run();
+}

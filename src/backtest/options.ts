@@ -1,0 +1,55 @@
+import { ValidationError } from '../core/errors.js';
+import { TimeInForce } from '../core/orders.js';
+import { type CommissionModel, noCommission, percentCommission } from './fill-models.js';
+import type { BacktestOptions, ResolvedBacktestOptions } from './types.js';
+
+/** Turn a commission option (a rate or a model) into a model. */
+export function toCommissionModel(commission: number | CommissionModel | undefined): CommissionModel {
+  if (commission === undefined) return noCommission;
+  if (typeof commission === 'number') {
+    if (!Number.isFinite(commission) || commission < 0 || commission >= 1) {
+      throw new ValidationError(`commission must be a rate in [0, 1) (0.001 = 10 bps), got ${commission}`, {
+        field: 'commission',
+        hint: 'pass a fraction of notional such as 0.001, or a commission model',
+      });
+    }
+    return commission === 0 ? noCommission : percentCommission(commission);
+  }
+  return commission;
+}
+
+function checkNumber(name: string, value: number, min: number, max = Number.POSITIVE_INFINITY): number {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ValidationError(`${name} must be a finite number in [${min}, ${max}], got ${value}`, {
+      field: name,
+    });
+  }
+  return value;
+}
+
+/** Apply the documented defaults and validate. */
+export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedBacktestOptions {
+  const tif = options.defaultTimeInForce ?? TimeInForce.Gtc;
+  if (!Object.values(TimeInForce).includes(tif)) {
+    throw new ValidationError(`defaultTimeInForce must be one of day, gtc, ioc, fok, got ${tif}`, {
+      field: 'defaultTimeInForce',
+    });
+  }
+  return {
+    initialCapital: checkNumber('initialCapital', options.initialCapital ?? 100_000, 0),
+    commission: toCommissionModel(options.commission),
+    slippageBps: checkNumber('slippageBps', options.slippageBps ?? 0, 0, 10_000),
+    fractional: options.fractional ?? false,
+    allowShort: options.allowShort ?? true,
+    maxLeverage: checkNumber('maxLeverage', options.maxLeverage ?? 1, 0),
+    sizeAtFill: options.sizeAtFill ?? false,
+    defaultTimeInForce: tif,
+    closeAtEnd: options.closeAtEnd ?? false,
+    periodsPerYear:
+      options.periodsPerYear === undefined
+        ? undefined
+        : checkNumber('periodsPerYear', options.periodsPerYear, 1),
+    preTradeChecks: options.preTradeChecks ?? [],
+    equityObservers: options.equityObservers ?? [],
+  };
+}

@@ -1,0 +1,182 @@
+import type { OrderRequest, PreTradeCheck, Side, TimeInForce } from '../core/orders.js';
+import type { EpochMs } from '../core/time.js';
+import type { Timeframe } from '../core/timeframe.js';
+import type { CommissionModel } from './fill-models.js';
+import type { BacktestMetrics } from './metrics.js';
+
+/**
+ * Called once per bar after the engine marks the portfolio to the close. Risk tools (a circuit breaker,
+ * a drawdown monitor) watch equity through this hook and then refuse orders through a PreTradeCheck.
+ */
+export interface EquityObserver {
+  onEquity(timestamp: EpochMs, equity: number): void;
+}
+
+/**
+ * Rules of the simulated account and broker. Every default is stated; `presets` bundles sets of them.
+ */
+export interface BacktestOptions {
+  /** Starting cash. Default 100,000. */
+  initialCapital?: number;
+  /** A number is a percent-of-notional rate (0.001 = 10 bps); or any CommissionModel. Default 0. */
+  commission?: number | CommissionModel;
+  /** Slippage against the trader in basis points, on every fill. Default 0. */
+  slippageBps?: number;
+  /** Allow fractional quantities. Default false: quantities are floored toward zero to whole units. */
+  fractional?: boolean;
+  /** Allow short positions. Default true; when false a sell larger than the long position is rejected. */
+  allowShort?: boolean;
+  /**
+   * Margin rule: after a fill that increases exposure, gross exposure (sum of |quantity| x price) may be
+   * at most `maxLeverage` x equity, otherwise the order is rejected ("buying-power"). Default 1: no
+   * borrowing, so a long-only account can never spend more cash than it has, and a long/short book may be
+   * 100% of equity gross. Use 2 for a Reg T margin account.
+   */
+  maxLeverage?: number;
+  /**
+   * Size target orders (orderTargetPercent/orderTargetQuantity) at the fill price instead of at the
+   * signal bar's close, and cap buys at what cash affords including commission. Default false. The
+   * peer-parity preset turns it on, which is how backtrader's order_target_percent-style all-in sizing works.
+   */
+  sizeAtFill?: boolean;
+  /** Time in force for orders that do not say. Default 'gtc'. */
+  defaultTimeInForce?: TimeInForce;
+  /** Close every open position at the last bar's close (recorded as fills). Default false. */
+  closeAtEnd?: boolean;
+  /** Override the annualisation factor (default: inferred from the timeframe, 252 for daily bars). */
+  periodsPerYear?: number;
+  /** Checks run on every order before it is accepted; a refusal is recorded in `rejections`. */
+  preTradeChecks?: readonly PreTradeCheck[];
+  /** Told the equity at every bar's close. */
+  equityObservers?: readonly EquityObserver[];
+}
+
+/** The options after defaults are applied. */
+export interface ResolvedBacktestOptions {
+  initialCapital: number;
+  commission: CommissionModel;
+  slippageBps: number;
+  fractional: boolean;
+  allowShort: boolean;
+  maxLeverage: number;
+  sizeAtFill: boolean;
+  defaultTimeInForce: TimeInForce;
+  closeAtEnd: boolean;
+  periodsPerYear?: number;
+  preTradeChecks: readonly PreTradeCheck[];
+  equityObservers: readonly EquityObserver[];
+}
+
+/** One execution in the fill log. */
+export interface BacktestFill {
+  timestamp: EpochMs;
+  /** Index of the bar the fill happened on. */
+  barIndex: number;
+  orderId: string;
+  symbol: string;
+  side: Side;
+  quantity: number;
+  price: number;
+  commission: number;
+  /** Cash after this fill. */
+  cashAfter: number;
+  /** Signed position in the symbol after this fill. */
+  positionAfter: number;
+  tag?: string;
+}
+
+/** An order the simulated broker or a pre-trade check refused. */
+export interface BacktestRejection {
+  timestamp: EpochMs;
+  barIndex: number;
+  orderId: string;
+  order: OrderRequest;
+  /** Which rule refused: a PreTradeCheck's name, or "buying-power", "no-short", "quantity", "order". */
+  check: string;
+  field?: string;
+  message: string;
+}
+
+/**
+ * An order that left the book without filling: expired (day/ioc/fok not filled on its bar), canceled (by
+ * the strategy, or a target order with nothing left to do at the fill), or still open when the data ended.
+ */
+export interface BacktestCancellation {
+  timestamp: EpochMs;
+  orderId: string;
+  order: OrderRequest;
+  reason: 'expired' | 'canceled' | 'open-at-end';
+}
+
+/** A FIFO round trip: an entry lot matched against the exit that closed it. */
+export interface RoundTripTrade {
+  symbol: string;
+  direction: 'long' | 'short';
+  entryTime: EpochMs;
+  exitTime: EpochMs;
+  entryPrice: number;
+  exitPrice: number;
+  quantity: number;
+  /** Net P&L including the entry and exit commissions attributable to this quantity. */
+  pnl: number;
+  /** pnl / (entry price x quantity). */
+  returnPct: number;
+  barsHeld: number;
+  commission: number;
+}
+
+/** A lot still open at the end, marked at the last close. */
+export interface OpenTrade {
+  symbol: string;
+  direction: 'long' | 'short';
+  entryTime: EpochMs;
+  entryPrice: number;
+  quantity: number;
+  lastPrice: number;
+  unrealizedPnl: number;
+  barsHeld: number;
+}
+
+/** Everything a backtest produced: enough to print a summary, export JSON or render a report. */
+export interface BacktestResult {
+  strategy: string;
+  symbols: string[];
+  timeframe: Timeframe;
+  start: EpochMs;
+  end: EpochMs;
+  bars: number;
+  initialCapital: number;
+  finalEquity: number;
+  finalCash: number;
+  /** Signed position per symbol at the end. */
+  positions: Record<string, number>;
+  /** Equity at each bar's close, aligned with `timestamps`. */
+  timestamps: Float64Array;
+  equity: Float64Array;
+  /** Drawdown from the running peak at each bar, as a fraction <= 0 (-0.1 = 10% below the peak). */
+  drawdown: Float64Array;
+  /** Equal-weight buy-and-hold of the traded symbols, same starting capital, aligned with `timestamps`. */
+  benchmarkEquity: Float64Array;
+  fills: BacktestFill[];
+  trades: RoundTripTrade[];
+  openTrades: OpenTrade[];
+  rejections: BacktestRejection[];
+  cancellations: BacktestCancellation[];
+  metrics: BacktestMetrics;
+  /** Strategy notes from context.log(). */
+  logs: { timestamp: EpochMs; message: string }[];
+  /** The rules the run used (commission as the model's name). */
+  options: {
+    commission: string;
+    slippageBps: number;
+    fractional: boolean;
+    allowShort: boolean;
+    maxLeverage: number;
+    sizeAtFill: boolean;
+    defaultTimeInForce: TimeInForce;
+    closeAtEnd: boolean;
+    periodsPerYear: number;
+  };
+  /** Wall time of the engine loop in ms. */
+  elapsedMs: number;
+}
