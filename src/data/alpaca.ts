@@ -1,0 +1,339 @@
+import { z } from 'zod';
+import type { Bar, BarSeries } from '../core/bars.js';
+import { type Config, getConfig } from '../core/config.js';
+import { ConfigError, DataError, ProviderError, ValidationError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import { registerSecret } from '../core/redact.js';
+import { type EpochMs, formatTimestamp, MS_PER_DAY } from '../core/time.js';
+import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
+import {
+  type BarCache,
+  type BarCacheKey,
+  readThroughCache,
+  resolveRemoteRange,
+  sharedBarCache,
+  type TimeRange,
+} from './cache.js';
+import { JsonHttpClient, type SleepFunction } from './http.js';
+import type { FetchBarsOptions, MarketDataProvider } from './types.js';
+
+/**
+ * Historical bars from Alpaca's Market Data API v2: US stocks (`/v2/stocks/{symbol}/bars`) and crypto
+ * (`/v1beta3/crypto/us/bars`, symbols written with a slash such as BTC/USD). Free accounts can use the
+ * IEX feed, which is the default. Downloads go through the local bar cache unless `cache: false`.
+ */
+
+const log = createLogger('data:alpaca');
+
+export type AlpacaFeed = 'iex' | 'sip' | 'otc';
+export type AlpacaAdjustment = 'raw' | 'split' | 'dividend' | 'all';
+
+/** Alpaca's largest page. */
+export const ALPACA_MAX_PAGE_LIMIT = 10_000;
+
+export interface AlpacaProviderOptions {
+  /** Default: ALPACA_API_KEY. */
+  apiKey?: string;
+  /** Default: ALPACA_SECRET_KEY. */
+  secretKey?: string;
+  /** Market data root; default ALPACA_DATA_URL (https://data.alpaca.markets). */
+  dataUrl?: string;
+  /** Stock feed: `iex` (default; free accounts), `sip` (paid, all exchanges) or `otc`. */
+  feed?: AlpacaFeed;
+  /** Corporate-action adjustment of stock bars (default `raw`, as Alpaca's API defaults). */
+  adjustment?: AlpacaAdjustment;
+  /** Bars per page, 1..10000 (default 10000). */
+  pageLimit?: number;
+  /** The bar cache to use, or false to always download (default: the shared cache under config.home). */
+  cache?: BarCache | false;
+  /** Per-request timeout in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Retries for 429/5xx/network errors (default 4). */
+  maxRetries?: number;
+  /** First retry delay in ms (default 500). */
+  retryBaseDelayMs?: number;
+  /** Injectable wait between retries (tests). */
+  sleep?: SleepFunction;
+  /** Clock, for deciding which bars may still be forming (tests). */
+  now?: () => EpochMs;
+  /** Configuration to read defaults from (default getConfig()). */
+  config?: Config;
+}
+
+const ALPACA_TIMEFRAMES: Record<Timeframe, string> = {
+  '1Min': '1Min',
+  '5Min': '5Min',
+  '15Min': '15Min',
+  '30Min': '30Min',
+  '1Hour': '1Hour',
+  '4Hour': '4Hour',
+  '1Day': '1Day',
+  '1Week': '1Week',
+  '1Month': '1Month',
+};
+
+const AlpacaBarSchema = z.object({
+  t: z.string(),
+  o: z.number(),
+  h: z.number(),
+  l: z.number(),
+  c: z.number(),
+  v: z.number(),
+  n: z.number().optional(),
+  vw: z.number().optional(),
+});
+export type AlpacaBar = z.infer<typeof AlpacaBarSchema>;
+
+/** `GET /v2/stocks/{symbol}/bars`: bars is null when the range is empty. */
+const StockBarsResponseSchema = z.object({
+  bars: z.array(AlpacaBarSchema).nullable().optional(),
+  symbol: z.string().optional(),
+  next_page_token: z.string().nullable().optional(),
+});
+
+/** `GET /v1beta3/crypto/us/bars` and `/v2/stocks/bars`: bars keyed by symbol. */
+const MultiBarsResponseSchema = z.object({
+  bars: z.record(z.string(), z.array(AlpacaBarSchema).nullable()).nullable().optional(),
+  next_page_token: z.string().nullable().optional(),
+});
+
+/** Crypto pairs are written with a slash (BTC/USD); everything else is a stock or ETF. */
+export function isAlpacaCryptoSymbol(symbol: string): boolean {
+  return symbol.includes('/');
+}
+
+/**
+ * Epoch ms for a bar time. Daily and longer bars are stamped at midnight New York time by Alpaca;
+ * neural-trader stamps them at midnight UTC of the same trading day, so they line up with every other
+ * source.
+ */
+export function barTimestamp(time: string | number, timeframe: Timeframe): EpochMs {
+  const ts = typeof time === 'number' ? time : Date.parse(time);
+  if (TIMEFRAME_MS[timeframe] >= MS_PER_DAY) return Math.floor(ts / MS_PER_DAY) * MS_PER_DAY;
+  return ts;
+}
+
+export class AlpacaProvider implements MarketDataProvider {
+  readonly name = 'alpaca';
+  private readonly options: AlpacaProviderOptions;
+  private readonly config: Config;
+  private readonly http: JsonHttpClient;
+  private cacheInstance: BarCache | undefined;
+
+  constructor(options: AlpacaProviderOptions = {}) {
+    this.options = options;
+    this.config = options.config ?? getConfig();
+    const pageLimit = options.pageLimit ?? ALPACA_MAX_PAGE_LIMIT;
+    if (!Number.isInteger(pageLimit) || pageLimit < 1 || pageLimit > ALPACA_MAX_PAGE_LIMIT) {
+      throw new ValidationError(`pageLimit: ${pageLimit} is outside 1..${ALPACA_MAX_PAGE_LIMIT}`, {
+        field: 'pageLimit',
+      });
+    }
+    registerSecret(this.apiKey);
+    registerSecret(this.secretKey);
+    this.http = new JsonHttpClient({
+      provider: 'alpaca',
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      baseDelayMs: options.retryBaseDelayMs,
+      sleep: options.sleep,
+      authHint:
+        'check ALPACA_API_KEY and ALPACA_SECRET_KEY in .env (paper and live accounts have different keys; ' +
+        'keys are regenerated when a paper account is reset)',
+    });
+  }
+
+  private get apiKey(): string | undefined {
+    return this.options.apiKey ?? this.config.alpaca.apiKey;
+  }
+
+  private get secretKey(): string | undefined {
+    return this.options.secretKey ?? this.config.alpaca.secretKey;
+  }
+
+  private get dataUrl(): string {
+    return (this.options.dataUrl ?? this.config.alpaca.dataUrl).replace(/\/+$/, '');
+  }
+
+  get feed(): AlpacaFeed {
+    return this.options.feed ?? 'iex';
+  }
+
+  get adjustment(): AlpacaAdjustment {
+    return this.options.adjustment ?? 'raw';
+  }
+
+  private get cache(): BarCache | undefined {
+    if (this.options.cache === false) return undefined;
+    this.cacheInstance ??= this.options.cache ?? sharedBarCache();
+    return this.cacheInstance;
+  }
+
+  async fetchBars(symbol: string, options: FetchBarsOptions = {}): Promise<BarSeries> {
+    const ticker = normaliseSymbol(symbol);
+    const timeframe = options.timeframe ?? '1Day';
+    const headers = this.authHeaders();
+    const now = this.options.now?.() ?? Date.now();
+    const range = resolveRemoteRange(options, timeframe, now);
+    const crypto = isAlpacaCryptoSymbol(ticker);
+    // Feed and adjustment change the numbers, so they are part of the cache identity.
+    const key: BarCacheKey = {
+      provider: crypto ? 'alpaca/crypto' : `alpaca/${this.feed}/${this.adjustment}`,
+      symbol: ticker,
+      timeframe,
+    };
+    let received = 0;
+    const series = await readThroughCache({
+      cache: this.cache,
+      key,
+      range,
+      refresh: options.refresh === true,
+      now,
+      download: async (gap) => {
+        const bars = await this.download(ticker, timeframe, gap, headers, options.signal, (n) => {
+          received += n;
+          options.onProgress?.(received);
+        });
+        log.info(`downloaded ${bars.length} ${timeframe} bars for ${ticker}`, {
+          start: formatTimestamp(gap.start),
+          end: formatTimestamp(gap.end),
+        });
+        return bars;
+      },
+    });
+    if (series.length === 0) {
+      throw new DataError(
+        `alpaca: no ${timeframe} bars for ${ticker} between ${formatTimestamp(range.start)} and ${formatTimestamp(range.end)}`,
+        {
+          field: 'symbol',
+          hint: crypto
+            ? 'check the pair (e.g. BTC/USD) and the dates'
+            : `check the symbol and dates; the ${this.feed} feed has data from 2016 on, and markets are closed on weekends and holidays`,
+        },
+      );
+    }
+    return series;
+  }
+
+  private authHeaders(): Record<string, string> {
+    const apiKey = this.apiKey;
+    const secretKey = this.secretKey;
+    if (!apiKey || !secretKey) {
+      const missing = [!apiKey && 'ALPACA_API_KEY', !secretKey && 'ALPACA_SECRET_KEY'].filter(Boolean);
+      throw new ConfigError(`alpaca: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`, {
+        field: String(missing[0]),
+        hint:
+          'put ALPACA_API_KEY=... and ALPACA_SECRET_KEY=... in .env (free keys: https://app.alpaca.markets, ' +
+          'API Keys panel) or export them in the environment',
+      });
+    }
+    return { 'APCA-API-KEY-ID': apiKey, 'APCA-API-SECRET-KEY': secretKey };
+  }
+
+  /** Every page of one range, in order. */
+  private async download(
+    ticker: string,
+    timeframe: Timeframe,
+    range: TimeRange,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    onPage: (bars: number) => void,
+  ): Promise<Bar[]> {
+    const crypto = isAlpacaCryptoSymbol(ticker);
+    const bars: Bar[] = [];
+    let pageToken: string | undefined;
+    const seenTokens = new Set<string>();
+    do {
+      const url = this.barsUrl(ticker, timeframe, range, crypto, pageToken);
+      const body = await this.http.getJson(url, { headers, signal, symbol: ticker });
+      const page = crypto ? parseMulti(body, ticker) : parseSingle(body, ticker);
+      for (const raw of page.bars) bars.push(toBar(raw, timeframe));
+      onPage(page.bars.length);
+      pageToken = page.nextPageToken ?? undefined;
+      if (pageToken !== undefined) {
+        // A service that hands back the same token would otherwise loop forever.
+        if (seenTokens.has(pageToken)) {
+          throw new ProviderError('alpaca', `alpaca: pagination repeated a page token for ${ticker}`, {
+            hint: 'this is a service problem; try again later or request a shorter range',
+          });
+        }
+        seenTokens.add(pageToken);
+      }
+    } while (pageToken !== undefined);
+    return bars;
+  }
+
+  private barsUrl(
+    ticker: string,
+    timeframe: Timeframe,
+    range: TimeRange,
+    crypto: boolean,
+    pageToken: string | undefined,
+  ): URL {
+    const url = crypto
+      ? new URL(`${this.dataUrl}/v1beta3/crypto/us/bars`)
+      : new URL(`${this.dataUrl}/v2/stocks/${encodeURIComponent(ticker)}/bars`);
+    const q = url.searchParams;
+    if (crypto) q.set('symbols', ticker);
+    q.set('timeframe', ALPACA_TIMEFRAMES[timeframe]);
+    q.set('start', new Date(range.start).toISOString());
+    q.set('end', new Date(range.end).toISOString());
+    q.set('limit', String(this.options.pageLimit ?? ALPACA_MAX_PAGE_LIMIT));
+    if (!crypto) {
+      q.set('adjustment', this.adjustment);
+      q.set('feed', this.feed);
+    }
+    q.set('sort', 'asc');
+    if (pageToken !== undefined) q.set('page_token', pageToken);
+    return url;
+  }
+}
+
+interface Page {
+  bars: AlpacaBar[];
+  nextPageToken: string | null | undefined;
+}
+
+function parseSingle(body: unknown, ticker: string): Page {
+  const parsed = StockBarsResponseSchema.safeParse(body);
+  if (!parsed.success) throw invalidResponse(parsed.error, ticker);
+  return { bars: parsed.data.bars ?? [], nextPageToken: parsed.data.next_page_token };
+}
+
+function parseMulti(body: unknown, ticker: string): Page {
+  const parsed = MultiBarsResponseSchema.safeParse(body);
+  if (!parsed.success) throw invalidResponse(parsed.error, ticker);
+  return { bars: parsed.data.bars?.[ticker] ?? [], nextPageToken: parsed.data.next_page_token };
+}
+
+function invalidResponse(error: z.ZodError, ticker: string): ProviderError {
+  const issue = error.issues[0];
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'response';
+  return new ProviderError(
+    'alpaca',
+    `alpaca: unexpected bars response for ${ticker}: ${where}: ${issue.message}`,
+    {
+      hint: 'check ALPACA_DATA_URL points at the market data API (https://data.alpaca.markets)',
+    },
+  );
+}
+
+function toBar(raw: AlpacaBar, timeframe: Timeframe): Bar {
+  const timestamp = barTimestamp(raw.t, timeframe);
+  if (Number.isNaN(timestamp)) {
+    throw new ProviderError('alpaca', `alpaca: bar time "${raw.t}" is not an RFC-3339 timestamp`);
+  }
+  return { timestamp, open: raw.o, high: raw.h, low: raw.l, close: raw.c, volume: raw.v };
+}
+
+/** Upper-case and check a ticker; stocks are letters/digits/dots, crypto pairs BASE/QUOTE. */
+export function normaliseSymbol(symbol: string): string {
+  const ticker = symbol.trim().toUpperCase();
+  if (!/^[A-Z0-9][A-Z0-9.\-/:]{0,30}$/.test(ticker)) {
+    throw new ValidationError(`symbol: "${symbol}" is not a valid ticker`, {
+      field: 'symbol',
+      hint: 'use a ticker such as AAPL, BRK.B, or a crypto pair such as BTC/USD',
+    });
+  }
+  return ticker;
+}
