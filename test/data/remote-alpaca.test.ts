@@ -5,7 +5,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { ConfigError, DataError, ProviderError } from '../../src/core/errors.js';
 import { AlpacaProvider, type AlpacaProviderOptions } from '../../src/data/alpaca.js';
-import { BarCache } from '../../src/data/cache.js';
 import { type FakeAlpacaDataServer, generateFakeBars, startFakeAlpacaDataServer } from '../fakes/index.js';
 
 const KEY = 'AKTESTKEY0123456789';
@@ -14,7 +13,6 @@ const NOW = Date.parse('2024-06-28T22:00:00Z');
 
 let server: FakeAlpacaDataServer;
 let home: string;
-const caches: BarCache[] = [];
 
 beforeAll(async () => {
   server = await startFakeAlpacaDataServer({ keyId: KEY, secretKey: SECRET });
@@ -28,13 +26,17 @@ afterAll(async () => {
 
 afterEach(() => {
   server.reset();
-  for (const cache of caches.splice(0)) cache.close();
 });
 
 function provider(options: AlpacaProviderOptions = {}): { alpaca: AlpacaProvider; sleeps: number[] } {
   const sleeps: number[] = [];
   const config = loadConfig({
-    env: { ALPACA_API_KEY: KEY, ALPACA_SECRET_KEY: SECRET, ALPACA_DATA_URL: server.url, NEURAL_TRADER_HOME: home },
+    env: {
+      ALPACA_API_KEY: KEY,
+      ALPACA_SECRET_KEY: SECRET,
+      ALPACA_DATA_URL: server.url,
+      NEURAL_TRADER_HOME: home,
+    },
     envFile: false,
     applyLogLevel: false,
   });
@@ -104,7 +106,8 @@ describe('AlpacaProvider: stocks', () => {
       });
       expect(series.length).toBe(expected.length);
       expect(Array.from(series.close)).toEqual(expected.map((b) => b.c));
-      for (let i = 1; i < series.length; i++) expect(series.timestamps[i]).toBeGreaterThan(series.timestamps[i - 1]);
+      for (let i = 1; i < series.length; i++)
+        expect(series.timestamps[i]).toBeGreaterThan(series.timestamps[i - 1]);
       const requests = paged.barRequests();
       expect(requests.length).toBe(Math.ceil(expected.length / 7));
       expect(requests[0].query.page_token).toBeUndefined();
@@ -126,7 +129,11 @@ describe('AlpacaProvider: stocks', () => {
     });
     expect(series.length).toBe(4);
     expect(series.firstTimestamp).toBe(Date.parse('2024-01-03T14:30:00Z'));
-    expect(server.barRequests()[0].query).toMatchObject({ timeframe: '15Min', feed: 'sip', adjustment: 'all' });
+    expect(server.barRequests()[0].query).toMatchObject({
+      timeframe: '15Min',
+      feed: 'sip',
+      adjustment: 'all',
+    });
   });
 
   it('raises DataError when the range holds no bars', async () => {
@@ -266,7 +273,10 @@ describe('AlpacaProvider: failures', () => {
   });
 
   it('rejects a malformed response body with a clear ProviderError', async () => {
-    server.script({ status: 200, body: { bars: [{ t: '2024-01-02T05:00:00Z', o: 'x' }], next_page_token: null } });
+    server.script({
+      status: 200,
+      body: { bars: [{ t: '2024-01-02T05:00:00Z', o: 'x' }], next_page_token: null },
+    });
     const { alpaca } = provider();
     const error = await alpaca.fetchBars('AAPL', { start: '2024-01-02', end: '2024-01-05' }).catch((e) => e);
     expect(error).toBeInstanceOf(ProviderError);
