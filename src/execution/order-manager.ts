@@ -1,0 +1,880 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { NeuralTraderError, ValidationError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import type { Fill, OrderRequest, OrderStatus, PreTradeCheck, PreTradeContext } from '../core/orders.js';
+import type { EpochMs } from '../core/time.js';
+import { Portfolio } from '../portfolio/portfolio.js';
+import type { Broker, BrokerEvent, BrokerFill, OrderChanges } from './broker.js';
+import { builtInChecks, checkOrderShape, OrderRejectedError, type RiskLimitOptions } from './checks.js';
+import { BrokerRejectedError, OrderStateUnknownError } from './errors.js';
+import type { Journal, OrderQuery } from './journal.js';
+import {
+  type BracketOrderRequest,
+  isOpenStatus,
+  type OcoOrderRequest,
+  Order,
+  type OrderSnapshot,
+} from './order.js';
+
+/**
+ * The OrderManager: the one door orders go through. It validates and risk-checks every request
+ * before a broker sees it, journals every order, state change and fill before acknowledging them,
+ * keeps the book in the shared Portfolio, drives bracket and OCO orders, and publishes every change
+ * as an event (EventEmitter 'update', or `for await (const u of manager.updates())`).
+ */
+export interface OrderUpdate {
+  /** accepted, fill, canceled, expired, rejected, replaced, submitted (journaled, not yet acked). */
+  type: 'submitted' | 'accepted' | 'fill' | 'canceled' | 'expired' | 'rejected' | 'replaced';
+  order: OrderSnapshot;
+  fill?: Fill & { fillId: string };
+}
+
+export interface EquityObserver {
+  onEquity(timestamp: EpochMs, equity: number): void;
+}
+
+export interface OrderManagerOptions {
+  broker: Broker;
+  /** Where orders and fills are made durable. Without one, state lives only in memory. */
+  journal?: Journal;
+  /** Starting cash when the journal has none recorded (default 100,000). */
+  initialCapital?: number;
+  /** Built-in limits (buying power on by default). */
+  limits?: RiskLimitOptions;
+  /** Extra checks (risk limits, circuit breakers). */
+  checks?: PreTradeCheck[];
+  /** Latest price of a symbol for notional checks (default: the broker's last price, else the portfolio's mark). */
+  priceOf?: (symbol: string) => number | undefined;
+  now?: () => EpochMs;
+}
+
+export interface ReconcileReport {
+  checked: number;
+  fillsApplied: number;
+  closed: number;
+  replaced: number;
+}
+
+interface FillsFilter {
+  orderId?: string;
+  symbol?: string;
+}
+
+const EPS = 1e-9;
+const log = createLogger('execution');
+
+export class OrderManager {
+  readonly broker: Broker;
+  readonly journal?: Journal;
+  readonly portfolio: Portfolio;
+  private readonly emitter = new EventEmitter();
+  private readonly orders = new Map<string, Order>();
+  private readonly byClientId = new Map<string, Order>();
+  private readonly byBrokerId = new Map<string, Order>();
+  /** Filled quantity already booked when an order was (re)placed with the broker: broker cumulative counts start from it. */
+  private readonly fillBase = new Map<string, number>();
+  private readonly memoryFills: (Fill & { fillId: string })[] = [];
+  private readonly checks: PreTradeCheck[] = [];
+  private readonly equityObservers = new Set<EquityObserver>();
+  private readonly priceOf: (symbol: string) => number | undefined;
+  private readonly now: () => EpochMs;
+  private readonly pending = new Set<Promise<unknown>>();
+  private notifications: OrderUpdate[] = [];
+  private depth = 0;
+  private killSwitch: string | undefined;
+  private unsubscribe: () => void;
+
+  constructor(options: OrderManagerOptions) {
+    this.broker = options.broker;
+    this.journal = options.journal;
+    this.now = options.now ?? Date.now;
+    this.emitter.setMaxListeners(0);
+    const capital = options.journal?.initialCapital ?? options.initialCapital ?? 100_000;
+    this.portfolio = new Portfolio(capital);
+    this.checks.push(...builtInChecks(options.limits ?? {}));
+    for (const check of options.checks ?? []) this.addPreTradeCheck(check);
+    const brokerPrice = (this.broker as { lastPrice?: (s: string) => number | undefined }).lastPrice;
+    this.priceOf =
+      options.priceOf ??
+      ((symbol) => brokerPrice?.call(this.broker, symbol) ?? this.portfolio.lastPrice(symbol));
+    if (this.journal) this.restoreFromJournal(this.journal);
+    this.unsubscribe = this.broker.onEvent((event) => this.handleBrokerEvent(event));
+  }
+
+  /** Rebuild the portfolio from every journaled fill and load open orders. */
+  private restoreFromJournal(journal: Journal): void {
+    for (const fill of journal.listFills()) this.portfolio.applyFill(fill);
+    for (const snap of journal.listOrders({ status: 'open' })) this.track(orderFromSnapshot(snap));
+  }
+
+  private track(order: Order): void {
+    this.orders.set(order.id, order);
+    this.byClientId.set(order.clientOrderId, order);
+    if (order.brokerOrderId) this.byBrokerId.set(order.brokerOrderId, order);
+  }
+
+  // ---- checks, kill switch, equity -------------------------------------------------------------
+
+  /** Register an extra pre-trade check; one that also has onEquity() is told about every equity mark. */
+  addPreTradeCheck(check: PreTradeCheck): void {
+    this.checks.push(check);
+    if (typeof (check as Partial<EquityObserver>).onEquity === 'function') {
+      this.equityObservers.add(check as unknown as EquityObserver);
+    }
+  }
+
+  removePreTradeCheck(name: string): void {
+    const index = this.checks.findIndex((c) => c.name === name);
+    if (index >= 0) {
+      const [removed] = this.checks.splice(index, 1);
+      this.equityObservers.delete(removed as unknown as EquityObserver);
+    }
+  }
+
+  addEquityObserver(observer: EquityObserver | ((timestamp: EpochMs, equity: number) => void)): () => void {
+    const o: EquityObserver = typeof observer === 'function' ? { onEquity: observer } : observer;
+    this.equityObservers.add(o);
+    return () => this.equityObservers.delete(o);
+  }
+
+  /** Tell every equity observer (circuit breakers, drawdown limits) the account's equity at `timestamp`. */
+  onEquity(timestamp: EpochMs, equity: number = this.portfolio.equity): void {
+    for (const observer of this.equityObservers) observer.onEquity(timestamp, equity);
+  }
+
+  /** Mark a symbol to a price and report the resulting equity to observers. */
+  mark(symbol: string, price: number, timestamp: EpochMs): void {
+    this.portfolio.mark(symbol, price);
+    this.onEquity(timestamp, this.portfolio.equity);
+  }
+
+  /** Refuse every new order until released (cancels and exits still go through). */
+  engageKillSwitch(reason = 'kill switch engaged'): void {
+    this.killSwitch = reason;
+    log.warn('kill switch engaged', { reason });
+  }
+
+  releaseKillSwitch(): void {
+    this.killSwitch = undefined;
+  }
+
+  get killSwitchEngaged(): boolean {
+    return this.killSwitch !== undefined;
+  }
+
+  private context(): PreTradeContext {
+    return {
+      timestamp: this.now(),
+      cash: this.portfolio.cash,
+      equity: this.portfolio.equity,
+      positions: this.portfolio.positionMap(),
+      price: this.priceOf,
+    };
+  }
+
+  /** Run the shape check, the kill switch and every registered check; throws OrderRejectedError. */
+  validate(request: OrderRequest): void {
+    const shape = checkOrderShape(request);
+    if (shape) throw new OrderRejectedError(shape);
+    if (this.killSwitch !== undefined) {
+      throw new OrderRejectedError({ check: 'kill-switch', message: `kill switch: ${this.killSwitch}` });
+    }
+    const context = this.context();
+    for (const check of this.checks) {
+      const rejection = check.check(request, context);
+      if (rejection) throw new OrderRejectedError(rejection);
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  on(event: 'update', listener: (update: OrderUpdate) => void): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  off(event: 'update', listener: (update: OrderUpdate) => void): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  /** Every order update from now on, as an async iterator (ends when the manager closes or `signal` aborts). */
+  updates(signal?: AbortSignal): AsyncIterableIterator<OrderUpdate> {
+    const queue: OrderUpdate[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const listener = (u: OrderUpdate) => {
+      queue.push(u);
+      wake?.();
+    };
+    const finish = () => {
+      done = true;
+      this.emitter.off('update', listener);
+      this.emitter.off('close', finish);
+      wake?.();
+    };
+    this.emitter.on('update', listener);
+    this.emitter.on('close', finish);
+    signal?.addEventListener('abort', finish, { once: true });
+    const iterator: AsyncIterableIterator<OrderUpdate> = {
+      next: async () => {
+        while (queue.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        const value = queue.shift();
+        return value ? { value, done: false } : { value: undefined, done: true };
+      },
+      return: async () => {
+        finish();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  private notify(update: OrderUpdate): void {
+    this.notifications.push(update);
+  }
+
+  /** Journal writes grouped in one transaction; listeners hear of them only after the commit. */
+  private atomically<T>(fn: () => T): T {
+    this.depth++;
+    let result: T;
+    try {
+      result = this.journal ? this.journal.transaction(fn) : fn();
+    } catch (error) {
+      this.depth--;
+      if (this.depth === 0) this.notifications = [];
+      throw error;
+    }
+    this.depth--;
+    if (this.depth === 0 && this.notifications.length > 0) {
+      const batch = this.notifications;
+      this.notifications = [];
+      for (const update of batch) this.emitter.emit('update', update);
+    }
+    return result;
+  }
+
+  private save(order: Order, from?: OrderStatus): void {
+    this.journal?.updateOrder(order.snapshot(), from);
+  }
+
+  // ---- submit --------------------------------------------------------------------------------------
+
+  private findTracked(anyId: string): Order | undefined {
+    const tracked = this.orders.get(anyId) ?? this.byClientId.get(anyId) ?? this.byBrokerId.get(anyId);
+    if (tracked) return tracked;
+    const snap = this.journal?.findOrder(anyId);
+    if (!snap) return undefined;
+    const order = orderFromSnapshot(snap);
+    this.track(order);
+    return order;
+  }
+
+  /**
+   * Validate, journal and send an order. Resolves once the order (and any immediate fills) are
+   * journaled. The same clientOrderId twice yields the first order. Throws OrderRejectedError when a
+   * check refuses (nothing reaches the broker), OrderStateUnknownError when the broker's answer was lost.
+   */
+  async submitOrder(request: OrderRequest): Promise<OrderSnapshot> {
+    if (request.clientOrderId !== undefined) {
+      const existing = this.findTracked(request.clientOrderId);
+      if (existing && existing.clientOrderId === request.clientOrderId) return existing.snapshot();
+    }
+    this.validate(request);
+    const order = this.newOrder(request);
+    await this.place(order, true);
+    return order.snapshot();
+  }
+
+  private newOrder(
+    request: OrderRequest,
+    extra: Partial<Pick<Order, 'role' | 'parentId' | 'ocoGroup' | 'held'>> = {},
+  ): Order {
+    const id = randomUUID();
+    return new Order({
+      id,
+      clientOrderId: request.clientOrderId ?? `nt-${id}`,
+      broker: this.broker.name,
+      request,
+      createdAt: this.now(),
+      role: extra.role,
+      parentId: extra.parentId,
+      ocoGroup: extra.ocoGroup,
+      held: extra.held,
+    });
+  }
+
+  /** Journal a new order (when `insert`) and send it to the broker. */
+  private async place(order: Order, insert: boolean): Promise<void> {
+    this.track(order);
+    const sync = (this.broker as { submitSync?: (r: ReturnType<Order['toRequest']>) => unknown }).submitSync;
+    const request = {
+      ...order.toRequest(),
+      quantity: order.remainingQuantity,
+      clientOrderId: order.clientOrderId,
+    };
+    if (sync && !this.broker.persistent) {
+      // In-process broker: the order, its acceptance and any immediate fills commit together. A crash
+      // before the commit loses an order no broker ever kept, which is the same as never submitting it.
+      this.atomically(() => {
+        if (insert) {
+          this.journal?.insertOrder(order.snapshot());
+          this.notify({ type: 'submitted', order: order.snapshot() });
+        }
+        this.fillBase.set(order.id, order.filledQuantity);
+        const ack = sync.call(this.broker, request) as { brokerOrderId: string };
+        this.setBrokerId(order, ack.brokerOrderId);
+      });
+      return;
+    }
+    // Remote broker: the intent is durable before the request leaves, so a crash mid-request is
+    // reconciled by client order id on restart.
+    if (insert) {
+      this.atomically(() => {
+        this.journal?.insertOrder(order.snapshot());
+        this.notify({ type: 'submitted', order: order.snapshot() });
+      });
+    }
+    this.fillBase.set(order.id, order.filledQuantity);
+    try {
+      const ack = await this.broker.submit(request);
+      this.atomically(() => {
+        this.setBrokerId(order, ack.brokerOrderId);
+        if (order.status === 'new' && ack.status !== 'new' && ack.status !== 'rejected') {
+          this.transition(order, 'accepted', this.now());
+        }
+        this.save(order);
+      });
+    } catch (error) {
+      if (error instanceof BrokerRejectedError) {
+        this.atomically(() => {
+          if (order.status === 'new') this.transition(order, 'rejected', this.now(), error.message);
+        });
+        return;
+      }
+      if (error instanceof OrderStateUnknownError) {
+        this.atomically(() => {
+          order.reason = error.message;
+          this.save(order);
+        });
+      }
+      throw error;
+    }
+  }
+
+  private setBrokerId(order: Order, brokerOrderId: string): void {
+    if (order.brokerOrderId === brokerOrderId) return;
+    if (order.brokerOrderId) this.byBrokerId.delete(order.brokerOrderId);
+    order.brokerOrderId = brokerOrderId;
+    this.byBrokerId.set(brokerOrderId, order);
+    this.save(order);
+  }
+
+  private transition(order: Order, to: OrderStatus, at: EpochMs, reason?: string): void {
+    const from = order.status;
+    order.transition(to, at, reason);
+    this.save(order, from);
+    this.notify({
+      type: to === 'partially_filled' || to === 'filled' ? 'fill' : (to as OrderUpdate['type']),
+      order: order.snapshot(),
+    });
+  }
+
+  /**
+   * A bracket: the entry goes to the broker now; the take-profit limit and stop-loss stop are journaled
+   * as held legs and sent when the entry fills; the first of them to fill cancels the other.
+   */
+  async submitBracket(
+    bracket: BracketOrderRequest,
+  ): Promise<{ entry: OrderSnapshot; takeProfit: OrderSnapshot; stopLoss: OrderSnapshot }> {
+    const entryRequest = bracket.entry;
+    if (entryRequest.clientOrderId !== undefined) {
+      const existing = this.findTracked(entryRequest.clientOrderId);
+      if (existing) {
+        const legs = this.legsOf(existing.id);
+        const tp = legs.find((o) => o.role === 'take_profit');
+        const sl = legs.find((o) => o.role === 'stop_loss');
+        if (tp && sl)
+          return { entry: existing.snapshot(), takeProfit: tp.snapshot(), stopLoss: sl.snapshot() };
+      }
+    }
+    const exitSide = entryRequest.side === 'buy' ? 'sell' : 'buy';
+    const tif = bracket.exitTimeInForce ?? 'gtc';
+    const tpRequest: OrderRequest = {
+      symbol: entryRequest.symbol,
+      side: exitSide,
+      quantity: entryRequest.quantity,
+      type: 'limit',
+      limitPrice: bracket.takeProfit.limitPrice,
+      timeInForce: tif,
+    };
+    const slRequest: OrderRequest = {
+      symbol: entryRequest.symbol,
+      side: exitSide,
+      quantity: entryRequest.quantity,
+      type: bracket.stopLoss.limitPrice === undefined ? 'stop' : 'stop_limit',
+      stopPrice: bracket.stopLoss.stopPrice,
+      limitPrice: bracket.stopLoss.limitPrice,
+      timeInForce: tif,
+    };
+    this.validate(entryRequest);
+    for (const [name, leg] of [
+      ['takeProfit', tpRequest],
+      ['stopLoss', slRequest],
+    ] as const) {
+      const shape = checkOrderShape(leg);
+      if (shape)
+        throw new OrderRejectedError({
+          ...shape,
+          field: `${name}.${shape.field}`,
+          message: `${name}.${shape.message}`,
+        });
+    }
+    const tp = bracket.takeProfit.limitPrice;
+    const sl = bracket.stopLoss.stopPrice;
+    if (exitSide === 'sell' ? tp <= sl : tp >= sl) {
+      throw new OrderRejectedError({
+        check: 'order-shape',
+        field: 'takeProfit.limitPrice',
+        message: `takeProfit.limitPrice: ${tp} must be ${exitSide === 'sell' ? 'above' : 'below'} stopLoss.stopPrice ${sl}`,
+      });
+    }
+    const entry = this.newOrder(entryRequest, { role: 'bracket_entry' });
+    const takeProfit = this.newOrder(tpRequest, {
+      role: 'take_profit',
+      parentId: entry.id,
+      ocoGroup: entry.id,
+      held: true,
+    });
+    const stopLoss = this.newOrder(slRequest, {
+      role: 'stop_loss',
+      parentId: entry.id,
+      ocoGroup: entry.id,
+      held: true,
+    });
+    this.atomically(() => {
+      for (const leg of [takeProfit, stopLoss]) {
+        this.track(leg);
+        this.journal?.insertOrder(leg.snapshot());
+      }
+    });
+    await this.place(entry, true);
+    await this.settled();
+    return { entry: entry.snapshot(), takeProfit: takeProfit.snapshot(), stopLoss: stopLoss.snapshot() };
+  }
+
+  /** Two live orders; the first fill of either cancels the other. */
+  async submitOco(oco: OcoOrderRequest): Promise<[OrderSnapshot, OrderSnapshot]> {
+    this.validate(oco.first);
+    this.validate(oco.second);
+    const group = randomUUID();
+    const first = this.newOrder(oco.first, { role: 'oco', ocoGroup: group });
+    const second = this.newOrder(oco.second, { role: 'oco', ocoGroup: group });
+    // Journal both before either can fill, so the sibling exists when the first fill cancels it.
+    this.atomically(() => {
+      for (const o of [first, second]) {
+        this.track(o);
+        this.journal?.insertOrder(o.snapshot());
+      }
+    });
+    await this.place(first, false);
+    if (second.isOpen) await this.place(second, false);
+    await this.settled();
+    return [first.snapshot(), second.snapshot()];
+  }
+
+  private legsOf(parentId: string): Order[] {
+    const legs = [...this.orders.values()].filter((o) => o.parentId === parentId);
+    if (legs.length > 0 || !this.journal) return legs;
+    return this.journal
+      .listOrders()
+      .filter((s) => s.parentId === parentId)
+      .map((s) => this.findTracked(s.id) as Order);
+  }
+
+  // ---- cancel / replace ----------------------------------------------------------------------------
+
+  async cancelOrder(id: string): Promise<OrderSnapshot> {
+    const order = this.findTracked(id);
+    if (!order)
+      throw new NeuralTraderError('NOT_FOUND', `no order ${id}`, {
+        field: 'id',
+        hint: 'list orders with `neural-trader order list`',
+      });
+    if (!order.isOpen) {
+      throw new ValidationError(
+        `order ${order.id} is already ${order.status}; only open orders can be canceled`,
+        {
+          field: 'id',
+        },
+      );
+    }
+    if (order.held || !order.brokerOrderId) {
+      this.atomically(() => this.transition(order, 'canceled', this.now(), 'canceled by request'));
+      return order.snapshot();
+    }
+    await this.broker.cancel(order.brokerOrderId);
+    return order.snapshot();
+  }
+
+  /** Cancel every open order (e.g. on shutdown with --cancel-on-exit). Returns how many were canceled. */
+  async cancelAll(): Promise<number> {
+    let count = 0;
+    for (const order of [...this.orders.values()]) {
+      if (!order.isOpen) continue;
+      try {
+        await this.cancelOrder(order.id);
+        count++;
+      } catch (error) {
+        log.warn('cancel failed', { orderId: order.id, error });
+      }
+    }
+    return count;
+  }
+
+  async replaceOrder(id: string, changes: OrderChanges): Promise<OrderSnapshot> {
+    const order = this.findTracked(id);
+    if (!order) throw new NeuralTraderError('NOT_FOUND', `no order ${id}`, { field: 'id' });
+    if (!order.isOpen) {
+      throw new ValidationError(
+        `order ${order.id} is already ${order.status}; only open orders can be replaced`,
+        {
+          field: 'id',
+        },
+      );
+    }
+    const merged: OrderRequest = { ...order.toRequest(), ...stripUndefined(changes) };
+    const shape = checkOrderShape(merged);
+    if (shape) throw new OrderRejectedError(shape);
+    if (merged.quantity < order.filledQuantity) {
+      throw new OrderRejectedError({
+        check: 'order-shape',
+        field: 'quantity',
+        message: `quantity: ${merged.quantity} is below the ${order.filledQuantity} already filled`,
+      });
+    }
+    const apply = () => {
+      order.quantity = merged.quantity;
+      order.limitPrice = merged.limitPrice;
+      order.stopPrice = merged.stopPrice;
+      order.trailPercent = merged.trailPercent;
+      order.trailPrice = merged.trailPrice;
+      order.timeInForce = merged.timeInForce ?? order.timeInForce;
+      order.updatedAt = this.now();
+    };
+    if (order.held || !order.brokerOrderId) {
+      this.atomically(() => {
+        apply();
+        this.save(order);
+        this.notify({ type: 'replaced', order: order.snapshot() });
+      });
+      return order.snapshot();
+    }
+    const ack = await this.broker.replace(order.brokerOrderId, changes, order.clientOrderId);
+    this.atomically(() => {
+      apply();
+      if (ack.brokerOrderId !== order.brokerOrderId) {
+        // The broker booked a new order for the rest; its cumulative fills start from what is filled now.
+        this.fillBase.set(order.id, order.filledQuantity);
+      }
+      this.setBrokerId(order, ack.brokerOrderId);
+      this.save(order);
+      this.notify({ type: 'replaced', order: order.snapshot() });
+    });
+    return order.snapshot();
+  }
+
+  // ---- queries --------------------------------------------------------------------------------------
+
+  getOrderStatus(id: string): OrderSnapshot | undefined {
+    return this.findTracked(id)?.snapshot();
+  }
+
+  getOrders(filter: OrderQuery = {}): OrderSnapshot[] {
+    if (this.journal) return this.journal.listOrders(filter);
+    const status = filter.status ?? 'all';
+    return [...this.orders.values()]
+      .filter((o) =>
+        status === 'all'
+          ? true
+          : status === 'open'
+            ? o.isOpen
+            : status === 'closed'
+              ? !o.isOpen
+              : o.status === status,
+      )
+      .filter((o) => !filter.symbol || o.symbol === filter.symbol)
+      .map((o) => o.snapshot());
+  }
+
+  getFills(filter: FillsFilter = {}): (Fill & { fillId: string })[] {
+    if (this.journal) return this.journal.listFills(filter);
+    return this.memoryFills.filter(
+      (f) =>
+        (!filter.orderId || f.orderId === filter.orderId) && (!filter.symbol || f.symbol === filter.symbol),
+    );
+  }
+
+  // ---- broker events ----------------------------------------------------------------------------------
+
+  private handleBrokerEvent(event: BrokerEvent): void {
+    const order =
+      (event.brokerOrderId ? this.byBrokerId.get(event.brokerOrderId) : undefined) ??
+      this.byClientId.get(event.clientOrderId) ??
+      this.findTracked(event.clientOrderId);
+    if (!order) {
+      log.debug('event for an order this manager does not know', {
+        type: event.type,
+        clientOrderId: event.clientOrderId,
+      });
+      return;
+    }
+    try {
+      this.atomically(() => this.applyEvent(order, event));
+    } catch (error) {
+      log.error('could not apply broker event', { type: event.type, orderId: order.id, error });
+    }
+  }
+
+  private applyEvent(order: Order, event: BrokerEvent): void {
+    if (event.brokerOrderId && !order.brokerOrderId) this.setBrokerId(order, event.brokerOrderId);
+    switch (event.type) {
+      case 'accepted':
+        if (order.status === 'new') this.transition(order, 'accepted', event.timestamp);
+        return;
+      case 'fill':
+        if (event.fill) this.applyFill(order, event.fill);
+        return;
+      case 'canceled':
+      case 'expired':
+        if (order.isOpen) this.transition(order, event.type, event.timestamp, event.reason);
+        this.afterClose(order);
+        return;
+      case 'rejected':
+        if (order.status === 'new') this.transition(order, 'rejected', event.timestamp, event.reason);
+        // A broker may refuse an order it had already accepted (e.g. the exchange refused it): the
+        // state machine has no accepted -> rejected, so it is a cancel with the broker's reason.
+        else if (order.isOpen)
+          this.transition(order, 'canceled', event.timestamp, `rejected by broker: ${event.reason ?? ''}`);
+        this.afterClose(order);
+        return;
+      case 'replaced':
+        if (event.replacedByBrokerOrderId) {
+          this.fillBase.set(order.id, order.filledQuantity);
+          this.setBrokerId(order, event.replacedByBrokerOrderId);
+        }
+        return;
+    }
+  }
+
+  /** Book one execution exactly once: by fill id, and by the broker's cumulative quantity when given. */
+  private applyFill(order: Order, brokerFill: BrokerFill): void {
+    let quantity = brokerFill.quantity;
+    if (brokerFill.cumulativeQuantity !== undefined) {
+      const base = this.fillBase.get(order.id) ?? 0;
+      const unbooked = base + brokerFill.cumulativeQuantity - order.filledQuantity;
+      if (unbooked <= EPS) return; // already booked (e.g. by reconciliation while the stream was away)
+      quantity = Math.min(quantity, unbooked);
+    }
+    if (quantity > order.remainingQuantity + EPS) {
+      log.warn('broker filled more than the remaining quantity; booking the remainder', {
+        orderId: order.id,
+        reported: quantity,
+        remaining: order.remainingQuantity,
+      });
+      quantity = order.remainingQuantity;
+    }
+    if (quantity <= EPS) return;
+    const fill = {
+      fillId: brokerFill.fillId,
+      orderId: order.id,
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      quantity,
+      price: brokerFill.price,
+      commission: brokerFill.commission,
+      timestamp: brokerFill.timestamp,
+    };
+    if (this.journal) {
+      if (!this.journal.recordFill(fill)) return;
+    } else {
+      if (this.memoryFills.some((f) => f.fillId === fill.fillId)) return;
+      this.memoryFills.push(fill);
+    }
+    const from = order.status;
+    const wasUnfilled = order.filledQuantity === 0;
+    order.applyFill(quantity, fill.price, fill.timestamp);
+    this.portfolio.applyFill(fill);
+    this.save(order, from === 'new' ? undefined : from);
+    if (from === 'new') this.journal?.recordEvent(order.id, 'new', 'accepted', fill.timestamp);
+    if (from === 'new') this.journal?.recordEvent(order.id, 'accepted', order.status, fill.timestamp);
+    this.notify({ type: 'fill', order: order.snapshot(), fill });
+    if (wasUnfilled && order.ocoGroup) this.cancelSiblings(order);
+    if (order.status === 'filled' && order.role === 'bracket_entry')
+      this.activateLegs(order, order.filledQuantity);
+  }
+
+  /** OCO: the first fill of one order cancels the others in its group. */
+  private cancelSiblings(order: Order): void {
+    for (const sibling of this.orders.values()) {
+      if (sibling === order || sibling.ocoGroup !== order.ocoGroup || !sibling.isOpen) continue;
+      if (sibling.held || !sibling.brokerOrderId) {
+        this.transition(sibling, 'canceled', this.now(), `OCO: ${order.id} filled`);
+      } else {
+        const brokerOrderId = sibling.brokerOrderId;
+        this.defer(() => this.broker.cancel(brokerOrderId));
+      }
+    }
+  }
+
+  /** Bracket: the entry's fills make the exit legs live, sized to what was filled. */
+  private activateLegs(entry: Order, filledQuantity: number): void {
+    for (const leg of this.legsOf(entry.id)) {
+      if (!leg.held || !leg.isOpen) continue;
+      leg.held = false;
+      leg.quantity = filledQuantity;
+      this.save(leg);
+      this.defer(() => this.place(leg, false));
+    }
+  }
+
+  /** A bracket entry that ends without filling takes its held legs with it; a partial entry activates them for what filled. */
+  private afterClose(order: Order): void {
+    if (order.role !== 'bracket_entry') return;
+    if (order.filledQuantity > EPS) {
+      this.activateLegs(order, order.filledQuantity);
+      return;
+    }
+    for (const leg of this.legsOf(order.id)) {
+      if (leg.held && leg.isOpen)
+        this.transition(leg, 'canceled', this.now(), `bracket entry ${order.status}`);
+    }
+  }
+
+  /** Run follow-up broker calls after the current commit (a broker call never runs inside a transaction). */
+  private defer(task: () => Promise<unknown>): void {
+    const promise = Promise.resolve()
+      .then(task)
+      .catch((error) => log.error('follow-up order action failed', { error }))
+      .finally(() => this.pending.delete(promise));
+    this.pending.add(promise);
+  }
+
+  /** Resolves when follow-up actions (bracket legs, OCO cancels) started so far have finished. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  // ---- restart ------------------------------------------------------------------------------------------
+
+  /**
+   * Bring journaled open orders in line with the broker after a restart. A persistent broker (Alpaca) is
+   * asked for each order by client order id: executions that happened while we were down are booked once
+   * (their ids derive from the broker's cumulative quantity, so reconciling twice books nothing new), and
+   * orders it never received are marked rejected. A non-persistent broker (paper) gets the open orders
+   * re-placed for their remaining quantity.
+   */
+  async reconcile(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { checked: 0, fillsApplied: 0, closed: 0, replaced: 0 };
+    for (const order of [...this.orders.values()]) {
+      if (!order.isOpen || order.held) continue;
+      report.checked++;
+      if (!this.broker.persistent) {
+        await this.place(order, false);
+        report.replaced++;
+        continue;
+      }
+      const state = await this.broker.lookup(order.clientOrderId);
+      if (!state) {
+        if (order.status === 'new') {
+          this.atomically(() =>
+            this.transition(
+              order,
+              'rejected',
+              this.now(),
+              'never placed: the broker has no order with this client order id',
+            ),
+          );
+          report.closed++;
+        } else {
+          log.warn('broker has no record of an accepted order', { orderId: order.id });
+        }
+        continue;
+      }
+      this.atomically(() => {
+        this.setBrokerId(order, state.brokerOrderId);
+        this.fillBase.set(order.id, 0);
+        const missing = state.filledQuantity - order.filledQuantity;
+        if (missing > EPS) {
+          const price =
+            order.filledQuantity > 0
+              ? (state.averageFillPrice * state.filledQuantity -
+                  order.averageFillPrice * order.filledQuantity) /
+                missing
+              : state.averageFillPrice;
+          this.applyFill(order, {
+            fillId: `${state.brokerOrderId}:reconciled:${state.filledQuantity}`,
+            quantity: missing,
+            price,
+            commission: 0,
+            timestamp: this.now(),
+            cumulativeQuantity: state.filledQuantity,
+          });
+          report.fillsApplied++;
+        }
+        if (order.status === 'new' && state.status !== 'new' && state.status !== 'rejected') {
+          this.transition(order, 'accepted', this.now());
+        }
+        if (order.isOpen && !isOpenStatus(state.status) && state.status !== 'filled') {
+          if (state.status === 'rejected')
+            this.applyEvent(order, {
+              type: 'rejected',
+              clientOrderId: order.clientOrderId,
+              timestamp: this.now(),
+              reason: 'rejected while offline',
+            });
+          else this.transition(order, state.status, this.now(), `${state.status} while offline`);
+          report.closed++;
+        }
+      });
+    }
+    await this.settled();
+    return report;
+  }
+
+  /** Stop listening to the broker, wait for follow-ups, end update iterators. Does not close the journal or broker. */
+  async close(): Promise<void> {
+    await this.settled();
+    this.unsubscribe();
+    this.unsubscribe = () => {};
+    this.emitter.emit('close');
+  }
+}
+
+function orderFromSnapshot(snap: OrderSnapshot): Order {
+  const order = new Order({
+    id: snap.id,
+    clientOrderId: snap.clientOrderId,
+    broker: snap.broker,
+    request: snap,
+    createdAt: snap.createdAt,
+    role: snap.role,
+    parentId: snap.parentId,
+    ocoGroup: snap.ocoGroup,
+    held: snap.held,
+  });
+  order.brokerOrderId = snap.brokerOrderId;
+  order.reason = snap.reason;
+  order.restore(snap.status, snap.filledQuantity, snap.averageFillPrice, snap.updatedAt);
+  return order;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
