@@ -142,6 +142,8 @@ export class Portfolio implements PortfolioView {
     const p = this.entry(fill.symbol, price);
     this.cashBalance -= delta * price + fill.commission;
     this.commissionPaid += fill.commission;
+    // A zero-quantity fill only moves cash (a fee or an adjustment); averaging it in would divide by zero.
+    if (delta === 0) return;
     const before = p.quantity;
     const after = before + delta;
     if (before === 0 || Math.sign(before) === Math.sign(delta)) {
