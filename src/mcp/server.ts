@@ -1,0 +1,46 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Config } from '../core/config.js';
+import { registerPrompts } from './prompts.js';
+import { registerToolSpec } from './register.js';
+import { registerResources } from './resources.js';
+import { createRuntime, packageVersion } from './runtime.js';
+import type { McpRuntime } from './tool.js';
+import { selectTools } from './tools/index.js';
+import { type McpToolset, parseToolsets } from './toolsets.js';
+
+export interface McpServerOptions {
+  config: Config;
+  /** Overrides config.mcp.toolsets (NEURAL_TRADER_TOOLSETS). */
+  toolsets?: readonly string[] | string;
+  transport?: 'stdio' | 'http';
+}
+
+const INSTRUCTIONS = [
+  'neural-trader: market data, indicators, strategies, backtests, paper/live order execution, portfolio,',
+  'risk and neural forecasting tools. Dates are YYYY-MM-DD. The bundled sample datasets (provider "sample")',
+  'work offline. Orders are paper (simulated) unless the operator enabled live trading in configuration;',
+  'every order needs a unique client_order_id, and live orders also need confirm: true.',
+].join(' ');
+
+/** One process-wide runtime; each MCP session gets its own McpServer over it. */
+export function createMcpRuntime(options: McpServerOptions): McpRuntime {
+  const toolsets: ReadonlySet<McpToolset> = parseToolsets(options.toolsets ?? options.config.mcp.toolsets);
+  return createRuntime({
+    config: options.config,
+    transport: options.transport ?? 'stdio',
+    toolsets,
+    toolNames: selectTools(toolsets).map((tool) => tool.name),
+  });
+}
+
+/** An McpServer with the tools, resources and prompts of the runtime's toolsets registered. */
+export function buildMcpServer(runtime: McpRuntime): McpServer {
+  const server = new McpServer(
+    { name: 'neural-trader', title: 'neural-trader', version: packageVersion() },
+    { instructions: INSTRUCTIONS },
+  );
+  for (const tool of selectTools(runtime.toolsets)) registerToolSpec(server, tool, runtime);
+  registerResources(server, runtime);
+  registerPrompts(server, runtime);
+  return server;
+}

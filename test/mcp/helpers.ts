@@ -1,0 +1,188 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { expect } from 'vitest';
+
+/**
+ * The MCP integration tests drive the real CLI (`node bin/neural-trader.js mcp start`) with the SDK's
+ * own Client, in a temp cwd (no developer .env is read) and a temp NEURAL_TRADER_HOME.
+ */
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'bin/neural-trader.js');
+export const TOKEN = 'test-token-0123456789abcdef0123456789';
+
+export interface Sandbox {
+  home: string;
+  cwd: string;
+  cleanup(): void;
+}
+
+export function makeSandbox(): Sandbox {
+  const base = mkdtempSync(join(tmpdir(), 'nt-mcp-'));
+  const home = join(base, 'home');
+  return { home, cwd: base, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/** A minimal environment: nothing from the developer's shell that could switch on live trading. */
+export function baseEnv(sandbox: Sandbox, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: sandbox.cwd,
+    NEURAL_TRADER_HOME: sandbox.home,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export interface StdioSession {
+  client: Client;
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+export async function connectStdio(
+  sandbox: Sandbox,
+  extraEnv: Record<string, string> = {},
+): Promise<StdioSession> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'mcp', 'start'],
+    cwd: sandbox.cwd,
+    env: baseEnv(sandbox, extraEnv),
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const client = new Client({ name: 'neural-trader-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+export interface HttpServerProcess {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Spawn `mcp start --transport http --port 0 ...` and wait for its "listening on" line. */
+export async function spawnHttpServer(
+  sandbox: Sandbox,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<HttpServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'mcp', 'start', '--transport', 'http', '--port', '0', ...args],
+    {
+      cwd: sandbox.cwd,
+      env: baseEnv(sandbox, extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: () =>
+      new Promise<void>((resolveStop) => {
+        if (child.exitCode !== null) return resolveStop();
+        child.once('exit', () => resolveStop());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function connectHttp(url: string, token?: string): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : undefined,
+  });
+  const client = new Client({ name: 'neural-trader-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+/** Run the CLI to completion (for commands that should fail fast). */
+export function runCli(
+  sandbox: Sandbox,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: sandbox.cwd,
+      env: baseEnv(sandbox, extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+interface ToolResultLike {
+  isError?: boolean;
+  content?: unknown;
+  structuredContent?: Record<string, unknown>;
+}
+
+function textOf(result: ToolResultLike): string {
+  const content = (result.content ?? []) as { type: string; text?: string }[];
+  return content.map((c) => c.text ?? '').join('\n');
+}
+
+/** Call a tool that must succeed; returns its structuredContent. */
+export async function callOk(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const result = (await client.callTool({ name, arguments: args })) as ToolResultLike;
+  if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+  expect(result.structuredContent).toBeDefined();
+  expect(textOf(result).length).toBeGreaterThan(0);
+  return result.structuredContent as Record<string, unknown>;
+}
+
+/** Call a tool that must fail with a tool error; returns the error text. */
+export async function callError(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<string> {
+  const result = (await client.callTool({ name, arguments: args })) as ToolResultLike;
+  expect(result.isError, `${name} should fail; got ${JSON.stringify(result.structuredContent)}`).toBe(true);
+  return textOf(result);
+}

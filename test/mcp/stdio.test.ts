@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMcpTools } from '../../src/mcp/index.js';
+import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+
+describe('mcp start (stdio): protocol, system tools, prompts', () => {
+  let sandbox: Sandbox;
+  let session: StdioSession;
+
+  beforeAll(async () => {
+    sandbox = makeSandbox();
+    session = await connectStdio(sandbox);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    sandbox?.cleanup();
+  });
+
+  it('lists every registered tool with schemas and truthful annotations', async () => {
+    const { tools } = await session.client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(listMcpTools().map((t) => t.name));
+    expect(names).toContain('ping');
+    expect(names).toContain('get_system_metrics');
+    for (const tool of tools) {
+      expect(tool.name).toMatch(/^[a-z][a-z0-9_]*$/);
+      expect(tool.description?.length).toBeGreaterThan(10);
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.outputSchema?.type).toBe('object');
+      const a = tool.annotations;
+      expect(a).toBeDefined();
+      expect(typeof a?.readOnlyHint).toBe('boolean');
+      expect(typeof a?.destructiveHint).toBe('boolean');
+      expect(typeof a?.idempotentHint).toBe('boolean');
+      expect(typeof a?.openWorldHint).toBe('boolean');
+      // A read-only tool cannot also be destructive.
+      if (a?.readOnlyHint) expect(a.destructiveHint).toBe(false);
+    }
+  });
+
+  it('ping answers with the server version', async () => {
+    const data = await callOk(session.client, 'ping');
+    expect(data.status).toBe('ok');
+    expect(data.server).toBe('neural-trader');
+    expect(data.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('get_system_metrics reports paper mode, toolsets and versions', async () => {
+    const data = await callOk(session.client, 'get_system_metrics');
+    expect(data.trading_mode).toBe('paper');
+    expect(data.live_trading_enabled).toBe(false);
+    expect(data.transport).toBe('stdio');
+    expect(data.home).toBe(sandbox.home);
+    const versions = data.versions as Record<string, string | null>;
+    expect(versions['@modelcontextprotocol/sdk']).toMatch(/^1\./);
+    expect(versions.node).toBe(process.versions.node);
+    const toolsets = data.toolsets as { name: string; enabled: boolean }[];
+    expect(toolsets.every((t) => t.enabled)).toBe(true);
+    expect(data.tools).toEqual(listMcpTools().map((t) => t.name));
+    expect((data.memory_mb as { rss: number }).rss).toBeGreaterThan(10);
+  });
+
+  it('rejects unknown arguments, naming the key, and keeps serving', async () => {
+    const text = await callError(session.client, 'ping', { verbose: true });
+    expect(text).toMatch(/verbose/);
+    const data = await callOk(session.client, 'ping');
+    expect(data.status).toBe('ok');
+  });
+
+  it('an unknown tool is an error, not a crash', async () => {
+    const result = await session.client.callTool({ name: 'no_such_tool', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(/no_such_tool/);
+  });
+
+  it('offers the analyze_symbol and daily_risk_review prompts', async () => {
+    const { prompts } = await session.client.listPrompts();
+    expect(prompts.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['analyze_symbol', 'daily_risk_review']),
+    );
+    const prompt = await session.client.getPrompt({ name: 'analyze_symbol', arguments: { symbol: 'AAPL' } });
+    const text = (prompt.messages[0].content as { text: string }).text;
+    expect(text).toContain('AAPL');
+    // Only tools this server exposes are mentioned.
+    const toolNames = listMcpTools().map((t) => t.name);
+    for (const mentioned of text.match(/\b[a-z]+_[a-z_]+\b/g) ?? []) expect(toolNames).toContain(mentioned);
+    const review = await session.client.getPrompt({ name: 'daily_risk_review', arguments: {} });
+    expect((review.messages[0].content as { text: string }).text).toMatch(/risk review/);
+  });
+});
