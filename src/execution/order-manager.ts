@@ -99,7 +99,16 @@ export class OrderManager {
       options.priceOf ??
       ((symbol) => brokerPrice?.call(this.broker, symbol) ?? this.portfolio.lastPrice(symbol));
     if (this.journal) this.restoreFromJournal(this.journal);
-    this.unsubscribe = this.broker.onEvent((event) => this.handleBrokerEvent(event));
+    const offEvents = this.broker.onEvent((event) => this.handleBrokerEvent(event));
+    // After a stream reconnect, events sent while it was down are gone: ask the broker instead.
+    const onReconnect = (this.broker as { onReconnect?: (listener: () => void) => () => void }).onReconnect;
+    const offReconnect = onReconnect?.call(this.broker, () => {
+      this.reconcile().catch((error) => log.error('reconcile after reconnect failed', { error }));
+    });
+    this.unsubscribe = () => {
+      offEvents();
+      offReconnect?.();
+    };
   }
 
   /** Rebuild the portfolio from every journaled fill and load open orders. */
@@ -356,6 +365,11 @@ export class OrderManager {
         return;
       }
       if (error instanceof OrderStateUnknownError) {
+        if (order.brokerOrderId) {
+          // The REST answer was lost but the broker's stream already told us about the order: it exists.
+          log.info('order confirmed by the trade stream despite the failed request', { orderId: order.id });
+          return;
+        }
         this.atomically(() => {
           order.reason = error.message;
           this.save(order);
