@@ -1,2 +1,79 @@
-// Public surface of src/neural (filled in by the capability's change).
-export {};
+// Public surface of src/neural: neural forecasters (N-HiTS, N-BEATS, LSTM, Transformer), training,
+// model files, evaluation against naive baselines, and the neural-trend strategy.
+export type {
+  LSTMArchitecture,
+  NBEATSArchitecture,
+  NBEATSStackType,
+  NHiTSArchitecture,
+  TransformerArchitecture,
+} from './architectures.js';
+export { activeBackend, initNeuralBackend } from './backend.js';
+export type { BaselineName } from './baselines.js';
+export {
+  BASELINES,
+  baselineForecast,
+  driftForecast,
+  randomWalkForecast,
+  seasonalNaiveForecast,
+} from './baselines.js';
+export { ModelError } from './errors.js';
+export type {
+  BaselineVerdict,
+  EvaluateOptions,
+  EvaluationReport,
+  WalkForwardOptions,
+  WalkForwardReport,
+} from './evaluate.js';
+export { evaluateForecaster, scoreAgainstBaselines, walkForwardEvaluate } from './evaluate.js';
+export type {
+  CommonConfig,
+  EpochReport,
+  ForecasterOptions,
+  LearningRateSchedule,
+  ModelMetadata,
+  NeuralModelType,
+  TrainingData,
+  TrainingInfo,
+  TrainOptions,
+  TrainResult,
+} from './forecaster.js';
+export { NEURAL_MODEL_TYPES, NeuralForecaster, QUANTILE_LEVELS } from './forecaster.js';
+export type { ForecastMetrics } from './metrics.js';
+export {
+  directionalAccuracy,
+  forecastMetrics,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanAbsoluteScaledError,
+  naiveScale,
+  rootMeanSquaredError,
+  symmetricMape,
+} from './metrics.js';
+export type { ModelFileContents, WeightEntry } from './model-file.js';
+export { decodeModelFile, encodeModelFile, MODEL_FILE_MAGIC, MODEL_FILE_VERSION } from './model-file.js';
+export type {
+  AnyForecaster,
+  LSTMConfig,
+  LSTMOptions,
+  NBEATSConfig,
+  NBEATSOptions,
+  NHiTSConfig,
+  NHiTSOptions,
+  TransformerConfig,
+  TransformerOptions,
+} from './models.js';
+export {
+  createForecaster,
+  LSTMForecaster,
+  LSTMForecaster as LSTM,
+  loadModel,
+  modelDisplayName,
+  NBEATS,
+  NHiTS,
+  readModelMetadata,
+  TransformerForecaster,
+} from './models.js';
+export type { ScalerKind, ScalerState } from './scaler.js';
+export { Scaler } from './scaler.js';
+export type { ForecastTarget } from './target.js';
+export { DEFAULT_TARGET, FORECAST_TARGETS, fromTargetSpace, toTargetSpace } from './target.js';

@@ -1,0 +1,361 @@
+import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { Tf } from './backend.js';
+import {
+  type Architecture,
+  type Constants,
+  dense,
+  denseSpecs,
+  layerNorm,
+  layerNormSpecs,
+  linearInterpolationMatrix,
+  mlp,
+  mlpSpecs,
+  type ParamSpec,
+  type Params,
+} from './layers.js';
+
+export interface ShapeConfig {
+  inputSize: number;
+  horizon: number;
+  /** Number of outputs per horizon step: 1 (point) or 3 (p10/p50/p90). */
+  outputs: number;
+}
+
+/** Max-pool the input with kernel = stride = k, left-padding by repeating the first value if needed. */
+function maxPool(tf: Tf, x: Tensor2D, kernel: number): Tensor2D {
+  if (kernel <= 1) return x;
+  const [batch, length] = x.shape;
+  const pad = (kernel - (length % kernel)) % kernel;
+  const padded = pad > 0 ? tf.concat([tf.tile(tf.slice(x, [0, 0], [batch, 1]), [1, pad]), x], 1) : x;
+  return tf.max(tf.reshape(padded, [batch, (length + pad) / kernel, kernel]), 2) as Tensor2D;
+}
+
+/** [b, outputs * coefs] x basis [coefs, len] -> [b, outputs * len] (quantile-major). */
+function projectPerOutput(tf: Tf, theta: Tensor2D, basis: Tensor, outputs: number): Tensor2D {
+  const [batch, width] = theta.shape;
+  const coefs = width / outputs;
+  const len = basis.shape[1] as number;
+  const projected = tf.matMul(tf.reshape(theta, [batch * outputs, coefs]), basis as Tensor2D);
+  return tf.reshape(projected, [batch, outputs * len]);
+}
+
+// ---------------------------------------------------------------------------------------------- N-HiTS
+
+export interface NHiTSArchitecture {
+  /** Stacks; each has its own pooling kernel and forecast resolution. */
+  stacks: number;
+  blocksPerStack: number;
+  hiddenSize: number;
+  mlpLayers: number;
+  /** MaxPool kernel per stack (multi-rate input sampling), e.g. [4, 2, 1]. */
+  poolKernelSizes: number[];
+  /** Forecast downsampling per stack: a stack predicts ceil(horizon / factor) knots, interpolated linearly. */
+  downsampleFactors: number[];
+}
+
+function nhitsCoefficients(horizon: number, factor: number): number {
+  return Math.max(1, Math.ceil(horizon / factor));
+}
+
+/**
+ * N-HiTS (Challu et al. 2022): stacks of MLP blocks; each block sees the residual input max-pooled at its
+ * stack's rate, emits a full-resolution backcast and a few forecast knots that are linearly interpolated
+ * to the horizon; backcasts are subtracted (doubly residual) and forecasts summed across blocks.
+ */
+export function nhitsArchitecture(shape: ShapeConfig, arch: NHiTSArchitecture): Architecture {
+  const blocks: { name: string; pooled: number; kernel: number; coefs: number; stack: number }[] = [];
+  for (let s = 0; s < arch.stacks; s++) {
+    const kernel = arch.poolKernelSizes[s];
+    const coefs = nhitsCoefficients(shape.horizon, arch.downsampleFactors[s]);
+    for (let b = 0; b < arch.blocksPerStack; b++) {
+      blocks.push({
+        name: `stack${s}/block${b}`,
+        pooled: Math.ceil(shape.inputSize / kernel),
+        kernel,
+        coefs,
+        stack: s,
+      });
+    }
+  }
+  return {
+    params() {
+      const specs: ParamSpec[] = [];
+      for (const block of blocks) {
+        specs.push(...mlpSpecs(`${block.name}/mlp`, block.pooled, arch.hiddenSize, arch.mlpLayers));
+        specs.push(...denseSpecs(`${block.name}/backcast`, arch.hiddenSize, shape.inputSize));
+        specs.push(...denseSpecs(`${block.name}/forecast`, arch.hiddenSize, block.coefs * shape.outputs));
+      }
+      return specs;
+    },
+    constants(tf) {
+      const constants: Constants = {};
+      for (const block of blocks) {
+        const key = `interp${block.coefs}`;
+        if (!constants[key]) {
+          constants[key] = tf.tensor2d(linearInterpolationMatrix(block.coefs, shape.horizon), [
+            block.coefs,
+            shape.horizon,
+          ]);
+        }
+      }
+      return constants;
+    },
+    forward(tf, p, c, x) {
+      let residual = x;
+      let forecast: Tensor2D | undefined;
+      for (const block of blocks) {
+        const hidden = mlp(tf, p, `${block.name}/mlp`, arch.mlpLayers, maxPool(tf, residual, block.kernel));
+        residual = tf.sub(residual, dense(tf, p, `${block.name}/backcast`, hidden));
+        const knots = dense(tf, p, `${block.name}/forecast`, hidden);
+        const blockForecast = projectPerOutput(tf, knots, c[`interp${block.coefs}`], shape.outputs);
+        forecast = forecast ? (tf.add(forecast, blockForecast) as Tensor2D) : blockForecast;
+      }
+      return forecast as Tensor2D;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- N-BEATS
+
+export type NBEATSStackType = 'generic' | 'trend' | 'seasonality';
+
+export interface NBEATSArchitecture {
+  /** Stack types in order: ['generic', 'generic'] or the interpretable ['trend', 'seasonality']. */
+  stackTypes: NBEATSStackType[];
+  blocksPerStack: number;
+  hiddenSize: number;
+  mlpLayers: number;
+  /** Trend stacks: degree of the polynomial basis. */
+  polynomialDegree: number;
+  /** Seasonality stacks: number of Fourier harmonics (periods inputSize / k). */
+  harmonics: number;
+  /** Generic blocks share nothing; interpretable blocks within a stack may share weights (N-BEATS-I). */
+}
+
+/**
+ * Basis rows evaluated on one time axis shared by backcast and forecast: t = (i - inputSize) / inputSize
+ * over the window and t = j / inputSize over the horizon, so a fitted trend or cycle simply continues.
+ */
+function nbeatsBasis(
+  type: 'trend' | 'seasonality',
+  arch: NBEATSArchitecture,
+  inputSize: number,
+  horizon: number,
+) {
+  const times = (length: number, start: number) => Array.from({ length }, (_, i) => (start + i) / inputSize);
+  const backTimes = times(inputSize, -inputSize);
+  const foreTimes = times(horizon, 1);
+  const rows = (ts: number[]): number[][] => {
+    if (type === 'trend') {
+      return Array.from({ length: arch.polynomialDegree + 1 }, (_, d) => ts.map((t) => t ** d));
+    }
+    const out: number[][] = [ts.map(() => 1)];
+    for (let k = 1; k <= arch.harmonics; k++) {
+      out.push(ts.map((t) => Math.cos(2 * Math.PI * k * t)));
+      out.push(ts.map((t) => Math.sin(2 * Math.PI * k * t)));
+    }
+    return out;
+  };
+  return { back: rows(backTimes), fore: rows(foreTimes) };
+}
+
+function basisSize(type: NBEATSStackType, arch: NBEATSArchitecture): number {
+  return type === 'trend' ? arch.polynomialDegree + 1 : 2 * arch.harmonics + 1;
+}
+
+export function nbeatsArchitecture(shape: ShapeConfig, arch: NBEATSArchitecture): Architecture {
+  const blocks = arch.stackTypes.flatMap((type, s) =>
+    Array.from({ length: arch.blocksPerStack }, (_, b) => ({ name: `stack${s}/block${b}`, type })),
+  );
+  return {
+    params() {
+      const specs: ParamSpec[] = [];
+      for (const block of blocks) {
+        specs.push(...mlpSpecs(`${block.name}/mlp`, shape.inputSize, arch.hiddenSize, arch.mlpLayers));
+        if (block.type === 'generic') {
+          specs.push(...denseSpecs(`${block.name}/backcast`, arch.hiddenSize, shape.inputSize));
+          specs.push(...denseSpecs(`${block.name}/forecast`, arch.hiddenSize, shape.horizon * shape.outputs));
+        } else {
+          const size = basisSize(block.type, arch);
+          // Basis expansion coefficients carry no bias in N-BEATS; a zero bias is kept for a uniform layout.
+          specs.push(...denseSpecs(`${block.name}/backcast`, arch.hiddenSize, size));
+          specs.push(...denseSpecs(`${block.name}/forecast`, arch.hiddenSize, size * shape.outputs));
+        }
+      }
+      return specs;
+    },
+    constants(tf) {
+      const constants: Constants = {};
+      for (const type of ['trend', 'seasonality'] as const) {
+        if (!arch.stackTypes.includes(type)) continue;
+        const basis = nbeatsBasis(type, arch, shape.inputSize, shape.horizon);
+        constants[`${type}/back`] = tf.tensor2d(basis.back);
+        constants[`${type}/fore`] = tf.tensor2d(basis.fore);
+      }
+      return constants;
+    },
+    forward(tf, p, c, x) {
+      let residual = x;
+      let forecast: Tensor2D | undefined;
+      for (const block of blocks) {
+        const hidden = mlp(tf, p, `${block.name}/mlp`, arch.mlpLayers, residual);
+        let backcast = dense(tf, p, `${block.name}/backcast`, hidden);
+        let blockForecast = dense(tf, p, `${block.name}/forecast`, hidden);
+        if (block.type !== 'generic') {
+          backcast = tf.matMul(backcast, c[`${block.type}/back`] as Tensor2D);
+          blockForecast = projectPerOutput(tf, blockForecast, c[`${block.type}/fore`], shape.outputs);
+        }
+        residual = tf.sub(residual, backcast);
+        forecast = forecast ? (tf.add(forecast, blockForecast) as Tensor2D) : blockForecast;
+      }
+      return forecast as Tensor2D;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- LSTM
+
+export interface LSTMArchitecture {
+  hiddenSize: number;
+  layers: number;
+}
+
+/** Stacked LSTM over the window (one value per step); the last hidden state feeds a dense multi-horizon head. */
+export function lstmArchitecture(shape: ShapeConfig, arch: LSTMArchitecture): Architecture {
+  const H = arch.hiddenSize;
+  return {
+    params() {
+      const specs: ParamSpec[] = [];
+      for (let l = 0; l < arch.layers; l++) {
+        specs.push({ name: `lstm${l}/input_kernel`, shape: [l === 0 ? 1 : H, 4 * H], init: 'glorot' });
+        specs.push({ name: `lstm${l}/recurrent_kernel`, shape: [H, 4 * H], init: 'glorot' });
+        specs.push({ name: `lstm${l}/bias`, shape: [4 * H], init: 'lstm-bias' });
+      }
+      specs.push(...denseSpecs('head', H, shape.horizon * shape.outputs));
+      return specs;
+    },
+    constants() {
+      return {};
+    },
+    forward(tf, p, _c, x) {
+      const [batch, steps] = x.shape;
+      // Per-step inputs as [steps] tensors of [batch, features]; the input projection is done once for all steps.
+      let inputs: Tensor2D = tf.reshape(tf.transpose(x), [steps * batch, 1]);
+      let last: Tensor2D | undefined;
+      for (let l = 0; l < arch.layers; l++) {
+        const projected = tf.add(
+          tf.matMul(inputs, p[`lstm${l}/input_kernel`] as Tensor2D),
+          p[`lstm${l}/bias`],
+        ) as Tensor2D;
+        let h: Tensor2D = tf.zeros([batch, H]);
+        let cell: Tensor2D = tf.zeros([batch, H]);
+        const outputs: Tensor2D[] = [];
+        for (let t = 0; t < steps; t++) {
+          const z = tf.add(
+            tf.slice(projected, [t * batch, 0], [batch, 4 * H]),
+            tf.matMul(h, p[`lstm${l}/recurrent_kernel`] as Tensor2D),
+          );
+          const [i, f, g, o] = tf.split(z, 4, 1);
+          cell = tf.add(tf.mul(tf.sigmoid(f), cell), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+          h = tf.mul(tf.sigmoid(o), tf.tanh(cell));
+          if (l < arch.layers - 1) outputs.push(h);
+        }
+        last = h;
+        if (l < arch.layers - 1) {
+          inputs = tf.concat(outputs, 0);
+        }
+      }
+      return dense(tf, p, 'head', last as Tensor2D);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- Transformer
+
+export interface TransformerArchitecture {
+  modelSize: number;
+  heads: number;
+  layers: number;
+  feedForwardSize: number;
+  positionalEncoding: 'sinusoidal' | 'learned';
+}
+
+function sinusoidalEncoding(steps: number, size: number): Float32Array {
+  const out = new Float32Array(steps * size);
+  for (let t = 0; t < steps; t++) {
+    for (let i = 0; i < size; i++) {
+      const rate = 1 / 10000 ** ((2 * Math.floor(i / 2)) / size);
+      out[t * size + i] = i % 2 === 0 ? Math.sin(t * rate) : Math.cos(t * rate);
+    }
+  }
+  return out;
+}
+
+/**
+ * A small pre-norm Transformer encoder: each window value is projected to `modelSize`, positions are
+ * encoded, 1-2 layers of multi-head self-attention + feed-forward (residual, layer norm) follow, and the
+ * mean-pooled and last-step representations feed a dense multi-horizon head.
+ */
+export function transformerArchitecture(shape: ShapeConfig, arch: TransformerArchitecture): Architecture {
+  const D = arch.modelSize;
+  const T = shape.inputSize;
+  const headSize = D / arch.heads;
+  return {
+    params() {
+      const specs: ParamSpec[] = [...denseSpecs('input', 1, D)];
+      if (arch.positionalEncoding === 'learned')
+        specs.push({ name: 'position', shape: [T, D], init: 'normal-small' });
+      for (let l = 0; l < arch.layers; l++) {
+        const n = `encoder${l}`;
+        specs.push(...layerNormSpecs(`${n}/norm1`, D));
+        for (const proj of ['query', 'key', 'value', 'output'])
+          specs.push(...denseSpecs(`${n}/${proj}`, D, D));
+        specs.push(...layerNormSpecs(`${n}/norm2`, D));
+        specs.push(...denseSpecs(`${n}/ff1`, D, arch.feedForwardSize));
+        specs.push(...denseSpecs(`${n}/ff2`, arch.feedForwardSize, D));
+      }
+      specs.push(...layerNormSpecs('final_norm', D));
+      specs.push(...denseSpecs('head', 2 * D, shape.horizon * shape.outputs));
+      return specs;
+    },
+    constants(tf) {
+      const constants: Constants = {};
+      if (arch.positionalEncoding === 'sinusoidal')
+        constants.position = tf.tensor2d(sinusoidalEncoding(T, D), [T, D]);
+      return constants;
+    },
+    forward(tf, p, c, x) {
+      const batch = x.shape[0];
+      const flat = (t: Tensor) => tf.reshape(t, [batch * T, D]) as Tensor2D;
+      const position = p.position ?? c.position;
+      let h: Tensor = tf.add(
+        tf.reshape(dense(tf, p, 'input', tf.reshape(x, [batch * T, 1])), [batch, T, D]),
+        position,
+      );
+      const heads = (t: Tensor2D) =>
+        tf.transpose(tf.reshape(t, [batch, T, arch.heads, headSize]), [0, 2, 1, 3]);
+      for (let l = 0; l < arch.layers; l++) {
+        const n = `encoder${l}`;
+        const normed = flat(layerNorm(tf, p, `${n}/norm1`, h));
+        const q = heads(dense(tf, p, `${n}/query`, normed));
+        const k = heads(dense(tf, p, `${n}/key`, normed));
+        const v = heads(dense(tf, p, `${n}/value`, normed));
+        const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(headSize));
+        const attended = tf.matMul(tf.softmax(scores), v);
+        const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * T, D]) as Tensor2D;
+        h = tf.add(h, tf.reshape(dense(tf, p, `${n}/output`, merged), [batch, T, D]));
+        const normed2 = flat(layerNorm(tf, p, `${n}/norm2`, h));
+        const ff = dense(tf, p, `${n}/ff2`, tf.relu(dense(tf, p, `${n}/ff1`, normed2)));
+        h = tf.add(h, tf.reshape(ff, [batch, T, D]));
+      }
+      const final = layerNorm(tf, p, 'final_norm', h) as Tensor3D;
+      const pooled = tf.concat(
+        [tf.mean(final, 1), tf.reshape(tf.slice(final, [0, T - 1, 0], [batch, 1, D]), [batch, D])],
+        1,
+      ) as Tensor2D;
+      return dense(tf, p, 'head', pooled);
+    },
+  };
+}
+
+export type { Params };

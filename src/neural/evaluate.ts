@@ -1,0 +1,236 @@
+import { BarSeries } from '../core/bars.js';
+import { NeuralTraderError, ValidationError } from '../core/errors.js';
+import { formatTimestamp } from '../core/time.js';
+import { BASELINES, type BaselineName, baselineForecast } from './baselines.js';
+import type { NeuralForecaster, TrainingData, TrainOptions, TrainResult } from './forecaster.js';
+import { type ForecastMetrics, forecastMetrics, naiveScale } from './metrics.js';
+
+export interface EvaluateOptions {
+  /** Index (in the data) of the first forecast origin; default: the first with enough history. */
+  firstOrigin?: number;
+  /** Forecast at every `stride`-th bar (default 1). */
+  stride?: number;
+  /** Season length of the seasonal-naive baseline (default 5 = one trading week of daily bars). */
+  season?: number;
+  /** MASE denominator; default: the model's training naive MAE, else the data's own in-sample one. */
+  naiveScale?: number;
+}
+
+export interface BaselineVerdict {
+  baseline: BaselineName;
+  /** True when the model's MAE is lower than the baseline's. */
+  beatOnMae: boolean;
+  beatOnRmse: boolean;
+  modelMae: number;
+  baselineMae: number;
+}
+
+export interface EvaluationReport {
+  modelType: string;
+  horizon: number;
+  origins: number;
+  period: { start: string; end: string } | null;
+  model: ForecastMetrics;
+  baselines: Record<BaselineName, ForecastMetrics>;
+  verdicts: BaselineVerdict[];
+  /** One line per baseline, e.g. "beat random-walk: NO (MAE 12.31 vs 11.87)". */
+  summary: string[];
+}
+
+function valuesOf(data: TrainingData): { values: Float64Array; timestamps: Float64Array | null } {
+  if (data instanceof BarSeries) return { values: data.close, timestamps: data.timestamps };
+  return { values: data instanceof Float64Array ? data : Float64Array.from(data), timestamps: null };
+}
+
+/** Score forecasts made at `origins` (origin-major, horizon each) and the naive baselines at the same points. */
+export function scoreAgainstBaselines(
+  values: Float64Array,
+  origins: Int32Array,
+  horizon: number,
+  forecasts: Float64Array,
+  scale: number,
+  season = 5,
+): Pick<EvaluationReport, 'model' | 'baselines' | 'verdicts' | 'summary'> {
+  const count = origins.length;
+  const actual = new Float64Array(count * horizon);
+  const originValues = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const t = origins[k];
+    originValues[k] = values[t];
+    for (let j = 0; j < horizon; j++) actual[k * horizon + j] = values[t + 1 + j];
+  }
+  const model = forecastMetrics(actual, forecasts, originValues, horizon, scale);
+  const baselines = {} as Record<BaselineName, ForecastMetrics>;
+  const step = new Float64Array(horizon);
+  for (const name of BASELINES) {
+    const predicted = new Float64Array(count * horizon);
+    for (let k = 0; k < count; k++) {
+      baselineForecast(name, values, origins[k], horizon, step, season);
+      predicted.set(step, k * horizon);
+    }
+    baselines[name] = forecastMetrics(actual, predicted, originValues, horizon, scale);
+  }
+  const verdicts = BASELINES.map((baseline) => ({
+    baseline,
+    beatOnMae: model.mae < baselines[baseline].mae,
+    beatOnRmse: model.rmse < baselines[baseline].rmse,
+    modelMae: model.mae,
+    baselineMae: baselines[baseline].mae,
+  }));
+  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(2) : v.toPrecision(4));
+  const summary = verdicts.map(
+    (v) =>
+      `beat ${v.baseline}: ${v.beatOnMae ? 'YES' : 'NO'} (MAE ${fmt(v.modelMae)} vs ${fmt(v.baselineMae)}; RMSE ${v.beatOnRmse ? 'lower' : 'not lower'})`,
+  );
+  return { model, baselines, verdicts, summary };
+}
+
+function originRange(first: number, last: number, stride: number): Int32Array {
+  const count = last >= first ? Math.floor((last - first) / stride) + 1 : 0;
+  const origins = new Int32Array(count);
+  for (let k = 0; k < count; k++) origins[k] = first + k * stride;
+  return origins;
+}
+
+/**
+ * Evaluate a trained model on data it did not train on: forecast at every origin (one batched pass),
+ * compare with the actual next `horizon` values, and score the naive baselines on the same points.
+ */
+export function evaluateForecaster(
+  model: NeuralForecaster,
+  data: TrainingData,
+  options: EvaluateOptions = {},
+): EvaluationReport {
+  const { values, timestamps } = valuesOf(data);
+  const horizon = model.horizon;
+  const need = model.requiredHistory;
+  const first = Math.max(need - 1, options.firstOrigin ?? 0);
+  const last = values.length - 1 - horizon;
+  const stride = options.stride ?? 1;
+  const origins = originRange(first, last, stride);
+  if (origins.length === 0) {
+    throw new ValidationError(
+      `too few bars to evaluate: ${values.length} given; at least ${first + 1 + horizon} needed (${need} of history before the first forecast, plus the horizon ${horizon})`,
+      { field: 'data', hint: 'use a longer evaluation period' },
+    );
+  }
+  const { point } = model.forecastAt(values, origins);
+  const scale =
+    options.naiveScale ?? model.trainingInfo?.naiveScale ?? naiveScale(values.subarray(0, first + 1), 1);
+  const scored = scoreAgainstBaselines(values, origins, horizon, point, scale, options.season ?? 5);
+  return {
+    modelType: model.modelType,
+    horizon,
+    origins: origins.length,
+    period: timestamps
+      ? {
+          start: formatTimestamp(timestamps[origins[0]]),
+          end: formatTimestamp(timestamps[origins[origins.length - 1] + horizon]),
+        }
+      : null,
+    ...scored,
+  };
+}
+
+export interface WalkForwardOptions extends Pick<EvaluateOptions, 'stride' | 'season'> {
+  /** Number of rolling origins (retrains), default 3. */
+  folds?: number;
+  /** Forecast origins per fold; default: 30% of the data split over the folds. */
+  testSize?: number;
+  train?: TrainOptions;
+  onFold?: (fold: number, folds: number, result: TrainResult) => void;
+  signal?: AbortSignal;
+}
+
+export interface WalkForwardReport extends Omit<EvaluationReport, 'period'> {
+  folds: {
+    fold: number;
+    trainBars: number;
+    origins: number;
+    model: ForecastMetrics;
+    randomWalk: ForecastMetrics;
+  }[];
+  period: { start: string; end: string } | null;
+}
+
+/**
+ * Rolling-origin evaluation: for each fold a fresh model is trained on all data up to the fold's first
+ * origin, then forecasts the fold's origins (each from data up to that origin only). Metrics pool all folds.
+ */
+export async function walkForwardEvaluate(
+  createModel: () => NeuralForecaster,
+  data: TrainingData,
+  options: WalkForwardOptions = {},
+): Promise<WalkForwardReport> {
+  const { values, timestamps } = valuesOf(data);
+  const probe = createModel();
+  const horizon = probe.horizon;
+  const folds = options.folds ?? 3;
+  const testSize = options.testSize ?? Math.floor((0.3 * values.length) / folds);
+  const stride = options.stride ?? 1;
+  const season = options.season ?? 5;
+  if (!Number.isInteger(folds) || folds < 1 || testSize < 1) {
+    throw new ValidationError(
+      `walk-forward needs folds >= 1 and a test size >= 1 (got ${folds}, ${testSize})`,
+      {
+        field: 'folds',
+      },
+    );
+  }
+  const firstOrigin = values.length - horizon - folds * testSize;
+  if (firstOrigin < probe.requiredHistory + horizon) {
+    throw new ValidationError(
+      `too few bars for ${folds} walk-forward folds of ${testSize}: ${values.length} given`,
+      { field: 'data', hint: 'use fewer folds, a smaller test size or more data' },
+    );
+  }
+  const allOrigins: number[] = [];
+  const allForecasts: number[] = [];
+  const foldReports: WalkForwardReport['folds'] = [];
+  const scale = naiveScale(values.subarray(0, firstOrigin + 1), 1);
+  for (let fold = 0; fold < folds; fold++) {
+    if (options.signal?.aborted)
+      throw new NeuralTraderError('CANCELLED', 'walk-forward evaluation cancelled');
+    const start = firstOrigin + fold * testSize;
+    const trainData = data instanceof BarSeries ? data.slice(0, start + 1) : values.subarray(0, start + 1);
+    const model = createModel();
+    const result = await model.train(trainData, { ...options.train, signal: options.signal });
+    options.onFold?.(fold + 1, folds, result);
+    if (!model.isTrained) throw new NeuralTraderError('CANCELLED', 'walk-forward evaluation cancelled');
+    const origins = originRange(start, start + testSize - 1, stride);
+    const { point } = model.forecastAt(values, origins);
+    model.dispose();
+    const scored = scoreAgainstBaselines(values, origins, horizon, point, scale, season);
+    foldReports.push({
+      fold: fold + 1,
+      trainBars: start + 1,
+      origins: origins.length,
+      model: scored.model,
+      randomWalk: scored.baselines['random-walk'],
+    });
+    for (const t of origins) allOrigins.push(t);
+    for (const v of point) allForecasts.push(v);
+  }
+  const origins = Int32Array.from(allOrigins);
+  const pooled = scoreAgainstBaselines(
+    values,
+    origins,
+    horizon,
+    Float64Array.from(allForecasts),
+    scale,
+    season,
+  );
+  return {
+    modelType: probe.modelType,
+    horizon,
+    origins: origins.length,
+    period: timestamps
+      ? {
+          start: formatTimestamp(timestamps[origins[0]]),
+          end: formatTimestamp(timestamps[origins[origins.length - 1] + horizon]),
+        }
+      : null,
+    folds: foldReports,
+    ...pooled,
+  };
+}

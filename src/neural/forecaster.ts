@@ -1,0 +1,712 @@
+import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
+import { BarSeries } from '../core/bars.js';
+import { ValidationError } from '../core/errors.js';
+import { Random } from '../core/random.js';
+import { formatTimestamp } from '../core/time.js';
+import { getTf, initNeuralBackend, type Tf } from './backend.js';
+import { ModelError } from './errors.js';
+import type { Architecture, Constants, Params } from './layers.js';
+import { initialValues } from './layers.js';
+import { naiveScale } from './metrics.js';
+import { encodeModelFile, MODEL_FILE_VERSION, writeModelFile } from './model-file.js';
+import { Scaler, type ScalerKind, type ScalerState } from './scaler.js';
+import {
+  DEFAULT_TARGET,
+  FORECAST_TARGETS,
+  type ForecastTarget,
+  fromTargetSpace,
+  targetLag,
+  toTargetSpace,
+  validateValues,
+} from './target.js';
+import { assertEnoughData, fillBatch, splitWindows } from './windows.js';
+
+export type NeuralModelType = 'nhits' | 'nbeats' | 'lstm' | 'transformer';
+export const NEURAL_MODEL_TYPES: readonly NeuralModelType[] = ['nhits', 'nbeats', 'lstm', 'transformer'];
+
+/** The quantiles predicted when `quantiles: true` (pinball loss); the point forecast is the median. */
+export const QUANTILE_LEVELS = [0.1, 0.5, 0.9] as const;
+
+export interface ForecasterOptions {
+  /** Values per input window (in target space). */
+  inputSize: number;
+  /** Steps ahead to forecast. */
+  horizon: number;
+  /** What the network models (default 'log-return'). */
+  target?: ForecastTarget;
+  /** Scaling of target-space values, fitted on the training split (default 'standard'). */
+  scaler?: ScalerKind;
+  /** Predict p10/p50/p90 with a pinball loss instead of a point forecast with MSE. */
+  quantiles?: boolean;
+  /** Seed for weight initialisation and batch shuffling (default 42). */
+  seed?: number;
+}
+
+export interface CommonConfig {
+  inputSize: number;
+  horizon: number;
+  target: ForecastTarget;
+  scaler: ScalerKind;
+  quantiles: boolean;
+  seed: number;
+}
+
+export type LearningRateSchedule = 'constant' | 'cosine' | 'step';
+
+export interface TrainOptions {
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** 'cosine' (default) anneals to 5% of the rate; 'step' multiplies by `stepGamma` every `stepSize` epochs. */
+  schedule?: LearningRateSchedule;
+  stepSize?: number;
+  stepGamma?: number;
+  /** Fraction of the series (by time, at the end) used for validation (default 0.2; 0 = none). */
+  validationFraction?: number;
+  /** Epochs without validation improvement before stopping (default 10; 0 = never stop early). */
+  patience?: number;
+  minDelta?: number;
+  /** Restore the weights of the best validation epoch at the end (default true). */
+  restoreBest?: boolean;
+  /** Clip gradients by global norm (default 1; 0 = off). */
+  clipNorm?: number;
+  onEpoch?: (report: EpochReport) => void;
+  /** Abort training: the best weights so far are kept and the result says `cancelled`. */
+  signal?: AbortSignal;
+  /** Keep the current weights as a starting point instead of re-initialising from the seed. */
+  warmStart?: boolean;
+}
+
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  valLoss: number | null;
+  learningRate: number;
+  /** True when this epoch is the best so far (its weights are the checkpoint). */
+  improved: boolean;
+  elapsedMs: number;
+}
+
+export interface TrainResult {
+  epochsRun: number;
+  bestEpoch: number;
+  bestValLoss: number | null;
+  lossHistory: number[];
+  valLossHistory: (number | null)[];
+  stoppedEarly: boolean;
+  cancelled: boolean;
+  trainSamples: number;
+  validationSamples: number;
+  durationMs: number;
+}
+
+export interface TrainingInfo {
+  symbol: string | null;
+  start: string | null;
+  end: string | null;
+  bars: number;
+  trainSamples: number;
+  validationSamples: number;
+  epochsRun: number;
+  bestEpoch: number;
+  bestValLoss: number | null;
+  finalLoss: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+  /** In-sample MAE of the one-step naive forecast on the training data (MASE denominator). */
+  naiveScale: number;
+  options: Omit<TrainOptions, 'onEpoch' | 'signal'>;
+  durationMs: number;
+}
+
+/** The JSON metadata block of a model file. */
+export interface ModelMetadata {
+  format: 'neural-trader-model';
+  formatVersion: number;
+  modelType: NeuralModelType;
+  config: CommonConfig & Record<string, unknown>;
+  scaler: ScalerState | null;
+  training: TrainingInfo | null;
+  metrics: Record<string, unknown>;
+  createdAt: string;
+  tfjsVersion: string;
+  library: string;
+}
+
+export type TrainingData = BarSeries | Float64Array | readonly number[];
+
+interface DataInfo {
+  values: Float64Array;
+  symbol: string | null;
+  start: string | null;
+  end: string | null;
+}
+
+function dataInfo(data: TrainingData): DataInfo {
+  if (data instanceof BarSeries) {
+    return {
+      values: data.close,
+      symbol: data.symbol,
+      start: data.length ? formatTimestamp(data.firstTimestamp) : null,
+      end: data.length ? formatTimestamp(data.lastTimestamp) : null,
+    };
+  }
+  return {
+    values: data instanceof Float64Array ? data : Float64Array.from(data),
+    symbol: null,
+    start: null,
+    end: null,
+  };
+}
+
+function positiveInt(value: unknown, field: string, min = 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ValidationError(`${field} must be an integer >= ${min} (got ${String(value)})`, { field });
+  }
+  return value;
+}
+
+export function resolveCommonConfig(options: ForecasterOptions): CommonConfig {
+  const target = options.target ?? DEFAULT_TARGET;
+  if (!FORECAST_TARGETS.includes(target)) {
+    throw new ValidationError(`target must be one of ${FORECAST_TARGETS.join(', ')} (got ${target})`, {
+      field: 'target',
+    });
+  }
+  const scaler = options.scaler ?? 'standard';
+  if (!['standard', 'minmax', 'none'].includes(scaler)) {
+    throw new ValidationError(`scaler must be standard, minmax or none (got ${scaler})`, { field: 'scaler' });
+  }
+  return {
+    inputSize: positiveInt(options.inputSize, 'inputSize', 2),
+    horizon: positiveInt(options.horizon, 'horizon'),
+    target,
+    scaler,
+    quantiles: options.quantiles ?? false,
+    seed: options.seed ?? 42,
+  };
+}
+
+const INFERENCE_CHUNK = 1024;
+// tfjs variable names must be unique per process.
+let variableCounter = 0;
+
+/**
+ * Shared machinery of the four forecasters: seeded initialisation, training (Adam, LR schedule, early
+ * stopping, gradient clipping, cancellation), batched inference, saving. Weights are kept as named
+ * Float32Arrays; tfjs tensors exist only while training or as a cached inference copy.
+ *
+ * tfjs runs synchronously once a backend is ready: `train()` (async) first initialises the fast wasm
+ * backend; `trainSync()`/`predict()` use whatever backend is active (CPU if wasm was never initialised).
+ */
+export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
+  abstract readonly modelType: NeuralModelType;
+  readonly config: C;
+  protected weights = new Map<string, { shape: number[]; values: Float32Array }>();
+  protected scalerState: Scaler | null = null;
+  trainingInfo: TrainingInfo | null = null;
+  metrics: Record<string, unknown> = {};
+  private inference: { params: Params; constants: Constants; tf: Tf } | null = null;
+  private cachedArchitecture: Architecture | null = null;
+
+  protected constructor(config: C) {
+    this.config = config;
+  }
+
+  protected abstract buildArchitecture(): Architecture;
+
+  get architecture(): Architecture {
+    if (!this.cachedArchitecture) this.cachedArchitecture = this.buildArchitecture();
+    return this.cachedArchitecture;
+  }
+
+  get inputSize(): number {
+    return this.config.inputSize;
+  }
+
+  get horizon(): number {
+    return this.config.horizon;
+  }
+
+  /** Raw values a forecast needs: inputSize, plus one for return targets. */
+  get requiredHistory(): number {
+    return this.config.inputSize + targetLag(this.config.target);
+  }
+
+  get scaler(): Scaler | null {
+    return this.scalerState;
+  }
+
+  get isTrained(): boolean {
+    return this.scalerState !== null;
+  }
+
+  get parameterCount(): number {
+    let count = 0;
+    for (const spec of this.architecture.params()) count += spec.shape.reduce((a, b) => a * b, 1);
+    return count;
+  }
+
+  protected get outputs(): number {
+    return this.config.quantiles ? QUANTILE_LEVELS.length : 1;
+  }
+
+  /** Fresh weights from the seed (called by train unless warmStart). */
+  initialiseWeights(): void {
+    const rng = new Random(this.config.seed);
+    this.weights.clear();
+    for (const spec of this.architecture.params()) {
+      this.weights.set(spec.name, { shape: spec.shape, values: initialValues(spec, rng) });
+    }
+    this.invalidateInference();
+  }
+
+  /** Train on a series (closes of a BarSeries, or raw values). Loads the wasm backend first. */
+  async train(data: TrainingData, options: TrainOptions = {}): Promise<TrainResult> {
+    await initNeuralBackend();
+    const session = this.startTraining(data, options);
+    let step = session.next();
+    while (!step.done) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      step = session.next();
+    }
+    return step.value;
+  }
+
+  /** Train synchronously on the active backend (for strategies, which run inside a synchronous onBar). */
+  trainSync(data: TrainingData, options: TrainOptions = {}): TrainResult {
+    const session = this.startTraining(data, options);
+    let step = session.next();
+    while (!step.done) step = session.next();
+    return step.value;
+  }
+
+  private *startTraining(data: TrainingData, options: TrainOptions): Generator<void, TrainResult, void> {
+    const started = Date.now();
+    const tf = getTf();
+    const { inputSize, horizon, target } = this.config;
+    const info = dataInfo(data);
+    const epochs = positiveInt(options.epochs ?? 100, 'epochs');
+    const batchSize = positiveInt(options.batchSize ?? 32, 'batchSize');
+    const baseRate = options.learningRate ?? 1e-3;
+    const validationFraction = options.validationFraction ?? 0.2;
+    if (!(validationFraction >= 0 && validationFraction < 0.9)) {
+      throw new ValidationError(`validationFraction must be in [0, 0.9) (got ${validationFraction})`, {
+        field: 'validationFraction',
+      });
+    }
+    const patience = options.patience ?? 10;
+    const minDelta = options.minDelta ?? 0;
+    const clipNorm = options.clipNorm ?? 1;
+    const schedule = options.schedule ?? 'cosine';
+    const stepSize = options.stepSize ?? Math.max(1, Math.floor(epochs / 3));
+    const stepGamma = options.stepGamma ?? 0.5;
+    validateValues(info.values, target, 'training data');
+    assertEnoughData(info.values.length, inputSize, horizon, validationFraction, targetLag(target));
+
+    const series = toTargetSpace(info.values, target);
+    const split = splitWindows(series.length, inputSize, horizon, validationFraction);
+    const scaler = Scaler.fit(series.subarray(0, split.splitIndex), this.config.scaler);
+    const scaled = new Float64Array(series.length);
+    for (let i = 0; i < series.length; i++) scaled[i] = scaler.transform(series[i]);
+
+    if (!options.warmStart || this.weights.size === 0) this.initialiseWeights();
+    this.invalidateInference();
+    const specs = this.architecture.params();
+    const variables: Record<string, Variable> = {};
+    for (const spec of specs) {
+      const weight = this.weights.get(spec.name);
+      if (!weight) throw new ModelError(`weight ${spec.name} missing`);
+      variables[spec.name] = tf.variable(
+        tf.tensor(weight.values, spec.shape),
+        true,
+        `${this.modelType}/${spec.name}/${variableCounter++}`,
+      );
+    }
+    const variableList = specs.map((spec) => variables[spec.name]);
+    const constants = this.architecture.constants(tf);
+    const optimizer = tf.train.adam(baseRate);
+    const quantileWeights = this.config.quantiles
+      ? tf.tensor2d(
+          Float32Array.from(QUANTILE_LEVELS.flatMap((q) => Array.from({ length: horizon }, () => q))),
+          [1, QUANTILE_LEVELS.length * horizon],
+        )
+      : null;
+    const lossOf = (prediction: Tensor2D, y: Tensor2D): Tensor => {
+      if (!quantileWeights) return tf.mean(tf.square(tf.sub(prediction, y)));
+      const error = tf.sub(tf.tile(y, [1, QUANTILE_LEVELS.length]), prediction);
+      return tf.mean(tf.maximum(tf.mul(error, quantileWeights), tf.mul(error, tf.sub(quantileWeights, 1))));
+    };
+
+    const rng = new Random((this.config.seed ^ 0x5bd1e995) >>> 0);
+    const trainCount = split.trainStarts.length;
+    const order = new Int32Array(trainCount);
+    for (let i = 0; i < trainCount; i++) order[i] = i;
+    const xs = new Float32Array(batchSize * inputSize);
+    const ys = new Float32Array(batchSize * horizon);
+    const chunk = INFERENCE_CHUNK;
+    const vx = new Float32Array(chunk * inputSize);
+    const vy = new Float32Array(chunk * horizon);
+
+    const validationLoss = (): number | null => {
+      const count = split.validationStarts.length;
+      if (count === 0) return null;
+      let total = 0;
+      for (let from = 0; from < count; from += chunk) {
+        const to = Math.min(count, from + chunk);
+        const rows = to - from;
+        fillBatch(scaled, split.validationStarts, null, from, to, inputSize, horizon, vx, vy);
+        const loss = tf.tidy(() => {
+          const x = tf.tensor2d(vx.subarray(0, rows * inputSize), [rows, inputSize]);
+          const y = tf.tensor2d(vy.subarray(0, rows * horizon), [rows, horizon]);
+          return lossOf(this.architecture.forward(tf, variables, constants, x), y).dataSync()[0];
+        });
+        total += loss * rows;
+      }
+      return total / count;
+    };
+
+    const snapshot = () => {
+      const copy = new Map<string, Float32Array>();
+      for (const spec of specs)
+        copy.set(spec.name, (variables[spec.name].dataSync() as Float32Array).slice());
+      return copy;
+    };
+
+    const lossHistory: number[] = [];
+    const valLossHistory: (number | null)[] = [];
+    let best = Number.POSITIVE_INFINITY;
+    let bestEpoch = 0;
+    let bestWeights: Map<string, Float32Array> | null = null;
+    let sinceBest = 0;
+    let stoppedEarly = false;
+    let cancelled = false;
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        if (options.signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        const rate =
+          schedule === 'cosine'
+            ? baseRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs)))
+            : schedule === 'step'
+              ? baseRate * stepGamma ** Math.floor((epoch - 1) / stepSize)
+              : baseRate;
+        (optimizer as unknown as { learningRate: number }).learningRate = rate;
+        for (let i = trainCount - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          const swap = order[i];
+          order[i] = order[j];
+          order[j] = swap;
+        }
+        let epochLoss = 0;
+        for (let from = 0; from < trainCount; from += batchSize) {
+          const to = Math.min(trainCount, from + batchSize);
+          const rows = to - from;
+          fillBatch(scaled, split.trainStarts, order, from, to, inputSize, horizon, xs, ys);
+          const batchLoss = tf.tidy(() => {
+            const x = tf.tensor2d(xs.subarray(0, rows * inputSize), [rows, inputSize]);
+            const y = tf.tensor2d(ys.subarray(0, rows * horizon), [rows, horizon]);
+            const { value, grads } = tf.variableGrads(
+              () => lossOf(this.architecture.forward(tf, variables, constants, x), y) as never,
+              variableList,
+            );
+            let applied = grads;
+            if (clipNorm > 0) {
+              const squares = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+              const norm = tf.sqrt(tf.addN(squares));
+              const factor = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+              applied = {};
+              for (const [name, g] of Object.entries(grads)) applied[name] = tf.mul(g, factor);
+            }
+            optimizer.applyGradients(applied as Record<string, Tensor> as never);
+            return value.dataSync()[0];
+          });
+          epochLoss += batchLoss * rows;
+          if (options.signal?.aborted) break;
+        }
+        if (options.signal?.aborted && epoch > 1) {
+          // A partial epoch is not a checkpoint candidate; the best complete epoch is kept.
+          cancelled = true;
+          break;
+        }
+        const loss = epochLoss / trainCount;
+        const valLoss = validationLoss();
+        const monitored = valLoss ?? loss;
+        const improved = monitored < best - minDelta || bestWeights === null;
+        if (improved) {
+          best = monitored;
+          bestEpoch = epoch;
+          bestWeights = snapshot();
+          sinceBest = 0;
+        } else {
+          sinceBest++;
+        }
+        lossHistory.push(loss);
+        valLossHistory.push(valLoss);
+        options.onEpoch?.({
+          epoch,
+          epochs,
+          loss,
+          valLoss,
+          learningRate: rate,
+          improved,
+          elapsedMs: Date.now() - started,
+        });
+        if (patience > 0 && sinceBest >= patience) {
+          stoppedEarly = true;
+          break;
+        }
+        if (options.signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        yield;
+      }
+      const final = options.restoreBest === false || !bestWeights ? snapshot() : bestWeights;
+      for (const spec of specs) {
+        const values = final.get(spec.name);
+        if (values) this.weights.set(spec.name, { shape: spec.shape, values });
+      }
+    } finally {
+      for (const variable of variableList) variable.dispose();
+      for (const constant of Object.values(constants)) constant.dispose();
+      quantileWeights?.dispose();
+      optimizer.dispose();
+    }
+    if (lossHistory.length === 0 && !bestWeights) {
+      // Cancelled before any epoch finished: nothing trained, keep no half-state.
+      this.scalerState = null;
+    } else {
+      this.scalerState = scaler;
+    }
+    const result: TrainResult = {
+      epochsRun: lossHistory.length,
+      bestEpoch,
+      bestValLoss: split.validationStarts.length > 0 && Number.isFinite(best) ? best : null,
+      lossHistory,
+      valLossHistory,
+      stoppedEarly,
+      cancelled,
+      trainSamples: trainCount,
+      validationSamples: split.validationStarts.length,
+      durationMs: Date.now() - started,
+    };
+    const { onEpoch: _onEpoch, signal: _signal, ...recorded } = options;
+    this.trainingInfo = {
+      symbol: info.symbol,
+      start: info.start,
+      end: info.end,
+      bars: info.values.length,
+      trainSamples: trainCount,
+      validationSamples: split.validationStarts.length,
+      epochsRun: result.epochsRun,
+      bestEpoch,
+      bestValLoss: result.bestValLoss,
+      finalLoss: lossHistory[lossHistory.length - 1] ?? Number.NaN,
+      stoppedEarly,
+      cancelled,
+      naiveScale: naiveScale(info.values.subarray(0, split.splitIndex + targetLag(target)), 1),
+      options: recorded,
+      durationMs: result.durationMs,
+    };
+    return result;
+  }
+
+  private ensureTrained(): Scaler {
+    if (!this.scalerState || this.weights.size === 0) {
+      throw new ModelError(`${this.modelType} model is not trained`, {
+        hint: 'call train() first or load a trained model file',
+      });
+    }
+    return this.scalerState;
+  }
+
+  private inferenceState() {
+    if (!this.inference) {
+      const tf = getTf();
+      const params: Params = {};
+      for (const spec of this.architecture.params()) {
+        const weight = this.weights.get(spec.name);
+        if (!weight) throw new ModelError(`${this.modelType} model has no weight ${spec.name}`);
+        params[spec.name] = tf.tensor(weight.values, spec.shape);
+      }
+      this.inference = { params, constants: this.architecture.constants(tf), tf };
+    }
+    return this.inference;
+  }
+
+  private invalidateInference(): void {
+    if (!this.inference) return;
+    for (const tensor of Object.values(this.inference.params)) tensor.dispose();
+    for (const tensor of Object.values(this.inference.constants)) tensor.dispose();
+    this.inference = null;
+  }
+
+  /** Free the cached inference tensors (weights stay in JS memory; the model stays usable). */
+  dispose(): void {
+    this.invalidateInference();
+  }
+
+  /**
+   * Forecasts from one series at many origins in one batched pass. Origin t means "the last known value
+   * is values[t]": the forecast for t uses values[t - requiredHistory + 1 .. t] and nothing later.
+   * Returns origin-major [origins x horizon] forecasts in the original units, plus the raw quantile paths.
+   */
+  forecastAt(
+    values: Float64Array,
+    origins: ArrayLike<number>,
+  ): { point: Float64Array; quantiles: Float64Array | null } {
+    const scaler = this.ensureTrained();
+    const { inputSize, horizon, target } = this.config;
+    const need = this.requiredHistory;
+    const lag = targetLag(target);
+    const outputs = this.outputs;
+    const { params, constants, tf } = this.inferenceState();
+    const count = origins.length;
+    const point = new Float64Array(count * horizon);
+    const quantiles = this.config.quantiles ? new Float64Array(count * outputs * horizon) : null;
+    const x = new Float32Array(Math.min(count, INFERENCE_CHUNK) * inputSize);
+    const raw = new Float64Array(inputSize + lag);
+    const step = new Float64Array(horizon);
+    const path = new Float64Array(horizon);
+    for (let from = 0; from < count; from += INFERENCE_CHUNK) {
+      const to = Math.min(count, from + INFERENCE_CHUNK);
+      const rows = to - from;
+      for (let r = 0; r < rows; r++) {
+        const t = origins[from + r];
+        if (!Number.isInteger(t) || t < need - 1 || t >= values.length) {
+          throw new ValidationError(
+            `forecast origin ${t} needs ${need} values up to it (series has ${values.length})`,
+            { field: 'origin' },
+          );
+        }
+        for (let j = 0; j < need; j++) raw[j] = values[t - need + 1 + j];
+        validateValues(raw, target, 'input window');
+        const transformed = toTargetSpace(raw, target);
+        for (let j = 0; j < inputSize; j++) x[r * inputSize + j] = scaler.transform(transformed[j]);
+      }
+      const output = tf.tidy(() =>
+        this.architecture
+          .forward(tf, params, constants, tf.tensor2d(x.subarray(0, rows * inputSize), [rows, inputSize]))
+          .dataSync(),
+      );
+      const medianIndex = outputs === 1 ? 0 : 1;
+      for (let r = 0; r < rows; r++) {
+        const last = values[origins[from + r]];
+        for (let q = 0; q < outputs; q++) {
+          for (let j = 0; j < horizon; j++)
+            step[j] = scaler.inverse(output[r * outputs * horizon + q * horizon + j]);
+          fromTargetSpace(step, last, target, path);
+          if (q === medianIndex) point.set(path, (from + r) * horizon);
+          if (quantiles) quantiles.set(path, ((from + r) * outputs + q) * horizon);
+        }
+      }
+    }
+    return { point, quantiles };
+  }
+
+  /** Forecast the next `horizon` values after a window of raw values (its last `requiredHistory` are used). */
+  predict(window: ArrayLike<number>): Float64Array {
+    const values = window instanceof Float64Array ? window : Float64Array.from(window);
+    this.assertWindow(values);
+    return this.forecastAt(values, [values.length - 1]).point;
+  }
+
+  /** p10/p50/p90 paths for a window (quantile models only). */
+  predictQuantiles(window: ArrayLike<number>): { p10: Float64Array; p50: Float64Array; p90: Float64Array } {
+    if (!this.config.quantiles) {
+      throw new ModelError(`this ${this.modelType} model was trained without quantiles`, {
+        hint: 'train with quantiles: true (CLI: --quantiles)',
+      });
+    }
+    const values = window instanceof Float64Array ? window : Float64Array.from(window);
+    this.assertWindow(values);
+    const q = this.forecastAt(values, [values.length - 1]).quantiles as Float64Array;
+    const h = this.config.horizon;
+    return { p10: q.slice(0, h), p50: q.slice(h, 2 * h), p90: q.slice(2 * h, 3 * h) };
+  }
+
+  /** Forecasts for many windows in one batched call. */
+  predictBatch(windows: readonly ArrayLike<number>[]): Float64Array[] {
+    const need = this.requiredHistory;
+    const flat = new Float64Array(windows.length * need);
+    const origins = new Int32Array(windows.length);
+    windows.forEach((window, k) => {
+      const values = window instanceof Float64Array ? window : Float64Array.from(window);
+      this.assertWindow(values);
+      flat.set(values.subarray(values.length - need), k * need);
+      origins[k] = k * need + need - 1;
+    });
+    const { point } = this.forecastAt(flat, origins);
+    const h = this.config.horizon;
+    return windows.map((_, k) => point.slice(k * h, (k + 1) * h));
+  }
+
+  private assertWindow(values: Float64Array): void {
+    if (values.length < this.requiredHistory) {
+      throw new ValidationError(
+        `input window has ${values.length} values; this model needs at least ${this.requiredHistory} (input size ${this.config.inputSize}${targetLag(this.config.target) ? ' + 1 for returns' : ''})`,
+        { field: 'window' },
+      );
+    }
+  }
+
+  /** Held-out evaluation against naive baselines (see `evaluateForecaster`). */
+  async evaluate(data: TrainingData, options: import('./evaluate.js').EvaluateOptions = {}) {
+    const { evaluateForecaster } = await import('./evaluate.js');
+    return evaluateForecaster(this, data, options);
+  }
+
+  metadata(): ModelMetadata {
+    return {
+      format: 'neural-trader-model',
+      formatVersion: MODEL_FILE_VERSION,
+      modelType: this.modelType,
+      config: this.config as CommonConfig & Record<string, unknown>,
+      scaler: this.scalerState?.toJSON() ?? null,
+      training: this.trainingInfo,
+      metrics: this.metrics,
+      createdAt: new Date().toISOString(),
+      tfjsVersion: getTf().version.tfjs,
+      library: 'neural-trader 0.1.0',
+    };
+  }
+
+  /** The model file bytes (see model-file.ts for the format). */
+  serialize(): Buffer {
+    this.ensureTrained();
+    return encodeModelFile(this.metadata(), this.weights);
+  }
+
+  /** Write the model to one file (atomically). */
+  save(path: string): void {
+    writeModelFile(path, this.serialize());
+  }
+
+  /** Named weights (copies), e.g. for inspection. */
+  getWeights(): Map<string, { shape: number[]; values: Float32Array }> {
+    return new Map(
+      [...this.weights].map(([name, w]) => [name, { shape: [...w.shape], values: w.values.slice() }]),
+    );
+  }
+
+  /** Restore state from a decoded model file (used by the loaders). */
+  restore(metadata: ModelMetadata, weights: Map<string, { shape: number[]; values: Float32Array }>): void {
+    for (const spec of this.architecture.params()) {
+      const weight = weights.get(spec.name);
+      if (!weight || weight.shape.join('x') !== spec.shape.join('x')) {
+        throw new ModelError(
+          `model file does not match its ${this.modelType} architecture: weight ${spec.name} ${weight ? `has shape [${weight.shape}], expected [${spec.shape}]` : 'is missing'}`,
+        );
+      }
+    }
+    this.weights = weights;
+    this.scalerState = metadata.scaler ? new Scaler(metadata.scaler) : null;
+    this.trainingInfo = metadata.training;
+    this.metrics = metadata.metrics ?? {};
+    this.invalidateInference();
+  }
+}

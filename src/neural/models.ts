@@ -1,0 +1,294 @@
+import { ValidationError } from '../core/errors.js';
+import {
+  type LSTMArchitecture,
+  lstmArchitecture,
+  type NBEATSArchitecture,
+  type NBEATSStackType,
+  type NHiTSArchitecture,
+  nbeatsArchitecture,
+  nhitsArchitecture,
+  type TransformerArchitecture,
+  transformerArchitecture,
+} from './architectures.js';
+import { ModelError } from './errors.js';
+import {
+  type CommonConfig,
+  type ForecasterOptions,
+  type ModelMetadata,
+  NEURAL_MODEL_TYPES,
+  NeuralForecaster,
+  type NeuralModelType,
+  resolveCommonConfig,
+} from './forecaster.js';
+import type { Architecture } from './layers.js';
+import { readModelFile } from './model-file.js';
+
+function intOption(value: number | undefined, fallback: number, field: string, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min)
+    throw new ValidationError(`${field} must be an integer >= ${min} (got ${v})`, { field });
+  return v;
+}
+
+function shapeOf(config: CommonConfig) {
+  return { inputSize: config.inputSize, horizon: config.horizon, outputs: config.quantiles ? 3 : 1 };
+}
+
+// ---------------------------------------------------------------------------------------------- N-HiTS
+
+export type NHiTSOptions = ForecasterOptions & Partial<NHiTSArchitecture>;
+export type NHiTSConfig = CommonConfig & NHiTSArchitecture;
+
+export class NHiTS extends NeuralForecaster<NHiTSConfig> {
+  readonly modelType = 'nhits' as const;
+
+  constructor(options: NHiTSOptions) {
+    const common = resolveCommonConfig(options);
+    const stacks = intOption(options.stacks, 3, 'stacks');
+    const defaultPools = [8, 4, 1, 1, 1, 1].map((k) =>
+      Math.max(1, Math.min(k, Math.floor(common.inputSize / 2))),
+    );
+    const defaultFactors = [Math.min(4, common.horizon), Math.min(2, common.horizon), 1, 1, 1, 1];
+    const poolKernelSizes = options.poolKernelSizes ?? defaultPools.slice(0, stacks);
+    const downsampleFactors = options.downsampleFactors ?? defaultFactors.slice(0, stacks);
+    if (poolKernelSizes.length !== stacks || downsampleFactors.length !== stacks) {
+      throw new ValidationError(
+        `poolKernelSizes and downsampleFactors need one entry per stack (${stacks})`,
+        {
+          field: 'poolKernelSizes',
+        },
+      );
+    }
+    super({
+      ...common,
+      stacks,
+      blocksPerStack: intOption(options.blocksPerStack, 1, 'blocksPerStack'),
+      hiddenSize: intOption(options.hiddenSize, 128, 'hiddenSize'),
+      mlpLayers: intOption(options.mlpLayers, 2, 'mlpLayers'),
+      poolKernelSizes: poolKernelSizes.map((k) => intOption(k, 1, 'poolKernelSizes')),
+      downsampleFactors: downsampleFactors.map((f) => intOption(f, 1, 'downsampleFactors')),
+    });
+  }
+
+  protected buildArchitecture(): Architecture {
+    return nhitsArchitecture(shapeOf(this.config), this.config);
+  }
+
+  static load(path: string): NHiTS {
+    return loadModelOfType(path, 'nhits') as NHiTS;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- N-BEATS
+
+export type NBEATSOptions = ForecasterOptions &
+  Partial<NBEATSArchitecture> & {
+    /** Shorthand for stackTypes ['trend', 'seasonality'] (N-BEATS-I). */
+    interpretable?: boolean;
+  };
+export type NBEATSConfig = CommonConfig & NBEATSArchitecture;
+
+export class NBEATS extends NeuralForecaster<NBEATSConfig> {
+  readonly modelType = 'nbeats' as const;
+
+  constructor(options: NBEATSOptions) {
+    const common = resolveCommonConfig(options);
+    const stackTypes: NBEATSStackType[] =
+      options.stackTypes ?? (options.interpretable ? ['trend', 'seasonality'] : ['generic', 'generic']);
+    for (const type of stackTypes) {
+      if (!['generic', 'trend', 'seasonality'].includes(type)) {
+        throw new ValidationError(`N-BEATS stack type must be generic, trend or seasonality (got ${type})`, {
+          field: 'stackTypes',
+        });
+      }
+    }
+    super({
+      ...common,
+      stackTypes,
+      blocksPerStack: intOption(options.blocksPerStack, 2, 'blocksPerStack'),
+      hiddenSize: intOption(options.hiddenSize, 128, 'hiddenSize'),
+      mlpLayers: intOption(options.mlpLayers, 4, 'mlpLayers'),
+      polynomialDegree: intOption(options.polynomialDegree, 3, 'polynomialDegree', 0),
+      harmonics: intOption(
+        options.harmonics,
+        Math.max(1, Math.min(8, Math.floor(common.inputSize / 4))),
+        'harmonics',
+      ),
+    });
+  }
+
+  protected buildArchitecture(): Architecture {
+    return nbeatsArchitecture(shapeOf(this.config), this.config);
+  }
+
+  static load(path: string): NBEATS {
+    return loadModelOfType(path, 'nbeats') as NBEATS;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- LSTM
+
+export type LSTMOptions = ForecasterOptions & Partial<LSTMArchitecture>;
+export type LSTMConfig = CommonConfig & LSTMArchitecture;
+
+export class LSTMForecaster extends NeuralForecaster<LSTMConfig> {
+  readonly modelType = 'lstm' as const;
+
+  constructor(options: LSTMOptions) {
+    const common = resolveCommonConfig(options);
+    super({
+      ...common,
+      hiddenSize: intOption(options.hiddenSize, 32, 'hiddenSize'),
+      layers: intOption(options.layers, 1, 'layers'),
+    });
+  }
+
+  protected buildArchitecture(): Architecture {
+    return lstmArchitecture(shapeOf(this.config), this.config);
+  }
+
+  static load(path: string): LSTMForecaster {
+    return loadModelOfType(path, 'lstm') as LSTMForecaster;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- Transformer
+
+export type TransformerOptions = ForecasterOptions & Partial<TransformerArchitecture>;
+export type TransformerConfig = CommonConfig & TransformerArchitecture;
+
+export class TransformerForecaster extends NeuralForecaster<TransformerConfig> {
+  readonly modelType = 'transformer' as const;
+
+  constructor(options: TransformerOptions) {
+    const common = resolveCommonConfig(options);
+    const modelSize = intOption(options.modelSize, 32, 'modelSize');
+    const heads = intOption(options.heads, 4, 'heads');
+    if (modelSize % heads !== 0) {
+      throw new ValidationError(`modelSize (${modelSize}) must be divisible by heads (${heads})`, {
+        field: 'heads',
+      });
+    }
+    const layers = intOption(options.layers, 2, 'layers');
+    const positionalEncoding = options.positionalEncoding ?? 'sinusoidal';
+    if (positionalEncoding !== 'sinusoidal' && positionalEncoding !== 'learned') {
+      throw new ValidationError(
+        `positionalEncoding must be sinusoidal or learned (got ${positionalEncoding})`,
+        {
+          field: 'positionalEncoding',
+        },
+      );
+    }
+    super({
+      ...common,
+      modelSize,
+      heads,
+      layers,
+      feedForwardSize: intOption(options.feedForwardSize, 2 * modelSize, 'feedForwardSize'),
+      positionalEncoding,
+    });
+  }
+
+  protected buildArchitecture(): Architecture {
+    return transformerArchitecture(shapeOf(this.config), this.config);
+  }
+
+  static load(path: string): TransformerForecaster {
+    return loadModelOfType(path, 'transformer') as TransformerForecaster;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- factory
+
+export type AnyForecaster = NHiTS | NBEATS | LSTMForecaster | TransformerForecaster;
+
+export type ModelOptionsByType = {
+  nhits: NHiTSOptions;
+  nbeats: NBEATSOptions;
+  lstm: LSTMOptions;
+  transformer: TransformerOptions;
+};
+
+const MODEL_NAMES: Record<NeuralModelType, string> = {
+  nhits: 'N-HiTS',
+  nbeats: 'N-BEATS',
+  lstm: 'LSTM',
+  transformer: 'Transformer',
+};
+
+export function modelDisplayName(type: NeuralModelType): string {
+  return MODEL_NAMES[type];
+}
+
+/** Create an untrained model of a type by name. */
+export function createForecaster(
+  type: NeuralModelType,
+  options: ForecasterOptions & Record<string, unknown>,
+): AnyForecaster {
+  switch (type) {
+    case 'nhits':
+      return new NHiTS(options as NHiTSOptions);
+    case 'nbeats':
+      return new NBEATS(options as NBEATSOptions);
+    case 'lstm':
+      return new LSTMForecaster(options as LSTMOptions);
+    case 'transformer':
+      return new TransformerForecaster(options as TransformerOptions);
+    default:
+      throw new ValidationError(
+        `unknown model type '${String(type)}'; expected one of ${NEURAL_MODEL_TYPES.join(', ')}`,
+        {
+          field: 'model',
+        },
+      );
+  }
+}
+
+function readChecked(path: string): {
+  metadata: ModelMetadata;
+  weights: Map<string, { shape: number[]; values: Float32Array }>;
+} {
+  const contents = readModelFile<ModelMetadata>(path);
+  const { metadata } = contents;
+  if (metadata.format !== 'neural-trader-model' || !NEURAL_MODEL_TYPES.includes(metadata.modelType)) {
+    throw new ModelError(`model file ${path} has an unknown model type '${String(metadata.modelType)}'`, {
+      hint: `supported types: ${NEURAL_MODEL_TYPES.join(', ')}`,
+    });
+  }
+  return contents;
+}
+
+function build(contents: ReturnType<typeof readChecked>): AnyForecaster {
+  const model = createForecaster(contents.metadata.modelType, contents.metadata.config);
+  model.restore(contents.metadata, contents.weights);
+  return model;
+}
+
+const LOADERS: Record<NeuralModelType, string> = {
+  nhits: 'NHiTS.load',
+  nbeats: 'NBEATS.load',
+  lstm: 'LSTMForecaster.load',
+  transformer: 'TransformerForecaster.load',
+};
+
+function loadModelOfType(path: string, expected: NeuralModelType): AnyForecaster {
+  const contents = readChecked(path);
+  const actual = contents.metadata.modelType;
+  if (actual !== expected) {
+    throw new ModelError(
+      `model file ${path} holds a ${MODEL_NAMES[actual]} model (type '${actual}'), not ${MODEL_NAMES[expected]} ('${expected}')`,
+      { hint: `load it with ${LOADERS[actual]} or loadModel(path), which dispatches on the file's type` },
+    );
+  }
+  return build(contents);
+}
+
+/** Load any model file, dispatching on the model type stored in it. */
+export function loadModel(path: string): AnyForecaster {
+  return build(readChecked(path));
+}
+
+/** The metadata of a model file (validated) without building the model. */
+export function readModelMetadata(path: string): ModelMetadata {
+  return readChecked(path).metadata;
+}
