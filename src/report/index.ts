@@ -1,0 +1,2 @@
+export type { ReportOptions } from './html.js';
+export { renderBacktestReport } from './html.js';
