@@ -73,6 +73,8 @@ export {
   readModelMetadata,
   TransformerForecaster,
 } from './models.js';
+export type { RegisteredModel } from './registry.js';
+export { listModels, modelsDirectory, registerModel } from './registry.js';
 export type { ScalerKind, ScalerState } from './scaler.js';
 export { Scaler } from './scaler.js';
 export type { ForecastTarget } from './target.js';
