@@ -2,9 +2,9 @@ import { alignSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
 import { DataError, ValidationError } from '../core/errors.js';
 import type { Fill, OrderRequest, PreTradeContext, TimeInForce } from '../core/orders.js';
-import type { EpochMs } from '../core/time.js';
+import { type EpochMs, formatTimestamp } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
-import type { Strategy, StrategyContext, StrategyOrder } from '../strategies/types.js';
+import type { PortfolioView, Strategy, StrategyContext, StrategyOrder } from '../strategies/types.js';
 import { type BarPrices, executionPrice, maxAffordableQuantity } from './fill-models.js';
 import {
   type BacktestMetrics,
@@ -115,6 +115,17 @@ export class BacktestEngine {
         });
       }
     }
+    // Symbols whose date ranges do not even overlap: say so with each one's range.
+    const overlapStart = Math.max(...ordered.map((s) => s.firstTimestamp));
+    const overlapEnd = Math.min(...ordered.map((s) => s.lastTimestamp));
+    if (overlapStart > overlapEnd) {
+      const ranges = ordered
+        .map((s) => `${s.symbol} ${formatTimestamp(s.firstTimestamp)} to ${formatTimestamp(s.lastTimestamp)}`)
+        .join('; ');
+      throw new DataError(`symbols ${this.symbolsText(ordered)} have no overlapping dates (${ranges})`, {
+        hint: 'pick symbols from the same dataset or a date range they all cover (see `neural-trader data list`)',
+      });
+    }
     const aligned = alignSeries(ordered);
     this.series = aligned;
     this.symbols = aligned.map((s) => s.symbol);
@@ -129,7 +140,13 @@ export class BacktestEngine {
     this.timestamps = aligned[0].timestamps;
     this.positionQty = new Float64Array(aligned.length);
     this.portfolio = new Portfolio(this.options.initialCapital);
-    this.context = new EngineContext(this);
+    this.context = new EngineContext(this, {
+      open: this.opens,
+      high: this.highs,
+      low: this.lows,
+      close: this.closes,
+      volume: this.volumes,
+    });
   }
 
   /** Run once over all bars and return the result. */
@@ -145,6 +162,7 @@ export class BacktestEngine {
     const context = this.context;
     const portfolio = this.portfolio;
     let barsInMarket = 0;
+    portfolio.reserveHistory(n);
 
     this.index = -1;
     strategy.onStart?.(context);
@@ -158,12 +176,12 @@ export class BacktestEngine {
       // (b) mark to market at the close
       let value = portfolio.cash;
       let inMarket = false;
+      // The Portfolio's own marks are set at the end (and at fills); during the run the strategy reads
+      // equity through the context's view, which marks from these columns without a map lookup.
       for (let s = 0; s < k; s++) {
         const q = this.positionQty[s];
         if (q !== 0) {
-          const close = this.closes[s][i];
-          portfolio.mark(this.symbols[s], close);
-          value += q * close;
+          value += q * this.closes[s][i];
           inMarket = true;
         }
       }
@@ -176,6 +194,7 @@ export class BacktestEngine {
     }
     strategy.onEnd?.(context);
     const last = n - 1;
+    for (let s = 0; s < k; s++) portfolio.mark(this.symbols[s], this.closes[s][last]);
     for (const order of this.pending) {
       if (!order.canceled) {
         this.cancellations.push({
@@ -193,6 +212,10 @@ export class BacktestEngine {
     }
     const elapsedMs = performance.now() - started;
     return this.buildResult(equity, barsInMarket, elapsedMs);
+  }
+
+  private symbolsText(series: readonly BarSeries[]): string {
+    return series.map((s) => s.symbol).join(', ');
   }
 
   // ---- orders ---------------------------------------------------------------------------------------
@@ -685,23 +708,6 @@ export class BacktestEngine {
     return s;
   }
 
-  price(column: 'open' | 'high' | 'low' | 'close' | 'volume', s: number): number {
-    const i = this.index;
-    if (i < 0) return Number.NaN;
-    switch (column) {
-      case 'open':
-        return this.opens[s][i];
-      case 'high':
-        return this.highs[s][i];
-      case 'low':
-        return this.lows[s][i];
-      case 'close':
-        return this.closes[s][i];
-      case 'volume':
-        return this.volumes[s][i];
-    }
-  }
-
   position(s: number): number {
     return this.positionQty[s];
   }
@@ -754,35 +760,60 @@ class EngineContext implements StrategyContext {
   readonly symbols: readonly string[];
   barIndex = -1;
   timestamp: EpochMs = Number.NaN;
-  readonly portfolio: Portfolio;
+  /** Cash, positions and equity marked at the current bar's close. */
+  readonly portfolio: PortfolioView;
   private readonly engine: BacktestEngine;
+  private readonly columns: {
+    open: Float64Array[];
+    high: Float64Array[];
+    low: Float64Array[];
+    close: Float64Array[];
+    volume: Float64Array[];
+  };
 
-  constructor(engine: BacktestEngine) {
+  constructor(engine: BacktestEngine, columns: EngineContext['columns']) {
     this.engine = engine;
     this.symbols = engine.symbols;
-    this.portfolio = engine.portfolio;
+    this.columns = columns;
+    const book = engine.portfolio;
+    this.portfolio = {
+      get cash() {
+        return book.cash;
+      },
+      get equity() {
+        return engine.markedEquity(engine.index);
+      },
+      position: (symbol: string) => book.position(symbol),
+      averageCost: (symbol: string) => book.averageCost(symbol),
+    };
+  }
+
+  // Current-bar accessors: an index lookup, no allocation (NaN before the first bar).
+  private at(column: Float64Array[], symbol: string | undefined): number {
+    const s = symbol === undefined ? 0 : this.engine.symbolAt(symbol);
+    return this.barIndex >= 0 ? column[s][this.barIndex] : Number.NaN;
   }
 
   history(symbol?: string): BarSeries {
     return this.engine.history(this.engine.symbolAt(symbol));
   }
   open(symbol?: string): number {
-    return this.engine.price('open', this.engine.symbolAt(symbol));
+    return this.at(this.columns.open, symbol);
   }
   high(symbol?: string): number {
-    return this.engine.price('high', this.engine.symbolAt(symbol));
+    return this.at(this.columns.high, symbol);
   }
   low(symbol?: string): number {
-    return this.engine.price('low', this.engine.symbolAt(symbol));
+    return this.at(this.columns.low, symbol);
   }
   close(symbol?: string): number {
-    return this.engine.price('close', this.engine.symbolAt(symbol));
+    return this.at(this.columns.close, symbol);
   }
   volume(symbol?: string): number {
-    return this.engine.price('volume', this.engine.symbolAt(symbol));
+    return this.at(this.columns.volume, symbol);
   }
   position(symbol?: string): number {
-    return this.engine.position(this.engine.symbolAt(symbol));
+    return this.engine.position(symbol === undefined ? 0 : this.engine.symbolAt(symbol));
   }
   submitOrder(order: StrategyOrder): string {
     return this.engine.submit(order);
@@ -806,7 +837,7 @@ class EngineContext implements StrategyContext {
     options?: Omit<StrategyOrder, 'side' | 'quantity' | 'symbol'>,
   ): string | null {
     const s = this.engine.symbolAt(symbol);
-    const price = this.engine.price('close', s);
+    const price = this.columns.close[s][this.barIndex];
     const equity = this.engine.markedEquity(this.barIndex);
     return this.engine.targetOrder(symbol, (percent * equity) / price, percent, options);
   }

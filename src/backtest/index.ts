@@ -1,3 +1,5 @@
+export type { BacktestRunOptions } from './backtester.js';
+export { Backtester, resolveRunOptions } from './backtester.js';
 export { BacktestEngine, runBacktest } from './engine.js';
 export type { BarPrices, CommissionModel } from './fill-models.js';
 export {

@@ -197,6 +197,17 @@ export class Portfolio implements PortfolioView {
     this.historyLength++;
   }
 
+  /** Make room for `capacity` history points up front (a backtest knows its bar count). */
+  reserveHistory(capacity: number): void {
+    if (capacity <= this.historyTimes.length) return;
+    const times = new Float64Array(capacity);
+    const values = new Float64Array(capacity);
+    times.set(this.historyTimes.subarray(0, this.historyLength));
+    values.set(this.historyEquity.subarray(0, this.historyLength));
+    this.historyTimes = times;
+    this.historyEquity = values;
+  }
+
   /** Recorded equity history (views, not copies). */
   equityHistory(): { timestamps: Float64Array; equity: Float64Array } {
     return {
