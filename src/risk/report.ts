@@ -1,0 +1,196 @@
+import { BarSeries } from '../core/bars.js';
+import { ValidationError } from '../core/errors.js';
+import { formatDate } from '../core/time.js';
+import { beta, correlationFromCovariance, riskContributions } from './dependence.js';
+import { type PreparedPortfolio, preparePortfolio, type RiskPortfolio } from './inputs.js';
+import { checkRiskLimits, currentDrawdown, type RiskLimitReport, type RiskLimits } from './limits.js';
+import { maxDrawdown, sampleStdDev } from './stats.js';
+import { portfolioCovariance, VAR_METHODS, type VarOptions, type VarResult, varOfPrepared } from './var.js';
+
+/** Limits applied by `risk report` when the portfolio file sets none: a conservative long-only book. */
+export const DEFAULT_RISK_LIMITS: RiskLimits = {
+  maxPositionWeight: 0.25,
+  maxTopNWeight: 0.6,
+  topN: 3,
+  maxGrossLeverage: 1.5,
+  maxNetLeverage: 1,
+  maxVar: 0.05,
+  maxDrawdown: 0.25,
+};
+
+export interface RiskReportOptions extends Omit<VarOptions, 'contributions'> {
+  confidence?: number;
+  /** Benchmark closes (BarSeries aligned by date, or an array aligned with the position histories). */
+  benchmark?: { symbol: string; prices: BarSeries | Float64Array | readonly number[] };
+  limits?: RiskLimits;
+  /** Periods per year for annualising (default 252). */
+  periodsPerYear?: number;
+}
+
+export interface RiskReport {
+  portfolioValue: number;
+  cash: number;
+  positions: { symbol: string; quantity: number; price: number; exposure: number; weight: number }[];
+  observations: number;
+  start?: string;
+  end?: string;
+  confidence: number;
+  horizonDays: number;
+  /** One result per VaR method (historical, parametric, Cornish-Fisher, Monte Carlo). */
+  var: VarResult[];
+  /** Volatility of the portfolio's daily value returns (current holdings over the history). */
+  dailyVolatility: number;
+  annualVolatility: number;
+  beta?: { benchmark: string; value: number };
+  /** Largest peak-to-trough fall of the current holdings' value over the history. */
+  maxDrawdown: number;
+  currentDrawdown: number;
+  correlation: {
+    average: number;
+    min?: { pair: [string, string]; value: number };
+    max?: { pair: [string, string]; value: number };
+  };
+  /** Euler contributions to portfolio volatility, largest first. */
+  riskContributors: { symbol: string; contribution: number; share: number }[];
+  limits: RiskLimitReport;
+  warnings: string[];
+}
+
+/** Value of the current holdings over the history: cash + sum quantity x close. */
+export function holdingsValueHistory(portfolio: PreparedPortfolio): Float64Array {
+  const t = portfolio.closes[0].length;
+  const values = new Float64Array(t).fill(portfolio.cash);
+  portfolio.closes.forEach((closes, i) => {
+    const q = portfolio.quantities[i];
+    for (let k = 0; k < t; k++) values[k] += q * closes[k];
+  });
+  return values;
+}
+
+function benchmarkBeta(
+  portfolio: PreparedPortfolio,
+  values: Float64Array,
+  benchmark: NonNullable<RiskReportOptions['benchmark']>,
+): number {
+  let own: number[] = [];
+  let bench: number[] = [];
+  if (benchmark.prices instanceof BarSeries && portfolio.timestamps) {
+    const series = benchmark.prices;
+    for (let i = 0; i < portfolio.timestamps.length; i++) {
+      const j = series.indexOf(portfolio.timestamps[i]);
+      if (j >= 0) {
+        own.push(values[i]);
+        bench.push(series.close[j]);
+      }
+    }
+  } else {
+    const closes = benchmark.prices instanceof BarSeries ? benchmark.prices.close : benchmark.prices;
+    if (closes.length !== values.length) {
+      throw new ValidationError(
+        `benchmark ${benchmark.symbol} has ${closes.length} prices but the positions have ${values.length}`,
+        {
+          field: 'benchmark',
+          hint: 'benchmark prices must be aligned with the position histories',
+        },
+      );
+    }
+    own = Array.from(values);
+    bench = Array.from(closes);
+  }
+  if (own.length < 31) return Number.NaN;
+  const r = new Float64Array(own.length - 1);
+  const b = new Float64Array(own.length - 1);
+  for (let k = 1; k < own.length; k++) {
+    r[k - 1] = own[k] / own[k - 1] - 1;
+    b[k - 1] = bench[k] / bench[k - 1] - 1;
+  }
+  return beta(r, b);
+}
+
+/** Every risk measure of a portfolio in one structure (what `neural-trader risk report` prints). */
+export function riskReport(
+  input: RiskPortfolio | PreparedPortfolio,
+  options: RiskReportOptions = {},
+): RiskReport {
+  const portfolio = 'exposures' in input ? input : preparePortfolio(input, options);
+  const confidence = options.confidence ?? 0.95;
+  const varOptions: VarOptions = { simulations: 20_000, ...options, contributions: true };
+  const results = VAR_METHODS.map((m) => varOfPrepared(portfolio, confidence, m, varOptions));
+  const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+  const values = holdingsValueHistory(portfolio);
+  const valueReturns = new Float64Array(values.length - 1);
+  for (let k = 1; k < values.length; k++) valueReturns[k - 1] = values[k] / values[k - 1] - 1;
+  const dailyVolatility = sampleStdDev(valueReturns);
+  const periods = options.periodsPerYear ?? 252;
+  const { matrix } = portfolioCovariance(portfolio, options.covariance);
+  const corr = correlationFromCovariance(matrix);
+  const n = portfolio.symbols.length;
+  let sum = 0;
+  let pairs = 0;
+  let min: RiskReport['correlation']['min'];
+  let max: RiskReport['correlation']['max'];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const c = corr.values[i * n + j];
+      sum += c;
+      pairs++;
+      if (!min || c < min.value) min = { pair: [portfolio.symbols[i], portfolio.symbols[j]], value: c };
+      if (!max || c > max.value) max = { pair: [portfolio.symbols[i], portfolio.symbols[j]], value: c };
+    }
+  }
+  const contributions = riskContributions(portfolio.exposures, matrix)
+    .contributions.map((c) => ({
+      symbol: portfolio.symbols[c.index],
+      contribution: c.contribution,
+      share: c.share,
+    }))
+    .sort((a, b) => b.contribution - a.contribution);
+  const parametric = results.find((r) => r.method === 'parametric') as VarResult;
+  const drawdownNow = currentDrawdown(values);
+  const limits = checkRiskLimits(
+    {
+      equity: portfolio.value,
+      positions: portfolio.symbols.map((symbol, i) => ({
+        symbol,
+        quantity: portfolio.quantities[i],
+        price: portfolio.lastPrices[i],
+      })),
+      varFraction: parametric.varFraction,
+      drawdown: drawdownNow,
+    },
+    options.limits ?? DEFAULT_RISK_LIMITS,
+  );
+  const betaValue = options.benchmark ? benchmarkBeta(portfolio, values, options.benchmark) : undefined;
+  return {
+    portfolioValue: portfolio.value,
+    cash: portfolio.cash,
+    positions: portfolio.symbols.map((symbol, i) => ({
+      symbol,
+      quantity: portfolio.quantities[i],
+      price: portfolio.lastPrices[i],
+      exposure: portfolio.exposures[i],
+      weight: portfolio.exposures[i] / portfolio.value,
+    })),
+    observations: portfolio.returns[0].length,
+    ...(portfolio.timestamps
+      ? {
+          start: formatDate(portfolio.timestamps[0]),
+          end: formatDate(portfolio.timestamps[portfolio.timestamps.length - 1]),
+        }
+      : {}),
+    confidence,
+    horizonDays: options.horizonDays ?? 1,
+    var: results,
+    dailyVolatility,
+    annualVolatility: dailyVolatility * Math.sqrt(periods),
+    ...(options.benchmark && betaValue !== undefined
+      ? { beta: { benchmark: options.benchmark.symbol, value: betaValue } }
+      : {}),
+    maxDrawdown: maxDrawdown(values),
+    currentDrawdown: drawdownNow,
+    correlation: { average: pairs > 0 ? sum / pairs : Number.NaN, min, max },
+    riskContributors: contributions,
+    limits,
+    warnings,
+  };
+}

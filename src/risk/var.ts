@@ -1,0 +1,381 @@
+import { ValidationError } from '../core/errors.js';
+import { covarianceMatrix, ledoitWolfCovariance } from './dependence.js';
+import {
+  checkConfidence,
+  checkHorizon,
+  type PreparedPortfolio,
+  preparePortfolio,
+  type RiskPortfolio,
+} from './inputs.js';
+import { cholesky, nearestPositiveDefinite, type SymmetricMatrix } from './matrix.js';
+import { inverseNormalCdf, normalPdf } from './normal.js';
+import {
+  historicalScenarios,
+  type MonteCarloDistribution,
+  monteCarloScenarios,
+  type ScenarioOutcome,
+} from './simulation.js';
+import { mean, skewnessAndExcessKurtosis } from './stats.js';
+
+/** VaR methods (the old system's names as an enum-like const). */
+export const VarMethod = {
+  Historical: 'historical',
+  Parametric: 'parametric',
+  CornishFisher: 'cornish-fisher',
+  MonteCarlo: 'monte-carlo',
+} as const;
+export type VarMethod = (typeof VarMethod)[keyof typeof VarMethod];
+
+export const VAR_METHODS: readonly VarMethod[] = Object.values(VarMethod);
+
+export interface VarOptions {
+  /** Holding period in trading days (default 1). */
+  horizonDays?: number;
+  /** Monte Carlo scenarios (default 10,000). */
+  simulations?: number;
+  /** Monte Carlo seed (default 42): the same seed gives the same result. */
+  seed?: number;
+  /** Monte Carlo distribution of returns (default normal). */
+  distribution?: MonteCarloDistribution;
+  /** Student-t degrees of freedom, > 2 (default 5). */
+  degreesOfFreedom?: number;
+  /** Covariance estimator for parametric, Cornish-Fisher and Monte Carlo (default sample). */
+  covariance?: 'sample' | 'ledoit-wolf';
+  /**
+   * Subtract the expected P&L (sample mean return x exposure x horizon) in parametric, Cornish-Fisher and
+   * normal/t Monte Carlo (default false: zero mean, the usual convention for short horizons).
+   * Historical and bootstrap always use the returns as they happened.
+   */
+  meanAdjusted?: boolean;
+  /** Minimum number of daily returns required (default 30). */
+  minObservations?: number;
+  /** Cornish-Fisher: use these one-day moments instead of those of the portfolio's history. */
+  moments?: { skewness: number; excessKurtosis: number };
+  /** Per-position contributions (default true). */
+  contributions?: boolean;
+}
+
+export interface VarContribution {
+  symbol: string;
+  quantity: number;
+  price: number;
+  exposure: number;
+  /** Contribution to VaR in currency; contributions sum to VaR. */
+  var: number;
+  /** Contribution to CVaR in currency; contributions sum to CVaR. */
+  cvar: number;
+}
+
+export interface VarResult {
+  method: VarMethod;
+  confidence: number;
+  horizonDays: number;
+  /** Cash + market value of positions. */
+  portfolioValue: number;
+  /** Loss not exceeded with probability `confidence` over the horizon, in currency (positive = loss). */
+  var: number;
+  /** Expected shortfall: mean loss beyond VaR, in currency. */
+  cvar: number;
+  /** var / portfolioValue. */
+  varFraction: number;
+  cvarFraction: number;
+  /** Daily returns used. */
+  observations: number;
+  /** Scenarios behind a simulated figure (historical windows or Monte Carlo draws). */
+  scenarios?: number;
+  seed?: number;
+  distribution?: MonteCarloDistribution;
+  /** Daily P&L standard deviation in currency implied by the covariance (parametric family). */
+  dailyVolatility?: number;
+  /** Cornish-Fisher: the moments used (already scaled to the horizon). */
+  skewness?: number;
+  excessKurtosis?: number;
+  contributions: VarContribution[];
+  /** Things the user must know (e.g. a covariance repaired to positive definite). */
+  warnings: string[];
+}
+
+/** The covariance used by the parametric and Monte Carlo methods, repaired (with a warning) if not PD. */
+export function portfolioCovariance(
+  portfolio: PreparedPortfolio,
+  estimator: 'sample' | 'ledoit-wolf' = 'sample',
+): { matrix: SymmetricMatrix; choleskyFactor: Float64Array; warnings: string[] } {
+  const raw =
+    estimator === 'ledoit-wolf'
+      ? ledoitWolfCovariance(portfolio.returns).matrix
+      : covarianceMatrix(portfolio.returns);
+  const direct = cholesky(raw);
+  if (direct) return { matrix: raw, choleskyFactor: direct, warnings: [] };
+  const repaired = nearestPositiveDefinite(raw, `covariance of ${portfolio.symbols.join(', ')}`);
+  const factor = cholesky(repaired.matrix);
+  if (!factor) {
+    throw new ValidationError('covariance matrix could not be repaired to positive definite', {
+      field: 'prices',
+      hint: 'check for constant prices or duplicated series',
+    });
+  }
+  return {
+    matrix: repaired.matrix,
+    choleskyFactor: factor,
+    warnings: repaired.warning ? [repaired.warning] : [],
+  };
+}
+
+function meanReturns(portfolio: PreparedPortfolio, adjusted: boolean): Float64Array {
+  return Float64Array.from(portfolio.returns, (r) => (adjusted ? mean(r) : 0));
+}
+
+/** Cornish-Fisher quantile of a standardised distribution with given skewness and excess kurtosis. */
+export function cornishFisherQuantile(q: number, skewness: number, excessKurtosis: number): number {
+  return (
+    q +
+    ((q * q - 1) * skewness) / 6 +
+    ((q * q * q - 3 * q) * excessKurtosis) / 24 -
+    ((2 * q * q * q - 5 * q) * skewness * skewness) / 36
+  );
+}
+
+/**
+ * E[Z ; Z < q] / alpha for the Cornish-Fisher expanded variable, in closed form from the truncated normal
+ * moments I_n = int_{-inf}^{q} x^n phi(x) dx (I_0 = alpha, I_1 = -phi(q), I_n = -q^(n-1) phi(q) + (n-1) I_(n-2)):
+ *   phi(q)/alpha * [ -1 - q S/6 + (1 - q^2) K/24 - (1 - 2 q^2) S^2/36 ].
+ * With S = K = 0 this is -phi(q)/alpha, the normal expected shortfall.
+ */
+export function cornishFisherTailMean(
+  q: number,
+  alpha: number,
+  skewness: number,
+  excessKurtosis: number,
+): number {
+  return (
+    (normalPdf(q) / alpha) *
+    (-1 -
+      (q * skewness) / 6 +
+      ((1 - q * q) * excessKurtosis) / 24 -
+      ((1 - 2 * q * q) * skewness * skewness) / 36)
+  );
+}
+
+function contributionsFrom(
+  portfolio: PreparedPortfolio,
+  varParts: ArrayLike<number>,
+  cvarParts: ArrayLike<number>,
+): VarContribution[] {
+  return portfolio.symbols.map((symbol, i) => ({
+    symbol,
+    quantity: portfolio.quantities[i],
+    price: portfolio.lastPrices[i],
+    exposure: portfolio.exposures[i],
+    var: varParts[i],
+    cvar: cvarParts[i],
+  }));
+}
+
+function parametricFamily(
+  portfolio: PreparedPortfolio,
+  confidence: number,
+  method: 'parametric' | 'cornish-fisher',
+  options: VarOptions,
+): Omit<VarResult, 'method' | 'confidence' | 'portfolioValue' | 'varFraction' | 'cvarFraction'> {
+  const h = options.horizonDays ?? 1;
+  const { matrix, warnings } = portfolioCovariance(portfolio, options.covariance);
+  const w = portfolio.exposures;
+  const n = w.length;
+  const sigmaW = new Float64Array(n);
+  let variance = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += matrix.values[i * n + j] * w[j];
+    sigmaW[i] = s;
+    variance += w[i] * s;
+  }
+  const sigma = Math.sqrt(Math.max(variance, 0));
+  const sigmaH = sigma * Math.sqrt(h);
+  const mu = meanReturns(portfolio, options.meanAdjusted ?? false);
+  let meanPnl = 0;
+  for (let i = 0; i < n; i++) meanPnl += w[i] * mu[i] * h;
+  const alpha = 1 - confidence;
+  const q = inverseNormalCdf(alpha);
+  let skewness = 0;
+  let excessKurtosis = 0;
+  if (method === 'cornish-fisher') {
+    let moments = options.moments;
+    if (!moments) {
+      const daily = new Float64Array(portfolio.returns[0].length);
+      for (let i = 0; i < n; i++)
+        for (let t = 0; t < daily.length; t++) daily[t] += w[i] * portfolio.returns[i][t];
+      moments = skewnessAndExcessKurtosis(daily);
+    }
+    // Moments of a sum of h iid days: skewness / sqrt(h), excess kurtosis / h.
+    skewness = moments.skewness / Math.sqrt(h);
+    excessKurtosis = moments.excessKurtosis / h;
+  }
+  const quantile = cornishFisherQuantile(q, skewness, excessKurtosis);
+  const tailMean = cornishFisherTailMean(q, alpha, skewness, excessKurtosis);
+  const varValue = -(meanPnl + quantile * sigmaH);
+  const cvarValue = -(meanPnl + tailMean * sigmaH);
+  // Euler contributions: d sigma / d w_i = (Sigma w)_i / sigma, times the (CF-adjusted) multiplier.
+  const varParts = new Float64Array(n);
+  const cvarParts = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const share = sigma > 0 ? (w[i] * sigmaW[i]) / sigma : 0;
+    const meanPart = w[i] * mu[i] * h;
+    varParts[i] = -(meanPart + quantile * Math.sqrt(h) * share);
+    cvarParts[i] = -(meanPart + tailMean * Math.sqrt(h) * share);
+  }
+  return {
+    horizonDays: h,
+    var: varValue,
+    cvar: cvarValue,
+    observations: portfolio.returns[0].length,
+    dailyVolatility: sigma,
+    ...(method === 'cornish-fisher' ? { skewness, excessKurtosis } : {}),
+    contributions: options.contributions === false ? [] : contributionsFrom(portfolio, varParts, cvarParts),
+    warnings,
+  };
+}
+
+function simulated(
+  portfolio: PreparedPortfolio,
+  confidence: number,
+  method: 'historical' | 'monte-carlo',
+  options: VarOptions,
+): Omit<VarResult, 'method' | 'confidence' | 'portfolioValue' | 'varFraction' | 'cvarFraction'> {
+  const h = options.horizonDays ?? 1;
+  const withContributions = options.contributions !== false;
+  const warnings: string[] = [];
+  const observations = portfolio.returns[0].length;
+  let outcome: ScenarioOutcome;
+  let extra: Partial<VarResult> = {};
+  if (method === 'historical') {
+    if (h > observations) {
+      throw new ValidationError(
+        `horizon of ${h} days is longer than the ${observations} returns of history`,
+        {
+          field: 'horizon',
+        },
+      );
+    }
+    outcome = historicalScenarios(portfolio, confidence, h, withContributions);
+  } else {
+    const simulations = options.simulations ?? 10_000;
+    if (!(Number.isInteger(simulations) && simulations >= 1)) {
+      throw new ValidationError(`simulations must be a whole number >= 1, got ${simulations}`, {
+        field: 'simulations',
+      });
+    }
+    const seed = options.seed ?? 42;
+    if (!Number.isInteger(seed))
+      throw new ValidationError(`seed must be an integer, got ${seed}`, { field: 'seed' });
+    const distribution = options.distribution ?? 'normal';
+    const degreesOfFreedom = options.degreesOfFreedom ?? 5;
+    if (distribution === 'student-t' && !(degreesOfFreedom > 2)) {
+      throw new ValidationError(
+        `degreesOfFreedom must be > 2 for a finite variance, got ${degreesOfFreedom}`,
+        {
+          field: 'degreesOfFreedom',
+        },
+      );
+    }
+    let choleskyFactor: Float64Array | undefined;
+    if (distribution !== 'bootstrap') {
+      const cov = portfolioCovariance(portfolio, options.covariance);
+      choleskyFactor = cov.choleskyFactor;
+      warnings.push(...cov.warnings);
+    }
+    outcome = monteCarloScenarios(
+      portfolio,
+      confidence,
+      {
+        simulations,
+        seed,
+        horizonDays: h,
+        distribution,
+        degreesOfFreedom,
+        choleskyFactor,
+        meanReturns: meanReturns(portfolio, options.meanAdjusted ?? false),
+      },
+      withContributions,
+    );
+    extra = { seed, distribution };
+  }
+  const scenarios = outcome.pnl.length;
+  if (scenarios * (1 - confidence) < 1) {
+    warnings.push(
+      `only ${scenarios} scenarios at ${confidence} confidence: fewer than one scenario lies beyond VaR, so VaR is the worst scenario`,
+    );
+  }
+  const parts = outcome.contributions;
+  return {
+    horizonDays: h,
+    var: outcome.summary.var,
+    cvar: outcome.summary.cvar,
+    observations,
+    scenarios,
+    ...extra,
+    contributions: parts ? contributionsFrom(portfolio, parts.var, parts.cvar) : [],
+    warnings,
+  };
+}
+
+/** VaR of an already prepared portfolio (avoids re-validating when computing several methods). */
+export function varOfPrepared(
+  portfolio: PreparedPortfolio,
+  confidence: number,
+  method: VarMethod,
+  options: VarOptions = {},
+): VarResult {
+  checkConfidence(confidence);
+  checkHorizon(options.horizonDays ?? 1);
+  let core: ReturnType<typeof simulated>;
+  switch (method) {
+    case 'historical':
+    case 'monte-carlo':
+      core = simulated(portfolio, confidence, method, options);
+      break;
+    case 'parametric':
+    case 'cornish-fisher':
+      core = parametricFamily(portfolio, confidence, method, options);
+      break;
+    default:
+      throw new ValidationError(`unknown VaR method "${String(method)}"`, {
+        field: 'method',
+        hint: `use one of ${VAR_METHODS.join(', ')}`,
+      });
+  }
+  return {
+    method,
+    confidence,
+    portfolioValue: portfolio.value,
+    varFraction: core.var / portfolio.value,
+    cvarFraction: core.cvar / portfolio.value,
+    ...core,
+  };
+}
+
+/**
+ * Value at Risk and Expected Shortfall of a portfolio. `method` is one of VarMethod's values
+ * ('historical' | 'parametric' | 'cornish-fisher' | 'monte-carlo'). Every result carries CVaR as well.
+ */
+export function calculateVaR(
+  portfolio: RiskPortfolio,
+  confidence = 0.95,
+  method: VarMethod = VarMethod.Historical,
+  options: VarOptions = {},
+): VarResult {
+  checkConfidence(confidence);
+  return varOfPrepared(preparePortfolio(portfolio, options), confidence, method, options);
+}
+
+/** Alias of calculateVaR with the old system's spelling. */
+export const calculateVar = calculateVaR;
+
+/** Expected Shortfall (CVaR): the same computation; read `cvar` / `cvarFraction` of the result. */
+export function calculateCVaR(
+  portfolio: RiskPortfolio,
+  confidence = 0.95,
+  method: VarMethod = VarMethod.Historical,
+  options: VarOptions = {},
+): VarResult {
+  return calculateVaR(portfolio, confidence, method, options);
+}
