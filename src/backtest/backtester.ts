@@ -3,7 +3,7 @@ import { DataError, ValidationError } from '../core/errors.js';
 import type { PreTradeCheck } from '../core/orders.js';
 import { formatTimestamp, parseDateRange } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
-import { fetchMarketData } from '../data/index.js';
+import { fetchMarketData } from '../data/registry.js';
 import type { Strategy } from '../strategies/types.js';
 import { runBacktest } from './engine.js';
 import type { CommissionModel } from './fill-models.js';

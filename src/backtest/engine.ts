@@ -668,6 +668,7 @@ export class BacktestEngine {
       timestamps,
       equity,
       drawdown: drawdownCurve(equity),
+      closes: Object.fromEntries(this.symbols.map((symbol, s) => [symbol, this.closes[s]])),
       benchmarkEquity,
       fills: this.fills,
       trades,

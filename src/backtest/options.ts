@@ -41,7 +41,7 @@ export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedB
     slippageBps: checkNumber('slippageBps', options.slippageBps ?? 0, 0, 10_000),
     fractional: options.fractional ?? false,
     allowShort: options.allowShort ?? true,
-    maxLeverage: checkNumber('maxLeverage', options.maxLeverage ?? 1, 0),
+    maxLeverage: checkNumber('maxLeverage', options.maxLeverage ?? 2, 0),
     sizeAtFill: options.sizeAtFill ?? false,
     defaultTimeInForce: tif,
     closeAtEnd: options.closeAtEnd ?? false,

@@ -28,9 +28,10 @@ export interface BacktestOptions {
   allowShort?: boolean;
   /**
    * Margin rule: after a fill that increases exposure, gross exposure (sum of |quantity| x price) may be
-   * at most `maxLeverage` x equity, otherwise the order is rejected ("buying-power"). Default 1: no
-   * borrowing, so a long-only account can never spend more cash than it has, and a long/short book may be
-   * 100% of equity gross. Use 2 for a Reg T margin account.
+   * at most `maxLeverage` x equity, otherwise the order is rejected ("buying-power"). Default 2, a Reg T
+   * margin account (50% initial margin), so a dollar-neutral long/short book fits with room for gaps
+   * between the signal close and the fill open. Use 1 for a cash account: a long-only book can then never
+   * spend more cash than it has (the peer-parity preset does).
    */
   maxLeverage?: number;
   /**
@@ -155,6 +156,8 @@ export interface BacktestResult {
   equity: Float64Array;
   /** Drawdown from the running peak at each bar, as a fraction <= 0 (-0.1 = 10% below the peak). */
   drawdown: Float64Array;
+  /** Close of every symbol aligned with `timestamps` (views of the aligned data, for charts). */
+  closes: Record<string, Float64Array>;
   /** Equal-weight buy-and-hold of the traded symbols, same starting capital, aligned with `timestamps`. */
   benchmarkEquity: Float64Array;
   fills: BacktestFill[];

@@ -198,11 +198,12 @@ describe('positions and account rules', () => {
     expect(r.fills).toHaveLength(1);
     expect(r.rejections).toMatchObject([{ check: 'no-short', barIndex: 2 }]);
   });
-  it('buying power: with maxLeverage 1 a buy beyond cash is rejected; 2 allows it', () => {
-    const r = run({ 0: (c) => c.buy(1500) });
+  it('buying power: with maxLeverage 1 a buy beyond cash is rejected; 2 (the default) allows it', () => {
+    const r = run({ 0: (c) => c.buy(1500) }, { maxLeverage: 1 });
     expect(r.fills).toHaveLength(0);
     expect(r.rejections[0].check).toBe('buying-power');
-    const margin = run({ 0: (c) => c.buy(1500) }, { maxLeverage: 2 });
+    expect(run({ 0: (c) => c.buy(2000) }).rejections[0].check).toBe('buying-power');
+    const margin = run({ 0: (c) => c.buy(1500) });
     expect(margin.fills).toHaveLength(1);
     expect(margin.finalCash).toBeLessThan(0);
   });

@@ -1,30 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.js';
 import { presets } from '../../src/backtest/presets.js';
 import { formatDate } from '../../src/core/time.js';
+import { referenceFills } from './golden-reference.js';
 import { GoldenSmaCross, loadCsvSeries } from './helpers.js';
 
 // Reference data copied from /work/shared/data/golden (see golden/README.txt): the fill log backtrader,
 // vectorbt and backtesting.py all produce for an SMA(10)/SMA(30) crossover on a seeded GBM path.
 const dir = resolve(import.meta.dirname, 'golden');
 const bars = loadCsvSeries(resolve(dir, 'gbm_2520_s42.csv'), 'GBM');
-const reference = readFileSync(resolve(dir, 'ref_fills_2520.csv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const [date, side, size, price, commission, cashAfter] = line.split(',');
-    return {
-      date,
-      side: side.toLowerCase(),
-      size: Number(size),
-      price: Number(price),
-      commission: Number(commission),
-      cashAfter: Number(cashAfter),
-    };
-  });
+const reference = referenceFills();
 
 describe('golden parity with backtrader / vectorbt / backtesting.py', () => {
   it('reproduces every fill of the reference log under the peer-parity preset', () => {
