@@ -1,0 +1,278 @@
+import type { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { isExposureSignal } from './base.js';
+import {
+  type EnhancedMomentumParams,
+  EnhancedMomentumStrategy,
+  enhancedMomentumParams,
+} from './enhanced-momentum.js';
+import { type EnsembleMemberSpec, EnsembleStrategy, ensembleParams } from './ensemble.js';
+import { type MeanReversionParams, MeanReversionStrategy, meanReversionParams } from './mean-reversion.js';
+import { MirrorStrategy, mirrorParams, mirrorSymbols } from './mirror.js';
+import { type MomentumParams, MomentumStrategy, momentumParams } from './momentum.js';
+import { PairsStrategy, pairsParams } from './pairs.js';
+import { gridValues, type ParamSpec, paramsSchema, parseParams } from './params.js';
+import { type SmaCrossoverParams, SmaCrossoverStrategy, smaCrossoverParams } from './sma-crossover.js';
+import type { SignalGenerator, Strategy } from './types.js';
+
+/** A strategy as the registry, the CLI, the optimiser and the MCP server see it. */
+export type RegisteredStrategy = Strategy & Partial<SignalGenerator>;
+
+/** Lets a definition build other strategies (the ensemble builds its members). */
+export interface StrategyFactory {
+  createStrategy(name: string, params: Record<string, unknown>): RegisteredStrategy;
+}
+
+export interface StrategyDefinition {
+  name: string;
+  description: string;
+  params: readonly ParamSpec[];
+  /** How many symbols the strategy trades. maxSymbols undefined = no upper limit. */
+  minSymbols: number;
+  maxSymbols?: number;
+  /** zod schema of the parameters (without `symbols`); defaults filled in, CLI strings coerced. */
+  schema: z.ZodType<Record<string, unknown>>;
+  /** Symbols to use when none are given (e.g. mirror takes them from its trades). */
+  defaultSymbols?(params: Record<string, unknown>): string[];
+  /** Build an instance from validated parameters plus `symbols`. */
+  create(
+    params: Record<string, unknown> & { symbols: string[] },
+    factory: StrategyFactory,
+  ): RegisteredStrategy;
+}
+
+/** Build a definition whose schema is derived from its parameter specs. */
+export function defineStrategy(
+  definition: Omit<StrategyDefinition, 'schema'> & { schema?: StrategyDefinition['schema'] },
+): StrategyDefinition {
+  return { ...definition, schema: definition.schema ?? paramsSchema(definition.params) };
+}
+
+const smaCrossover = defineStrategy({
+  name: 'sma-crossover',
+  description: 'Long when the fast SMA crosses above the slow SMA; flat (or short) on the cross below.',
+  params: smaCrossoverParams,
+  minSymbols: 1,
+  maxSymbols: 1,
+  create: ({ symbols, ...params }) =>
+    new SmaCrossoverStrategy(symbols[0], params as Partial<SmaCrossoverParams>),
+});
+
+const momentum = defineStrategy({
+  name: 'momentum',
+  description: 'Long when the lookback return exceeds the threshold; flat (or short) below its negative.',
+  params: momentumParams,
+  minSymbols: 1,
+  maxSymbols: 1,
+  create: ({ symbols, ...params }) => new MomentumStrategy(symbols[0], params as Partial<MomentumParams>),
+});
+
+const enhancedMomentum = defineStrategy({
+  name: 'enhanced-momentum',
+  description: 'Momentum with a volatility cap, volatility-targeted sizing and a volume confirmation filter.',
+  params: enhancedMomentumParams,
+  minSymbols: 1,
+  maxSymbols: 1,
+  create: ({ symbols, ...params }) =>
+    new EnhancedMomentumStrategy(symbols[0], params as Partial<EnhancedMomentumParams>),
+});
+
+const meanReversion = defineStrategy({
+  name: 'mean-reversion',
+  description:
+    'Buy k standard deviations below the rolling mean (Bollinger or z-score), exit back at the mean.',
+  params: meanReversionParams,
+  minSymbols: 1,
+  maxSymbols: 1,
+  create: ({ symbols, ...params }) =>
+    new MeanReversionStrategy(symbols[0], params as Partial<MeanReversionParams>),
+});
+
+const pairs = defineStrategy({
+  name: 'pairs',
+  description: 'Statistical arbitrage on two symbols: rolling OLS hedge ratio, trade the spread z-score.',
+  params: pairsParams,
+  minSymbols: 2,
+  maxSymbols: 2,
+  create: ({ symbols, lookback, entryThreshold, ...options }) =>
+    new PairsStrategy(symbols, lookback as number, entryThreshold as number, options),
+});
+
+const ensemble = defineStrategy({
+  name: 'ensemble',
+  description: 'Weighted vote of single-symbol member strategies (given by name and params).',
+  params: ensembleParams,
+  minSymbols: 1,
+  maxSymbols: 1,
+  create: ({ symbols, members, ...options }, factory) => {
+    const built = (members as EnsembleMemberSpec[]).map((member, i) => {
+      if (member.name === 'ensemble') {
+        throw new ValidationError(`members.${i}.name: an ensemble cannot contain another ensemble`, {
+          field: `members.${i}.name`,
+        });
+      }
+      let strategy: RegisteredStrategy;
+      try {
+        strategy = factory.createStrategy(member.name, { ...(member.params ?? {}), symbols });
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new ValidationError(`members.${i} (${member.name}): ${error.message}`, {
+            field: `members.${i}`,
+            hint: error.hint,
+          });
+        }
+        throw error;
+      }
+      if (!isExposureSignal(strategy)) {
+        throw new ValidationError(`members.${i}.name: ${member.name} cannot vote in an ensemble`, {
+          field: `members.${i}.name`,
+          hint: 'members must be single-symbol strategies such as sma-crossover, momentum, enhanced-momentum or mean-reversion',
+        });
+      }
+      return { signal: strategy, weight: member.weight ?? 1 };
+    });
+    return new EnsembleStrategy(symbols[0], built, options);
+  },
+});
+
+const mirror = defineStrategy({
+  name: 'mirror',
+  description: "Copy another account's trades or target positions, scaled and delayed by N bars.",
+  params: mirrorParams,
+  minSymbols: 1,
+  defaultSymbols: (p) => mirrorSymbols(p as Parameters<typeof mirrorSymbols>[0]),
+  create: (p) => new MirrorStrategy(p),
+});
+
+/**
+ * The built-in strategies, in listing order. A forecaster-driven `neural-trend` strategy belongs here
+ * too: its module (src/neural/) exports a definition built with `defineStrategy`, and adding it is one
+ * import plus one entry at the end of this array.
+ */
+const BUILTIN_STRATEGIES: StrategyDefinition[] = [
+  smaCrossover,
+  momentum,
+  enhancedMomentum,
+  meanReversion,
+  pairs,
+  ensemble,
+  mirror,
+];
+
+const registry = new Map<string, StrategyDefinition>(BUILTIN_STRATEGIES.map((d) => [d.name, d]));
+
+/** Add (or replace) a strategy definition, e.g. a user's own strategy. */
+export function registerStrategy(definition: StrategyDefinition): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) {
+    throw new ValidationError(
+      `strategy name "${definition.name}" must be lower-case letters, digits and dashes`,
+      {
+        field: 'name',
+      },
+    );
+  }
+  registry.set(definition.name, definition);
+}
+
+export function listStrategies(): StrategyDefinition[] {
+  return [...registry.values()];
+}
+
+function unknownStrategy(name: string): ValidationError {
+  return new ValidationError(`unknown strategy "${name}"`, {
+    field: 'strategy',
+    hint: `valid strategies: ${[...registry.keys()].join(', ')}`,
+  });
+}
+
+export function getStrategyDefinition(name: string): StrategyDefinition {
+  const definition = registry.get(name);
+  if (!definition) throw unknownStrategy(name);
+  return definition;
+}
+
+function symbolCount(definition: StrategyDefinition): string {
+  const { minSymbols: min, maxSymbols: max } = definition;
+  if (max === min) return `exactly ${min} symbol${min === 1 ? '' : 's'}`;
+  if (max === undefined) return `at least ${min} symbol${min === 1 ? '' : 's'}`;
+  return `${min} to ${max} symbols`;
+}
+
+function readSymbols(definition: StrategyDefinition, params: Record<string, unknown>): string[] {
+  let symbols = params.symbols;
+  if (typeof symbols === 'string')
+    symbols = symbols
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (symbols === undefined && definition.defaultSymbols) symbols = definition.defaultSymbols(params);
+  if (symbols === undefined) symbols = [];
+  if (!Array.isArray(symbols) || symbols.some((s) => typeof s !== 'string' || s.trim() === '')) {
+    throw new ValidationError(`symbols: expected a list of tickers, got ${JSON.stringify(symbols)}`, {
+      field: 'symbols',
+    });
+  }
+  const count = symbols.length;
+  const { minSymbols, maxSymbols } = definition;
+  if (count < minSymbols || (maxSymbols !== undefined && count > maxSymbols)) {
+    throw new ValidationError(
+      `symbols: ${definition.name} needs ${symbolCount(definition)}, got ${count}${count ? ` (${symbols.join(', ')})` : ''}`,
+      {
+        field: 'symbols',
+        hint: definition.minSymbols === 2 ? 'e.g. symbols: ["KO", "PG"]' : 'e.g. symbols: ["AAPL"]',
+      },
+    );
+  }
+  return symbols as string[];
+}
+
+/** Validate a strategy's parameters (unknown names, types, ranges) and fill in defaults. */
+export function parseStrategyParams(name: string, params: Record<string, unknown>): Record<string, unknown> {
+  const definition = getStrategyDefinition(name);
+  return parseParams<Record<string, unknown>>(definition.name, definition.params, params, definition.schema);
+}
+
+/**
+ * Build a strategy by name: `createStrategy('pairs', { symbols: ['KO', 'PG'], lookback: 20,
+ * entryThreshold: 2.0 })`. Missing parameters take their defaults; any mistake is a ValidationError
+ * that names the parameter, the value and what is allowed.
+ */
+export function createStrategy(name: string, params: Record<string, unknown> = {}): RegisteredStrategy {
+  const definition = getStrategyDefinition(name);
+  const symbols = readSymbols(definition, params);
+  const parsed = parseParams<Record<string, unknown>>(
+    definition.name,
+    definition.params,
+    params,
+    definition.schema,
+  );
+  return definition.create({ ...parsed, symbols }, factory);
+}
+
+const factory: StrategyFactory = { createStrategy };
+
+export interface ParamRange {
+  name: string;
+  type: 'integer' | 'number';
+  min: number;
+  max: number;
+  step: number;
+  /** Every grid point, min..max by step. */
+  values: number[];
+}
+
+/**
+ * The default optimisation search space of a strategy: for each numeric parameter with a grid, its
+ * range, step and grid points (e.g. pairs lookback 10..60 step 5). Combinations that break a
+ * cross-parameter rule (fast >= slow) are rejected by createStrategy with a ValidationError.
+ */
+export function strategyParamSpace(name: string): ParamRange[] {
+  const definition = getStrategyDefinition(name);
+  return definition.params
+    .filter((spec) => (spec.type === 'integer' || spec.type === 'number') && spec.grid)
+    .map((spec) => {
+      const grid = spec.grid as NonNullable<ParamSpec['grid']>;
+      const type = spec.type as 'integer' | 'number';
+      return { name: spec.name, type, ...grid, values: gridValues(grid, type === 'integer') };
+    });
+}
