@@ -43,6 +43,8 @@ export interface OrderQuery {
   /** open: new/accepted/partially_filled; closed: the rest. */
   status?: 'open' | 'closed' | 'all' | OrderStatus;
   symbol?: string;
+  /** Only orders sent through this broker ("paper", "alpaca"). */
+  broker?: string;
   limit?: number;
 }
 
@@ -285,13 +287,17 @@ export class Journal {
       where.push('symbol = ?');
       params.push(query.symbol);
     }
+    if (query.broker) {
+      where.push('broker = ?');
+      params.push(query.broker);
+    }
     const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid${
       query.limit ? ` LIMIT ${Math.floor(query.limit)}` : ''
     }`;
     return (this.db.prepare(sql).all(...params) as OrderRow[]).map(fromRow);
   }
 
-  listFills(filter: { orderId?: string; symbol?: string } = {}): JournalFill[] {
+  listFills(filter: { orderId?: string; symbol?: string; broker?: string } = {}): JournalFill[] {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.orderId) {
@@ -301,6 +307,10 @@ export class Journal {
     if (filter.symbol) {
       where.push('symbol = ?');
       params.push(filter.symbol);
+    }
+    if (filter.broker) {
+      where.push('order_id IN (SELECT id FROM orders WHERE broker = ?)');
+      params.push(filter.broker);
     }
     const sql = `SELECT * FROM fills ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
     return (this.db.prepare(sql).all(...params) as FillRow[]).map((r) => ({

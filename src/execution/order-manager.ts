@@ -113,8 +113,10 @@ export class OrderManager {
 
   /** Rebuild the portfolio from every journaled fill and load open orders. */
   private restoreFromJournal(journal: Journal): void {
-    for (const fill of journal.listFills()) this.portfolio.applyFill(fill);
-    for (const snap of journal.listOrders({ status: 'open' })) this.track(orderFromSnapshot(snap));
+    // One journal may hold paper and Alpaca orders; each manager books only its own broker's.
+    const broker = this.broker.name;
+    for (const fill of journal.listFills({ broker })) this.portfolio.applyFill(fill);
+    for (const snap of journal.listOrders({ status: 'open', broker })) this.track(orderFromSnapshot(snap));
   }
 
   private track(order: Order): void {
@@ -608,7 +610,7 @@ export class OrderManager {
   }
 
   getOrders(filter: OrderQuery = {}): OrderSnapshot[] {
-    if (this.journal) return this.journal.listOrders(filter);
+    if (this.journal) return this.journal.listOrders({ broker: this.broker.name, ...filter });
     const status = filter.status ?? 'all';
     return [...this.orders.values()]
       .filter((o) =>
@@ -625,7 +627,7 @@ export class OrderManager {
   }
 
   getFills(filter: FillsFilter = {}): (Fill & { fillId: string })[] {
-    if (this.journal) return this.journal.listFills(filter);
+    if (this.journal) return this.journal.listFills({ broker: this.broker.name, ...filter });
     return this.memoryFills.filter(
       (f) =>
         (!filter.orderId || f.orderId === filter.orderId) && (!filter.symbol || f.symbol === filter.symbol),

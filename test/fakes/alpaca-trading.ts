@@ -90,7 +90,6 @@ export class FakeAlpacaTrading {
   private server!: Server;
   private wss!: WebSocketServer;
   private readonly listeners = new Set<WebSocket>();
-  private executionSeq = 0;
 
   constructor(options: FakeAlpacaTradingOptions = {}) {
     this.keyId = options.keyId ?? 'PKTESTKEY12345678';
@@ -141,7 +140,7 @@ export class FakeAlpacaTrading {
     res.end(value === undefined ? '' : JSON.stringify(value));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+  private handle(req: IncomingMessage, res: ServerResponse, body: string) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     this.requests.push({
@@ -230,7 +229,7 @@ export class FakeAlpacaTrading {
     this.json(res, 404, { code: 40410000, message: 'endpoint not found' });
   }
 
-  private create(body: Record<string, string>, res: ServerResponse): void {
+  private create(body: Record<string, string>, res: ServerResponse) {
     const fault = this.postFaults.shift();
     if (fault === 'error-500')
       return this.json(res, 500, { code: 50010000, message: 'internal server error' });
@@ -322,7 +321,6 @@ export class FakeAlpacaTrading {
       execution_id: randomUUID(),
       position_qty: String(after),
     });
-    this.executionSeq++;
   }
 
   reject(order: FakeAlpacaOrder): void {
@@ -330,7 +328,7 @@ export class FakeAlpacaTrading {
     this.publish('rejected', order);
   }
 
-  private replace(order: FakeAlpacaOrder, body: Record<string, string>, res: ServerResponse): void {
+  private replace(order: FakeAlpacaOrder, body: Record<string, string>, res: ServerResponse) {
     if (!['new', 'accepted', 'partially_filled'].includes(order.status)) {
       return this.json(res, 422, { code: 42210000, message: `order is already in "${order.status}" state` });
     }
