@@ -264,6 +264,16 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
 
   /** Train on a series (closes of a BarSeries, or raw values). Loads the wasm backend first. */
   async train(data: TrainingData, options: TrainOptions = {}): Promise<TrainResult> {
+    // Reject bad data before paying for loading tfjs.
+    const { values } = dataInfo(data);
+    validateValues(values, this.config.target, 'training data');
+    assertEnoughData(
+      values.length,
+      this.config.inputSize,
+      this.config.horizon,
+      options.validationFraction ?? 0.2,
+      targetLag(this.config.target),
+    );
     await initNeuralBackend();
     const session = this.startTraining(data, options);
     let step = session.next();

@@ -251,7 +251,12 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
 
 async function loadFor(flags: ModelFileFlags) {
   const neural = await import('../../neural/index.js');
+  const model = await loadModelFile(neural, flags);
   await neural.initNeuralBackend();
+  return { neural, model };
+}
+
+async function loadModelFile(neural: typeof import('../../neural/index.js'), flags: ModelFileFlags) {
   if (flags.model) {
     const loaders = {
       nhits: neural.NHiTS.load,
@@ -269,9 +274,9 @@ async function loadFor(flags: ModelFileFlags) {
         },
       );
     }
-    return { neural, model: loader(flags.modelFile) };
+    return loader(flags.modelFile);
   }
-  return { neural, model: neural.loadModel(flags.modelFile) };
+  return neural.loadModel(flags.modelFile);
 }
 
 async function predict(program: Command, flags: ModelFileFlags): Promise<void> {
@@ -363,7 +368,7 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
     const series = await loadBars({ ...flags, start: undefined, end: undefined }, training?.symbol);
     let first: number;
     if (flags.start) first = series.lowerBound(parseDate(flags.start, 'start'));
-    else if (training?.end && (!flags.symbol || flags.symbol === training.symbol) && !flags.data) {
+    else if (training?.end && series.symbol === training.symbol) {
       first = series.upperBound(parseDate(training.end, 'end')) - 1;
     } else first = 0;
     const endIndex = flags.end ? series.upperBound(parseDate(flags.end, 'end')) : series.length;
