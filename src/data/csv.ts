@@ -565,11 +565,11 @@ function parseCsvBytes(bytes: Buffer, options: CsvBarsOptions): BarSeries {
       low = close;
     }
     // Validation, in the order a reader would check a row.
-    if (!(open > 0 && open < Number.POSITIVE_INFINITY)) {
-      throw rowError(source, lineNo, `open ${open} is not a positive price`, 'open');
-    }
     if (!(close > 0 && close < Number.POSITIVE_INFINITY)) {
       throw rowError(source, lineNo, `close ${close} is not a positive price`, 'close');
+    }
+    if (!(open > 0 && open < Number.POSITIVE_INFINITY)) {
+      throw rowError(source, lineNo, `open ${open} is not a positive price`, 'open');
     }
     if (!(high > 0 && high < Number.POSITIVE_INFINITY)) {
       throw rowError(source, lineNo, `high ${high} is not a positive price`, 'high');
