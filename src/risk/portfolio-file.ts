@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { BarSeries } from '../core/bars.js';
-import { ValidationError } from '../core/errors.js';
+import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import type { PriceHistory, RiskPortfolio } from './inputs.js';
 import type { RiskLimits } from './limits.js';
 
@@ -134,12 +134,29 @@ export async function resolvePortfolioFile(
     if (!fetch)
       throw new ValidationError('loading "history" needs a market data fetcher', { field: 'history' });
     const { provider, start, end } = file.history;
-    const loaded = await Promise.all(missing.map((s) => fetch(s, start, end, provider)));
+    const load = async (symbol: string, field: string) => {
+      try {
+        return await fetch(symbol, start, end, provider);
+      } catch (error) {
+        if (!(error instanceof NeuralTraderError)) throw error;
+        throw new ValidationError(
+          `${field}: cannot load the ${provider} history of ${symbol}: ${error.message}`,
+          {
+            field,
+            hint: error.hint ?? 'check the symbol and the history dates',
+            cause: error,
+          },
+        );
+      }
+    };
+    const fieldOf = (symbol: string) =>
+      `positions.${file.positions.findIndex((p) => p.symbol === symbol)}.symbol`;
+    const loaded = await Promise.all(missing.map((s) => load(s, fieldOf(s))));
     missing.forEach((s, i) => {
       prices[s] = loaded[i];
     });
     if (file.benchmark && !benchmark)
-      benchmark = { symbol: file.benchmark, prices: await fetch(file.benchmark, start, end, provider) };
+      benchmark = { symbol: file.benchmark, prices: await load(file.benchmark, 'benchmark') };
   }
   return {
     portfolio: { positions: file.positions, prices, cash: file.cash },

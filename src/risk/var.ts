@@ -343,13 +343,17 @@ export function varOfPrepared(
         hint: `use one of ${VAR_METHODS.join(', ')}`,
       });
   }
+  const { horizonDays, var: varValue, cvar, ...rest } = core;
   return {
     method,
     confidence,
+    horizonDays,
     portfolioValue: portfolio.value,
-    varFraction: core.var / portfolio.value,
-    cvarFraction: core.cvar / portfolio.value,
-    ...core,
+    var: varValue,
+    cvar,
+    varFraction: varValue / portfolio.value,
+    cvarFraction: cvar / portfolio.value,
+    ...rest,
   };
 }
 
