@@ -111,8 +111,8 @@ export class BarCache {
 
   constructor(options: BarCacheOptions = {}) {
     this.path = options.path ?? join(getConfig().home, 'cache', 'bars.sqlite');
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new Database(this.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
