@@ -140,7 +140,16 @@ const mirror = defineStrategy({
   description: "Copy another account's trades or target positions, scaled and delayed by N bars.",
   params: mirrorParams,
   minSymbols: 1,
-  defaultSymbols: (p) => mirrorSymbols(p as Parameters<typeof mirrorSymbols>[0]),
+  defaultSymbols: (p) => {
+    const symbols = mirrorSymbols(p as Parameters<typeof mirrorSymbols>[0]);
+    if (symbols.length === 0) {
+      throw new ValidationError('trades: mirror needs at least one trade or target to copy', {
+        field: 'trades',
+        hint: 'pass trades: [{date, symbol, side, quantity}] or targets: [{date, symbol, targetQuantity}]',
+      });
+    }
+    return symbols;
+  },
   create: (p) => new MirrorStrategy(p),
 });
 
@@ -198,8 +207,12 @@ function symbolCount(definition: StrategyDefinition): string {
   return `${min} to ${max} symbols`;
 }
 
-function readSymbols(definition: StrategyDefinition, params: Record<string, unknown>): string[] {
-  let symbols = params.symbols;
+function readSymbols(
+  definition: StrategyDefinition,
+  given: unknown,
+  params: Record<string, unknown>,
+): string[] {
+  let symbols = given;
   if (typeof symbols === 'string')
     symbols = symbols
       .split(',')
@@ -239,13 +252,13 @@ export function parseStrategyParams(name: string, params: Record<string, unknown
  */
 export function createStrategy(name: string, params: Record<string, unknown> = {}): RegisteredStrategy {
   const definition = getStrategyDefinition(name);
-  const symbols = readSymbols(definition, params);
   const parsed = parseParams<Record<string, unknown>>(
     definition.name,
     definition.params,
     params,
     definition.schema,
   );
+  const symbols = readSymbols(definition, params.symbols, parsed);
   return definition.create({ ...parsed, symbols }, factory);
 }
 
