@@ -35,7 +35,11 @@ export function describeToolError(error: unknown): { text: string; expected: boo
   if (error instanceof NeuralTraderError) {
     // Library fields are camelCase (limitPrice); tool arguments are snake_case (limit_price).
     const field = error.field?.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-    const named = !field || [error.field, field].some((name) => name && error.message.includes(`${name}`));
+    const named =
+      !field ||
+      [error.field, field].some(
+        (name) => name && (error.message.startsWith(name) || error.message.includes(`${name}:`)),
+      );
     const prefix = named ? '' : `${field}: `;
     const hint = error.hint ? `\nhint: ${error.hint}` : '';
     return { text: `${prefix}${error.message}${hint}`, expected: true };

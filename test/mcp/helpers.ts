@@ -41,6 +41,8 @@ export function baseEnv(sandbox: Sandbox, extra: Record<string, string> = {}): R
 export interface StdioSession {
   client: Client;
   stderr(): string;
+  /** Protocol errors seen by the client, e.g. a non-JSON line on the server's stdout. */
+  protocolErrors(): string[];
   close(): Promise<void>;
 }
 
@@ -60,8 +62,10 @@ export async function connectStdio(
     stderr += chunk.toString();
   });
   const client = new Client({ name: 'neural-trader-tests', version: '1.0.0' });
+  const errors: string[] = [];
+  client.onerror = (error) => errors.push(error.message);
   await client.connect(transport);
-  return { client, stderr: () => stderr, close: () => client.close() };
+  return { client, stderr: () => stderr, protocolErrors: () => errors, close: () => client.close() };
 }
 
 export interface HttpServerProcess {

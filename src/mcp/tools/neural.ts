@@ -1,0 +1,423 @@
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { NeuralTraderError, ValidationError } from '../../core/errors.js';
+import { formatTimestamp, parseDate } from '../../core/time.js';
+import { dateArg, enumArg, integerArg, positiveNumberArg, symbolArg } from '../args.js';
+import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
+import { providerArg } from './data.js';
+
+/**
+ * Neural forecasting: train N-HiTS / N-BEATS / LSTM / Transformer models on a symbol's closes, forecast
+ * with a saved model, evaluate it against naive baselines, and list the model registry under
+ * NEURAL_TRADER_HOME/models. tfjs (wasm) is loaded only when one of these tools runs.
+ */
+const MODEL_TYPES = ['nhits', 'nbeats', 'lstm', 'transformer'] as const;
+
+const modelArg = z
+  .string()
+  .min(1)
+  .describe(
+    'A model from neural_model_status: its file name (e.g. "aapl-nhits-20240101T120000.ntm") or full path',
+  );
+
+const registeredModel = z.object({
+  name: z.string(),
+  path: z.string(),
+  model_type: z.string(),
+  symbol: z.string().nullable(),
+  input_size: z.number(),
+  horizon: z.number(),
+  target: z.string(),
+  trained_from: z.string().nullable(),
+  trained_to: z.string().nullable(),
+  epochs: z.number().nullable(),
+  best_val_loss: z.number().nullable(),
+  created_at: z.string(),
+  bytes: z.number(),
+  exists: z.boolean(),
+});
+
+interface RegistryEntry {
+  path: string;
+  modelType: string;
+  symbol: string | null;
+  inputSize: number;
+  horizon: number;
+  target: string;
+  trainedFrom: string | null;
+  trainedTo: string | null;
+  epochs: number | null;
+  bestValLoss: number | null;
+  createdAt: string;
+  bytes: number;
+  exists: boolean;
+}
+
+function describeModel(entry: RegistryEntry) {
+  return {
+    name: entry.path.split(/[\\/]/).pop() ?? entry.path,
+    path: entry.path,
+    model_type: entry.modelType,
+    symbol: entry.symbol,
+    input_size: entry.inputSize,
+    horizon: entry.horizon,
+    target: entry.target,
+    trained_from: entry.trainedFrom,
+    trained_to: entry.trainedTo,
+    epochs: entry.epochs,
+    best_val_loss: entry.bestValLoss,
+    created_at: entry.createdAt,
+    bytes: entry.bytes,
+    exists: entry.exists,
+  };
+}
+
+/** Find a registered model by file name or path; the error lists what is registered. */
+async function resolveModel(home: string, model: string): Promise<RegistryEntry> {
+  const { listModels, modelsDirectory } = await import('../../neural/index.js');
+  const models = listModels(home) as RegistryEntry[];
+  const wanted = isAbsolute(model) ? resolve(model) : resolve(modelsDirectory(home), model);
+  const found =
+    models.find((m) => m.path === wanted) ??
+    models.find((m) => m.path.split(/[\\/]/).pop() === model || m.path === resolve(model));
+  if (!found) {
+    const names = models.map((m) => m.path.split(/[\\/]/).pop()).slice(0, 10);
+    throw new ValidationError(`unknown model "${model}"`, {
+      field: 'model',
+      hint: names.length
+        ? `registered models: ${names.join(', ')} (see neural_model_status)`
+        : 'no models are registered yet; train one with neural_train',
+    });
+  }
+  if (!found.exists) {
+    throw new ValidationError(`model file ${found.path} no longer exists`, {
+      field: 'model',
+      hint: 'train the model again with neural_train',
+    });
+  }
+  return found;
+}
+
+const neuralTrain = defineTool({
+  name: 'neural_train',
+  title: 'Train a neural forecaster',
+  description:
+    'Train a forecasting model (nhits, nbeats, lstm or transformer) on the closes of a symbol between two ' +
+    'dates, save it under NEURAL_TRADER_HOME/models and register it. Seeded, so the same arguments give ' +
+    'the same model. Sends progress per epoch; cancelling stops training and saves nothing.',
+  toolset: 'neural',
+  input: {
+    symbol: symbolArg(),
+    model_type: enumArg(MODEL_TYPES, 'Architecture (default nhits: fast and strong on daily data)').default(
+      'nhits',
+    ),
+    start_date: dateArg('First training date YYYY-MM-DD (default: earliest available)').optional(),
+    end_date: dateArg('Last training date YYYY-MM-DD (default: latest available)').optional(),
+    provider: providerArg.default('sample'),
+    input_size: integerArg('Bars of history per input window (default 30)', 2, 512).default(30),
+    horizon: integerArg('Bars ahead to forecast (default 5)', 1, 128).default(5),
+    epochs: integerArg('Maximum training epochs (default 30)', 1, 1000).default(30),
+    batch_size: integerArg('Mini-batch size (default 32)', 1, 4096).default(32),
+    learning_rate: positiveNumberArg('Adam learning rate (default 0.001)').default(0.001),
+    validation_fraction: z
+      .number()
+      .min(0, { error: 'must be in [0, 0.9)' })
+      .lt(0.9, { error: 'must be in [0, 0.9)' })
+      .default(0.2)
+      .describe('Final share of the data held out for early stopping (default 0.2; 0 = none)'),
+    patience: integerArg('Epochs without improvement before stopping early (default 10)', 0, 1000).default(
+      10,
+    ),
+    quantiles: z.boolean().default(false).describe('Also predict p10/p90 bands (quantile loss)'),
+    seed: integerArg('Random seed (default 42)', 0, 2 ** 31 - 1).default(42),
+  },
+  output: {
+    model: registeredModel,
+    training: z.object({
+      epochs_run: z.number(),
+      best_epoch: z.number(),
+      best_val_loss: z.number().nullable(),
+      final_loss: z.number().nullable(),
+      stopped_early: z.boolean(),
+      train_samples: z.number(),
+      validation_samples: z.number(),
+      duration_ms: z.number(),
+    }),
+    bars: z.number(),
+  },
+  hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async run(args, context) {
+    const home = context.runtime.config.home;
+    const [{ fetchMarketData }, neural] = await Promise.all([
+      import('../../data/index.js'),
+      import('../../neural/index.js'),
+    ]);
+    const series = await fetchMarketData(args.symbol, args.start_date, args.end_date, args.provider, {
+      signal: context.signal,
+    });
+    await neural.initNeuralBackend();
+    const model = neural.createForecaster(args.model_type, {
+      inputSize: args.input_size,
+      horizon: args.horizon,
+      quantiles: args.quantiles,
+      seed: args.seed,
+    });
+    const pending: Promise<void>[] = [];
+    try {
+      const result = await model.train(series, {
+        epochs: args.epochs,
+        batchSize: args.batch_size,
+        learningRate: args.learning_rate,
+        validationFraction: args.validation_fraction,
+        patience: args.patience,
+        signal: context.signal,
+        onEpoch: (report) => {
+          const loss =
+            report.valLoss === null
+              ? `loss ${report.loss.toFixed(5)}`
+              : `val loss ${report.valLoss.toFixed(5)}`;
+          // Progress is best-effort: a failed notification must not fail the training.
+          pending.push(
+            context.progress(report.epoch, report.epochs, `epoch ${report.epoch}: ${loss}`).catch(() => {}),
+          );
+        },
+      });
+      await Promise.all(pending);
+      if (result.cancelled || context.signal.aborted) {
+        throw new NeuralTraderError('CANCELLED', 'training was cancelled; no model was saved');
+      }
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+      mkdirSync(neural.modelsDirectory(home), { recursive: true });
+      const file = join(
+        neural.modelsDirectory(home),
+        `${series.symbol.toLowerCase().replace(/[^a-z0-9]+/g, '_')}-${args.model_type}-${stamp}.ntm`,
+      );
+      model.save(file);
+      const entry = neural.registerModel(home, file, model.metadata()) as RegistryEntry;
+      return {
+        model: describeModel(entry),
+        training: {
+          epochs_run: result.epochsRun,
+          best_epoch: result.bestEpoch,
+          best_val_loss: result.bestValLoss,
+          final_loss: result.lossHistory.at(-1) ?? null,
+          stopped_early: result.stoppedEarly,
+          train_samples: result.trainSamples,
+          validation_samples: result.validationSamples,
+          duration_ms: result.durationMs,
+        },
+        bars: series.length,
+      };
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+const neuralForecast = defineTool({
+  name: 'neural_forecast',
+  title: 'Neural forecast',
+  description:
+    'Forecast the next `horizon` closes of a symbol with a registered model, from the bars up to a date ' +
+    '(default: the latest bar). Quantile models also return p10/p90 bands.',
+  toolset: 'neural',
+  input: {
+    model: modelArg,
+    symbol: symbolArg('Symbol to forecast (default: the symbol the model was trained on)').optional(),
+    date: dateArg('Forecast origin YYYY-MM-DD: use bars up to this date (default: latest)').optional(),
+    provider: providerArg.default('sample'),
+  },
+  output: {
+    model: z.string(),
+    model_type: z.string(),
+    symbol: z.string(),
+    origin_date: z.string(),
+    last_close: z.number(),
+    horizon: z.number(),
+    forecast: z.array(
+      z.object({
+        step: z.number(),
+        value: z.number().nullable(),
+        p10: z.number().nullable(),
+        p90: z.number().nullable(),
+      }),
+    ),
+    change_pct: z.number().nullable().describe('Forecast at the horizon vs the last close, in percent'),
+  },
+  hints: { ...READ_ONLY, openWorldHint: true },
+  async run(args, context) {
+    const home = context.runtime.config.home;
+    const entry = await resolveModel(home, args.model);
+    const symbol = args.symbol ?? entry.symbol;
+    if (!symbol) {
+      throw new ValidationError('symbol: required (the model does not record a training symbol)', {
+        field: 'symbol',
+      });
+    }
+    const [{ fetchMarketData }, neural] = await Promise.all([
+      import('../../data/index.js'),
+      import('../../neural/index.js'),
+    ]);
+    await neural.initNeuralBackend();
+    const series = await fetchMarketData(symbol, undefined, args.date, args.provider, {
+      signal: context.signal,
+    });
+    const model = neural.loadModel(entry.path);
+    try {
+      const point = model.predict(series.close);
+      const bands = model.config.quantiles ? model.predictQuantiles(series.close) : undefined;
+      const last = series.close[series.length - 1];
+      const horizonValue = point[point.length - 1];
+      return {
+        model: describeModel(entry).name,
+        model_type: entry.modelType,
+        symbol: series.symbol,
+        origin_date: formatTimestamp(series.lastTimestamp),
+        last_close: last,
+        horizon: point.length,
+        forecast: Array.from(point, (value, i) => ({
+          step: i + 1,
+          value,
+          p10: bands ? bands.p10[i] : null,
+          p90: bands ? bands.p90[i] : null,
+        })),
+        change_pct: Number.isFinite(horizonValue) ? (horizonValue / last - 1) * 100 : null,
+      };
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+const neuralEvaluate = defineTool({
+  name: 'neural_evaluate',
+  title: 'Evaluate a neural model',
+  description:
+    'Out-of-sample evaluation of a registered model on a date range: MAE, RMSE, MAPE, MASE and directional ' +
+    'accuracy, compared with random-walk, drift and seasonal-naive baselines. Use dates after the ' +
+    "model's training range for an honest test.",
+  toolset: 'neural',
+  input: {
+    model: modelArg,
+    symbol: symbolArg('Symbol to evaluate on (default: the training symbol)').optional(),
+    start_date: dateArg('First date YYYY-MM-DD (default: the day after training ended)').optional(),
+    end_date: dateArg('Last date YYYY-MM-DD (default: latest available)').optional(),
+    provider: providerArg.default('sample'),
+    stride: integerArg('Forecast at every n-th bar (default 1)', 1, 1000).default(1),
+  },
+  output: {
+    model: z.string(),
+    model_type: z.string(),
+    symbol: z.string(),
+    horizon: z.number(),
+    origins: z.number(),
+    period: z.object({ start: z.string(), end: z.string() }).nullable(),
+    metrics: z.record(z.string(), z.number().nullable()),
+    baselines: z.record(z.string(), z.record(z.string(), z.number().nullable())),
+    verdicts: z.array(z.record(z.string(), z.unknown())),
+    summary: z.array(z.string()),
+    overlaps_training: z.boolean(),
+  },
+  hints: { ...READ_ONLY, openWorldHint: true },
+  async run(args, context) {
+    const home = context.runtime.config.home;
+    const entry = await resolveModel(home, args.model);
+    const symbol = args.symbol ?? entry.symbol;
+    if (!symbol) {
+      throw new ValidationError('symbol: required (the model does not record a training symbol)', {
+        field: 'symbol',
+      });
+    }
+    const [{ fetchMarketData }, neural] = await Promise.all([
+      import('../../data/index.js'),
+      import('../../neural/index.js'),
+    ]);
+    await neural.initNeuralBackend();
+    const model = neural.loadModel(entry.path);
+    try {
+      // Forecast origins start at the evaluation start (by default the last training day, so every
+      // forecast target lies after training); the bars before it only feed the first input window.
+      const start =
+        args.start_date ?? (entry.trainedTo && symbol === entry.symbol ? entry.trainedTo : undefined);
+      const full = await fetchMarketData(symbol, undefined, args.end_date, args.provider, {
+        signal: context.signal,
+      });
+      let firstOrigin = 0;
+      if (start) {
+        const startMs = parseDate(start, 'start_date');
+        let index = full.length;
+        for (let i = 0; i < full.length; i++) {
+          if (full.timestamps[i] >= startMs) {
+            index = i;
+            break;
+          }
+        }
+        firstOrigin = Math.max(index, model.requiredHistory - 1);
+      }
+      const report = neural.evaluateForecaster(model, full, { firstOrigin, stride: args.stride });
+      const trainedTo = entry.trainedTo;
+      return {
+        model: describeModel(entry).name,
+        model_type: report.modelType,
+        symbol: full.symbol,
+        horizon: report.horizon,
+        origins: report.origins,
+        period: report.period,
+        metrics: report.model as unknown as Record<string, number>,
+        baselines: report.baselines as unknown as Record<string, Record<string, number>>,
+        verdicts: report.verdicts as unknown as Record<string, unknown>[],
+        summary: report.summary,
+        overlaps_training:
+          symbol === entry.symbol &&
+          trainedTo !== null &&
+          report.period !== null &&
+          report.period.start < trainedTo,
+      };
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+const neuralModelStatus = defineTool({
+  name: 'neural_model_status',
+  title: 'Neural model registry',
+  description:
+    'List the registered neural models (newest first) with type, symbol, shape, training range and ' +
+    'validation loss, or the details of one model.',
+  toolset: 'neural',
+  input: {
+    model: modelArg.optional(),
+  },
+  output: {
+    models_directory: z.string(),
+    count: z.number(),
+    models: z.array(registeredModel),
+    metrics: z.record(z.string(), z.unknown()).nullable().describe('Stored metrics of the selected model'),
+  },
+  hints: READ_ONLY,
+  async run(args, context) {
+    const home = context.runtime.config.home;
+    const { listModels, modelsDirectory, readModelMetadata } = await import('../../neural/index.js');
+    if (args.model) {
+      const entry = await resolveModel(home, args.model);
+      const metadata = readModelMetadata(entry.path);
+      return {
+        models_directory: modelsDirectory(home),
+        count: 1,
+        models: [describeModel(entry)],
+        metrics: metadata.metrics,
+      };
+    }
+    const models = (listModels(home) as RegistryEntry[]).map(describeModel);
+    return { models_directory: modelsDirectory(home), count: models.length, models, metrics: null };
+  },
+});
+
+export const neuralTools: readonly AnyToolSpec[] = [
+  neuralTrain,
+  neuralForecast,
+  neuralEvaluate,
+  neuralModelStatus,
+];
