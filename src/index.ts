@@ -9,6 +9,8 @@ export * from './execution/index.js';
 export * from './indicators/index.js';
 export * from './mcp/index.js';
 export * from './neural/index.js';
+export * from './optimize/index.js';
 export * from './portfolio/index.js';
+export * from './report/index.js';
 export * from './risk/index.js';
 export * from './strategies/index.js';

@@ -1,4 +1,73 @@
 import type { Command } from 'commander';
+import { loadCliConfig } from '../context.js';
 
-// Commands for this capability are registered here (flags only; load the library lazily in actions).
-export function register(_program: Command): void {}
+interface OptimizeFlags {
+  strategy: string;
+  symbols: string[];
+  start?: string;
+  end?: string;
+  range: string[];
+  param: string[];
+  method: string;
+  samples: string;
+  seed: string;
+  metric: string;
+  workers?: string;
+  capital: string;
+  commission: string;
+  slippage: string;
+  provider: string;
+  walkForward?: boolean;
+  inSample: string;
+  outOfSample: string;
+  anchored?: boolean;
+  top: string;
+  json?: boolean;
+  output?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('optimize')
+    .description("grid or random search over a strategy's parameters (parallel), or walk-forward analysis")
+    .requiredOption('--strategy <name>', 'strategy name (see `neural-trader strategies list`)')
+    .requiredOption('--symbols <symbols...>', 'symbols to trade, e.g. KO PG')
+    .option('--start <date>', 'first date, YYYY-MM-DD')
+    .option('--end <date>', 'last date, YYYY-MM-DD')
+    .option(
+      '--range <name=spec>',
+      "parameter to vary: name=min:max:step or name=a,b,c (repeatable); default: the strategy's own space",
+      collect,
+      [],
+    )
+    .option('--param <name=value>', 'fixed strategy parameter (repeatable)', collect, [])
+    .option('--method <grid|random>', 'search method', 'grid')
+    .option('--samples <n>', 'parameter sets for random search', '50')
+    .option('--seed <n>', 'seed for random search', '42')
+    .option(
+      '--metric <name>',
+      'ranking metric (sharpeRatio, sortinoRatio, calmarRatio, totalReturn, annualizedReturn, profitFactor, winRate, maxDrawdown)',
+      'sharpeRatio',
+    )
+    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--capital <amount>', 'initial capital', '100000')
+    .option('--commission <rate>', 'commission as a fraction of notional', '0.001')
+    .option('--slippage <bps>', 'slippage in basis points', '0')
+    .option('--provider <name>', 'market data provider', 'sample')
+    .option('--walk-forward', 'walk-forward analysis instead of one optimisation')
+    .option('--in-sample <bars>', 'walk-forward: bars per in-sample window', '504')
+    .option('--out-of-sample <bars>', 'walk-forward: bars per out-of-sample window', '126')
+    .option('--anchored', 'walk-forward: in-sample windows all start at the first bar')
+    .option('--top <n>', 'rows to print', '10')
+    .option('--json', 'print the full result as JSON')
+    .option('--output <file>', 'also write the full result as JSON to this file')
+    .action(async (flags: OptimizeFlags) => {
+      await loadCliConfig(program);
+      const { runOptimizeCommand } = await import('../optimize-command.js');
+      await runOptimizeCommand(flags);
+    });
+}
+
+export type { OptimizeFlags };

@@ -1,0 +1,177 @@
+import { ValidationError } from '../core/errors.js';
+import { formatTimestamp } from '../core/time.js';
+import { fetchMarketData } from '../data/index.js';
+import {
+  type OptimizeResult,
+  optimizeStrategy,
+  type ParamDimension,
+  parseSpace,
+  validateMetric,
+  type WalkForwardResult,
+  walkForward,
+} from '../optimize/index.js';
+import { getStrategyDefinition, strategyParamSpace } from '../strategies/registry.js';
+import type { OptimizeFlags } from './commands/optimize.js';
+import { type Cell, printJson, printTable, writeJsonFile } from './output.js';
+import { parseParamFlags } from './params.js';
+import { createProgress, type Progress } from './progress.js';
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ValidationError(`${flag}: expected a whole number >= 1, got "${value}"`, { field: flag });
+  }
+  return n;
+}
+
+function finiteNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n))
+    throw new ValidationError(`${flag}: expected a number, got "${value}"`, { field: flag });
+  return n;
+}
+
+/** The search space from --range flags, or the strategy's own default space. */
+function resolveSpace(strategy: string, ranges: readonly string[]): Record<string, ParamDimension> {
+  if (ranges.length > 0) return parseSpace(ranges);
+  const space: Record<string, ParamDimension> = {};
+  for (const range of strategyParamSpace(strategy)) {
+    space[range.name] = {
+      min: range.min,
+      max: range.max,
+      step: range.step,
+      integer: range.type === 'integer',
+    };
+  }
+  if (Object.keys(space).length === 0) {
+    throw new ValidationError(`${strategy} has no numeric parameters to optimise by default`, {
+      hint: 'give the values to try with --range name=min:max:step',
+    });
+  }
+  return space;
+}
+
+export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
+  getStrategyDefinition(flags.strategy);
+  const metric = validateMetric(flags.metric);
+  if (flags.method !== 'grid' && flags.method !== 'random') {
+    throw new ValidationError(`--method: unknown "${flags.method}"`, {
+      field: 'method',
+      hint: 'use grid or random',
+    });
+  }
+  const space = resolveSpace(flags.strategy, flags.range);
+  const fixedParams = parseParamFlags(flags.param);
+  const series = [];
+  for (const symbol of flags.symbols) {
+    series.push(await fetchMarketData(symbol, flags.start, flags.end, flags.provider as 'sample'));
+  }
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  // The total is known only once the space is expanded, so the bar is created on the first report.
+  let progress: Progress | undefined;
+  const onProgress = (done: number, total: number) => {
+    progress ??= createProgress(flags.walkForward ? 'walk-forward' : 'optimise', total);
+    progress.update(done);
+  };
+  const common = {
+    strategy: flags.strategy,
+    series,
+    fixedParams,
+    space,
+    method: flags.method,
+    samples: positiveInt(flags.samples, '--samples'),
+    seed: finiteNumber(flags.seed, '--seed'),
+    metric,
+    workers: flags.workers === undefined ? undefined : positiveInt(flags.workers, '--workers'),
+    backtestOptions: {
+      initialCapital: finiteNumber(flags.capital, '--capital'),
+      commission: finiteNumber(flags.commission, '--commission'),
+      slippageBps: finiteNumber(flags.slippage, '--slippage'),
+    },
+    signal: controller.signal,
+    onProgress,
+  } as const;
+  try {
+    if (flags.walkForward) {
+      const result = await walkForward({
+        ...common,
+        onProgress,
+        inSampleBars: positiveInt(flags.inSample, '--in-sample'),
+        outOfSampleBars: positiveInt(flags.outOfSample, '--out-of-sample'),
+        anchored: Boolean(flags.anchored),
+      });
+      progress?.finish();
+      if (flags.output) writeJsonFile(flags.output, result);
+      if (flags.json) printJson(result);
+      else printWalkForward(result);
+    } else {
+      const result = await optimizeStrategy({ ...common, onProgress });
+      progress?.finish();
+      if (flags.output) writeJsonFile(flags.output, result);
+      if (flags.json) printJson(result);
+      else printOptimization(result, positiveInt(flags.top, '--top'));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function paramText(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+function printOptimization(result: OptimizeResult, top: number): void {
+  process.stdout.write(
+    `${result.strategy} on ${result.symbols.join('/')} ${formatTimestamp(result.start)}..${formatTimestamp(result.end)} ` +
+      `(${result.bars} bars): ${result.trials.length} parameter sets, ${result.method} search, ` +
+      `${result.workers} worker(s), ${result.elapsedMs.toFixed(0)} ms; ranked by ${result.metric}\n\n`,
+  );
+  const rows: Record<string, Cell>[] = result.trials.slice(0, top).map((t) => ({
+    rank: t.rank,
+    params: paramText(t.params),
+    [result.metric]: t.score,
+    ...(result.metric === 'totalReturn' ? {} : { totalReturn: t.metrics?.totalReturn }),
+    ...(result.metric === 'sharpeRatio' ? {} : { sharpe: t.metrics?.sharpeRatio }),
+    ...(result.metric === 'maxDrawdown' ? {} : { maxDrawdown: t.metrics?.maxDrawdown }),
+    trades: t.metrics?.tradeCount,
+    error: t.error,
+  }));
+  printTable(rows);
+  const failed = result.trials.filter((t) => t.error).length;
+  if (failed > 0)
+    process.stdout.write(
+      `\n${failed} parameter set(s) failed (invalid combination); see --json for reasons\n`,
+    );
+}
+
+function printWalkForward(result: WalkForwardResult): void {
+  process.stdout.write(
+    `walk-forward ${result.strategy} on ${result.symbols.join('/')}: ${result.windows.length} windows, ` +
+      `${result.trialsRun} backtests, ${result.workers} worker(s), ${result.elapsedMs.toFixed(0)} ms\n\n`,
+  );
+  printTable(
+    result.windows.map((w) => ({
+      inSample: `${formatTimestamp(w.inSample.start)}..${formatTimestamp(w.inSample.end)}`,
+      outOfSample: `${formatTimestamp(w.outOfSample.start)}..${formatTimestamp(w.outOfSample.end)}`,
+      best: paramText(w.bestParams),
+      [`IS ${result.metric}`]: w.inSampleScore,
+      [`OOS ${result.metric}`]: w.outOfSampleScore,
+      oosReturn: w.outOfSampleReturn,
+    })),
+  );
+  const verdict = !Number.isFinite(result.efficiency)
+    ? 'efficiency undefined (in-sample score is zero or missing)'
+    : result.efficiency >= 0.5
+      ? 'out-of-sample results hold up reasonably against in-sample ones'
+      : 'out-of-sample results fall well short of in-sample ones: the optimisation is likely over-fitting';
+  process.stdout.write(
+    `\nstitched out-of-sample: total return ${(result.outOfSample.totalReturn * 100).toFixed(2)}%, ` +
+      `Sharpe ${result.outOfSample.sharpeRatio.toFixed(2)}, max drawdown ${(result.outOfSample.maxDrawdown * 100).toFixed(2)}%\n` +
+      `mean ${result.metric}: in-sample ${result.meanInSampleScore.toFixed(3)}, out-of-sample ${result.meanOutOfSampleScore.toFixed(3)}; ` +
+      `efficiency ${Number.isFinite(result.efficiency) ? result.efficiency.toFixed(2) : 'n/a'}: ${verdict}\n`,
+  );
+}
