@@ -9,6 +9,7 @@ import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
 import {
   type BarCache,
   type BarCacheKey,
+  defaultBarCachePath,
   readThroughCache,
   resolveRemoteRange,
   sharedBarCache,
@@ -165,7 +166,7 @@ export class AlpacaProvider implements MarketDataProvider {
 
   private get cache(): BarCache | undefined {
     if (this.options.cache === false) return undefined;
-    this.cacheInstance ??= this.options.cache ?? sharedBarCache();
+    this.cacheInstance ??= this.options.cache ?? sharedBarCache(defaultBarCachePath(this.config.home));
     return this.cacheInstance;
   }
 

@@ -110,7 +110,7 @@ export class BarCache {
   };
 
   constructor(options: BarCacheOptions = {}) {
-    this.path = options.path ?? join(getConfig().home, 'cache', 'bars.sqlite');
+    this.path = options.path ?? defaultBarCachePath();
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new Database(this.path);
@@ -266,9 +266,14 @@ function clampTs(ts: number): number {
 
 const sharedCaches = new Map<string, BarCache>();
 
+/** `{home}/cache/bars.sqlite`, home defaulting to config.home (NEURAL_TRADER_HOME). */
+export function defaultBarCachePath(home: string = getConfig().home): string {
+  return join(home, 'cache', 'bars.sqlite');
+}
+
 /** One cache per database file per process (providers share it instead of opening the file repeatedly). */
 export function sharedBarCache(path?: string): BarCache {
-  const resolved = path ?? join(getConfig().home, 'cache', 'bars.sqlite');
+  const resolved = path ?? defaultBarCachePath();
   let cache = sharedCaches.get(resolved);
   if (!cache) {
     cache = new BarCache({ path: resolved });

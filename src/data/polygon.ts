@@ -10,6 +10,7 @@ import { barTimestamp, normaliseSymbol } from './alpaca.js';
 import {
   type BarCache,
   type BarCacheKey,
+  defaultBarCachePath,
   readThroughCache,
   resolveRemoteRange,
   sharedBarCache,
@@ -132,7 +133,7 @@ export class PolygonProvider implements MarketDataProvider {
 
   private get cache(): BarCache | undefined {
     if (this.options.cache === false) return undefined;
-    this.cacheInstance ??= this.options.cache ?? sharedBarCache();
+    this.cacheInstance ??= this.options.cache ?? sharedBarCache(defaultBarCachePath(this.config.home));
     return this.cacheInstance;
   }
 
