@@ -73,6 +73,15 @@ export {
   readModelMetadata,
   TransformerForecaster,
 } from './models.js';
+export type { NeuralTrendParams, NeuralTrendSignals } from './neural-trend.js';
+export {
+  createNeuralTrendStrategy,
+  exposureForForecast,
+  NeuralTrendStrategy,
+  neuralTrendDefinition,
+  neuralTrendParams,
+  neuralTrendSignals,
+} from './neural-trend.js';
 export type { RegisteredModel } from './registry.js';
 export { listModels, modelsDirectory, registerModel } from './registry.js';
 export type { ScalerKind, ScalerState } from './scaler.js';

@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/backtest/engine.js';
+import { BarSeries } from '../../src/core/bars.js';
+import { Random } from '../../src/core/random.js';
+import { initNeuralBackend } from '../../src/neural/backend.js';
+import {
+  createNeuralTrendStrategy,
+  type NeuralTrendStrategy,
+  neuralTrendDefinition,
+  neuralTrendSignals,
+} from '../../src/neural/neural-trend.js';
+import type { StrategyContext } from '../../src/strategies/types.js';
+
+const params = {
+  inputSize: 10,
+  horizon: 3,
+  hiddenSize: 8,
+  epochs: 2,
+  retrainEvery: 40,
+  trainWindow: 0,
+  minTrainBars: 60,
+  threshold: 0,
+} as const;
+
+function makeSeries(length: number, seed = 3): BarSeries {
+  const rng = new Random(seed);
+  const closes = new Float64Array(length);
+  let price = 100;
+  for (let i = 0; i < length; i++) {
+    price *= 1 + 0.004 * Math.sin(i / 8) + 0.01 * rng.normal();
+    closes[i] = price;
+  }
+  const timestamps = Float64Array.from({ length }, (_, i) => Date.UTC(2015, 0, 1) + i * 86_400_000);
+  return BarSeries.fromCloses('SYN', '1d', timestamps, closes);
+}
+
+/** Drive a strategy bar by bar with a minimal context exposing history up to the current bar only. */
+function replay(
+  strategy: NeuralTrendStrategy,
+  series: BarSeries,
+): { forecasts: number[]; targets: number[] } {
+  const forecasts: number[] = [];
+  const targets: number[] = [];
+  strategy.onStart();
+  let target = 0;
+  for (let t = 0; t < series.length; t++) {
+    const context = {
+      barIndex: t,
+      history: () => series.slice(0, t + 1),
+      orderTargetPercent: (_symbol: string, percent: number) => {
+        target = percent;
+        return 'order';
+      },
+    } as unknown as StrategyContext;
+    strategy.onBar(context);
+    forecasts.push(strategy.lastForecastReturn);
+    targets.push(target);
+  }
+  return { forecasts, targets };
+}
+
+beforeAll(async () => {
+  await initNeuralBackend();
+});
+
+describe('neural-trend strategy', () => {
+  it('bar-by-bar decisions equal the batched walk-forward signals', () => {
+    const series = makeSeries(160);
+    const offline = neuralTrendSignals(series, params);
+    expect(offline.retrainedAt).toEqual([59, 99, 139]);
+    const strategy = createNeuralTrendStrategy('SYN', params);
+    const online = replay(strategy, series);
+    expect(strategy.retrainedAt).toEqual(offline.retrainedAt);
+    for (let t = 0; t < series.length; t++) {
+      if (t < 59) {
+        expect(Number.isNaN(offline.forecastReturns[t])).toBe(true);
+        expect(online.targets[t]).toBe(0);
+        continue;
+      }
+      expect(online.forecasts[t]).toBeCloseTo(offline.forecastReturns[t], 5);
+      expect(online.targets[t]).toBe(offline.exposures[t]);
+    }
+    // The forecasts are not constant: the model does react to the data.
+    const distinct = new Set(online.forecasts.slice(60).map((v) => v.toFixed(6)));
+    expect(distinct.size).toBeGreaterThan(10);
+  });
+
+  it('has no look-ahead: changing bars after t leaves every decision up to t unchanged', () => {
+    const series = makeSeries(130);
+    const altered = series.close.slice();
+    for (let i = 100; i < altered.length; i++) altered[i] *= 1.5;
+    const a = neuralTrendSignals(series.close, params);
+    const b = neuralTrendSignals(altered, params);
+    for (let t = 0; t < 100; t++) {
+      if (Number.isNaN(a.forecastReturns[t])) expect(Number.isNaN(b.forecastReturns[t])).toBe(true);
+      else expect(b.forecastReturns[t]).toBe(a.forecastReturns[t]);
+    }
+    expect(b.forecastReturns[110]).not.toBe(a.forecastReturns[110]);
+  });
+
+  it('runs in the backtest engine and trades on its forecasts', () => {
+    const series = makeSeries(150, 8);
+    const strategy = neuralTrendDefinition.create(
+      {
+        ...params,
+        model: 'nhits',
+        percent: 1,
+        allowShort: true,
+        learningRate: 0.001,
+        seed: 1,
+        target: 'log-return',
+        symbols: ['SYN'],
+      },
+      { createStrategy: () => strategy },
+    );
+    const result = runBacktest(strategy, [series], { fractional: true });
+    expect(result.bars).toBe(150);
+    expect(result.fills.length).toBeGreaterThan(0);
+    // Nothing trades before the first training bar.
+    expect(Math.min(...result.fills.map((f) => f.timestamp))).toBeGreaterThan(series.timestamps[59]);
+  });
+
+  it('validates parameters through the registry schema', () => {
+    expect(() => createNeuralTrendStrategy('SYN', { model: 'arima' as never })).toThrow(/model/);
+    expect(() => createNeuralTrendStrategy('SYN', { trainWindow: 20, minTrainBars: 100 })).toThrow(
+      /trainWindow/,
+    );
+    expect(neuralTrendDefinition.params.map((p) => p.name)).toContain('retrainEvery');
+  });
+});
