@@ -20,6 +20,7 @@ export {
   periodsPerYearFor,
   tradeMetrics,
 } from './metrics.js';
+export { backtest } from './named.js';
 export { resolveBacktestOptions, toCommissionModel } from './options.js';
 export type { BacktestPresetName } from './presets.js';
 export { getBacktestPreset, presets } from './presets.js';

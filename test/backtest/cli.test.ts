@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = resolve(root, 'bin/neural-trader.js');
+const home = mkdtempSync(join(tmpdir(), 'nt-backtest-cli-'));
+
+/** Run the real CLI from a temp cwd (no developer .env) with a fresh NEURAL_TRADER_HOME. */
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: home,
+    env: { PATH: process.env.PATH, NEURAL_TRADER_HOME: home },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const PAIRS = [
+  'backtest',
+  '--strategy',
+  'pairs',
+  '--symbols',
+  'KO',
+  'PG',
+  '--start',
+  '1995-01-01',
+  '--end',
+  '1995-12-31',
+];
+
+describe('neural-trader backtest (real CLI)', () => {
+  it('prints a metrics table against buy-and-hold and the last trades', () => {
+    const { code, stdout, stderr } = cli(...PAIRS);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('pairs on KO, PG  1995-01-03 to 1995-12-29  (252 bars, 1Day)');
+    expect(stdout).toMatch(/Total return\s+-?\d+\.\d\d%\s+-?\d+\.\d\d%/);
+    expect(stdout).toMatch(/Sharpe\s+-?\d+\.\d\d\s+-?\d+\.\d\d/);
+    expect(stdout).toMatch(/trades: \d+ closed/);
+    expect(stdout).toContain('last 5 trades:');
+  });
+
+  it('--json prints the full result (typed arrays as arrays) and --output writes it', () => {
+    const file = join(home, 'result.json');
+    const { code, stdout } = cli(...PAIRS, '--json', '--output', file, '--param', 'lookback=30');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.strategy).toBe('pairs');
+    expect(result.symbols).toEqual(['KO', 'PG']);
+    expect(Array.isArray(result.equity)).toBe(true);
+    expect(result.equity).toHaveLength(252);
+    expect(result.timestamps).toHaveLength(252);
+    expect(result.fills.length).toBeGreaterThan(0);
+    expect(result.options.commission).toBe('percent(0.001)');
+    // The fills reconcile with the final cash.
+    let cash = 100_000;
+    for (const f of result.fills) cash -= (f.side === 'buy' ? 1 : -1) * f.quantity * f.price + f.commission;
+    expect(result.finalCash).toBeCloseTo(cash, 6);
+    expect(JSON.parse(readFileSync(file, 'utf8')).finalEquity).toBe(result.finalEquity);
+  });
+
+  it('the peer-parity preset with the built-in sma-crossover', () => {
+    const { code, stdout } = cli(
+      'backtest',
+      '--strategy',
+      'sma-crossover',
+      '--symbols',
+      'KO',
+      '--start',
+      '1995-01-01',
+      '--end',
+      '1999-12-31',
+      '--preset',
+      'peer-parity',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.options).toMatchObject({
+      commission: 'percent(0.001)',
+      sizeAtFill: true,
+      allowShort: false,
+    });
+    for (const fill of result.fills) expect(Number.isInteger(fill.quantity)).toBe(true);
+    expect(result.rejections).toEqual([]);
+  });
+
+  it('user mistakes: unknown strategy, bad parameter, empty range, bad flag', () => {
+    const unknown = cli('backtest', '--strategy', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown strategy "nope"[\s\S]*pairs/);
+    const param = cli(...PAIRS, '--param', 'lookback=1');
+    expect(param.code).toBe(1);
+    expect(param.stderr).toMatch(/lookback.*2/);
+    const range = cli(
+      'backtest',
+      '--strategy',
+      'pairs',
+      '--symbols',
+      'KO',
+      'PG',
+      '--start',
+      '2030-01-01',
+      '--end',
+      '2030-12-31',
+    );
+    expect(range.code).toBe(1);
+    expect(range.stderr).toMatch(/no bars for KO.*available: 1990/);
+    const flag = cli(...PAIRS, '--commission', 'lots');
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain('--commission');
+    expect(`${unknown.stderr}${param.stderr}${range.stderr}${flag.stderr}`).not.toMatch(/\n\s+at /);
+  });
+});
