@@ -1,10 +1,14 @@
-import type { Random } from '../core/random.js';
+/** Any seeded source of uniforms and standard normals (core Random or the bulk NormalSampler). */
+export interface VariateSource {
+  next(): number;
+  normal(): number;
+}
 
 /**
  * Gamma(shape, 1) variates by Marsaglia and Tsang (2000); shape < 1 via the boost Gamma(shape + 1) * U^(1/shape).
  * Chi-square(df) = 2 * Gamma(df / 2).
  */
-export function sampleGamma(rng: Random, shape: number): number {
+export function sampleGamma(rng: VariateSource, shape: number): number {
   if (shape < 1) return sampleGamma(rng, shape + 1) * rng.next() ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
@@ -20,6 +24,6 @@ export function sampleGamma(rng: Random, shape: number): number {
   }
 }
 
-export function sampleChiSquare(rng: Random, degreesOfFreedom: number): number {
+export function sampleChiSquare(rng: VariateSource, degreesOfFreedom: number): number {
   return 2 * sampleGamma(rng, degreesOfFreedom / 2);
 }

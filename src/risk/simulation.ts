@@ -1,6 +1,6 @@
-import { Random } from '../core/random.js';
 import type { PreparedPortfolio } from './inputs.js';
 import type { SymmetricMatrix } from './matrix.js';
+import { NormalSampler } from './normal-sampler.js';
 import { sampleChiSquare } from './sampling.js';
 import { summarizeTail, TailContributions, type TailSummary } from './tail.js';
 
@@ -97,17 +97,17 @@ export function monteCarloScenarios(
   const engine =
     spec.distribution === 'bootstrap' ? bootstrapEngine(portfolio, spec) : gaussianEngine(portfolio, spec);
   const pnl = new Float64Array(spec.simulations);
-  engine.run(new Random(spec.seed), pnl, null);
+  engine.run(new NormalSampler(spec.seed), pnl, null);
   const summary = summarizeTail(pnl, confidence);
   if (!withContributions) return { pnl, summary };
   const acc = new TailContributions(summary, portfolio.symbols.length);
-  engine.run(new Random(spec.seed), pnl, acc);
+  engine.run(new NormalSampler(spec.seed), pnl, acc);
   return { pnl, summary, contributions: acc.result() };
 }
 
 interface Engine {
   /** Pass 1 (acc = null): fill `pnl`. Pass 2: replay and feed tail scenarios to `acc`. */
-  run(rng: Random, pnl: Float64Array, acc: TailContributions | null): void;
+  run(rng: NormalSampler, pnl: Float64Array, acc: TailContributions | null): void;
 }
 
 function gaussianEngine(portfolio: PreparedPortfolio, spec: MonteCarloSpec): Engine {
@@ -129,29 +129,32 @@ function gaussianEngine(portfolio: PreparedPortfolio, spec: MonteCarloSpec): Eng
   const df = spec.degreesOfFreedom;
   return {
     run(rng, pnl, acc) {
-      const z = new Float64Array(n);
+      // Normals are drawn a block of scenarios at a time (one tight fill), then consumed scenario by scenario.
+      const block = Math.max(1, Math.min(pnl.length, Math.floor(65_536 / Math.max(1, n))));
+      const z = new Float64Array(block * n);
       const assetPnl = new Float64Array(n);
       const count = pnl.length;
-      for (let s = 0; s < count; s++) {
-        let dot = 0;
-        for (let j = 0; j < n; j++) {
-          const zj = rng.normal();
-          z[j] = zj;
-          dot += a[j] * zj;
+      for (let first = 0; first < count; first += block) {
+        const size = Math.min(block, count - first);
+        rng.fill(size === block ? z : z.subarray(0, size * n));
+        for (let b = 0; b < size; b++) {
+          const offset = b * n;
+          let dot = 0;
+          for (let j = 0; j < n; j++) dot += a[j] * z[offset + j];
+          const scale = studentT ? sqrtH * Math.sqrt((df - 2) / sampleChiSquare(rng, df)) : sqrtH;
+          const value = meanPnl + scale * dot;
+          if (acc === null) {
+            pnl[first + b] = value;
+            continue;
+          }
+          if (!acc.wants(value)) continue;
+          for (let i = 0; i < n; i++) {
+            let lz = 0;
+            for (let j = 0; j <= i; j++) lz += l[i * n + j] * z[offset + j];
+            assetPnl[i] = w[i] * (spec.meanReturns[i] * h + scale * lz);
+          }
+          acc.add(value, assetPnl);
         }
-        const scale = studentT ? sqrtH * Math.sqrt((df - 2) / sampleChiSquare(rng, df)) : sqrtH;
-        const value = meanPnl + scale * dot;
-        if (acc === null) {
-          pnl[s] = value;
-          continue;
-        }
-        if (!acc.wants(value)) continue;
-        for (let i = 0; i < n; i++) {
-          let lz = 0;
-          for (let j = 0; j <= i; j++) lz += l[i * n + j] * z[j];
-          assetPnl[i] = w[i] * (spec.meanReturns[i] * h + scale * lz);
-        }
-        acc.add(value, assetPnl);
       }
     },
   };
@@ -198,7 +201,7 @@ export function simulateCorrelatedReturns(
   seed: number,
 ): Float64Array[] {
   const n = cov.size;
-  const rng = new Random(seed);
+  const rng = new NormalSampler(seed);
   const out = Array.from({ length: n }, () => new Float64Array(count));
   const z = new Float64Array(n);
   for (let s = 0; s < count; s++) {

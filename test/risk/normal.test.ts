@@ -30,3 +30,28 @@ describe('standard normal', () => {
     expect(inverseNormalCdf(0)).toBe(Number.NEGATIVE_INFINITY);
   });
 });
+
+describe('NormalSampler (Ziggurat)', () => {
+  it('is seeded and reproduces N(0, 1): moments and tail probabilities within sampling error', async () => {
+    const { NormalSampler } = await import('../../src/risk/normal-sampler.js');
+    const n = 1_000_000;
+    const draws = new NormalSampler(3).fill(new Float64Array(n));
+    expect(new NormalSampler(3).fill(new Float64Array(10))).toEqual(draws.subarray(0, 10));
+    expect(new NormalSampler(4).fill(new Float64Array(10))).not.toEqual(draws.subarray(0, 10));
+    let mean = 0;
+    for (const x of draws) mean += x;
+    mean /= n;
+    let variance = 0;
+    for (const x of draws) variance += (x - mean) ** 2;
+    variance /= n;
+    expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(n));
+    expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    for (const q of [-3.5, -2.326, -1.645, -0.5, 0, 1, 2.5]) {
+      let below = 0;
+      for (const x of draws) if (x < q) below++;
+      const p = normalCdf(q);
+      // 5 standard errors of a binomial proportion.
+      expect(Math.abs(below / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n));
+    }
+  });
+});
