@@ -5,6 +5,7 @@ import { Random } from '../core/random.js';
 import { formatTimestamp } from '../core/time.js';
 import { getTf, initNeuralBackend, type Tf } from './backend.js';
 import { ModelError } from './errors.js';
+import { type EvaluateOptions, type EvaluationReport, evaluateForecaster } from './evaluate.js';
 import type { Architecture, Constants, Params } from './layers.js';
 import { initialValues } from './layers.js';
 import { naiveScale } from './metrics.js';
@@ -664,9 +665,8 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     }
   }
 
-  /** Held-out evaluation against naive baselines (see `evaluateForecaster`). */
-  async evaluate(data: TrainingData, options: import('./evaluate.js').EvaluateOptions = {}) {
-    const { evaluateForecaster } = await import('./evaluate.js');
+  /** Held-out evaluation against naive baselines: forecasts at every origin of `data` (see `evaluateForecaster`). */
+  evaluate(data: TrainingData, options: EvaluateOptions = {}): EvaluationReport {
     return evaluateForecaster(this, data, options);
   }
 

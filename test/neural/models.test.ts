@@ -117,6 +117,17 @@ describe('training behaviour', () => {
     expect(meanAbsoluteForecastError(model, trend, 185, 40)).toBeLessThan(0.25);
   });
 
+  it('evaluate() scores held-out data against the baselines (a learnable sine beats them all)', async () => {
+    const model = new NBEATS({ inputSize: 16, horizon: 4, target: 'price', hiddenSize: 32, seed: 3 });
+    await model.train(wave.subarray(0, 200), { epochs: 15, learningRate: 5e-3, patience: 0 });
+    const report = model.evaluate(wave, { firstOrigin: 199 });
+    expect(report.origins).toBe(260 - 4 - 199);
+    expect(report.verdicts.map((v) => v.beatOnMae)).toEqual([true, true, true]);
+    expect(report.model.directionalAccuracy).toBeGreaterThan(0.9);
+    expect(report.baselines['random-walk'].directionalAccuracy).toBeNull();
+    expect(report.summary.every((line) => line.includes(': YES'))).toBe(true);
+  });
+
   it('is deterministic from a seed: identical loss sequence and predictions', async () => {
     const make = () => new NHiTS({ inputSize: 16, horizon: 4, target: 'price', hiddenSize: 24, seed: 11 });
     const a = make();

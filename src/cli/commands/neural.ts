@@ -207,7 +207,15 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
   }
-  progress.finish(result.cancelled ? 'cancelled' : result.stoppedEarly ? 'stopped early' : 'done');
+  if (result.cancelled || result.stoppedEarly) {
+    // The bar would claim all epochs ran; say where training actually stopped instead.
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    process.stderr.write(
+      `training ${result.cancelled ? 'cancelled' : 'stopped early (no validation improvement)'} after epoch ${result.epochsRun}/${epochs}; best epoch ${result.bestEpoch}\n`,
+    );
+  } else {
+    progress.finish('done');
+  }
   if (!model.isTrained) {
     throw new neural.ModelError('training was cancelled before the first epoch finished; nothing was saved');
   }
