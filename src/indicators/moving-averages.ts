@@ -167,32 +167,36 @@ export class Wma {
   }
 }
 
-interface ScalarIndicator {
-  update(x: number): number;
-}
+// Each batch function has its own loop so its `update` call site stays monomorphic (fast).
 
-function runScalar(values: ArrayLike<number>, indicator: ScalarIndicator): Float64Array {
+/** Batch SMA: `sma(close, 20)`; NaN for the first period - 1 bars. */
+export function sma(values: ArrayLike<number>, period: number): Float64Array {
+  const indicator = new Sma(period);
   const out = nanArray(values.length);
   for (let i = 0; i < values.length; i++) out[i] = indicator.update(values[i]);
   return out;
 }
 
-/** Batch SMA: `sma(close, 20)`; NaN for the first period - 1 bars. */
-export function sma(values: ArrayLike<number>, period: number): Float64Array {
-  return runScalar(values, new Sma(period));
-}
-
 /** Batch EMA (SMA seed); NaN for the first period - 1 bars. */
 export function ema(values: ArrayLike<number>, period: number): Float64Array {
-  return runScalar(values, new Ema(period));
+  const indicator = new Ema(period);
+  const out = nanArray(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = indicator.update(values[i]);
+  return out;
 }
 
 /** Batch Wilder average (SMA seed); NaN for the first period - 1 bars. */
 export function wilderAverage(values: ArrayLike<number>, period: number): Float64Array {
-  return runScalar(values, new WilderAverage(period));
+  const indicator = new WilderAverage(period);
+  const out = nanArray(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = indicator.update(values[i]);
+  return out;
 }
 
 /** Batch WMA; NaN for the first period - 1 bars. */
 export function wma(values: ArrayLike<number>, period: number): Float64Array {
-  return runScalar(values, new Wma(period));
+  const indicator = new Wma(period);
+  const out = nanArray(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = indicator.update(values[i]);
+  return out;
 }
