@@ -82,10 +82,10 @@ export function integerArg(description: string, min: number, max: number) {
     .describe(description);
 }
 
-/** Strategy or model parameters: a flat object of numbers, strings or booleans. */
+/** Strategy parameters by name; the strategy library validates each (names, types and ranges). */
 export const paramsArg = z
-  .record(z.string(), z.union([z.number(), z.string(), z.boolean()]))
-  .describe('Parameters by name, e.g. {"fast": 10, "slow": 30}');
+  .record(z.string(), z.unknown())
+  .describe('Strategy parameters by name, e.g. {"fast": 10, "slow": 30}; see get_strategy_info');
 
 /** A start/end pair of validated date strings -> epoch ms (end inclusive through that day). */
 export function dateRange(

@@ -15,6 +15,25 @@ function json(uri: URL, value: unknown) {
 }
 
 export function registerResources(server: McpServer, runtime: McpRuntime): void {
+  if (runtime.toolsets.has('strategies')) {
+    server.registerResource(
+      'strategies',
+      'neural-trader://strategies',
+      {
+        title: 'Strategy catalogue',
+        description:
+          'Every built-in strategy: description, symbols it trades, parameters with defaults and ranges.',
+        mimeType: 'application/json',
+      },
+      async (uri) => {
+        const [{ listStrategies }, { describeStrategy }] = await Promise.all([
+          import('../strategies/index.js'),
+          import('./tools/strategies.js'),
+        ]);
+        return json(uri, { strategies: listStrategies().map(describeStrategy) });
+      },
+    );
+  }
   if (runtime.toolsets.has('data')) {
     server.registerResource(
       'datasets',

@@ -1,14 +1,22 @@
 import type { AnyToolSpec } from '../tool.js';
 import type { McpToolset } from '../toolsets.js';
+import { backtestTools } from './backtest.js';
 import { dataTools } from './data.js';
 import { neuralTools } from './neural.js';
+import { strategyTools } from './strategies.js';
 import { systemTools } from './system.js';
 
 /**
  * Every tool module, in the order tools are listed to clients. Adding a capability's tools is one
  * module in this folder plus one line here; each module's handlers import their library lazily.
  */
-export const ALL_TOOLS: readonly AnyToolSpec[] = [...systemTools, ...dataTools, ...neuralTools];
+export const ALL_TOOLS: readonly AnyToolSpec[] = [
+  ...systemTools,
+  ...dataTools,
+  ...strategyTools,
+  ...backtestTools,
+  ...neuralTools,
+];
 
 /** The tools exposed for a set of toolsets. */
 export function selectTools(toolsets: ReadonlySet<McpToolset>): AnyToolSpec[] {

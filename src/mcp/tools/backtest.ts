@@ -1,0 +1,277 @@
+import { z } from 'zod';
+import { NeuralTraderError, ValidationError } from '../../core/errors.js';
+import { formatTimestamp } from '../../core/time.js';
+import {
+  dateArg,
+  enumArg,
+  integerArg,
+  nonNegativeNumberArg,
+  paramsArg,
+  positiveNumberArg,
+  symbolArg,
+} from '../args.js';
+import { type AnyToolSpec, defineTool } from '../tool.js';
+import { providerArg } from './data.js';
+
+/**
+ * Backtests of registered strategies over history, through the backtest library (the same engine,
+ * fill and commission models the CLI uses).
+ */
+const MAX_TRADES_SHOWN = 50;
+const CURVE_POINTS = 60;
+
+/** At most `points` evenly spaced samples of a curve, always including the last bar. */
+function sampleCurve(timestamps: Float64Array, values: Float64Array, points: number) {
+  const n = timestamps.length;
+  if (n === 0) return [];
+  const step = Math.max(1, Math.ceil(n / points));
+  const out: { date: string; equity: number }[] = [];
+  for (let i = 0; i < n; i += step) out.push({ date: formatTimestamp(timestamps[i]), equity: values[i] });
+  if ((n - 1) % step !== 0) out.push({ date: formatTimestamp(timestamps[n - 1]), equity: values[n - 1] });
+  return out;
+}
+
+const metricsShape = z.record(z.string(), z.unknown());
+
+const runBacktestTool = defineTool({
+  name: 'run_backtest',
+  title: 'Run a backtest',
+  description:
+    'Backtest a registered strategy on historical bars (default: the bundled sample data) and return its ' +
+    'metrics (total/annualised return, Sharpe, Sortino, max drawdown, win rate, profit factor, exposure), ' +
+    'the buy-and-hold benchmark, round-trip trades and a sampled equity curve. Market orders fill at the ' +
+    "next bar's open; commission is a fraction of notional.",
+  toolset: 'backtest',
+  input: {
+    strategy: z.string().min(1).describe('Strategy name from list_strategies, e.g. sma-crossover or pairs'),
+    symbols: z
+      .array(symbolArg())
+      .min(1, { error: 'give at least one symbol' })
+      .describe('Symbols the strategy trades, e.g. ["AAPL"] or ["KO", "PG"] for pairs'),
+    start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),
+    end_date: dateArg('Last date YYYY-MM-DD, inclusive (default: latest available)').optional(),
+    initial_capital: positiveNumberArg('Starting cash (default 100000)').default(100_000),
+    commission: nonNegativeNumberArg(
+      'Commission as a fraction of notional, e.g. 0.001 = 10 bps (default 0)',
+    ).default(0),
+    slippage_bps: nonNegativeNumberArg('Slippage against each fill in basis points (default 0)').default(0),
+    params: paramsArg.default({}),
+    provider: providerArg.default('sample'),
+  },
+  output: {
+    strategy: z.string(),
+    symbols: z.array(z.string()),
+    start: z.string(),
+    end: z.string(),
+    bars: z.number(),
+    initial_capital: z.number(),
+    final_equity: z.number(),
+    total_return_pct: z.number().nullable(),
+    metrics: metricsShape,
+    benchmark: metricsShape.describe('Equal-weight buy-and-hold of the same symbols'),
+    positions: z.record(z.string(), z.number()),
+    trade_count: z.number(),
+    trades: z.array(z.record(z.string(), z.unknown())).describe(`The last ${MAX_TRADES_SHOWN} round trips`),
+    rejections: z.number(),
+    equity_curve: z.array(z.object({ date: z.string(), equity: z.number().nullable() })),
+    options: z.record(z.string(), z.unknown()),
+  },
+  hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async run(args, context) {
+    const { backtest } = await import('../../backtest/index.js');
+    if ('symbols' in args.params) {
+      throw new ValidationError('params.symbols: pass symbols in the `symbols` argument', {
+        field: 'params',
+      });
+    }
+    await context.progress(0, 1, `backtesting ${args.strategy} on ${args.symbols.join(', ')}`);
+    const result = await backtest(
+      args.strategy,
+      { ...args.params, symbols: args.symbols },
+      args.start_date,
+      args.end_date,
+      {
+        initialCapital: args.initial_capital,
+        commission: args.commission,
+        slippageBps: args.slippage_bps,
+        provider: args.provider,
+      },
+    );
+    const { benchmark, ...metrics } = result.metrics;
+    const trades = result.trades.slice(-MAX_TRADES_SHOWN).map((trade) => ({
+      symbol: trade.symbol,
+      direction: trade.direction,
+      entry: formatTimestamp(trade.entryTime),
+      exit: formatTimestamp(trade.exitTime),
+      entry_price: trade.entryPrice,
+      exit_price: trade.exitPrice,
+      quantity: trade.quantity,
+      pnl: trade.pnl,
+      return_pct: trade.returnPct * 100,
+      bars_held: trade.barsHeld,
+    }));
+    return {
+      strategy: result.strategy,
+      symbols: result.symbols,
+      start: formatTimestamp(result.start),
+      end: formatTimestamp(result.end),
+      bars: result.bars,
+      initial_capital: result.initialCapital,
+      final_equity: result.finalEquity,
+      total_return_pct: metrics.totalReturn * 100,
+      metrics,
+      benchmark,
+      positions: result.positions,
+      trade_count: result.trades.length,
+      trades,
+      rejections: result.rejections.length,
+      equity_curve: sampleCurve(result.timestamps, result.equity, CURVE_POINTS),
+      options: result.options,
+    };
+  },
+});
+
+const METRICS = [
+  'sharpeRatio',
+  'sortinoRatio',
+  'calmarRatio',
+  'totalReturn',
+  'annualizedReturn',
+  'profitFactor',
+  'winRate',
+  'maxDrawdown',
+] as const;
+
+const dimension = z.union([
+  z.array(z.union([z.number(), z.string(), z.boolean()])).min(1),
+  z.object({
+    min: z.number(),
+    max: z.number(),
+    step: z.number().positive().optional(),
+    integer: z.boolean().optional(),
+  }),
+]);
+
+const optimizeStrategyTool = defineTool({
+  name: 'optimize_strategy',
+  title: 'Optimise strategy parameters',
+  description:
+    "Grid or random search over a strategy's parameters on historical bars, ranked by a metric " +
+    "(default sharpeRatio), run in parallel worker threads. Default search space: the strategy's " +
+    'optimisation grid (get_strategy_info). Sends progress per trial and stops when cancelled. In-sample ' +
+    'ranking only: confirm the winner out of sample with run_backtest on a later period.',
+  toolset: 'backtest',
+  input: {
+    strategy: z.string().min(1).describe('Strategy name from list_strategies'),
+    symbols: z.array(symbolArg()).min(1).describe('Symbols the strategy trades'),
+    start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),
+    end_date: dateArg('Last date YYYY-MM-DD (default: latest available)').optional(),
+    param_space: z
+      .record(z.string(), dimension)
+      .optional()
+      .describe('Per parameter: a list of values, or {"min", "max", "step"}; default: the strategy grid'),
+    fixed_params: paramsArg.default({}),
+    method: enumArg(['grid', 'random'], 'grid = every combination; random = `samples` random points').default(
+      'grid',
+    ),
+    samples: integerArg('Random search: parameter sets to try (default 50)', 1, 10_000).default(50),
+    seed: integerArg('Random search seed (default 42)', 0, 2 ** 31 - 1).default(42),
+    metric: enumArg(METRICS, 'What to rank by (maxDrawdown: lower is better)').default('sharpeRatio'),
+    initial_capital: positiveNumberArg('Starting cash (default 100000)').default(100_000),
+    commission: nonNegativeNumberArg('Commission as a fraction of notional (default 0)').default(0),
+    top: integerArg('How many of the best trials to return (default 10)', 1, 100).default(10),
+    provider: providerArg.default('sample'),
+  },
+  output: {
+    strategy: z.string(),
+    symbols: z.array(z.string()),
+    metric: z.string(),
+    method: z.string(),
+    start: z.string(),
+    end: z.string(),
+    bars: z.number(),
+    trials_run: z.number(),
+    failed_trials: z.number(),
+    best: z.record(z.string(), z.unknown()).nullable(),
+    top: z.array(z.record(z.string(), z.unknown())),
+    workers: z.number(),
+    elapsed_ms: z.number(),
+  },
+  hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async run(args, context) {
+    const [{ fetchMarketData }, optimize, { strategyParamSpace }] = await Promise.all([
+      import('../../data/index.js'),
+      import('../../optimize/index.js'),
+      import('../../strategies/index.js'),
+    ]);
+    const space =
+      args.param_space ??
+      Object.fromEntries(
+        strategyParamSpace(args.strategy).map((range) => [
+          range.name,
+          { min: range.min, max: range.max, step: range.step, integer: range.type === 'integer' },
+        ]),
+      );
+    if (Object.keys(space).length === 0) {
+      throw new ValidationError(`${args.strategy} has no numeric parameters with an optimisation grid`, {
+        field: 'param_space',
+        hint: 'pass param_space, e.g. {"lookback": {"min": 10, "max": 60, "step": 5}}',
+      });
+    }
+    const series = await Promise.all(
+      args.symbols.map((symbol) =>
+        fetchMarketData(symbol, args.start_date, args.end_date, args.provider, { signal: context.signal }),
+      ),
+    );
+    let reported = 0;
+    const result = await optimize.optimizeStrategy({
+      strategy: args.strategy,
+      series,
+      fixedParams: args.fixed_params,
+      space,
+      method: args.method,
+      samples: args.samples,
+      seed: args.seed,
+      metric: args.metric,
+      backtestOptions: { initialCapital: args.initial_capital, commission: args.commission },
+      signal: context.signal,
+      onProgress: (done, total, best) => {
+        // One notification per percent at most: a 10,000-trial grid should not send 10,000 messages.
+        if (done - reported < total / 100 && done !== total) return;
+        reported = done;
+        const note = best ? `best ${args.metric} ${best.score.toFixed(4)}` : 'no valid trial yet';
+        context.progress(done, total, note).catch(() => {});
+      },
+    });
+    if (context.signal.aborted) {
+      throw new NeuralTraderError('CANCELLED', 'optimisation was cancelled');
+    }
+    const describe = (trial: (typeof result.trials)[number]) => ({
+      rank: trial.rank,
+      params: trial.params,
+      score: trial.score,
+      total_return_pct: trial.metrics ? trial.metrics.totalReturn * 100 : null,
+      sharpe_ratio: trial.metrics?.sharpeRatio ?? null,
+      max_drawdown: trial.metrics?.maxDrawdown ?? null,
+      trade_count: trial.metrics?.tradeCount ?? null,
+      final_equity: trial.finalEquity ?? null,
+    });
+    return {
+      strategy: result.strategy,
+      symbols: result.symbols,
+      metric: result.metric,
+      method: result.method,
+      start: formatTimestamp(result.start),
+      end: formatTimestamp(result.end),
+      bars: result.bars,
+      trials_run: result.trials.length,
+      failed_trials: result.trials.filter((trial) => trial.error !== undefined).length,
+      best: result.best ? describe(result.best) : null,
+      top: result.trials.slice(0, args.top).map(describe),
+      workers: result.workers,
+      elapsed_ms: Math.round(result.elapsedMs),
+    };
+  },
+});
+
+export const backtestTools: readonly AnyToolSpec[] = [runBacktestTool, optimizeStrategyTool];
