@@ -236,17 +236,32 @@ function localToUtcConverter(timeZone: string): (localMs: number) => number {
     const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
     return asUtc - (utcMs - (((utcMs % 1000) + 1000) % 1000));
   };
-  const cache = new Map<number, number>();
+  const exactOffset = (localMs: number): number => {
+    const guess = offsetAt(localMs);
+    const corrected = offsetAt(localMs - guess);
+    // Near a DST switch the offset at the guessed instant differs; the second lookup is the right one.
+    return corrected === guess ? guess : corrected;
+  };
+  // Offsets change at most once or twice a year, so cache per local day: when the day starts and ends
+  // with the same offset the whole day has it; only switch days fall back to one lookup per hour.
+  const dayCache = new Map<number, number>();
+  const hourCache = new Map<number, number>();
   return (localMs: number): number => {
-    const hour = Math.floor(localMs / 3_600_000);
-    let offset = cache.get(hour);
+    const day = Math.floor(localMs / 86_400_000);
+    let offset = dayCache.get(day);
     if (offset === undefined) {
-      const guess = offsetAt(localMs);
-      offset = guess;
-      const corrected = offsetAt(localMs - guess);
-      // Near a DST switch the offset at the guessed instant differs; the second lookup is the right one.
-      if (corrected !== guess) offset = corrected;
-      cache.set(hour, offset);
+      const startOffset = exactOffset(day * 86_400_000);
+      const endOffset = exactOffset(day * 86_400_000 + 86_399_000);
+      offset = startOffset === endOffset ? startOffset : Number.NaN;
+      dayCache.set(day, offset);
+    }
+    if (Number.isNaN(offset)) {
+      const hour = Math.floor(localMs / 3_600_000);
+      offset = hourCache.get(hour);
+      if (offset === undefined) {
+        offset = exactOffset(localMs);
+        hourCache.set(hour, offset);
+      }
     }
     return localMs - offset;
   };
@@ -411,6 +426,192 @@ function rowError(source: string, line: number, message: string, field: string, 
   });
 }
 
+/** Slots of the per-row scratch array filled by `readRow`. */
+const SLOT_TS = 0;
+const SLOT_OPEN = 1;
+const SLOT_HIGH = 2;
+const SLOT_LOW = 3;
+const SLOT_CLOSE = 4;
+const SLOT_ADJ = 5;
+const SLOT_VOLUME = 6;
+const SLOT_FIELDS = 7;
+const ROW_SLOTS = 8;
+
+/** Role code -> scratch slot. */
+const ROLE_SLOT = [-1, SLOT_TS, SLOT_OPEN, SLOT_HIGH, SLOT_LOW, SLOT_CLOSE, SLOT_ADJ, SLOT_VOLUME];
+
+/** Rows in the file, estimated from the length of the first lines (the buffer still grows if short). */
+function estimateRows(bytes: Buffer, pos: number): number {
+  let lines = 0;
+  let i = pos;
+  while (i < bytes.length && lines < 64) {
+    const eol = bytes.indexOf(10, i);
+    if (eol < 0) break;
+    i = eol + 1;
+    lines++;
+  }
+  if (lines === 0) return 16;
+  const average = (i - pos) / lines;
+  return Math.ceil(((bytes.length - pos) / average) * 1.25) + 16;
+}
+
+/**
+ * Read one line starting at cursor[0] into `row` (missing numbers NaN, volume 0) and leave cursor[0] at
+ * the start of the next line. Returns -1, or the index of a field that is not a number/date (its
+ * bounds are left in cursor[0..1] for the error message). Kept small and allocation-free so V8
+ * optimises it early.
+ */
+function readRow(
+  bytes: Buffer,
+  cursor: Int32Array,
+  roles: Int8Array,
+  delimiter: number,
+  row: Float64Array,
+): number {
+  const length = bytes.length;
+  row[SLOT_TS] = Number.NaN;
+  row[SLOT_OPEN] = Number.NaN;
+  row[SLOT_HIGH] = Number.NaN;
+  row[SLOT_LOW] = Number.NaN;
+  row[SLOT_CLOSE] = Number.NaN;
+  row[SLOT_ADJ] = Number.NaN;
+  row[SLOT_VOLUME] = 0;
+  const roleCount = roles.length;
+  let field = 0;
+  let i = cursor[0];
+  for (;;) {
+    let start = i;
+    let end: number;
+    if (i < length && bytes[i] === 34) {
+      // Quoted field: take everything up to the closing quote, then skip to the delimiter.
+      let q = i + 1;
+      while (q < length && bytes[q] !== 34 && bytes[q] !== 10) q++;
+      start = i + 1;
+      end = q;
+      i = q < length && bytes[q] === 34 ? q + 1 : q;
+      while (i < length && bytes[i] !== delimiter && bytes[i] !== 10 && bytes[i] !== 13) i++;
+    } else {
+      while (i < length) {
+        const b = bytes[i];
+        if (b === delimiter || b === 10 || b === 13) break;
+        i++;
+      }
+      end = i;
+    }
+    const role = field < roleCount ? roles[field] : ROLE_NONE;
+    if (role !== ROLE_NONE) {
+      const value = role === ROLE_DATE ? parseTimestamp(bytes, start, end) : parseNumber(bytes, start, end);
+      if (Number.isNaN(value)) {
+        cursor[0] = start;
+        cursor[1] = end;
+        return role;
+      }
+      row[ROLE_SLOT[role]] = value;
+    }
+    field++;
+    if (i < length && bytes[i] === delimiter) {
+      i++;
+      continue;
+    }
+    break;
+  }
+  // Past the end of the line (a CR before the LF is skipped too).
+  while (i < length && bytes[i] !== 10) i++;
+  cursor[0] = i + 1;
+  row[SLOT_FIELDS] = field;
+  return -1;
+}
+
+function unreadableField(
+  bytes: Buffer,
+  cursor: Int32Array,
+  role: number,
+  source: string,
+  line: number,
+): DataError {
+  const raw = bytes.toString('utf8', cursor[0], cursor[1]).trim();
+  if (role === ROLE_DATE) {
+    return rowError(
+      source,
+      line,
+      raw === '' ? 'date is missing' : `cannot parse date "${raw}"`,
+      'date',
+      'dates must look like 2024-01-31, 2024-01-31 15:30[:00], ISO 8601 or epoch seconds/ms',
+    );
+  }
+  const label = ROLE_LABEL[role];
+  return rowError(
+    source,
+    line,
+    raw === '' ? `${label} is missing` : `${label} "${raw}" is not a number`,
+    label,
+  );
+}
+
+/** Validate one parsed row (and apply the Adj Close factor in place). */
+function checkRow(row: Float64Array, hasAdj: boolean, source: string, line: number): void {
+  const open = row[SLOT_OPEN];
+  const high = row[SLOT_HIGH];
+  const low = row[SLOT_LOW];
+  const close = row[SLOT_CLOSE];
+  const volume = row[SLOT_VOLUME];
+  if (!(close > 0 && close < Number.POSITIVE_INFINITY)) {
+    throw rowError(source, line, `close ${close} is not a positive price`, 'close');
+  }
+  if (!(open > 0 && open < Number.POSITIVE_INFINITY)) {
+    throw rowError(source, line, `open ${open} is not a positive price`, 'open');
+  }
+  if (!(high > 0 && high < Number.POSITIVE_INFINITY)) {
+    throw rowError(source, line, `high ${high} is not a positive price`, 'high');
+  }
+  if (!(low > 0 && low < Number.POSITIVE_INFINITY)) {
+    throw rowError(source, line, `low ${low} is not a positive price`, 'low');
+  }
+  if (high < open) throw rowError(source, line, `high ${high} is below open ${open}`, 'high');
+  if (high < close) throw rowError(source, line, `high ${high} is below close ${close}`, 'high');
+  if (low > open) throw rowError(source, line, `low ${low} is above open ${open}`, 'low');
+  if (low > close) throw rowError(source, line, `low ${low} is above close ${close}`, 'low');
+  if (!(volume >= 0 && volume < Number.POSITIVE_INFINITY)) {
+    throw rowError(source, line, `volume ${volume} is negative`, 'volume');
+  }
+  if (hasAdj) {
+    const adj = row[SLOT_ADJ];
+    if (!(adj > 0 && adj < Number.POSITIVE_INFINITY)) {
+      throw rowError(source, line, `adj close ${adj} is not a positive price`, 'adj close');
+    }
+    const factor = adj / close;
+    row[SLOT_OPEN] = open * factor;
+    row[SLOT_HIGH] = high * factor;
+    row[SLOT_LOW] = low * factor;
+    row[SLOT_CLOSE] = adj;
+  }
+}
+
+function orderError(
+  source: string,
+  line: number,
+  ts: number,
+  previous: number,
+  previousLine: number,
+): DataError {
+  if (ts === previous) {
+    return rowError(
+      source,
+      line,
+      `duplicate timestamp ${formatTimestamp(ts)} (also on line ${previousLine})`,
+      'date',
+      'remove the repeated row, or pass dedupe: true (CLI: --dedupe) to keep the last one',
+    );
+  }
+  return rowError(
+    source,
+    line,
+    `timestamp ${formatTimestamp(ts)} is before the previous row's ${formatTimestamp(previous)} (line ${previousLine}); rows must be in ascending order`,
+    'date',
+    'sort the file by date, or pass sort: true (CLI: --sort)',
+  );
+}
+
 /** Parse OHLCV (or close-only) CSV text into a validated BarSeries. */
 export function parseCsvBars(text: string | Uint8Array, options: CsvBarsOptions): BarSeries {
   const bytes =
@@ -449,12 +650,16 @@ function parseCsvBytes(bytes: Buffer, options: CsvBarsOptions): BarSeries {
   const delimiterCode = delimiter.charCodeAt(0);
   const columns = resolveColumns(splitHeader(headerLine, delimiter), options, source);
   const roles = columns.roles;
-  const roleCount = roles.length;
   const toUtc = options.timeZone ? localToUtcConverter(options.timeZone) : undefined;
 
-  const buffer = new ColumnBuffer(Math.ceil((length - pos) / 48) + 1);
+  const buffer = new ColumnBuffer(estimateRows(bytes, pos));
   const sortLater = options.sort === true;
   const dedupe = options.dedupe === true;
+  const closeOnly = columns.closeOnly;
+  const hasAdj = columns.hasAdj;
+  const required = columns.required;
+  const row = new Float64Array(ROW_SLOTS);
+  const cursor = new Int32Array(2);
   let unsorted = false;
   let previous = Number.NEGATIVE_INFINITY;
 
@@ -465,170 +670,43 @@ function parseCsvBytes(bytes: Buffer, options: CsvBarsOptions): BarSeries {
       pos += first === 10 ? 1 : 2; // blank line
       continue;
     }
-    let ts = Number.NaN;
-    let open = Number.NaN;
-    let high = Number.NaN;
-    let low = Number.NaN;
-    let close = Number.NaN;
-    let adj = Number.NaN;
-    let volume = 0;
-    let field = 0;
-    let i = pos;
-    for (;;) {
-      let start = i;
-      let end: number;
-      if (i < length && bytes[i] === 34) {
-        // Quoted field: take everything up to the closing quote, then skip to the delimiter.
-        let q = i + 1;
-        while (q < length && bytes[q] !== 34 && bytes[q] !== 10) q++;
-        start = i + 1;
-        end = q;
-        i = q < length && bytes[q] === 34 ? q + 1 : q;
-        while (i < length && bytes[i] !== delimiterCode && bytes[i] !== 10 && bytes[i] !== 13) i++;
-      } else {
-        while (i < length) {
-          const b = bytes[i];
-          if (b === delimiterCode || b === 10 || b === 13) break;
-          i++;
-        }
-        end = i;
-      }
-      const role = field < roleCount ? roles[field] : ROLE_NONE;
-      if (role !== ROLE_NONE) {
-        if (role === ROLE_DATE) {
-          ts = parseTimestamp(bytes, start, end);
-          if (Number.isNaN(ts)) {
-            const raw = bytes.toString('utf8', start, end).trim();
-            throw rowError(
-              source,
-              lineNo,
-              raw === '' ? 'date is missing' : `cannot parse date "${raw}"`,
-              'date',
-              'dates must look like 2024-01-31, 2024-01-31 15:30[:00], ISO 8601 or epoch seconds/ms',
-            );
-          }
-        } else {
-          const value = parseNumber(bytes, start, end);
-          if (Number.isNaN(value)) {
-            const raw = bytes.toString('utf8', start, end).trim();
-            const label = ROLE_LABEL[role];
-            throw rowError(
-              source,
-              lineNo,
-              raw === '' ? `${label} is missing` : `${label} "${raw}" is not a number`,
-              label,
-            );
-          }
-          switch (role) {
-            case ROLE_OPEN:
-              open = value;
-              break;
-            case ROLE_HIGH:
-              high = value;
-              break;
-            case ROLE_LOW:
-              low = value;
-              break;
-            case ROLE_CLOSE:
-              close = value;
-              break;
-            case ROLE_ADJ:
-              adj = value;
-              break;
-            default:
-              volume = value;
-          }
-        }
-      }
-      field++;
-      if (i < length && bytes[i] === delimiterCode) {
-        i++;
-        continue;
-      }
-      break;
-    }
-    // Past the end of the line (a CR before the LF is skipped too).
-    while (i < length && bytes[i] !== 10) i++;
-    if (field < columns.required) {
+    cursor[0] = pos;
+    const problem = readRow(bytes, cursor, roles, delimiterCode, row);
+    if (problem >= 0) throw unreadableField(bytes, cursor, problem, source, lineNo);
+    pos = cursor[0];
+    if (row[SLOT_FIELDS] < required) {
       throw rowError(
         source,
         lineNo,
-        `expected ${columns.required} columns, found ${field}`,
+        `expected ${required} columns, found ${row[SLOT_FIELDS]}`,
         'row',
         'every row needs a value for each column in the header',
       );
     }
+    if (closeOnly) row[SLOT_OPEN] = row[SLOT_HIGH] = row[SLOT_LOW] = row[SLOT_CLOSE];
+    checkRow(row, hasAdj, source, lineNo);
+    let ts = row[SLOT_TS];
     if (toUtc) ts = toUtc(ts);
-    if (columns.closeOnly) {
-      open = close;
-      high = close;
-      low = close;
-    }
-    // Validation, in the order a reader would check a row.
-    if (!(close > 0 && close < Number.POSITIVE_INFINITY)) {
-      throw rowError(source, lineNo, `close ${close} is not a positive price`, 'close');
-    }
-    if (!(open > 0 && open < Number.POSITIVE_INFINITY)) {
-      throw rowError(source, lineNo, `open ${open} is not a positive price`, 'open');
-    }
-    if (!(high > 0 && high < Number.POSITIVE_INFINITY)) {
-      throw rowError(source, lineNo, `high ${high} is not a positive price`, 'high');
-    }
-    if (!(low > 0 && low < Number.POSITIVE_INFINITY)) {
-      throw rowError(source, lineNo, `low ${low} is not a positive price`, 'low');
-    }
-    if (high < open) throw rowError(source, lineNo, `high ${high} is below open ${open}`, 'high');
-    if (high < close) throw rowError(source, lineNo, `high ${high} is below close ${close}`, 'high');
-    if (low > open) throw rowError(source, lineNo, `low ${low} is above open ${open}`, 'low');
-    if (low > close) throw rowError(source, lineNo, `low ${low} is above close ${close}`, 'low');
-    if (!(volume >= 0 && volume < Number.POSITIVE_INFINITY)) {
-      throw rowError(source, lineNo, `volume ${volume} is negative`, 'volume');
-    }
-    if (columns.hasAdj) {
-      if (!(adj > 0 && adj < Number.POSITIVE_INFINITY)) {
-        throw rowError(source, lineNo, `adj close ${adj} is not a positive price`, 'adj close');
-      }
-      const factor = adj / close;
-      open *= factor;
-      high *= factor;
-      low *= factor;
-      close = adj;
-    }
-    let row = buffer.length;
+    let index = buffer.length;
     if (!unsorted && ts <= previous) {
       if (ts === previous && dedupe) {
-        row--; // keep the last of adjacent duplicates
+        index--; // keep the last of adjacent duplicates
       } else if (sortLater) {
         unsorted = true;
-      } else if (ts === previous) {
-        throw rowError(
-          source,
-          lineNo,
-          `duplicate timestamp ${formatTimestamp(ts)} (also on line ${buffer.lines[row - 1]})`,
-          'date',
-          'remove the repeated row, or pass dedupe: true (CLI: --dedupe) to keep the last one',
-        );
       } else {
-        throw rowError(
-          source,
-          lineNo,
-          `timestamp ${formatTimestamp(ts)} is before the previous row's ${formatTimestamp(previous)} (line ${buffer.lines[row - 1]}); rows must be in ascending order`,
-          'date',
-          'sort the file by date, or pass sort: true (CLI: --sort)',
-        );
+        throw orderError(source, lineNo, ts, previous, buffer.lines[index - 1]);
       }
     }
-    if (row === buffer.capacity) buffer.grow();
-    buffer.timestamps[row] = ts;
-    buffer.open[row] = open;
-    buffer.high[row] = high;
-    buffer.low[row] = low;
-    buffer.close[row] = close;
-    buffer.volume[row] = volume;
-    buffer.lines[row] = lineNo;
-    buffer.length = row + 1;
+    if (index === buffer.capacity) buffer.grow();
+    buffer.timestamps[index] = ts;
+    buffer.open[index] = row[SLOT_OPEN];
+    buffer.high[index] = row[SLOT_HIGH];
+    buffer.low[index] = row[SLOT_LOW];
+    buffer.close[index] = row[SLOT_CLOSE];
+    buffer.volume[index] = row[SLOT_VOLUME];
+    buffer.lines[index] = lineNo;
+    buffer.length = index + 1;
     previous = ts;
-    pos = i + 1;
   }
 
   if (buffer.length === 0) {
