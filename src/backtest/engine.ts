@@ -162,7 +162,6 @@ export class BacktestEngine {
     const context = this.context;
     const portfolio = this.portfolio;
     let barsInMarket = 0;
-    portfolio.reserveHistory(n);
 
     this.index = -1;
     strategy.onStart?.(context);
@@ -186,8 +185,8 @@ export class BacktestEngine {
         }
       }
       if (inMarket) barsInMarket++;
+      // The curve lives in the result (not also in the Portfolio's history): one preallocated array.
       equity[i] = value;
-      portfolio.recordEquity(ts, value);
       for (let o = 0; o < observers.length; o++) observers[o].onEquity(ts, value);
       // (c) the strategy decides on this bar's close
       strategy.onBar(context);
@@ -650,6 +649,7 @@ export class BacktestEngine {
         maxDrawdown: benchmark.maxDrawdown,
       },
     };
+    let drawdown: Float64Array | undefined;
     const positions: Record<string, number> = {};
     this.symbols.forEach((symbol, s) => {
       if (this.positionQty[s] !== 0) positions[symbol] = this.positionQty[s];
@@ -667,7 +667,12 @@ export class BacktestEngine {
       positions,
       timestamps,
       equity,
-      drawdown: drawdownCurve(equity),
+      // Derived on first read (it is a full-length array most callers never look at); enumerable, so
+      // JSON output includes it.
+      get drawdown() {
+        drawdown ??= drawdownCurve(equity);
+        return drawdown;
+      },
       closes: Object.fromEntries(this.symbols.map((symbol, s) => [symbol, this.closes[s]])),
       benchmarkEquity,
       fills: this.fills,
