@@ -14,9 +14,19 @@ export type { MomentumParams } from './momentum.js';
 export { MomentumStrategy, momentumParams } from './momentum.js';
 export type { PairsOptions, PairsParams } from './pairs.js';
 export { PairsStrategy, pairsParams } from './pairs.js';
-export type { ParamGrid, ParamSpec, ParamType } from './params.js';
-export { paramsSchema, parseParams } from './params.js';
-export type { ParamRange, RegisteredStrategy, StrategyDefinition, StrategyFactory } from './registry.js';
+// Prefixed aliases: these generic names would otherwise collide in the package's root export.
+export type {
+  ParamGrid as StrategyParamGrid,
+  ParamSpec as StrategyParamSpec,
+  ParamType as StrategyParamType,
+} from './params.js';
+export { paramsSchema as strategyParamsSchema } from './params.js';
+export type {
+  ParamRange as StrategyParamRange,
+  RegisteredStrategy,
+  StrategyDefinition,
+  StrategyFactory,
+} from './registry.js';
 export {
   createStrategy,
   defineStrategy,

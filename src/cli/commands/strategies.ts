@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ParamSpec, StrategyDefinition } from '../../strategies/index.js';
+import type { StrategyParamSpec as ParamSpec, StrategyDefinition } from '../../strategies/index.js';
 
 /**
  * `strategies list` and `strategies info NAME`: what each built-in strategy does, how many symbols it
