@@ -90,6 +90,8 @@ async function marketData(program: Command, flags: MarketDataFlags): Promise<voi
     home: config.home,
     adjusted: flags.adjusted,
     seed,
+    // Alpaca serves raw prices unless asked; Polygon is split-adjusted by default.
+    alpaca: flags.adjusted ? { adjustment: 'all' } : undefined,
   });
   if (limit !== undefined && series.length > limit) series = series.slice(series.length - limit);
   const summary = `${series.length} ${series.symbol} ${series.timeframe} bars, ${formatTimestamp(series.firstTimestamp)} to ${formatTimestamp(series.lastTimestamp)} (${provider})`;
@@ -201,7 +203,10 @@ export function register(program: Command): void {
       'bar size: 1Min 5Min 15Min 30Min 1Hour 4Hour 1Day 1Week 1Month (coarser = resampled)',
     )
     .option('--refresh', 'ignore the local cache and download again (alpaca, polygon)')
-    .option('--adjusted', 'use Adj Close (split/dividend adjusted) where the data has it')
+    .option(
+      '--adjusted',
+      'split/dividend-adjusted prices (CSV/sample: Adj Close column; alpaca: adjustment=all)',
+    )
     .option('--seed <n>', 'random seed for --provider synthetic (default 42)')
     .option('-o, --output <file>', 'write the bars to a .csv or .json file instead of printing them')
     .option('--json', 'print JSON instead of a table')
