@@ -376,3 +376,23 @@ describe('mirror', () => {
     ]);
   });
 });
+
+describe('on real AAPL daily bars (2013-2018)', () => {
+  it('sma-crossover orders exactly at the crosses of the batch SMAs, alternating buy/sell', async () => {
+    const { loadAapl } = await import('../indicators/aapl.js');
+    const data = loadAapl();
+    const closes = Array.from(data.close);
+    const series = seriesFromCloses('AAPL', closes);
+    const context = run(new SmaCrossoverStrategy('AAPL', { fast: 20, slow: 50 }), [series]);
+    const expected = crosses(closes, 20, 50);
+    const expectedOrders = [
+      ...expected.up.map((bar) => [bar, 'buy']),
+      ...expected.down.map((bar) => [bar, 'sell']),
+    ]
+      .sort((a, b) => (a[0] as number) - (b[0] as number))
+      // Long-only: a down-cross before any up-cross has nothing to sell.
+      .filter((order, i, all) => !(i === 0 && order[1] === 'sell' && all.length > 0));
+    expect(expectedOrders.length).toBeGreaterThan(10);
+    expect(context.orders.map((o) => [o.bar, o.side])).toEqual(expectedOrders);
+  });
+});
