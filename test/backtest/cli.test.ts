@@ -46,7 +46,15 @@ describe('neural-trader backtest (real CLI)', () => {
 
   it('--json prints the full result (typed arrays as arrays) and --output writes it', () => {
     const file = join(home, 'result.json');
-    const { code, stdout } = cli(...PAIRS, '--json', '--output', file, '--param', 'lookback=30');
+    const { code, stdout } = cli(
+      ...PAIRS,
+      '--param',
+      'lookback=30',
+      'entryThreshold=1.5',
+      '--json',
+      '--output',
+      file,
+    );
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.strategy).toBe('pairs');

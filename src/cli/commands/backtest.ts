@@ -12,7 +12,9 @@ interface BacktestFlags {
   slippage?: string;
   provider?: string;
   timeframe?: string;
-  param: string[];
+  param?: string[];
+  leverage?: string;
+  closeAtEnd?: boolean;
   preset?: string;
   fractional?: boolean;
   short: boolean;
@@ -20,8 +22,6 @@ interface BacktestFlags {
   output?: string;
   trades: string;
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Parse a flag that must be a finite number in a range; names the flag when it is not. */
 async function numberFlag(
@@ -154,10 +154,12 @@ export function register(program: Command): void {
     .option('--slippage <bps>', 'slippage in basis points against each fill (default 0)')
     .option('--provider <name>', 'data provider: sample, file, synthetic, alpaca, polygon (default sample)')
     .option('--timeframe <tf>', 'bar timeframe (default 1Day)')
-    .option('-p, --param <key=value>', 'strategy parameter (repeatable)', collect, [])
+    .option('-p, --param <key=value...>', 'strategy parameters, e.g. --param lookback=20 entryThreshold=2')
     .option('--preset <name>', 'backtest conventions preset: peer-parity')
     .option('--fractional', 'allow fractional quantities (default: whole units)')
     .option('--no-short', 'disallow short positions')
+    .option('--leverage <x>', 'max gross exposure / equity (default 2, Reg T; 1 = cash account)')
+    .option('--close-at-end', 'close open positions at the last close')
     .option('--trades <n>', 'how many recent trades to list', '5')
     .option('--json', 'print the full result as JSON')
     .option('-o, --output <file>', 'also write the full result as JSON to this file')
@@ -170,7 +172,7 @@ export function register(program: Command): void {
         import('../../core/time.js'),
         import('../output.js'),
       ]);
-      const params = await parseParams(flags.param);
+      const params = await parseParams(flags.param ?? []);
       if (flags.symbols && flags.symbols.length > 0) params.symbols = flags.symbols;
       const preset = flags.preset;
       // Without a preset the CLI's documented defaults apply; with one, only explicit flags override it.
@@ -179,6 +181,7 @@ export function register(program: Command): void {
         (await numberFlag('commission', flags.commission, 0, 0.999999)) ?? (preset ? undefined : 0.001);
       const slippageBps =
         (await numberFlag('slippage', flags.slippage, 0, 10_000)) ?? (preset ? undefined : 0);
+      const maxLeverage = await numberFlag('leverage', flags.leverage, 0);
       const lastTrades = (await numberFlag('trades', flags.trades, 0)) ?? 5;
       const result = await backtest(flags.strategy, params, flags.start, flags.end, {
         preset,
@@ -189,6 +192,8 @@ export function register(program: Command): void {
         timeframe: flags.timeframe ? parseTimeframe(flags.timeframe) : undefined,
         fractional: flags.fractional ? true : undefined,
         allowShort: flags.short === false ? false : undefined,
+        maxLeverage,
+        closeAtEnd: flags.closeAtEnd ? true : undefined,
       });
       if (flags.output) output.writeJsonFile(flags.output, result);
       if (flags.json) output.printJson(result);
