@@ -178,7 +178,7 @@ const log = createLogger('risk');
  */
 export function nearestPositiveDefinite(
   matrix: SymmetricMatrix,
-  label = 'covariance',
+  label = 'covariance matrix',
   floor = 1e-8,
 ): PositiveDefiniteResult {
   const n = matrix.size;
@@ -206,7 +206,7 @@ export function nearestPositiveDefinite(
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) rebuilt[i * n + j] *= scale[i] * scale[j];
   const warning =
-    `${label} matrix is not positive definite (smallest eigenvalue ${minEigenvalue.toPrecision(4)}, ` +
+    `${label} is not positive definite (smallest eigenvalue ${minEigenvalue.toPrecision(4)}, ` +
     `largest ${maxEigenvalue.toPrecision(4)}); repaired to the nearest positive definite matrix by ` +
     `eigenvalue clipping (floor ${floor} x largest). Check for duplicated or perfectly collinear assets or too little history.`;
   log.warn(warning);

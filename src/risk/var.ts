@@ -95,18 +95,45 @@ export interface VarResult {
   warnings: string[];
 }
 
+interface PortfolioCovariance {
+  matrix: SymmetricMatrix;
+  choleskyFactor: Float64Array;
+  warnings: string[];
+}
+
+// One estimate per prepared portfolio and estimator, so a report computing every method estimates (and
+// warns about a repair) once.
+const covarianceCache = new WeakMap<PreparedPortfolio, Map<string, PortfolioCovariance>>();
+
 /** The covariance used by the parametric and Monte Carlo methods, repaired (with a warning) if not PD. */
 export function portfolioCovariance(
   portfolio: PreparedPortfolio,
   estimator: 'sample' | 'ledoit-wolf' = 'sample',
-): { matrix: SymmetricMatrix; choleskyFactor: Float64Array; warnings: string[] } {
+): PortfolioCovariance {
+  let perEstimator = covarianceCache.get(portfolio);
+  if (!perEstimator) {
+    perEstimator = new Map();
+    covarianceCache.set(portfolio, perEstimator);
+  }
+  let cached = perEstimator.get(estimator);
+  if (!cached) {
+    cached = estimateCovariance(portfolio, estimator);
+    perEstimator.set(estimator, cached);
+  }
+  return { matrix: cached.matrix, choleskyFactor: cached.choleskyFactor, warnings: [...cached.warnings] };
+}
+
+function estimateCovariance(
+  portfolio: PreparedPortfolio,
+  estimator: 'sample' | 'ledoit-wolf',
+): PortfolioCovariance {
   const raw =
     estimator === 'ledoit-wolf'
       ? ledoitWolfCovariance(portfolio.returns).matrix
       : covarianceMatrix(portfolio.returns);
   const direct = cholesky(raw);
   if (direct) return { matrix: raw, choleskyFactor: direct, warnings: [] };
-  const repaired = nearestPositiveDefinite(raw, `covariance of ${portfolio.symbols.join(', ')}`);
+  const repaired = nearestPositiveDefinite(raw, `covariance matrix of ${portfolio.symbols.join(', ')}`);
   const factor = cholesky(repaired.matrix);
   if (!factor) {
     throw new ValidationError('covariance matrix could not be repaired to positive definite', {

@@ -44,6 +44,22 @@ describe('neural-trader risk (real CLI, bundled data)', () => {
         history: { provider: 'sample' },
       }),
     );
+    // Inline prices where C duplicates A: a singular covariance the CLI must repair and warn about.
+    const a = Array.from({ length: 80 }, (_, i) => 100 * (1 + 0.01 * Math.sin(i * 1.7)) ** i);
+    const b = Array.from({ length: 80 }, (_, i) => 50 * (1 + 0.012 * Math.cos(i * 0.9)) ** i);
+    const inline = join(home, 'inline.json');
+    writeFileSync(
+      inline,
+      JSON.stringify({
+        cash: 1000,
+        positions: [
+          { symbol: 'A', quantity: 10 },
+          { symbol: 'B', quantity: 20 },
+          { symbol: 'C', quantity: 5 },
+        ],
+        prices: { A: a, B: b, C: a },
+      }),
+    );
     const entries = await Promise.all(
       Object.entries({
         mc: [
@@ -64,6 +80,7 @@ describe('neural-trader risk (real CLI, bundled data)', () => {
         stress: ['risk', 'stress', '--portfolio', examplePortfolio, '--json'],
         kelly: ['risk', 'kelly', '--win-prob', '0.55', '--odds', '2.0', '--fraction', '0.5', '--json'],
         badFile: ['risk', 'var', '--portfolio', bad],
+        singular: ['risk', 'var', '--portfolio', inline, '--method', 'parametric', '--json'],
         badConfidence: ['risk', 'var', '--portfolio', examplePortfolio, '--confidence', '1.5'],
       }).map(async ([name, args]) => [name, await cli(args)] as const),
     );
@@ -158,6 +175,14 @@ describe('neural-trader risk (real CLI, bundled data)', () => {
     const out = JSON.parse(runs.kelly.stdout);
     expect(out.fullKelly).toBeCloseTo(0.1, 12);
     expect(out.stake).toBeCloseTo(0.05, 12);
+  });
+
+  it('inline prices with a duplicated series: the covariance is repaired with a warning (stderr and JSON)', () => {
+    expect(runs.singular.code).toBe(0);
+    expect(runs.singular.stderr).toMatch(/WARN.*covariance matrix of A, B, C is not positive definite/);
+    const result = JSON.parse(runs.singular.stdout);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.var).toBeGreaterThan(0);
   });
 
   it('bad input is one clear error line naming the field, exit 1', () => {

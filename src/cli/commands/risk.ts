@@ -9,6 +9,15 @@ import type { Cell } from '../output.js';
 interface PortfolioFlags {
   portfolio: string;
   json?: boolean;
+  output?: string;
+}
+
+/** --output FILE writes the full JSON result to a file (the table still goes to stdout). */
+async function writeOutput(flags: PortfolioFlags, value: unknown): Promise<void> {
+  if (!flags.output) return;
+  const { writeJsonFile } = await import('../output.js');
+  writeJsonFile(flags.output, value);
+  process.stderr.write(`wrote ${flags.output}\n`);
 }
 
 interface VarFlags extends PortfolioFlags {
@@ -102,10 +111,6 @@ async function loadCliConfig(program: Command): Promise<void> {
   await load(program);
 }
 
-function printWarnings(warnings: readonly string[]): void {
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-}
-
 async function varAction(program: Command, flags: VarFlags): Promise<void> {
   const { VAR_METHODS, calculateVaR, preparePortfolio, varOfPrepared } = await import('../../risk/index.js');
   const confidence = await confidenceFlag(flags.confidence);
@@ -138,7 +143,7 @@ async function varAction(program: Command, flags: VarFlags): Promise<void> {
           return VAR_METHODS.map((m) => varOfPrepared(prepared, confidence, m, options));
         })()
       : [calculateVaR(portfolio, confidence, method, options)];
-  printWarnings([...new Set(results.flatMap((r) => r.warnings))]);
+  await writeOutput(flags, method === 'all' ? results : results[0]);
   if (flags.json) {
     const { printJson } = await import('../output.js');
     printJson(method === 'all' ? results : results[0]);
@@ -192,7 +197,7 @@ async function reportAction(program: Command, flags: ReportFlags): Promise<void>
   const seed = await seedFlag(flags.seed);
   const { portfolio, benchmark, limits } = await loadPortfolio(program, flags.portfolio);
   const report = riskReport(portfolio, { confidence, horizonDays, simulations, seed, benchmark, limits });
-  printWarnings(report.warnings);
+  await writeOutput(flags, report);
   const { printJson, printTable, renderKeyValues } = await import('../output.js');
   if (flags.json) {
     printJson(report);
@@ -285,6 +290,7 @@ async function stressAction(program: Command, flags: StressFlags): Promise<void>
   });
   const hypothetical = hypotheticalStressTests(prepared, { equityShock, confidence });
   const results = [...historical, ...hypothetical];
+  await writeOutput(flags, { portfolioValue: prepared.value, scenarios: results });
   const { printJson, printTable } = await import('../output.js');
   if (flags.json) {
     printJson({ portfolioValue: prepared.value, scenarios: results });
@@ -383,6 +389,7 @@ export function register(program: Command): void {
     .option('--covariance <estimator>', 'sample | ledoit-wolf', 'sample')
     .option('--mean-adjusted', 'subtract the expected P&L (parametric and normal/t Monte Carlo)')
     .option('--json', 'print JSON')
+    .option('--output <file>', 'also write the JSON result to a file')
     .action((flags: VarFlags) => varAction(program, flags));
 
   risk
@@ -396,6 +403,7 @@ export function register(program: Command): void {
     .option('--simulations <n>', 'Monte Carlo scenarios', '20000')
     .option('--seed <n>', 'Monte Carlo seed', '42')
     .option('--json', 'print JSON')
+    .option('--output <file>', 'also write the JSON report to a file')
     .action((flags: ReportFlags) => reportAction(program, flags));
 
   risk
@@ -405,6 +413,7 @@ export function register(program: Command): void {
     .option('--shock <move>', 'uniform equity shock', '-0.2')
     .option('--confidence <level>', 'confidence of the volatility and correlation stress VaRs', '0.99')
     .option('--json', 'print JSON')
+    .option('--output <file>', 'also write the JSON results to a file')
     .action((flags: StressFlags) => stressAction(program, flags));
 
   risk
