@@ -152,7 +152,12 @@ export class Journal {
   private readonly insertFillStmt: Database.Statement;
   private readonly byClientIdStmt: Database.Statement;
   private readonly byIdStmt: Database.Statement;
+  private readonly beginStmt: Database.Statement;
+  private readonly commitStmt: Database.Statement;
+  private readonly rollbackStmt: Database.Statement;
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
   private closed = false;
+  private readonly closeHooks = new Set<() => void>();
 
   constructor(path: string, options: JournalOptions = {}) {
     this.path = path;
@@ -193,6 +198,12 @@ export class Journal {
     );
     this.byClientIdStmt = this.db.prepare('SELECT * FROM orders WHERE client_order_id = ?');
     this.byIdStmt = this.db.prepare('SELECT * FROM orders WHERE id = ?');
+    this.beginStmt = this.db.prepare('BEGIN');
+    this.commitStmt = this.db.prepare('COMMIT');
+    this.rollbackStmt = this.db.prepare('ROLLBACK');
+    // One transaction function for every call (better-sqlite3 turns it into a savepoint when a
+    // transaction is already open).
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
   }
 
   /** Journal at {home}/journal.sqlite. */
@@ -207,9 +218,32 @@ export class Journal {
     return row ? Number(row.value) : undefined;
   }
 
-  /** Run `fn` in one transaction (nested calls become savepoints). Everything in it commits or nothing does. */
+  /**
+   * Run `fn` atomically: its own transaction, or a savepoint inside an open group (see `begin`).
+   * Everything in it is written or nothing is.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.runInTransaction(fn) as T;
+  }
+
+  /**
+   * Open a group commit: the writes of several `transaction` calls (each a savepoint) become durable
+   * together at `commit`. Callers must not acknowledge anything written in the group before `commit`.
+   */
+  begin(): void {
+    if (!this.db.inTransaction) this.beginStmt.run();
+  }
+
+  commit(): void {
+    if (this.db.inTransaction) this.commitStmt.run();
+  }
+
+  rollback(): void {
+    if (this.db.inTransaction) this.rollbackStmt.run();
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
   }
 
   insertOrder(order: OrderSnapshot): void {
@@ -349,6 +383,12 @@ export class Journal {
     }));
   }
 
+  /** Run `hook` just before the journal commits and closes (writers flush buffered rows there). */
+  onBeforeClose(hook: () => void): () => void {
+    this.closeHooks.add(hook);
+    return () => this.closeHooks.delete(hook);
+  }
+
   get isOpen(): boolean {
     return !this.closed;
   }
@@ -356,8 +396,10 @@ export class Journal {
   /** Checkpoint the WAL into the database file and close. Safe to call twice. */
   close(): void {
     if (this.closed) return;
+    for (const hook of this.closeHooks) hook();
     this.closed = true;
     try {
+      this.commit();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
       this.db.close();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
@@ -64,6 +64,18 @@ interface FillsFilter {
 const EPS = 1e-9;
 const log = createLogger('execution');
 
+/**
+ * Order ids: time-ordered (ms since epoch, then a per-process counter) plus a random per-process tag,
+ * so ids are unique across restarts and processes, sort by creation, and new journal rows land at the
+ * end of the SQLite indexes instead of on random pages (a random UUID key dirties a page per index).
+ */
+const PROCESS_TAG = randomBytes(3).toString('hex');
+let idSequence = 0;
+function newOrderId(): string {
+  idSequence = (idSequence + 1) % 36 ** 5;
+  return `${Date.now().toString(36)}${idSequence.toString(36).padStart(5, '0')}${PROCESS_TAG}`;
+}
+
 export class OrderManager {
   readonly broker: Broker;
   readonly journal?: Journal;
@@ -75,6 +87,7 @@ export class OrderManager {
   /** Filled quantity already booked when an order was (re)placed with the broker: broker cumulative counts start from it. */
   private readonly fillBase = new Map<string, number>();
   private readonly memoryFills: (Fill & { fillId: string })[] = [];
+  private readonly memoryFillIds = new Set<string>();
   private readonly checks: PreTradeCheck[] = [];
   private readonly equityObservers = new Set<EquityObserver>();
   private readonly priceOf: (symbol: string) => number | undefined;
@@ -82,6 +95,8 @@ export class OrderManager {
   private readonly pending = new Set<Promise<unknown>>();
   private notifications: OrderUpdate[] = [];
   private depth = 0;
+  private readonly dirty = new Set<Order>();
+  private group?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
   private killSwitch: string | undefined;
   private unsubscribe: () => void;
 
@@ -99,6 +114,7 @@ export class OrderManager {
       options.priceOf ??
       ((symbol) => brokerPrice?.call(this.broker, symbol) ?? this.portfolio.lastPrice(symbol));
     if (this.journal) this.restoreFromJournal(this.journal);
+    const offClose = this.journal?.onBeforeClose(() => this.flushDirty());
     const offEvents = this.broker.onEvent((event) => this.handleBrokerEvent(event));
     // After a stream reconnect, events sent while it was down are gone: ask the broker instead.
     const onReconnect = (this.broker as { onReconnect?: (listener: () => void) => () => void }).onReconnect;
@@ -106,6 +122,7 @@ export class OrderManager {
       this.reconcile().catch((error) => log.error('reconcile after reconnect failed', { error }));
     });
     this.unsubscribe = () => {
+      offClose?.();
       offEvents();
       offReconnect?.();
     };
@@ -117,6 +134,13 @@ export class OrderManager {
     const broker = this.broker.name;
     for (const fill of journal.listFills({ broker })) this.portfolio.applyFill(fill);
     for (const snap of journal.listOrders({ status: 'open', broker })) this.track(orderFromSnapshot(snap));
+  }
+
+  private untrack(order: Order): void {
+    this.orders.delete(order.id);
+    this.byClientId.delete(order.clientOrderId);
+    if (order.brokerOrderId) this.byBrokerId.delete(order.brokerOrderId);
+    this.fillBase.delete(order.id);
   }
 
   private track(order: Order): void {
@@ -248,28 +272,120 @@ export class OrderManager {
     this.notifications.push(update);
   }
 
-  /** Journal writes grouped in one transaction; listeners hear of them only after the commit. */
+  /**
+   * Apply `fn`'s journal writes atomically (a savepoint) inside the current commit group. Listeners
+   * hear of them, and callers are acknowledged (`durable()`), only after the group commits.
+   *
+   * Group commit: the first write of a tick opens a transaction; a microtask commits it after the
+   * synchronous code of the tick has run. A caller awaiting each order still gets one commit per order;
+   * orders submitted together (Promise.all, a strategy's orders on one bar, fills of one bar) share one
+   * commit. Nothing is acknowledged before its commit, so every acknowledged order is durable.
+   */
   private atomically<T>(fn: () => T): T {
-    this.depth++;
-    let result: T;
+    const journal = this.journal;
+    if (!journal) {
+      this.depth++;
+      const mark = this.notifications.length;
+      try {
+        return fn();
+      } catch (error) {
+        this.notifications.length = mark;
+        throw error;
+      } finally {
+        this.depth--;
+        if (this.depth === 0) this.emitNotifications();
+      }
+    }
+    this.openGroup(journal);
+    const mark = this.notifications.length;
     try {
-      result = this.journal ? this.journal.transaction(fn) : fn();
+      return journal.transaction(fn);
     } catch (error) {
-      this.depth--;
-      if (this.depth === 0) this.notifications = [];
+      this.notifications.length = mark;
       throw error;
     }
-    this.depth--;
-    if (this.depth === 0 && this.notifications.length > 0) {
-      const batch = this.notifications;
-      this.notifications = [];
-      for (const update of batch) this.emitter.emit('update', update);
-    }
-    return result;
   }
 
+  private openGroup(journal: Journal): void {
+    if (this.group) return;
+    journal.begin();
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Nobody may be waiting (e.g. fills of a bar nobody awaits): keep a failed commit from being an
+    // unhandled rejection; it is logged below and surfaces to anyone awaiting durable().
+    promise.catch(() => {});
+    this.group = { promise, resolve, reject };
+    queueMicrotask(() => this.commitGroup());
+  }
+
+  private commitGroup(): void {
+    const group = this.group;
+    if (!group || !this.journal) return;
+    this.group = undefined;
+    if (!this.journal.isOpen) {
+      // Journal.close() committed the group (after flushing our rows through its close hook).
+      this.emitNotifications();
+      group.resolve();
+      return;
+    }
+    try {
+      this.flushDirty();
+      this.journal.commit();
+    } catch (error) {
+      log.error('journal commit failed; the last orders were not acknowledged', { error });
+      this.notifications = [];
+      this.dirty.clear();
+      try {
+        this.journal.rollback();
+      } catch {
+        // already rolled back
+      }
+      group.reject(error);
+      return;
+    }
+    this.emitNotifications();
+    group.resolve();
+  }
+
+  private emitNotifications(): void {
+    if (this.notifications.length === 0) return;
+    const batch = this.notifications;
+    this.notifications = [];
+    for (const update of batch) this.emitter.emit('update', update);
+  }
+
+  /** Resolves when every journal write made so far is committed. */
+  private durable(): Promise<void> {
+    return this.group?.promise ?? Promise.resolve();
+  }
+
+  /**
+   * Record a state change now and mark the order's row for writing; rows are written once per commit
+   * (or before a journal read), so an order that is accepted and filled in one tick costs one UPDATE.
+   */
   private save(order: Order, from?: OrderStatus): void {
-    this.journal?.updateOrder(order.snapshot(), from);
+    const journal = this.journal;
+    if (!journal) return;
+    if (from !== undefined && from !== order.status) {
+      journal.recordEvent(order.id, from, order.status, order.updatedAt, order.reason);
+    }
+    this.dirty.add(order);
+  }
+
+  private flushDirty(): void {
+    if (!this.journal || this.dirty.size === 0) return;
+    const journal = this.journal;
+    journal.transaction(() => {
+      for (const order of this.dirty) journal.updateOrder(order.snapshot());
+    });
+    // Finished plain orders live on in the journal only (lookups fall back to it), so a long-running
+    // process does not accumulate every order it ever sent.
+    for (const order of this.dirty) if (!order.isOpen && order.role === 'single') this.untrack(order);
+    this.dirty.clear();
   }
 
   // ---- submit --------------------------------------------------------------------------------------
@@ -277,6 +393,7 @@ export class OrderManager {
   private findTracked(anyId: string): Order | undefined {
     const tracked = this.orders.get(anyId) ?? this.byClientId.get(anyId) ?? this.byBrokerId.get(anyId);
     if (tracked) return tracked;
+    this.flushDirty();
     const snap = this.journal?.findOrder(anyId);
     if (!snap) return undefined;
     const order = orderFromSnapshot(snap);
@@ -304,7 +421,7 @@ export class OrderManager {
     request: OrderRequest,
     extra: Partial<Pick<Order, 'role' | 'parentId' | 'ocoGroup' | 'held'>> = {},
   ): Order {
-    const id = randomUUID();
+    const id = newOrderId();
     return new Order({
       id,
       clientOrderId: request.clientOrderId ?? `nt-${id}`,
@@ -339,6 +456,7 @@ export class OrderManager {
         const ack = sync.call(this.broker, request) as { brokerOrderId: string };
         this.setBrokerId(order, ack.brokerOrderId);
       });
+      await this.durable();
       return;
     }
     // Remote broker: the intent is durable before the request leaves, so a crash mid-request is
@@ -349,6 +467,7 @@ export class OrderManager {
         this.notify({ type: 'submitted', order: order.snapshot() });
       });
     }
+    await this.durable();
     this.fillBase.set(order.id, order.filledQuantity);
     try {
       const ack = await this.broker.submit(request);
@@ -359,11 +478,13 @@ export class OrderManager {
         }
         this.save(order);
       });
+      await this.durable();
     } catch (error) {
       if (error instanceof BrokerRejectedError) {
         this.atomically(() => {
           if (order.status === 'new') this.transition(order, 'rejected', this.now(), error.message);
         });
+        await this.durable();
         return;
       }
       if (error instanceof OrderStateUnknownError) {
@@ -376,6 +497,7 @@ export class OrderManager {
           order.reason = error.message;
           this.save(order);
         });
+        await this.durable();
       }
       throw error;
     }
@@ -486,7 +608,7 @@ export class OrderManager {
   async submitOco(oco: OcoOrderRequest): Promise<[OrderSnapshot, OrderSnapshot]> {
     this.validate(oco.first);
     this.validate(oco.second);
-    const group = randomUUID();
+    const group = `oco-${newOrderId()}`;
     const first = this.newOrder(oco.first, { role: 'oco', ocoGroup: group });
     const second = this.newOrder(oco.second, { role: 'oco', ocoGroup: group });
     // Journal both before either can fill, so the sibling exists when the first fill cancels it.
@@ -505,6 +627,7 @@ export class OrderManager {
   private legsOf(parentId: string): Order[] {
     const legs = [...this.orders.values()].filter((o) => o.parentId === parentId);
     if (legs.length > 0 || !this.journal) return legs;
+    this.flushDirty();
     return this.journal
       .listOrders()
       .filter((s) => s.parentId === parentId)
@@ -530,9 +653,11 @@ export class OrderManager {
     }
     if (order.held || !order.brokerOrderId) {
       this.atomically(() => this.transition(order, 'canceled', this.now(), 'canceled by request'));
+      await this.durable();
       return order.snapshot();
     }
     await this.broker.cancel(order.brokerOrderId);
+    await this.durable();
     return order.snapshot();
   }
 
@@ -587,6 +712,7 @@ export class OrderManager {
         this.save(order);
         this.notify({ type: 'replaced', order: order.snapshot() });
       });
+      await this.durable();
       return order.snapshot();
     }
     const ack = await this.broker.replace(order.brokerOrderId, changes, order.clientOrderId);
@@ -600,6 +726,7 @@ export class OrderManager {
       this.save(order);
       this.notify({ type: 'replaced', order: order.snapshot() });
     });
+    await this.durable();
     return order.snapshot();
   }
 
@@ -610,7 +737,10 @@ export class OrderManager {
   }
 
   getOrders(filter: OrderQuery = {}): OrderSnapshot[] {
-    if (this.journal) return this.journal.listOrders({ broker: this.broker.name, ...filter });
+    if (this.journal) {
+      this.flushDirty();
+      return this.journal.listOrders({ broker: this.broker.name, ...filter });
+    }
     const status = filter.status ?? 'all';
     return [...this.orders.values()]
       .filter((o) =>
@@ -718,7 +848,8 @@ export class OrderManager {
     if (this.journal) {
       if (!this.journal.recordFill(fill)) return;
     } else {
-      if (this.memoryFills.some((f) => f.fillId === fill.fillId)) return;
+      if (this.memoryFillIds.has(fill.fillId)) return;
+      this.memoryFillIds.add(fill.fillId);
       this.memoryFills.push(fill);
     }
     const from = order.status;
@@ -782,7 +913,10 @@ export class OrderManager {
 
   /** Resolves when follow-up actions (bracket legs, OCO cancels) started so far have finished. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    while (this.pending.size > 0 || this.group) {
+      if (this.pending.size > 0) await Promise.all([...this.pending]);
+      await this.durable();
+    }
   }
 
   // ---- restart ------------------------------------------------------------------------------------------
