@@ -482,7 +482,34 @@ function readRow(
   for (;;) {
     let start = i;
     let end: number;
-    if (i < length && bytes[i] === 34) {
+    const role = field < roleCount ? roles[field] : ROLE_NONE;
+    // Plain decimals are parsed in the same pass that finds the delimiter (one read per byte); anything
+    // else (quotes, exponents, signs, spaces, long mantissas) takes the general path below.
+    let fused = Number.NaN;
+    if (role > ROLE_DATE && i < length && bytes[i] !== 34) {
+      let mantissa = 0;
+      let digits = 0;
+      let fraction = 0;
+      let dot = false;
+      let plain = true;
+      while (i < length) {
+        const b = bytes[i];
+        if (b >= 48 && b <= 57) {
+          mantissa = mantissa * 10 + (b - 48);
+          digits++;
+          if (dot) fraction++;
+        } else if (b === delimiter || b === 10 || b === 13) {
+          break;
+        } else if (b === 46 && !dot) {
+          dot = true;
+        } else {
+          plain = false;
+        }
+        i++;
+      }
+      if (plain && digits > 0 && digits <= 15) fused = fraction === 0 ? mantissa : mantissa / POW10[fraction];
+      end = i;
+    } else if (i < length && bytes[i] === 34) {
       // Quoted field: take everything up to the closing quote, then skip to the delimiter.
       let q = i + 1;
       while (q < length && bytes[q] !== 34 && bytes[q] !== 10) q++;
@@ -498,9 +525,12 @@ function readRow(
       }
       end = i;
     }
-    const role = field < roleCount ? roles[field] : ROLE_NONE;
     if (role !== ROLE_NONE) {
-      const value = role === ROLE_DATE ? parseTimestamp(bytes, start, end) : parseNumber(bytes, start, end);
+      const value = !Number.isNaN(fused)
+        ? fused
+        : role === ROLE_DATE
+          ? parseTimestamp(bytes, start, end)
+          : parseNumber(bytes, start, end);
       if (Number.isNaN(value)) {
         cursor[0] = start;
         cursor[1] = end;
