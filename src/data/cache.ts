@@ -311,6 +311,16 @@ export function resolveRemoteRange(
   return { start, end };
 }
 
+/**
+ * Bars starting after this instant may still change: the current bar is still forming, a month can be
+ * 31 days, and delayed plans (Polygon free, Alpaca SIP on free accounts) publish the last ~15 minutes
+ * late. Time after it is never marked covered, so it is fetched again next time.
+ */
+export function settledBefore(timeframe: Timeframe, now: EpochMs): EpochMs {
+  const bar = TIMEFRAME_MS[timeframe];
+  return now - Math.max(Math.ceil(bar * 1.1), bar + 20 * 60_000);
+}
+
 export interface ReadThroughOptions {
   /** undefined = no caching (every call goes to the service). */
   cache: BarCache | undefined;
@@ -324,14 +334,14 @@ export interface ReadThroughOptions {
 }
 
 /**
- * Serve a range from the cache, downloading only the gaps. A bar that may still be forming (it started
- * less than one bar-length ago, e.g. today's daily bar) is stored but its time is not marked covered,
- * so the next request fetches it again instead of serving a stale partial bar forever.
+ * Serve a range from the cache, downloading only the gaps. A bar that may still be forming (see
+ * `settledBefore`, e.g. today's daily bar) is stored but its time is not marked covered, so the next
+ * request fetches it again instead of serving a stale partial bar forever.
  */
 export async function readThroughCache(options: ReadThroughOptions): Promise<BarSeries> {
   const { cache, key, range, refresh, now } = options;
   const gaps = cache && !refresh ? cache.missingRanges(key, range.start, range.end) : [range];
-  const settledUntil = now - TIMEFRAME_MS[key.timeframe];
+  const settledUntil = settledBefore(key.timeframe, now);
   const downloaded: Bar[] = [];
   const covered: TimeRange[] = [];
   for (const gap of gaps) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { AlpacaProvider, type AlpacaProviderOptions } from '../../src/data/alpaca.js';
-import { BarCache } from '../../src/data/cache.js';
+import { BarCache, settledBefore } from '../../src/data/cache.js';
 import { PolygonProvider } from '../../src/data/polygon.js';
 import {
   type FakeAlpacaDataServer,
@@ -147,13 +147,15 @@ describe('remote providers read through the bar cache', () => {
       0,
       now,
     );
-    expect(covered).toEqual([{ start: Date.parse('2024-01-22'), end: now - DAY }]);
+    const settled = settledBefore('1Day', now);
+    expect(settled).toBeLessThan(now - DAY);
+    expect(covered).toEqual([{ start: Date.parse('2024-01-22'), end: settled }]);
     alpacaServer.reset();
     await provider.fetchBars('PG', { start: '2024-01-22', end: '2024-01-31' });
     // Only the tail since the last settled bar is asked for again.
     const requests = alpacaServer.barRequests();
     expect(requests.length).toBe(1);
-    expect(Date.parse(requests[0].query.start)).toBe(now - DAY + 1);
+    expect(Date.parse(requests[0].query.start)).toBe(settled + 1);
   });
 
   it('keeps feeds apart and can be switched off', async () => {

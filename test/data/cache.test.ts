@@ -6,7 +6,13 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bar } from '../../src/core/bars.js';
 import { DataError } from '../../src/core/errors.js';
-import { BarCache, type BarCacheKey, mergeRanges, subtractRanges } from '../../src/data/cache.js';
+import {
+  BarCache,
+  type BarCacheKey,
+  mergeRanges,
+  settledBefore,
+  subtractRanges,
+} from '../../src/data/cache.js';
 
 const home = mkdtempSync(join(tmpdir(), 'nt-cache-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -77,6 +83,17 @@ describe('range arithmetic', () => {
         return gaps.every((g, i) => g.start <= g.end && (i === 0 || g.start > gaps[i - 1].end + 1));
       }),
     );
+  });
+});
+
+describe('settledBefore', () => {
+  it('keeps forming bars, 31-day months and delayed feeds out of coverage', () => {
+    const now = Date.UTC(2024, 0, 31, 12);
+    // The January monthly bar (Jan 1) is still forming on Jan 31.
+    expect(settledBefore('1Month', now)).toBeLessThan(Date.UTC(2024, 0, 1));
+    expect(settledBefore('1Day', now)).toBeLessThan(Date.UTC(2024, 0, 30, 12));
+    // Minute bars from the last 20 minutes may not be published yet on delayed plans.
+    expect(settledBefore('1Min', now)).toBeLessThanOrEqual(now - 20 * 60_000);
   });
 });
 
