@@ -3,7 +3,7 @@ import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import { formatTimestamp } from '../core/time.js';
 import { BASELINES, type BaselineName, baselineForecast } from './baselines.js';
 import type { NeuralForecaster, TrainingData, TrainOptions, TrainResult } from './forecaster.js';
-import { type ForecastMetrics, forecastMetrics, naiveScale } from './metrics.js';
+import { dieboldMariano, type ForecastMetrics, forecastMetrics, naiveScale } from './metrics.js';
 
 export interface EvaluateOptions {
   /** Index (in the data) of the first forecast origin; default: the first with enough history. */
@@ -23,6 +23,10 @@ export interface BaselineVerdict {
   beatOnRmse: boolean;
   modelMae: number;
   baselineMae: number;
+  /** Diebold-Mariano test on per-origin mean absolute errors (negative statistic = model better). */
+  dieboldMariano: { statistic: number; pValue: number };
+  /** Beat on MAE and the difference is significant at 5% (DM p < 0.05). */
+  significant: boolean;
 }
 
 export interface EvaluationReport {
@@ -62,6 +66,18 @@ export function scoreAgainstBaselines(
   const model = forecastMetrics(actual, forecasts, originValues, horizon, scale);
   const baselines = {} as Record<BaselineName, ForecastMetrics>;
   const step = new Float64Array(horizon);
+  // Per-origin mean absolute error over the horizon: the loss series the Diebold-Mariano test compares.
+  const originLoss = (predicted: Float64Array) => {
+    const loss = new Float64Array(count);
+    for (let k = 0; k < count; k++) {
+      let sum = 0;
+      for (let j = 0; j < horizon; j++) sum += Math.abs(actual[k * horizon + j] - predicted[k * horizon + j]);
+      loss[k] = sum / horizon;
+    }
+    return loss;
+  };
+  const modelLoss = originLoss(forecasts);
+  const tests = {} as Record<BaselineName, { statistic: number; pValue: number }>;
   for (const name of BASELINES) {
     const predicted = new Float64Array(count * horizon);
     for (let k = 0; k < count; k++) {
@@ -69,6 +85,7 @@ export function scoreAgainstBaselines(
       predicted.set(step, k * horizon);
     }
     baselines[name] = forecastMetrics(actual, predicted, originValues, horizon, scale);
+    tests[name] = dieboldMariano(modelLoss, originLoss(predicted), Math.max(0, horizon - 1));
   }
   const verdicts = BASELINES.map((baseline) => ({
     baseline,
@@ -76,12 +93,16 @@ export function scoreAgainstBaselines(
     beatOnRmse: model.rmse < baselines[baseline].rmse,
     modelMae: model.mae,
     baselineMae: baselines[baseline].mae,
+    dieboldMariano: tests[baseline],
+    significant: model.mae < baselines[baseline].mae && tests[baseline].pValue < 0.05,
   }));
   const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(2) : v.toPrecision(4));
-  const summary = verdicts.map(
-    (v) =>
-      `beat ${v.baseline}: ${v.beatOnMae ? 'YES' : 'NO'} (MAE ${fmt(v.modelMae)} vs ${fmt(v.baselineMae)}; RMSE ${v.beatOnRmse ? 'lower' : 'not lower'})`,
-  );
+  const summary = verdicts.map((v) => {
+    const p = v.dieboldMariano.pValue;
+    const pText = Number.isFinite(p) ? (p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`) : 'p=n/a';
+    const significance = p < 0.05 ? `significant, DM ${pText}` : `not significant, DM ${pText}`;
+    return `beat ${v.baseline}: ${v.beatOnMae ? 'YES' : 'NO'} (MAE ${fmt(v.modelMae)} vs ${fmt(v.baselineMae)}, ${significance}; RMSE ${v.beatOnRmse ? 'lower' : 'not lower'})`;
+  });
   return { model, baselines, verdicts, summary };
 }
 

@@ -40,12 +40,14 @@ export type {
 export { NEURAL_MODEL_TYPES, NeuralForecaster, QUANTILE_LEVELS } from './forecaster.js';
 export type { ForecastMetrics } from './metrics.js';
 export {
+  dieboldMariano,
   directionalAccuracy,
   forecastMetrics,
   meanAbsoluteError,
   meanAbsolutePercentageError,
   meanAbsoluteScaledError,
   naiveScale,
+  normalCdf,
   rootMeanSquaredError,
   symmetricMape,
 } from './metrics.js';

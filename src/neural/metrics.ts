@@ -119,3 +119,49 @@ export function forecastMetrics(
     points: actual.length,
   };
 }
+
+/** Standard normal CDF (Abramowitz-Stegun 7.1.26 erf, error < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-z * z);
+  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/**
+ * Diebold-Mariano test of equal accuracy for two forecasters from their per-origin losses (e.g. absolute
+ * errors). The variance of the mean loss difference uses a Newey-West (Bartlett) estimate with
+ * `lag` = horizon - 1, since overlapping multi-step forecasts have autocorrelated errors. Returns the
+ * statistic (negative = the first forecaster has lower loss) and the two-sided p-value.
+ */
+export function dieboldMariano(
+  lossA: ArrayLike<number>,
+  lossB: ArrayLike<number>,
+  lag: number,
+): { statistic: number; pValue: number } {
+  const n = lossA.length;
+  if (n < 2) return { statistic: Number.NaN, pValue: Number.NaN };
+  const d = new Float64Array(n);
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    d[i] = lossA[i] - lossB[i];
+    mean += d[i];
+  }
+  mean /= n;
+  const autocovariance = (k: number) => {
+    let sum = 0;
+    for (let i = k; i < n; i++) sum += (d[i] - mean) * (d[i - k] - mean);
+    return sum / n;
+  };
+  let variance = autocovariance(0);
+  for (let k = 1; k <= Math.min(lag, n - 1); k++) variance += 2 * (1 - k / (lag + 1)) * autocovariance(k);
+  if (!(variance > 0)) {
+    return mean === 0
+      ? { statistic: 0, pValue: 1 }
+      : { statistic: mean > 0 ? Infinity : -Infinity, pValue: 0 };
+  }
+  const statistic = mean / Math.sqrt(variance / n);
+  return { statistic, pValue: 2 * (1 - normalCdf(Math.abs(statistic))) };
+}

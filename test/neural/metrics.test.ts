@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { driftForecast, randomWalkForecast, seasonalNaiveForecast } from '../../src/neural/baselines.js';
 import { scoreAgainstBaselines } from '../../src/neural/evaluate.js';
 import {
+  dieboldMariano,
   directionalAccuracy,
   forecastMetrics,
   meanAbsoluteError,
   meanAbsolutePercentageError,
   meanAbsoluteScaledError,
   naiveScale,
+  normalCdf,
   rootMeanSquaredError,
   symmetricMape,
 } from '../../src/neural/metrics.js';
@@ -63,6 +65,28 @@ describe('forecast metrics on hand-computed values', () => {
   });
 });
 
+describe('Diebold-Mariano test', () => {
+  it('matches a hand computation (lag 0) and the normal CDF', () => {
+    // d = [-1, 0, 1, 2], mean 0.5, variance 1.25 -> statistic 0.5 / sqrt(1.25 / 4)
+    const dm = dieboldMariano([1, 2, 3, 4], [2, 2, 2, 2], 0);
+    expect(dm.statistic).toBeCloseTo(0.5 / Math.sqrt(1.25 / 4), 12);
+    expect(dm.pValue).toBeCloseTo(2 * (1 - normalCdf(dm.statistic)), 12);
+    expect(dm.pValue).toBeCloseTo(0.3711, 3);
+    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+  });
+
+  it('uses Newey-West weights for lags', () => {
+    const a = [3, 1, 4, 1, 5, 9, 2, 6];
+    const b = [2, 7, 1, 8, 2, 8, 1, 8];
+    const d = a.map((v, i) => v - b[i]);
+    const mean = d.reduce((s, v) => s + v, 0) / d.length;
+    const gamma = (k: number) => d.slice(k).reduce((s, v, i) => s + (v - mean) * (d[i] - mean), 0) / d.length;
+    const variance = gamma(0) + 2 * (2 / 3) * gamma(1) + 2 * (1 / 3) * gamma(2);
+    expect(dieboldMariano(a, b, 2).statistic).toBeCloseTo(mean / Math.sqrt(variance / d.length), 12);
+  });
+});
+
 describe('naive baselines', () => {
   const values = [10, 11, 12, 14, 13, 15, 16];
   it('random walk repeats the last value', () => {
@@ -91,7 +115,8 @@ describe('naive baselines', () => {
     const report = scoreAgainstBaselines(series, origins, 2, perfect, 1);
     expect(report.model.mae).toBe(0);
     expect(report.verdicts.every((v) => v.beatOnMae)).toBe(true);
-    expect(report.summary[0]).toMatch(/^beat random-walk: YES/);
+    expect(report.summary[0]).toMatch(/^beat random-walk: YES \(MAE 0\.000 vs .*, significant, DM p<0\.001/);
+    expect(report.verdicts[0].significant).toBe(true);
     // And the random walk forecast itself cannot beat the random walk.
     const rw = new Float64Array(origins.length * 2);
     origins.forEach((t, k) => {

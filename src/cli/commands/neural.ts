@@ -436,9 +436,17 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   const { printTable } = await import('../output.js');
   printTable([row(name, report.model), ...neural.BASELINES.map((b) => row(b, report.baselines[b]))]);
   const beaten = report.verdicts.filter((v) => v.beatOnMae).length;
+  const significant = report.verdicts.filter((v) => v.significant).length;
+  const randomWalk = report.verdicts[0];
   process.stdout.write(`${report.summary.join('\n')}\n`);
   process.stdout.write(
-    `verdict: ${name} beat ${beaten} of ${report.verdicts.length} naive baselines on MAE${report.verdicts[0].beatOnMae ? '' : ' (it did NOT beat the random walk)'}\n`,
+    `verdict: ${name} beat ${beaten} of ${report.verdicts.length} naive baselines on MAE (${significant} significantly); ${
+      randomWalk.significant
+        ? 'it beat the random walk significantly'
+        : randomWalk.beatOnMae
+          ? 'its edge over the random walk is not statistically significant'
+          : 'it did NOT beat the random walk'
+    }\n`,
   );
 }
 
