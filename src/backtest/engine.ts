@@ -81,6 +81,8 @@ export class BacktestEngine {
   private readonly tracker = new RoundTripTracker();
   private readonly bar: BarPrices = { open: 0, high: 0, low: 0, close: 0 };
   private readonly context: EngineContext;
+  private readonly historyViews: BarSeries[] = [];
+  private readonly historyIndex: Int32Array;
   private nextOrderNumber = 1;
   private tradedNotional = 0;
   private ran = false;
@@ -139,6 +141,7 @@ export class BacktestEngine {
     this.volumes = aligned.map((s) => s.volume);
     this.timestamps = aligned[0].timestamps;
     this.positionQty = new Float64Array(aligned.length);
+    this.historyIndex = new Int32Array(aligned.length).fill(-2);
     this.portfolio = new Portfolio(this.options.initialCapital);
     this.context = new EngineContext(this, {
       open: this.opens,
@@ -718,9 +721,13 @@ export class BacktestEngine {
     return this.positionQty[s];
   }
 
-  /** Zero-copy bars [0, current]. */
+  /** Zero-copy bars [0, current]; repeated calls within one bar return the same view. */
   history(s: number): BarSeries {
-    return this.series[s].slice(0, this.index + 1);
+    if (this.historyIndex[s] !== this.index) {
+      this.historyViews[s] = this.series[s].slice(0, this.index + 1);
+      this.historyIndex[s] = this.index;
+    }
+    return this.historyViews[s];
   }
 
   targetOrder(
