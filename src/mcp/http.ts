@@ -254,6 +254,7 @@ export async function serveHttp(
       httpServer.close(() => resolve());
       httpServer.closeAllConnections();
     });
+    await runtime.close();
     resolveClosed();
   };
   return {

@@ -40,5 +40,15 @@ export function createRuntime(options: RuntimeOptions): McpRuntime {
       }
       return existing;
     },
+    async close() {
+      const pending = [...services.values()];
+      services.clear();
+      await Promise.allSettled(
+        pending.map(async (service) => {
+          const value = (await service) as { close?: () => unknown };
+          if (typeof value?.close === 'function') await value.close();
+        }),
+      );
+    },
   };
 }

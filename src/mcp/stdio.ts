@@ -38,11 +38,18 @@ export async function serveStdio(runtime: McpRuntime): Promise<StdioServerHandle
   const closed = new Promise<void>((resolve) => {
     resolveClosed = resolve;
   });
-  transport.onclose = () => resolveClosed();
+  transport.onclose = () => {
+    void close();
+  };
   await server.connect(transport);
-  const close = async () => {
-    await server.close();
-    resolveClosed();
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await server.close();
+      await runtime.close();
+      resolveClosed();
+    })();
+    return closing;
   };
   // The client closing our stdin is how a stdio session ends.
   process.stdin.once('end', () => {

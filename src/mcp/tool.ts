@@ -53,6 +53,8 @@ export interface McpRuntime {
   readonly toolNames: readonly string[];
   /** Lazily created services keyed by name (paper trading desk, model store, ...), one per process. */
   service<T>(key: string, create: () => Promise<T>): Promise<T>;
+  /** Close every service that has a close() (the trading journal, broker connections). */
+  close(): Promise<void>;
 }
 
 /** Plain JSON-able data a tool returns; it becomes structuredContent. */

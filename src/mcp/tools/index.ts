@@ -3,8 +3,10 @@ import type { McpToolset } from '../toolsets.js';
 import { backtestTools } from './backtest.js';
 import { dataTools } from './data.js';
 import { neuralTools } from './neural.js';
+import { portfolioTools } from './portfolio.js';
 import { strategyTools } from './strategies.js';
 import { systemTools } from './system.js';
+import { tradingTools } from './trading.js';
 
 /**
  * Every tool module, in the order tools are listed to clients. Adding a capability's tools is one
@@ -15,6 +17,8 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   ...dataTools,
   ...strategyTools,
   ...backtestTools,
+  ...tradingTools,
+  ...portfolioTools,
   ...neuralTools,
 ];
 
