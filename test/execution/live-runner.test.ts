@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/backtest/engine.js';
+import { loadConfig } from '../../src/core/config.js';
+import { loadSampleSeries } from '../../src/data/sample.js';
+import { Journal } from '../../src/execution/journal.js';
+import { runLiveStrategy } from '../../src/execution/live-runner.js';
+import { checkLiveTradingAllowed } from '../../src/execution/session.js';
+import { createStrategy } from '../../src/strategies/registry.js';
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'nt-live-'));
+});
+afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+const config = () => loadConfig({ env: { NEURAL_TRADER_HOME: home }, envFile: false, applyLogLevel: false });
+
+describe('live runner (paper, sample replay)', () => {
+  it('runs the same strategy object as a backtest and fills the same orders at the same prices', async () => {
+    const bars = 400;
+    const summary = await runLiveStrategy({
+      strategy: 'momentum',
+      symbols: ['AAPL'],
+      broker: 'paper',
+      config: config(),
+      maxBars: bars,
+    });
+    expect(summary.bars).toBe(bars);
+    expect(summary.fills).toBeGreaterThan(0);
+    expect(summary.stoppedBy).toBe('max-bars');
+    const journal = Journal.open(home);
+    const liveFills = journal.listFills();
+    journal.close();
+    expect(liveFills.length).toBe(summary.fills);
+
+    const series = loadSampleSeries('AAPL').slice(0, bars);
+    const result = runBacktest(createStrategy('momentum', { symbols: ['AAPL'] }), [series], {
+      defaultTimeInForce: 'day',
+    });
+    const backtestFills = result.fills;
+    const n = Math.min(liveFills.length, backtestFills.length, 10);
+    expect(n).toBeGreaterThan(0);
+    for (let i = 0; i < n; i++) {
+      expect(liveFills[i].timestamp).toBe(backtestFills[i].timestamp);
+      expect(liveFills[i].side).toBe(backtestFills[i].side);
+      expect(liveFills[i].price).toBeCloseTo(backtestFills[i].price, 9);
+    }
+  });
+
+  it('stops cleanly on an abort signal, cancels open orders on exit and closes the journal', async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const summary = await runLiveStrategy({
+      strategy: 'momentum',
+      symbols: ['AAPL'],
+      broker: 'paper',
+      config: config(),
+      replaySpeed: 2000,
+      cancelOnExit: true,
+      signal: controller.signal,
+      onEvent: (line) => {
+        lines.push(line);
+        if (lines.length === 3) controller.abort();
+      },
+    });
+    expect(summary.stoppedBy).toBe('signal');
+    const journal = Journal.open(home);
+    expect(journal.listOrders({ status: 'open' })).toHaveLength(0);
+    journal.close();
+  });
+
+  it('refuses real money unless NEURAL_TRADER_LIVE_TRADING=true, and warns loudly when it is', () => {
+    const base = {
+      ALPACA_API_KEY: 'PKLIVEKEY123',
+      ALPACA_SECRET_KEY: 'livesecret-123456',
+      NEURAL_TRADER_HOME: home,
+    };
+    const live = loadConfig({
+      env: { ...base, ALPACA_BASE_URL: 'https://api.alpaca.markets' },
+      envFile: false,
+      applyLogLevel: false,
+    });
+    expect(() => checkLiveTradingAllowed(live, 'alpaca')).toThrow(
+      /live endpoint .* NEURAL_TRADER_LIVE_TRADING is not true/,
+    );
+    const allowed = loadConfig({
+      env: { ...base, ALPACA_BASE_URL: 'https://api.alpaca.markets', NEURAL_TRADER_LIVE_TRADING: 'true' },
+      envFile: false,
+      applyLogLevel: false,
+    });
+    const verdict = checkLiveTradingAllowed(allowed, 'alpaca');
+    expect(verdict.live).toBe(true);
+    expect(verdict.warning).toMatch(/LIVE TRADING.*REAL MONEY/);
+    const paper = loadConfig({
+      env: { ...base, NEURAL_TRADER_LIVE_TRADING: 'true' },
+      envFile: false,
+      applyLogLevel: false,
+    });
+    expect(checkLiveTradingAllowed(paper, 'alpaca').live).toBe(false);
+    const noKeys = loadConfig({ env: { NEURAL_TRADER_HOME: home }, envFile: false, applyLogLevel: false });
+    expect(() => checkLiveTradingAllowed(noKeys, 'alpaca')).toThrow(
+      /needs ALPACA_API_KEY and ALPACA_SECRET_KEY/,
+    );
+    expect(checkLiveTradingAllowed(noKeys, 'paper').live).toBe(false);
+  });
+});
