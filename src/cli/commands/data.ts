@@ -119,12 +119,47 @@ async function marketData(program: Command, flags: MarketDataFlags): Promise<voi
     printJson(seriesJson(series, provider));
     return;
   }
-  const { renderTable } = await import('../output.js');
-  const records = series.toRecords();
-  const columns = series.closeOnly ? ['date', 'close'] : ['date', 'open', 'high', 'low', 'close', 'volume'];
-  process.stdout.write(
-    renderTable(records as unknown as Record<string, number | string>[], columns, priceDigits(series)),
-  );
+  process.stdout.write(renderBars(series, formatTimestamp));
+}
+
+/**
+ * Bars as an aligned table: every price with the same number of decimals (enough to show the data
+ * exactly, at most 6), volumes as integers, built in one pass without per-bar objects.
+ */
+function renderBars(series: BarSeries, formatTimestamp: (ts: number) => string): string {
+  const digits = priceDigits(series);
+  const columns = series.closeOnly
+    ? [{ name: 'close', values: series.close, digits }]
+    : [
+        { name: 'open', values: series.open, digits },
+        { name: 'high', values: series.high, digits },
+        { name: 'low', values: series.low, digits },
+        { name: 'close', values: series.close, digits },
+        { name: 'volume', values: series.volume, digits: 0 },
+      ];
+  const dates: string[] = new Array(series.length);
+  let dateWidth = 4;
+  for (let i = 0; i < series.length; i++) {
+    dates[i] = formatTimestamp(series.timestamps[i]);
+    if (dates[i].length > dateWidth) dateWidth = dates[i].length;
+  }
+  const cells = columns.map((column) => {
+    const text: string[] = new Array(series.length);
+    let width = column.name.length;
+    for (let i = 0; i < series.length; i++) {
+      text[i] = column.values[i].toFixed(column.digits);
+      if (text[i].length > width) width = text[i].length;
+    }
+    return { name: column.name, text, width };
+  });
+  const lines: string[] = [
+    ['date'.padEnd(dateWidth), ...cells.map((c) => c.name.padStart(c.width))].join('  '),
+    ['-'.repeat(dateWidth), ...cells.map((c) => '-'.repeat(c.width))].join('  '),
+  ];
+  for (let i = 0; i < series.length; i++) {
+    lines.push([dates[i].padEnd(dateWidth), ...cells.map((c) => c.text[i].padStart(c.width))].join('  '));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function seriesJson(series: BarSeries, provider: string) {
