@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { neuralTrendDefinition } from '../neural/neural-trend.js';
 import { isExposureSignal } from './base.js';
 import {
   type EnhancedMomentumParams,
@@ -166,6 +167,7 @@ const BUILTIN_STRATEGIES: StrategyDefinition[] = [
   pairs,
   ensemble,
   mirror,
+  neuralTrendDefinition,
 ];
 
 const registry = new Map<string, StrategyDefinition>(BUILTIN_STRATEGIES.map((d) => [d.name, d]));
