@@ -107,3 +107,80 @@ describe('live runner (paper, sample replay)', () => {
     expect(checkLiveTradingAllowed(noKeys, 'paper').live).toBe(false);
   });
 });
+
+describe('live runner (alpaca, fake servers)', () => {
+  it('streams bars from the data WebSocket and trades through the Alpaca REST API', async () => {
+    const { FakeAlpacaTrading } = await import('../fakes/alpaca-trading.js');
+    const { FakeMarketDataStream } = await import('../fakes/alpaca-trading-market-stream.js');
+    const trading = await new FakeAlpacaTrading().start();
+    const data = await new FakeMarketDataStream(trading.keyId, trading.secretKey).start();
+    process.env.ALPACA_STREAM_URL = data.url();
+    try {
+      const cfg = loadConfig({
+        env: {
+          NEURAL_TRADER_HOME: home,
+          ALPACA_API_KEY: trading.keyId,
+          ALPACA_SECRET_KEY: trading.secretKey,
+          ALPACA_BASE_URL: trading.baseUrl,
+        },
+        envFile: false,
+        applyLogLevel: false,
+      });
+      const seen: number[] = [];
+      const strategy = {
+        name: 'test-flip',
+        symbols: ['AAPL'],
+        onBar(ctx: import('../../src/strategies/types.js').StrategyContext) {
+          seen.push(ctx.close());
+          if (ctx.barIndex === 1) ctx.buy(3);
+          if (ctx.barIndex === 3) ctx.sell(3);
+        },
+      };
+      const run = runLiveStrategy({ strategy, broker: 'alpaca', config: cfg, maxBars: 5 });
+      const waitFor = async (predicate: () => boolean) => {
+        const end = Date.now() + 5000;
+        while (!predicate()) {
+          if (Date.now() > end) throw new Error('timed out');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      await waitFor(() => data.barSubscribers('AAPL') === 1);
+      for (let i = 0; i < 5; i++) {
+        data.pushBar('AAPL', `2024-01-02T15:3${i}:00Z`, 100 + i, 101 + i, 99 + i, 100.5 + i, 1000);
+        await waitFor(() => seen.length === i + 1);
+      }
+      const summary = await run;
+      expect(summary.bars).toBe(5);
+      expect(summary.broker).toBe('alpaca');
+      const posts = trading.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body));
+      expect(posts.map((p) => `${p.side} ${p.qty}`)).toEqual(['buy 3', 'sell 3']);
+      expect(seen).toEqual([100.5, 101.5, 102.5, 103.5, 104.5]);
+    } finally {
+      delete process.env.ALPACA_STREAM_URL;
+      await data.stop();
+      await trading.stop();
+    }
+  });
+});
+
+describe('executeOrder (library)', () => {
+  it('places a paper order through the process-wide OrderManager with the journal in config.home', async () => {
+    const { setConfig } = await import('../../src/core/config.js');
+    const { executeOrder, closeDefaultTradingSession } = await import('../../src/execution/session.js');
+    setConfig(config());
+    try {
+      const order = await executeOrder({ symbol: 'AAPL', quantity: 100, side: 'buy', type: 'market' });
+      expect(order.status).toBe('filled');
+      expect(order.filledQuantity).toBe(100);
+      const second = await executeOrder({ symbol: 'AAPL', quantity: 40, side: 'sell', type: 'market' });
+      expect(second.status).toBe('filled');
+      await closeDefaultTradingSession();
+      const journal = Journal.open(home);
+      expect(journal.listFills().map((f) => f.quantity)).toEqual([100, 40]);
+      journal.close();
+    } finally {
+      await closeDefaultTradingSession();
+      setConfig(undefined);
+    }
+  });
+});
