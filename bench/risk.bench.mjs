@@ -62,7 +62,7 @@ console.log(
   `Monte Carlo VaR, 50 assets x 100,000 scenarios (99%): ${fmt(mcVarOnly.median)} median, best ${fmt(mcVarOnly.best)} (target < 200 ms)`,
 );
 console.log(
-  `  with per-position contributions (second seeded pass): ${fmt(mcFull.median)} median, best ${fmt(mcFull.best)}`,
+  `  with per-position contributions (pilot-tail draws kept in one pass): ${fmt(mcFull.median)} median, best ${fmt(mcFull.best)}`,
 );
 console.log(
   `  VaR ${mcFull.result.var.toFixed(2)}, CVaR ${mcFull.result.cvar.toFixed(2)} on value ${mcFull.result.portfolioValue.toFixed(2)}`,

@@ -6,9 +6,10 @@ import { summarizeTail, TailContributions, type TailSummary } from './tail.js';
 
 /**
  * Scenario engines for historical and Monte Carlo VaR. Each produces one portfolio P&L per scenario in a
- * tight loop (pass 1); when per-position contributions are wanted, the same scenarios are replayed in the
- * same order (pass 2, same seed) and only the tail scenarios are expanded to per-position P&L. That keeps
- * memory at O(scenarios + assets) instead of O(scenarios x assets).
+ * tight loop (pass 1). Per-position contributions need the position P&L of the tail scenarios only: the
+ * normal/t engine keeps the draws of scenarios below a generous pilot quantile during pass 1; otherwise
+ * (or if the pilot proves too narrow) the same scenarios are replayed in the same order from the same seed
+ * (pass 2). Either way memory stays O(scenarios + kept tail x assets), never O(scenarios x assets).
  */
 export interface ScenarioOutcome {
   pnl: Float64Array;
@@ -78,6 +79,8 @@ export interface MonteCarloSpec {
   choleskyFactor?: Float64Array;
   /** Daily mean return per position (zeros when the mean is ignored). */
   meanReturns: Float64Array;
+  /** Keep pilot-tail draws in pass 1 to avoid a replay for contributions (default true; false forces the replay). */
+  singlePass?: boolean;
 }
 
 /**
@@ -97,17 +100,41 @@ export function monteCarloScenarios(
   const engine =
     spec.distribution === 'bootstrap' ? bootstrapEngine(portfolio, spec) : gaussianEngine(portfolio, spec);
   const pnl = new Float64Array(spec.simulations);
-  engine.run(new NormalSampler(spec.seed), pnl, null);
+  // Keep the draws of scenarios in a generous pilot tail during pass 1, so contributions usually need no
+  // second pass; fall back to replaying when the pilot was too narrow or the tail too wide to keep.
+  const keepFraction = 2 * (1 - confidence + 0.005) + 0.02;
+  const keep = withContributions && spec.singlePass !== false && keepFraction <= 0.3 ? keepFraction : 0;
+  const kept = engine.run(new NormalSampler(spec.seed), pnl, null, keep);
   const summary = summarizeTail(pnl, confidence);
   if (!withContributions) return { pnl, summary };
   const acc = new TailContributions(summary, portfolio.symbols.length);
-  engine.run(new NormalSampler(spec.seed), pnl, acc);
+  if (kept && engine.expand && summary.windowHigh <= kept.threshold) engine.expand(kept, acc);
+  else engine.run(new NormalSampler(spec.seed), pnl, acc, 0);
   return { pnl, summary, contributions: acc.result() };
 }
 
+/** Draws of the scenarios whose P&L fell at or below `threshold` in pass 1, in scenario order. */
+interface KeptTail {
+  threshold: number;
+  count: number;
+  values: Float64Array;
+  scales: Float64Array;
+  draws: Float64Array;
+}
+
 interface Engine {
-  /** Pass 1 (acc = null): fill `pnl`. Pass 2: replay and feed tail scenarios to `acc`. */
-  run(rng: NormalSampler, pnl: Float64Array, acc: TailContributions | null): void;
+  /**
+   * Pass 1 (acc = null): fill `pnl`; with keepFraction > 0 also keep the draws of scenarios below a pilot
+   * quantile at that probability (when the engine can). Pass 2: replay and feed tail scenarios to `acc`.
+   */
+  run(
+    rng: NormalSampler,
+    pnl: Float64Array,
+    acc: TailContributions | null,
+    keepFraction: number,
+  ): KeptTail | null;
+  /** Feed kept scenarios to `acc` instead of replaying. */
+  expand?(kept: KeptTail, acc: TailContributions): void;
 }
 
 function gaussianEngine(portfolio: PreparedPortfolio, spec: MonteCarloSpec): Engine {
@@ -127,13 +154,24 @@ function gaussianEngine(portfolio: PreparedPortfolio, spec: MonteCarloSpec): Eng
   for (let i = 0; i < n; i++) meanPnl += w[i] * spec.meanReturns[i] * h;
   const studentT = spec.distribution === 'student-t';
   const df = spec.degreesOfFreedom;
+  const positionPnl = (z: Float64Array, offset: number, scale: number, out: Float64Array) => {
+    for (let i = 0; i < n; i++) {
+      let lz = 0;
+      for (let j = 0; j <= i; j++) lz += l[i * n + j] * z[offset + j];
+      out[i] = w[i] * (spec.meanReturns[i] * h + scale * lz);
+    }
+  };
   return {
-    run(rng, pnl, acc) {
+    run(rng, pnl, acc, keepFraction) {
       // Normals are drawn a block of scenarios at a time (one tight fill), then consumed scenario by scenario.
       const block = Math.max(1, Math.min(pnl.length, Math.floor(65_536 / Math.max(1, n))));
       const z = new Float64Array(block * n);
+      const scales = new Float64Array(block);
       const assetPnl = new Float64Array(n);
       const count = pnl.length;
+      // A pilot quantile needs a large enough first block.
+      const keeping = acc === null && keepFraction > 0 && block >= 1000 && block < count;
+      let kept: KeptTail | null = null;
       for (let first = 0; first < count; first += block) {
         const size = Math.min(block, count - first);
         rng.fill(size === block ? z : z.subarray(0, size * n));
@@ -145,16 +183,48 @@ function gaussianEngine(portfolio: PreparedPortfolio, spec: MonteCarloSpec): Eng
           const value = meanPnl + scale * dot;
           if (acc === null) {
             pnl[first + b] = value;
+            scales[b] = scale;
             continue;
           }
           if (!acc.wants(value)) continue;
-          for (let i = 0; i < n; i++) {
-            let lz = 0;
-            for (let j = 0; j <= i; j++) lz += l[i * n + j] * z[offset + j];
-            assetPnl[i] = w[i] * (spec.meanReturns[i] * h + scale * lz);
-          }
+          positionPnl(z, offset, scale, assetPnl);
           acc.add(value, assetPnl);
         }
+        if (!keeping) continue;
+        if (kept === null) {
+          const pilot = Float64Array.from(pnl.subarray(0, size)).sort();
+          const capacity = Math.ceil(count * keepFraction * 1.5) + 16;
+          kept = {
+            threshold: pilot[Math.min(size - 1, Math.floor(size * keepFraction))],
+            count: 0,
+            values: new Float64Array(capacity),
+            scales: new Float64Array(capacity),
+            draws: new Float64Array(capacity * n),
+          };
+        }
+        for (let b = 0; b < size; b++) {
+          const value = pnl[first + b];
+          if (value > kept.threshold) continue;
+          if (kept.count === kept.values.length) {
+            // More than expected below the pilot: give up keeping; contributions will replay.
+            kept.threshold = Number.NEGATIVE_INFINITY;
+            break;
+          }
+          kept.values[kept.count] = value;
+          kept.scales[kept.count] = scales[b];
+          kept.draws.set(z.subarray(b * n, b * n + n), kept.count * n);
+          kept.count++;
+        }
+      }
+      return kept;
+    },
+    expand(kept, acc) {
+      const assetPnl = new Float64Array(n);
+      for (let k = 0; k < kept.count; k++) {
+        const value = kept.values[k];
+        if (!acc.wants(value)) continue;
+        positionPnl(kept.draws, k * n, kept.scales[k], assetPnl);
+        acc.add(value, assetPnl);
       }
     },
   };
@@ -189,6 +259,8 @@ function bootstrapEngine(portfolio: PreparedPortfolio, spec: MonteCarloSpec): En
         for (let i = 0; i < n; i++) assetPnl[i] = exposures[i] * (growth[i] - 1);
         acc.add(value, assetPnl);
       }
+      // Bootstrap draws are cheap to replay (h indices per scenario), so nothing is kept.
+      return null;
     },
   };
 }

@@ -281,3 +281,37 @@ describe('inputs', () => {
     }
   });
 });
+
+describe('Monte Carlo contributions: kept pilot tail vs replay', () => {
+  it('give identical results', async () => {
+    const { monteCarloScenarios } = await import('../../src/risk/simulation.js');
+    const { preparePortfolio, portfolioCovariance } = await import('../../src/risk/index.js');
+    // 60 assets so a block of scenarios (65,536 / 60) is large enough for the pilot quantile.
+    const closes = correlatedCloses(
+      300,
+      Array.from({ length: 60 }, (_, i) => 0.01 + (i % 7) * 0.002),
+      0.3,
+      5,
+    );
+    const prepared = preparePortfolio({
+      positions: closes.map((_, i) => ({ symbol: `S${i}`, quantity: 10 + i })),
+      prices: Object.fromEntries(closes.map((c, i) => [`S${i}`, c])),
+    });
+    const { choleskyFactor } = portfolioCovariance(prepared);
+    for (const distribution of ['normal', 'student-t'] as const) {
+      const spec = {
+        simulations: 20_000,
+        seed: 3,
+        horizonDays: 1,
+        distribution,
+        degreesOfFreedom: 4,
+        choleskyFactor,
+        meanReturns: new Float64Array(60),
+      };
+      const single = monteCarloScenarios(prepared, 0.99, spec, true);
+      const replay = monteCarloScenarios(prepared, 0.99, { ...spec, singlePass: false }, true);
+      expect(single.summary).toEqual(replay.summary);
+      expect(single.contributions).toEqual(replay.contributions);
+    }
+  });
+});
