@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,25 @@ function cli(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The same, without blocking, so independent runs overlap. */
+function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: home,
+      env: { PATH: process.env.PATH, NEURAL_TRADER_HOME: home },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
 const PAIRS = [
   'backtest',
   '--strategy',
@@ -33,8 +52,16 @@ const PAIRS = [
 ];
 
 describe('neural-trader backtest (real CLI)', () => {
-  it('prints a metrics table against buy-and-hold and the last trades', () => {
-    const { code, stdout, stderr } = cli(...PAIRS);
+  it('prints a metrics table against buy-and-hold and the last trades; --output writes the full JSON', () => {
+    const file = join(home, 'result.json');
+    const { code, stdout, stderr } = cli(
+      ...PAIRS,
+      '--param',
+      'lookback=20',
+      'entryThreshold=2',
+      '--output',
+      file,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('pairs on KO, PG  1995-01-03 to 1995-12-29  (252 bars, 1Day)');
@@ -42,36 +69,24 @@ describe('neural-trader backtest (real CLI)', () => {
     expect(stdout).toMatch(/Sharpe\s+-?\d+\.\d\d\s+-?\d+\.\d\d/);
     expect(stdout).toMatch(/trades: \d+ closed/);
     expect(stdout).toContain('last 5 trades:');
-  });
-
-  it('--json prints the full result (typed arrays as arrays) and --output writes it', () => {
-    const file = join(home, 'result.json');
-    const { code, stdout } = cli(
-      ...PAIRS,
-      '--param',
-      'lookback=30',
-      'entryThreshold=1.5',
-      '--json',
-      '--output',
-      file,
-    );
-    expect(code).toBe(0);
-    const result = JSON.parse(stdout);
+    const result = JSON.parse(readFileSync(file, 'utf8'));
     expect(result.strategy).toBe('pairs');
     expect(result.symbols).toEqual(['KO', 'PG']);
+    // Typed arrays are written as arrays.
     expect(Array.isArray(result.equity)).toBe(true);
     expect(result.equity).toHaveLength(252);
     expect(result.timestamps).toHaveLength(252);
+    expect(result.drawdown).toHaveLength(252);
     expect(result.fills.length).toBeGreaterThan(0);
     expect(result.options.commission).toBe('percent(0.001)');
+    expect(stdout).toContain(`trades: ${result.metrics.tradeCount} closed`);
     // The fills reconcile with the final cash.
     let cash = 100_000;
     for (const f of result.fills) cash -= (f.side === 'buy' ? 1 : -1) * f.quantity * f.price + f.commission;
     expect(result.finalCash).toBeCloseTo(cash, 6);
-    expect(JSON.parse(readFileSync(file, 'utf8')).finalEquity).toBe(result.finalEquity);
   });
 
-  it('the peer-parity preset with the built-in sma-crossover', () => {
+  it('--json prints the full result; the peer-parity preset with the built-in sma-crossover', () => {
     const { code, stdout } = cli(
       'backtest',
       '--strategy',
@@ -97,28 +112,30 @@ describe('neural-trader backtest (real CLI)', () => {
     expect(result.rejections).toEqual([]);
   });
 
-  it('user mistakes: unknown strategy, bad parameter, empty range, bad flag', () => {
-    const unknown = cli('backtest', '--strategy', 'nope');
+  it('user mistakes: unknown strategy, bad parameter, empty range, bad flag', async () => {
+    const [unknown, param, range, flag] = await Promise.all([
+      cliAsync('backtest', '--strategy', 'nope'),
+      cliAsync(...PAIRS, '--param', 'lookback=1'),
+      cliAsync(
+        'backtest',
+        '--strategy',
+        'pairs',
+        '--symbols',
+        'KO',
+        'PG',
+        '--start',
+        '2030-01-01',
+        '--end',
+        '2030-12-31',
+      ),
+      cliAsync(...PAIRS, '--commission', 'lots'),
+    ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown strategy "nope"[\s\S]*pairs/);
-    const param = cli(...PAIRS, '--param', 'lookback=1');
     expect(param.code).toBe(1);
     expect(param.stderr).toMatch(/lookback.*2/);
-    const range = cli(
-      'backtest',
-      '--strategy',
-      'pairs',
-      '--symbols',
-      'KO',
-      'PG',
-      '--start',
-      '2030-01-01',
-      '--end',
-      '2030-12-31',
-    );
     expect(range.code).toBe(1);
     expect(range.stderr).toMatch(/no bars for KO.*available: 1990/);
-    const flag = cli(...PAIRS, '--commission', 'lots');
     expect(flag.code).toBe(1);
     expect(flag.stderr).toContain('--commission');
     expect(`${unknown.stderr}${param.stderr}${range.stderr}${flag.stderr}`).not.toMatch(/\n\s+at /);
