@@ -9,10 +9,13 @@ import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
 import {
   type BarCache,
   type BarCacheKey,
+  type DownloadedRange,
   defaultBarCachePath,
+  rangesToDownload,
   readThroughCache,
   resolveRemoteRange,
   sharedBarCache,
+  storeDownloads,
   type TimeRange,
 } from './cache.js';
 import { JsonHttpClient, type SleepFunction } from './http.js';
@@ -31,6 +34,9 @@ export type AlpacaAdjustment = 'raw' | 'split' | 'dividend' | 'all';
 
 /** Alpaca's largest page. */
 export const ALPACA_MAX_PAGE_LIMIT = 10_000;
+
+/** Symbols per multi-symbol request (keeps URLs short). */
+const MULTI_SYMBOL_BATCH = 100;
 
 export interface AlpacaProviderOptions {
   /** Default: ALPACA_API_KEY. */
@@ -177,12 +183,7 @@ export class AlpacaProvider implements MarketDataProvider {
     const now = this.options.now?.() ?? Date.now();
     const range = resolveRemoteRange(options, timeframe, now);
     const crypto = isAlpacaCryptoSymbol(ticker);
-    // Feed and adjustment change the numbers, so they are part of the cache identity.
-    const key: BarCacheKey = {
-      provider: crypto ? 'alpaca/crypto' : `alpaca/${this.feed}/${this.adjustment}`,
-      symbol: ticker,
-      timeframe,
-    };
+    const key = this.cacheKey(ticker, timeframe);
     let received = 0;
     const series = await readThroughCache({
       cache: this.cache,
@@ -214,6 +215,89 @@ export class AlpacaProvider implements MarketDataProvider {
       );
     }
     return series;
+  }
+
+  /**
+   * Bars for many symbols through Alpaca's multi-symbol endpoints (`/v2/stocks/bars?symbols=`, and the
+   * crypto endpoint for pairs): symbols that need the same ranges share one paginated download instead
+   * of one per symbol. Stocks and crypto pairs may be mixed. The map follows the order given.
+   */
+  async fetchManyBars(
+    symbols: readonly string[],
+    options: FetchBarsOptions = {},
+  ): Promise<Map<string, BarSeries>> {
+    const tickers = [...new Set(symbols.map(normaliseSymbol))];
+    if (tickers.length === 0) {
+      throw new ValidationError('symbols: give at least one symbol', { field: 'symbols' });
+    }
+    const timeframe = options.timeframe ?? '1Day';
+    const headers = this.authHeaders();
+    const now = this.options.now?.() ?? Date.now();
+    const range = resolveRemoteRange(options, timeframe, now);
+    const refresh = options.refresh === true;
+    const cache = this.cache;
+    const plans = tickers.map((ticker) => {
+      const key = this.cacheKey(ticker, timeframe);
+      return {
+        ticker,
+        key,
+        gaps: rangesToDownload(cache, key, range, refresh),
+        downloads: [] as DownloadedRange[],
+      };
+    });
+    // Symbols needing exactly the same ranges (usually all of them) are downloaded together.
+    const groups = new Map<string, typeof plans>();
+    for (const plan of plans) {
+      if (plan.gaps.length === 0) continue;
+      const id = `${isAlpacaCryptoSymbol(plan.ticker)}|${JSON.stringify(plan.gaps)}`;
+      const group = groups.get(id) ?? [];
+      group.push(plan);
+      groups.set(id, group);
+    }
+    let received = 0;
+    const onPage = (n: number) => {
+      received += n;
+      options.onProgress?.(received);
+    };
+    for (const group of groups.values()) {
+      for (const gap of group[0].gaps) {
+        for (let i = 0; i < group.length; i += MULTI_SYMBOL_BATCH) {
+          const batch = group.slice(i, i + MULTI_SYMBOL_BATCH);
+          const bySymbol = await this.downloadMany(
+            batch.map((p) => p.ticker),
+            timeframe,
+            gap,
+            headers,
+            options.signal,
+            onPage,
+          );
+          for (const plan of batch)
+            plan.downloads.push({ range: gap, bars: bySymbol.get(plan.ticker) ?? [] });
+        }
+      }
+    }
+    const result = new Map<string, BarSeries>();
+    const empty: string[] = [];
+    for (const plan of plans) {
+      const series = storeDownloads({ cache, key: plan.key, range, refresh, now }, plan.downloads);
+      if (series.length === 0) empty.push(plan.ticker);
+      else result.set(plan.ticker, series);
+    }
+    if (empty.length > 0) {
+      throw new DataError(
+        `alpaca: no ${timeframe} bars for ${empty.join(', ')} between ${formatTimestamp(range.start)} and ${formatTimestamp(range.end)}`,
+        { field: 'symbols', hint: 'check the symbols and dates' },
+      );
+    }
+    return result;
+  }
+
+  /** Feed and adjustment change the numbers, so they are part of the cache identity. */
+  private cacheKey(ticker: string, timeframe: Timeframe): BarCacheKey {
+    const provider = isAlpacaCryptoSymbol(ticker)
+      ? 'alpaca/crypto'
+      : `alpaca/${this.feed}/${this.adjustment}`;
+    return { provider, symbol: ticker, timeframe };
   }
 
   private authHeaders(): Record<string, string> {
@@ -264,18 +348,60 @@ export class AlpacaProvider implements MarketDataProvider {
     return bars;
   }
 
+  /** Every page of one range for several symbols of one kind (stocks or crypto), bars grouped by symbol. */
+  private async downloadMany(
+    tickers: readonly string[],
+    timeframe: Timeframe,
+    range: TimeRange,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    onPage: (bars: number) => void,
+  ): Promise<Map<string, Bar[]>> {
+    const crypto = isAlpacaCryptoSymbol(tickers[0]);
+    const bySymbol = new Map<string, Bar[]>();
+    const seenTokens = new Set<string>();
+    let pageToken: string | undefined;
+    do {
+      const url = this.barsUrl(tickers.join(','), timeframe, range, crypto, pageToken, true);
+      const body = await this.http.getJson(url, { headers, signal });
+      const parsed = MultiBarsResponseSchema.safeParse(body);
+      if (!parsed.success) throw invalidResponse(parsed.error, tickers.join(','));
+      let count = 0;
+      for (const [symbol, bars] of Object.entries(parsed.data.bars ?? {})) {
+        const list = bySymbol.get(symbol) ?? [];
+        for (const raw of bars ?? []) list.push(toBar(raw, timeframe));
+        count += bars?.length ?? 0;
+        bySymbol.set(symbol, list);
+      }
+      onPage(count);
+      pageToken = parsed.data.next_page_token ?? undefined;
+      if (pageToken !== undefined) {
+        if (seenTokens.has(pageToken)) {
+          throw new ProviderError('alpaca', 'alpaca: pagination repeated a page token', {
+            hint: 'this is a service problem; try again later or request a shorter range',
+          });
+        }
+        seenTokens.add(pageToken);
+      }
+    } while (pageToken !== undefined);
+    return bySymbol;
+  }
+
   private barsUrl(
     ticker: string,
     timeframe: Timeframe,
     range: TimeRange,
     crypto: boolean,
     pageToken: string | undefined,
+    multi = false,
   ): URL {
     const url = crypto
       ? new URL(`${this.dataUrl}/v1beta3/crypto/us/bars`)
-      : new URL(`${this.dataUrl}/v2/stocks/${encodeURIComponent(ticker)}/bars`);
+      : multi
+        ? new URL(`${this.dataUrl}/v2/stocks/bars`)
+        : new URL(`${this.dataUrl}/v2/stocks/${encodeURIComponent(ticker)}/bars`);
     const q = url.searchParams;
-    if (crypto) q.set('symbols', ticker);
+    if (crypto || multi) q.set('symbols', ticker);
     q.set('timeframe', ALPACA_TIMEFRAMES[timeframe]);
     q.set('start', new Date(range.start).toISOString());
     q.set('end', new Date(range.end).toISOString());

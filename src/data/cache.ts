@@ -339,22 +339,53 @@ export interface ReadThroughOptions {
  * request fetches it again instead of serving a stale partial bar forever.
  */
 export async function readThroughCache(options: ReadThroughOptions): Promise<BarSeries> {
+  const { cache, key, range, refresh } = options;
+  const gaps = rangesToDownload(cache, key, range, refresh);
+  const downloads: DownloadedRange[] = [];
+  for (const gap of gaps) downloads.push({ range: gap, bars: await options.download(gap) });
+  return storeDownloads(options, downloads);
+}
+
+/** The ranges a request must download: the uncached gaps, or everything when refreshing or uncached. */
+export function rangesToDownload(
+  cache: BarCache | undefined,
+  key: BarCacheKey,
+  range: TimeRange,
+  refresh: boolean,
+): TimeRange[] {
+  return cache && !refresh ? cache.missingRanges(key, range.start, range.end) : [range];
+}
+
+/** Bars downloaded for one requested range. */
+export interface DownloadedRange {
+  range: TimeRange;
+  bars: readonly Bar[];
+}
+
+/**
+ * Store downloaded ranges (bars + settled coverage, one transaction) and return the requested series:
+ * from the cache when there is one, else straight from the downloaded bars.
+ */
+export function storeDownloads(
+  options: Pick<ReadThroughOptions, 'cache' | 'key' | 'range' | 'refresh' | 'now'>,
+  downloads: readonly DownloadedRange[],
+): BarSeries {
   const { cache, key, range, refresh, now } = options;
-  const gaps = cache && !refresh ? cache.missingRanges(key, range.start, range.end) : [range];
   const settledUntil = settledBefore(key.timeframe, now);
-  const downloaded: Bar[] = [];
+  const bars: Bar[] = [];
   const covered: TimeRange[] = [];
-  for (const gap of gaps) {
-    const bars = await options.download(gap);
-    for (const bar of bars) {
-      if (bar.timestamp >= gap.start && bar.timestamp <= gap.end) downloaded.push(bar);
+  for (const download of downloads) {
+    const gap = download.range;
+    for (const bar of download.bars) {
+      if (bar.timestamp >= gap.start && bar.timestamp <= gap.end) bars.push(bar);
     }
     const coveredEnd = Math.min(gap.end, settledUntil);
     if (coveredEnd >= gap.start) covered.push({ start: gap.start, end: coveredEnd });
   }
-  if (!cache) return seriesFromBars(key, downloaded);
-  if (gaps.length > 0) cache.write(key, { bars: downloaded, covered, replace: refresh ? gaps : undefined });
-  else log.debug('cache hit', { provider: key.provider, symbol: key.symbol, timeframe: key.timeframe });
+  if (!cache) return seriesFromBars(key, bars).between(range.start, range.end);
+  if (downloads.length > 0) {
+    cache.write(key, { bars, covered, replace: refresh ? downloads.map((d) => d.range) : undefined });
+  } else log.debug('cache hit', { provider: key.provider, symbol: key.symbol, timeframe: key.timeframe });
   return cache.read(key, range.start, range.end);
 }
 

@@ -183,6 +183,43 @@ describe('remote providers read through the bar cache', () => {
     expect(alpacaServer.requests.length).toBe(0);
   });
 
+  it('fetchManyBars downloads many symbols through the multi-symbol endpoints, then serves them from the cache', async () => {
+    const cache = newCache();
+    const provider = alpaca(cache);
+    const range = { start: '2024-01-01', end: '2024-03-31' };
+    // MSFT is cached already; the others need the whole range and go in one multi-symbol download.
+    await provider.fetchBars('MSFT', range);
+    alpacaServer.reset();
+    const many = await provider.fetchManyBars(['aapl', 'MSFT', 'KO', 'BTC/USD', 'ETH/USD'], range);
+    expect([...many.keys()]).toEqual(['AAPL', 'MSFT', 'KO', 'BTC/USD', 'ETH/USD']);
+    for (const symbol of ['AAPL', 'MSFT', 'KO']) {
+      const expected = generateFakeBars({
+        symbol,
+        timeframe: '1Day',
+        start: Date.parse('2024-01-01'),
+        end: Date.parse('2024-03-31T23:59:59Z'),
+      });
+      expect(Array.from(many.get(symbol)!.close)).toEqual(expected.map((b) => b.c));
+    }
+    expect(many.get('BTC/USD')!.length).toBe(91);
+    const requests = alpacaServer.barRequests();
+    const stockRequests = requests.filter((r) => r.path === '/v2/stocks/bars');
+    const cryptoRequests = requests.filter((r) => r.path === '/v1beta3/crypto/us/bars');
+    expect(stockRequests.length + cryptoRequests.length).toBe(requests.length);
+    expect(stockRequests[0].query.symbols).toBe('AAPL,KO');
+    expect(cryptoRequests[0].query.symbols).toBe('BTC/USD,ETH/USD');
+    // Pages of 50 bars over 2 x 65 stock bars and 2 x 91 crypto bars.
+    expect(stockRequests.length).toBe(3);
+    expect(cryptoRequests.length).toBe(4);
+    alpacaServer.reset();
+    const again = await provider.fetchManyBars(['AAPL', 'KO', 'BTC/USD'], {
+      start: '2024-02-01',
+      end: '2024-02-29',
+    });
+    expect(again.get('KO')!.length).toBe(21);
+    expect(alpacaServer.requests.length).toBe(0);
+  });
+
   it('Polygon uses the cache the same way', async () => {
     const cache = newCache();
     const polygon = new PolygonProvider({
