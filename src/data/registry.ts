@@ -1,6 +1,6 @@
 import type { BarSeries } from '../core/bars.js';
-import { ValidationError } from '../core/errors.js';
-import { type EpochMs, parseDateRange } from '../core/time.js';
+import { DataError, ValidationError } from '../core/errors.js';
+import { type EpochMs, formatTimestamp, parseDateRange } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import type { AlpacaProviderOptions } from './alpaca.js';
 import { CsvProvider, type CsvProviderOptions } from './csv.js';
@@ -103,7 +103,7 @@ export async function fetchMarketData(
   }
   const range = parseDateRange(start, end);
   const { timeframe, refresh, signal, onProgress, ...providerOptions } = options;
-  return getProvider(provider, providerOptions).fetchBars(symbol.trim(), {
+  const series = await getProvider(provider, providerOptions).fetchBars(symbol.trim(), {
     start: Number.isFinite(range.start) ? range.start : undefined,
     end: Number.isFinite(range.end) ? range.end : undefined,
     timeframe,
@@ -111,4 +111,15 @@ export async function fetchMarketData(
     signal,
     onProgress,
   });
+  // The contract for every provider, checked once here: only bars inside [start, end], and never empty.
+  const inside = series.between(range.start, range.end);
+  if (inside.length === 0) {
+    const from = Number.isFinite(range.start) ? formatTimestamp(range.start) : 'the beginning';
+    const to = Number.isFinite(range.end) ? formatTimestamp(range.end) : 'the end';
+    throw new DataError(`no bars for ${symbol.trim()} between ${from} and ${to} from ${provider}`, {
+      field: 'start',
+      hint: 'widen the date range or check the symbol',
+    });
+  }
+  return inside.length === series.length ? series : inside;
 }
