@@ -4,6 +4,7 @@ import { backtestTools } from './backtest.js';
 import { dataTools } from './data.js';
 import { neuralTools } from './neural.js';
 import { portfolioTools } from './portfolio.js';
+import { riskTools } from './risk.js';
 import { strategyTools } from './strategies.js';
 import { systemTools } from './system.js';
 import { tradingTools } from './trading.js';
@@ -19,6 +20,7 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   ...backtestTools,
   ...tradingTools,
   ...portfolioTools,
+  ...riskTools,
   ...neuralTools,
 ];
 

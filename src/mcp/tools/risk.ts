@@ -1,0 +1,383 @@
+import { z } from 'zod';
+import type { BarSeries } from '../../core/bars.js';
+import { ValidationError } from '../../core/errors.js';
+import { formatTimestamp } from '../../core/time.js';
+import { dateArg, enumArg, integerArg, nonNegativeNumberArg, symbolArg } from '../args.js';
+import { type AnyToolSpec, defineTool, type McpRuntime, READ_ONLY } from '../tool.js';
+import { providerArg } from './data.js';
+import { markPositions, tradingDesk } from './desk.js';
+
+/**
+ * Risk: VaR/CVaR, correlation, Kelly sizing and stress tests from the risk library. A portfolio is
+ * either given (`positions`: symbol -> signed quantity) or, by default, the account the order tools
+ * trade. Price histories come from the data library (bundled sample data by default).
+ */
+const VAR_METHODS = ['historical', 'parametric', 'cornish-fisher', 'monte-carlo'] as const;
+
+const positionsArg = z
+  .record(z.string(), z.number().finite())
+  .optional()
+  .describe('Symbol -> signed quantity (negative = short); default: the positions of the traded account');
+
+const historyArgs = {
+  start_date: dateArg('First date of the price history YYYY-MM-DD').optional(),
+  end_date: dateArg('Last date of the price history YYYY-MM-DD (default: latest available)').optional(),
+  lookback_days: integerArg(
+    'Without start_date: use this many most recent bars (default 500)',
+    30,
+    20_000,
+  ).default(500),
+  provider: providerArg.default('sample'),
+};
+
+interface HistoryArgs {
+  start_date?: string;
+  end_date?: string;
+  lookback_days: number;
+  provider: string;
+}
+
+async function priceHistories(symbols: readonly string[], args: HistoryArgs, signal: AbortSignal) {
+  const { fetchMarketData } = await import('../../data/index.js');
+  const series = await Promise.all(
+    symbols.map((symbol) =>
+      fetchMarketData(symbol, args.start_date, args.end_date, args.provider, { signal }),
+    ),
+  );
+  const prices: Record<string, BarSeries> = {};
+  for (const s of series) {
+    prices[s.symbol] =
+      args.start_date === undefined ? s.slice(Math.max(0, s.length - args.lookback_days)) : s;
+  }
+  return prices;
+}
+
+/** The positions to analyse: the given ones, else the traded account's (with its cash). */
+async function riskPositions(
+  runtime: McpRuntime,
+  positions: Record<string, number> | undefined,
+  cash: number | undefined,
+): Promise<{ positions: Record<string, number>; cash: number; source: string }> {
+  if (positions) {
+    const normalised: Record<string, number> = {};
+    for (const [symbol, quantity] of Object.entries(positions))
+      normalised[symbol.trim().toUpperCase()] = quantity;
+    return { positions: normalised, cash: cash ?? 0, source: 'given' };
+  }
+  const desk = await tradingDesk(runtime);
+  await markPositions(desk);
+  const held: Record<string, number> = {};
+  for (const p of desk.manager.portfolio.positions()) held[p.symbol] = p.quantity;
+  if (Object.keys(held).length === 0) {
+    throw new ValidationError('positions: the traded account holds no positions; pass positions to analyse', {
+      field: 'positions',
+      hint: 'e.g. {"KO": 100, "PG": 50}',
+    });
+  }
+  return {
+    positions: held,
+    cash: cash ?? desk.manager.portfolio.cash,
+    source: desk.live ? 'live account' : 'paper account',
+  };
+}
+
+const riskAnalysis = defineTool({
+  name: 'risk_analysis',
+  title: 'Value at Risk',
+  description:
+    'Value at Risk and CVaR (expected shortfall) of a portfolio at a confidence level and horizon: ' +
+    'historical, parametric, Cornish-Fisher or Monte Carlo, with per-position contributions. Positions are ' +
+    'valued at the last close of their history. Default portfolio: the traded account.',
+  toolset: 'risk',
+  input: {
+    positions: positionsArg,
+    cash: nonNegativeNumberArg(
+      'Cash held besides the positions (default: 0, or the account cash)',
+    ).optional(),
+    confidence: z
+      .number()
+      .gt(0.5, { error: 'must be between 0.5 and 1 (exclusive), e.g. 0.95 or 0.99' })
+      .lt(1, { error: 'must be between 0.5 and 1 (exclusive), e.g. 0.95 or 0.99' })
+      .default(0.95)
+      .describe('Confidence level (default 0.95)'),
+    method: enumArg(VAR_METHODS, 'VaR method (default historical)').default('historical'),
+    horizon_days: integerArg('Holding period in trading days (default 1)', 1, 250).default(1),
+    ...historyArgs,
+  },
+  output: {
+    source: z.string(),
+    method: z.string(),
+    confidence: z.number(),
+    horizon_days: z.number(),
+    portfolio_value: z.number(),
+    var: z.number(),
+    cvar: z.number(),
+    var_pct: z.number(),
+    cvar_pct: z.number(),
+    observations: z.number(),
+    contributions: z.array(z.record(z.string(), z.unknown())),
+    notes: z.array(z.string()),
+  },
+  hints: { ...READ_ONLY, openWorldHint: true },
+  async run(args, { runtime, signal }) {
+    const { positions, cash, source } = await riskPositions(runtime, args.positions, args.cash);
+    const [prices, { calculateVaR }] = await Promise.all([
+      priceHistories(Object.keys(positions), args, signal),
+      import('../../risk/index.js'),
+    ]);
+    const result = calculateVaR({ positions, prices, cash }, args.confidence, args.method, {
+      horizonDays: args.horizon_days,
+    });
+    return {
+      source,
+      method: result.method,
+      confidence: result.confidence,
+      horizon_days: result.horizonDays,
+      portfolio_value: result.portfolioValue,
+      var: result.var,
+      cvar: result.cvar,
+      var_pct: result.varFraction * 100,
+      cvar_pct: result.cvarFraction * 100,
+      observations: result.observations,
+      contributions: result.contributions as unknown as Record<string, unknown>[],
+      notes: result.warnings,
+    };
+  },
+});
+
+const correlationAnalysis = defineTool({
+  name: 'correlation_analysis',
+  title: 'Correlation matrix',
+  description:
+    'Correlation matrix of daily returns of several symbols over their common dates, with the most and ' +
+    'least correlated pairs. Useful to spot concentrated bets and pair-trading candidates.',
+  toolset: 'risk',
+  input: {
+    symbols: z.array(symbolArg()).min(2, { error: 'give at least two symbols' }).max(50),
+    ...historyArgs,
+  },
+  output: {
+    symbols: z.array(z.string()),
+    start: z.string(),
+    end: z.string(),
+    observations: z.number(),
+    matrix: z.array(z.array(z.number().nullable())),
+    pairs: z.array(z.object({ a: z.string(), b: z.string(), correlation: z.number().nullable() })),
+  },
+  hints: { ...READ_ONLY, openWorldHint: true },
+  async run(args, { signal }) {
+    const unique = [...new Set(args.symbols)];
+    if (unique.length < 2)
+      throw new ValidationError('symbols: give at least two different symbols', { field: 'symbols' });
+    const [prices, risk, { alignSeries }] = await Promise.all([
+      priceHistories(unique, args, signal),
+      import('../../risk/index.js'),
+      import('../../core/bar-ops.js'),
+    ]);
+    const aligned = alignSeries(unique.map((symbol) => prices[symbol]));
+    if (aligned[0].length < 3) {
+      throw new ValidationError(`symbols: only ${aligned[0].length} common dates for ${unique.join(', ')}`, {
+        field: 'symbols',
+        hint: 'the sample datasets cover different years; pick symbols with overlapping history (e.g. Dow 30 members)',
+      });
+    }
+    const returns = aligned.map((series) => series.returns());
+    const matrix = risk.matrixToRows(risk.correlationMatrix(returns));
+    const pairs: { a: string; b: string; correlation: number }[] = [];
+    for (let i = 0; i < unique.length; i++) {
+      for (let j = i + 1; j < unique.length; j++)
+        pairs.push({ a: unique[i], b: unique[j], correlation: matrix[i][j] });
+    }
+    pairs.sort((x, y) => y.correlation - x.correlation);
+    return {
+      symbols: unique,
+      start: formatTimestamp(aligned[0].firstTimestamp),
+      end: formatTimestamp(aligned[0].lastTimestamp),
+      observations: returns[0].length,
+      matrix,
+      pairs,
+    };
+  },
+});
+
+const kellyTool = defineTool({
+  name: 'calculate_kelly_criterion',
+  title: 'Kelly criterion',
+  description:
+    'Kelly stake as a fraction of bankroll. Either a binary bet (win_probability with decimal_odds or ' +
+    "net_odds, e.g. a sports bet or a fixed-target trade) or a continuous asset from a symbol's daily " +
+    'returns (mean/variance Kelly leverage). `fraction` scales it (0.5 = half Kelly).',
+  toolset: 'risk',
+  input: {
+    win_probability: z.number().gt(0).lt(1).optional().describe('Binary: probability of winning, in (0, 1)'),
+    decimal_odds: z
+      .number()
+      .gt(1)
+      .optional()
+      .describe('Binary: total return per unit staked, > 1 (2.0 = even money)'),
+    net_odds: z
+      .number()
+      .gt(0)
+      .optional()
+      .describe('Binary: profit per unit staked on a win (decimal_odds - 1)'),
+    symbol: symbolArg("Continuous: estimate from this symbol's daily returns").optional(),
+    risk_free_rate: z.number().default(0).describe('Continuous: annual risk-free rate (default 0)'),
+    fraction: z.number().gt(0).max(1).default(1).describe('Fraction of full Kelly, in (0, 1] (default 1)'),
+    bankroll: nonNegativeNumberArg('Optional bankroll to size the stake in currency').optional(),
+    ...historyArgs,
+  },
+  output: {
+    kind: z.enum(['binary', 'continuous']),
+    full_kelly: z.number(),
+    stake_fraction: z.number(),
+    stake_amount: z.number().nullable(),
+    edge: z.number().nullable(),
+    growth_rate: z.number().nullable(),
+    annual_mean_return: z.number().nullable(),
+    annual_volatility: z.number().nullable(),
+    observations: z.number().nullable(),
+  },
+  hints: { ...READ_ONLY, openWorldHint: true },
+  async run(args, { signal }) {
+    const risk = await import('../../risk/index.js');
+    if (args.win_probability !== undefined) {
+      if (args.decimal_odds === undefined && args.net_odds === undefined) {
+        throw new ValidationError('decimal_odds: give decimal_odds or net_odds with win_probability', {
+          field: 'decimal_odds',
+        });
+      }
+      const result = risk.kellyCriterionBinary({
+        winProbability: args.win_probability,
+        decimalOdds: args.decimal_odds,
+        netOdds: args.net_odds,
+        fraction: args.fraction,
+      });
+      return {
+        kind: 'binary',
+        full_kelly: result.fullKelly,
+        stake_fraction: result.stake,
+        stake_amount: args.bankroll === undefined ? null : args.bankroll * result.stake,
+        edge: result.edge,
+        growth_rate: result.growthRate,
+        annual_mean_return: null,
+        annual_volatility: null,
+        observations: null,
+      };
+    }
+    if (!args.symbol) {
+      throw new ValidationError(
+        'win_probability: give win_probability and odds (binary) or symbol (continuous)',
+        {
+          field: 'win_probability',
+        },
+      );
+    }
+    const prices = await priceHistories([args.symbol], args, signal);
+    const returns = Object.values(prices)[0].returns();
+    if (returns.length < 30) {
+      throw new ValidationError(`symbol: only ${returns.length} returns; need at least 30`, {
+        field: 'symbol',
+      });
+    }
+    const stats = await import('../../risk/stats.js');
+    // Daily moments annualised over 252 trading days, the convention of the risk library.
+    const annualMean = stats.mean(returns) * 252;
+    const annualVolatility = Math.sqrt(stats.sampleVariance(returns) * 252);
+    const full = risk.kellyCriterionContinuous(annualMean, annualVolatility, args.risk_free_rate, 1);
+    const stake = full * args.fraction;
+    return {
+      kind: 'continuous',
+      full_kelly: full,
+      stake_fraction: stake,
+      stake_amount: args.bankroll === undefined ? null : args.bankroll * stake,
+      edge: null,
+      growth_rate: null,
+      annual_mean_return: annualMean,
+      annual_volatility: annualVolatility,
+      observations: returns.length,
+    };
+  },
+});
+
+const stressTest = defineTool({
+  name: 'stress_test',
+  title: 'Stress test',
+  description:
+    'Replay historical crashes (1987, 2000-02, 2008, 2020, ...) on a portfolio using the bundled index ' +
+    'data and betas where a position has no history in the window, plus hypothetical shocks (a uniform ' +
+    'equity move and stressed VaR with doubled volatility and correlation 0.9). Default portfolio: the ' +
+    'traded account.',
+  toolset: 'risk',
+  input: {
+    positions: positionsArg,
+    cash: nonNegativeNumberArg('Cash held besides the positions').optional(),
+    equity_shock: z
+      .number()
+      .gt(-1)
+      .lt(1)
+      .default(-0.2)
+      .describe('Hypothetical uniform move of every position, e.g. -0.2 = -20%'),
+    confidence: z
+      .number()
+      .gt(0.5)
+      .lt(1)
+      .default(0.99)
+      .describe('Confidence of the stressed VaR (default 0.99)'),
+    ...historyArgs,
+  },
+  output: {
+    source: z.string(),
+    portfolio_value: z.number(),
+    scenarios: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        kind: z.string(),
+        pnl: z.number(),
+        pnl_pct: z.number(),
+        window: z.string().nullable(),
+        description: z.string(),
+      }),
+    ),
+    worst: z.object({ name: z.string(), pnl: z.number(), pnl_pct: z.number() }).nullable(),
+  },
+  hints: { ...READ_ONLY, openWorldHint: true },
+  async run(args, { runtime, signal }) {
+    const { positions, cash, source } = await riskPositions(runtime, args.positions, args.cash);
+    const [prices, risk, { fetchMarketData }] = await Promise.all([
+      priceHistories(Object.keys(positions), args, signal),
+      import('../../risk/index.js'),
+      import('../../data/index.js'),
+    ]);
+    const prepared = risk.preparePortfolio({ positions, prices, cash });
+    // Scenario windows always come from the bundled real index data, whatever provider the portfolio uses.
+    const historical = await risk.historicalStressTests(prepared, {
+      loader: (symbol) => fetchMarketData(symbol, undefined, undefined, 'sample'),
+    });
+    const hypothetical = risk.hypotheticalStressTests(prepared, {
+      equityShock: args.equity_shock,
+      confidence: args.confidence,
+    });
+    const scenarios = [...historical, ...hypothetical].map((s) => ({
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      pnl: s.pnl,
+      pnl_pct: s.pnlFraction * 100,
+      window: s.start && s.end ? `${s.start}..${s.end}` : null,
+      description: s.description,
+    }));
+    const worst = scenarios.reduce<(typeof scenarios)[number] | undefined>(
+      (w, s) => (w === undefined || s.pnl < w.pnl ? s : w),
+      undefined,
+    );
+    return {
+      source,
+      portfolio_value: prepared.value,
+      scenarios,
+      worst: worst ? { name: worst.name, pnl: worst.pnl, pnl_pct: worst.pnl_pct } : null,
+    };
+  },
+});
+
+export const riskTools: readonly AnyToolSpec[] = [riskAnalysis, correlationAnalysis, kellyTool, stressTest];

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchMarketData } from '../../src/data/index.js';
+import { calculateVaR, kellyCriterionBinary } from '../../src/risk/index.js';
+import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+
+describe('risk tools over stdio', () => {
+  let sandbox: Sandbox;
+  let session: StdioSession;
+
+  beforeAll(async () => {
+    sandbox = makeSandbox();
+    session = await connectStdio(sandbox);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    sandbox?.cleanup();
+  });
+
+  it('risk_analysis matches the risk library on the same price history', async () => {
+    const data = await callOk(session.client, 'risk_analysis', {
+      positions: { KO: 100, PG: 50 },
+      cash: 1000,
+      start_date: '1998-01-01',
+      end_date: '1999-12-31',
+      confidence: 0.99,
+    });
+    const prices = {
+      KO: await fetchMarketData('KO', '1998-01-01', '1999-12-31'),
+      PG: await fetchMarketData('PG', '1998-01-01', '1999-12-31'),
+    };
+    const expected = calculateVaR({ positions: { KO: 100, PG: 50 }, prices, cash: 1000 }, 0.99, 'historical');
+    expect(data.source).toBe('given');
+    expect(data.var).toBeCloseTo(expected.var, 8);
+    expect(data.cvar).toBeCloseTo(expected.cvar, 8);
+    expect(data.portfolio_value).toBeCloseTo(expected.portfolioValue, 8);
+    expect(data.cvar as number).toBeGreaterThanOrEqual(data.var as number);
+    expect((data.contributions as unknown[]).length).toBe(2);
+  });
+
+  it('risk_analysis names bad arguments and needs positions when the account is flat', async () => {
+    expect(
+      await callError(session.client, 'risk_analysis', { positions: { KO: 10 }, method: 'magic' }),
+    ).toMatch(/unknown "magic"; valid: historical, parametric, cornish-fisher, monte-carlo/);
+    expect(
+      await callError(session.client, 'risk_analysis', { positions: { KO: 10 }, confidence: 1.5 }),
+    ).toMatch(/confidence/);
+    expect(await callError(session.client, 'risk_analysis', {})).toMatch(
+      /positions: the traded account holds no positions/,
+    );
+  });
+
+  it('risk_analysis defaults to the traded (paper) account', async () => {
+    await callOk(session.client, 'execute_trade', {
+      symbol: 'AAPL',
+      side: 'buy',
+      quantity: 20,
+      client_order_id: 'risk-1',
+    });
+    const data = await callOk(session.client, 'risk_analysis', { method: 'parametric' });
+    expect(data.source).toBe('paper account');
+    expect(data.var as number).toBeGreaterThan(0);
+  });
+
+  it('correlation_analysis returns a symmetric matrix with unit diagonal', async () => {
+    const data = await callOk(session.client, 'correlation_analysis', {
+      symbols: ['KO', 'PG', 'IBM'],
+      start_date: '1995-01-01',
+      end_date: '1999-12-31',
+    });
+    const m = data.matrix as number[][];
+    expect(m).toHaveLength(3);
+    for (let i = 0; i < 3; i++) {
+      expect(m[i][i]).toBeCloseTo(1, 10);
+      for (let j = 0; j < 3; j++) expect(m[i][j]).toBeCloseTo(m[j][i], 12);
+    }
+    const pairs = data.pairs as { correlation: number }[];
+    expect(pairs).toHaveLength(3);
+    expect(pairs[0].correlation).toBeGreaterThanOrEqual(pairs[2].correlation);
+    expect(data.observations as number).toBeGreaterThan(1000);
+  });
+
+  it('correlation_analysis explains symbols without common history', async () => {
+    const text = await callError(session.client, 'correlation_analysis', { symbols: ['AAPL', 'KO'] });
+    expect(text).toMatch(/symbols|no bars|common/);
+    expect(await callError(session.client, 'correlation_analysis', { symbols: ['AAPL'] })).toMatch(
+      /at least two/,
+    );
+  });
+
+  it('calculate_kelly_criterion: binary bets match the library, continuous uses returns', async () => {
+    const binary = await callOk(session.client, 'calculate_kelly_criterion', {
+      win_probability: 0.55,
+      decimal_odds: 2,
+      fraction: 0.5,
+      bankroll: 10_000,
+    });
+    const expected = kellyCriterionBinary({ winProbability: 0.55, decimalOdds: 2, fraction: 0.5 });
+    expect(binary.kind).toBe('binary');
+    expect(binary.full_kelly).toBeCloseTo(0.1, 12);
+    expect(binary.stake_fraction).toBeCloseTo(expected.stake, 12);
+    expect(binary.stake_amount).toBeCloseTo(10_000 * expected.stake, 8);
+    const continuous = await callOk(session.client, 'calculate_kelly_criterion', {
+      symbol: 'SPX',
+      start_date: '2010-01-01',
+      end_date: '2019-12-31',
+    });
+    expect(continuous.kind).toBe('continuous');
+    expect(continuous.annual_volatility as number).toBeGreaterThan(0.05);
+    expect(continuous.observations as number).toBeGreaterThan(2000);
+    expect(await callError(session.client, 'calculate_kelly_criterion', { win_probability: 0.5 })).toMatch(
+      /decimal_odds/,
+    );
+    expect(
+      await callError(session.client, 'calculate_kelly_criterion', { win_probability: 1.5, decimal_odds: 2 }),
+    ).toMatch(/win_probability/);
+  });
+
+  it('stress_test replays historical crashes and hypothetical shocks', async () => {
+    const data = await callOk(session.client, 'stress_test', {
+      positions: { KO: 100, PG: 50 },
+      start_date: '1995-01-01',
+      end_date: '1999-12-31',
+      equity_shock: -0.3,
+    });
+    const scenarios = data.scenarios as { id: string; kind: string; pnl: number; pnl_pct: number }[];
+    expect(scenarios.some((s) => s.kind === 'historical')).toBe(true);
+    expect(scenarios.some((s) => s.kind === 'hypothetical')).toBe(true);
+    const worst = data.worst as { pnl: number };
+    expect(worst.pnl).toBe(Math.min(...scenarios.map((s) => s.pnl)));
+    expect(worst.pnl).toBeLessThan(0);
+  });
+});
