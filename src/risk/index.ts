@@ -93,6 +93,7 @@ export {
   calculateCVaR,
   calculateVaR,
   calculateVar,
+  cornishFisherMonotone,
   cornishFisherQuantile,
   cornishFisherTailMean,
   portfolioCovariance,

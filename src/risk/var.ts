@@ -163,6 +163,24 @@ export function cornishFisherQuantile(q: number, skewness: number, excessKurtosi
 }
 
 /**
+ * Whether the Cornish-Fisher quantile map is increasing on [q, 0] (the tail it is used in); outside that
+ * domain the expansion's quantiles are not a distribution's. d/dq = 1 + qS/3 + (q^2 - 1)K/8 - (6q^2 - 5)S^2/36.
+ */
+export function cornishFisherMonotone(q: number, skewness: number, excessKurtosis: number): boolean {
+  const steps = 200;
+  for (let i = 0; i <= steps; i++) {
+    const x = (q * i) / steps;
+    const slope =
+      1 +
+      (x * skewness) / 3 +
+      ((x * x - 1) * excessKurtosis) / 8 -
+      ((6 * x * x - 5) * skewness * skewness) / 36;
+    if (!(slope > 0)) return false;
+  }
+  return true;
+}
+
+/**
  * E[Z ; Z < q] / alpha for the Cornish-Fisher expanded variable, in closed form from the truncated normal
  * moments I_n = int_{-inf}^{q} x^n phi(x) dx (I_0 = alpha, I_1 = -phi(q), I_n = -q^(n-1) phi(q) + (n-1) I_(n-2)):
  *   phi(q)/alpha * [ -1 - q S/6 + (1 - q^2) K/24 - (1 - 2 q^2) S^2/36 ].
@@ -236,6 +254,12 @@ function parametricFamily(
     // Moments of a sum of h iid days: skewness / sqrt(h), excess kurtosis / h.
     skewness = moments.skewness / Math.sqrt(h);
     excessKurtosis = moments.excessKurtosis / h;
+  }
+  if (method === 'cornish-fisher' && !cornishFisherMonotone(q, skewness, excessKurtosis)) {
+    warnings.push(
+      `the Cornish-Fisher expansion is not monotone in the tail for skewness ${skewness.toFixed(3)} and excess kurtosis ` +
+        `${excessKurtosis.toFixed(3)}, so its VaR is unreliable; prefer historical or Monte Carlo (bootstrap or student-t)`,
+    );
   }
   const quantile = cornishFisherQuantile(q, skewness, excessKurtosis);
   const tailMean = cornishFisherTailMean(q, alpha, skewness, excessKurtosis);

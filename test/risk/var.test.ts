@@ -152,6 +152,12 @@ describe('Cornish-Fisher', () => {
     });
     expect(fat.var).toBeGreaterThan(p.var);
     expect(fat.cvar).toBeGreaterThan(fat.var);
+    expect(fat.warnings).toEqual([]);
+    // Extreme skewness folds the expansion over: the result says so.
+    const folded = calculateVaR(threeAssets, 0.99, 'cornish-fisher', {
+      moments: { skewness: -3, excessKurtosis: 0 },
+    });
+    expect(folded.warnings.join(' ')).toMatch(/Cornish-Fisher expansion is not monotone/);
     const auto = calculateVaR(threeAssets, 0.99, 'cornish-fisher');
     expect(Number.isFinite(auto.skewness)).toBe(true);
     expect(Number.isFinite(auto.excessKurtosis)).toBe(true);
