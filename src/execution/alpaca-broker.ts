@@ -305,14 +305,26 @@ export class AlpacaBroker implements Broker {
       if (error instanceof ProviderError && error.status === 404) return null;
       throw error;
     }
-    const o = this.parse(AlpacaOrderSchema, raw, 'order');
+    let o = this.parse(AlpacaOrderSchema, raw, 'order');
+    // A replaced order lives on as its replacement (a new id whose fills start from zero): follow the
+    // chain to the order that stands now and count what the predecessors filled.
+    let priorFilled = 0;
+    let priorNotional = 0;
+    for (let hops = 0; o.status === 'replaced' && o.replaced_by && hops < 20; hops++) {
+      priorFilled += o.filled_qty;
+      priorNotional += o.filled_qty * (o.filled_avg_price ?? 0);
+      o = await this.getOrder(o.replaced_by);
+    }
+    const ownNotional = o.filled_qty * (o.filled_avg_price ?? 0);
+    const total = priorFilled + o.filled_qty;
     return {
       brokerOrderId: o.id,
-      clientOrderId: o.client_order_id,
+      clientOrderId,
       status: mapAlpacaStatus(o.status),
-      filledQuantity: o.filled_qty,
-      averageFillPrice: o.filled_avg_price ?? Number.NaN,
-      quantity: o.qty ?? Number.NaN,
+      filledQuantity: total,
+      averageFillPrice: total > 0 ? (priorNotional + ownNotional) / total : Number.NaN,
+      quantity: (o.qty ?? Number.NaN) + priorFilled,
+      priorFilledQuantity: priorFilled,
     };
   }
 

@@ -49,6 +49,11 @@ export interface BrokerOrderState {
   filledQuantity: number;
   averageFillPrice: number;
   quantity: number;
+  /**
+   * Filled on earlier broker orders this one replaced (included in filledQuantity); the broker's
+   * cumulative counts for the standing order start after them.
+   */
+  priorFilledQuantity?: number;
 }
 
 export interface BrokerAccount {

@@ -715,7 +715,15 @@ export class OrderManager {
       await this.durable();
       return order.snapshot();
     }
-    const ack = await this.broker.replace(order.brokerOrderId, changes, order.clientOrderId);
+    // Our quantity is the order's total; a broker counts only what its standing order covers. Alpaca
+    // replaces with a new order for what is still unfilled; the paper broker edits its order in place,
+    // which covers everything since it was (re)placed.
+    const brokerChanges: OrderChanges = { ...changes };
+    if (changes.quantity !== undefined) {
+      const covered = this.broker.persistent ? order.filledQuantity : (this.fillBase.get(order.id) ?? 0);
+      brokerChanges.quantity = changes.quantity - covered;
+    }
+    const ack = await this.broker.replace(order.brokerOrderId, brokerChanges, order.clientOrderId);
     this.atomically(() => {
       apply();
       if (ack.brokerOrderId !== order.brokerOrderId) {
@@ -957,7 +965,7 @@ export class OrderManager {
       }
       this.atomically(() => {
         this.setBrokerId(order, state.brokerOrderId);
-        this.fillBase.set(order.id, 0);
+        this.fillBase.set(order.id, state.priorFilledQuantity ?? 0);
         const missing = state.filledQuantity - order.filledQuantity;
         if (missing > EPS) {
           const price =
@@ -972,7 +980,8 @@ export class OrderManager {
             price,
             commission: 0,
             timestamp: this.now(),
-            cumulativeQuantity: state.filledQuantity,
+            // The standing broker order's own count (its predecessors' fills are in fillBase).
+            cumulativeQuantity: state.filledQuantity - (state.priorFilledQuantity ?? 0),
           });
           report.fillsApplied++;
         }

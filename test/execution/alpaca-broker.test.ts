@@ -299,4 +299,35 @@ describe('AlpacaBroker against a fake Alpaca server', () => {
     expect(second.m.portfolio.position('MSFT')).toBe(10);
     expect(second.journal.listFills()).toHaveLength(1);
   });
+
+  it('reconciles a partially filled, replaced order after a restart (follows the replacement chain)', async () => {
+    fake.autoFill = false;
+    const first = await manager(broker());
+    const order = await first.m.submitOrder({
+      symbol: 'AAPL',
+      side: 'buy',
+      quantity: 10,
+      type: 'limit',
+      limitPrice: 100,
+      timeInForce: 'gtc',
+    });
+    const original = [...fake.orders.values()][0];
+    fake.fill(original, 4, 100);
+    await waitFor(() => first.m.getOrderStatus(order.id)?.filledQuantity === 4);
+    const replaced = await first.m.replaceOrder(order.id, { quantity: 10, limitPrice: 101 });
+    expect(replaced.brokerOrderId).not.toBe(original.id);
+    expect(fake.orders.get(replaced.brokerOrderId!)?.qty).toBe('6'); // the unfilled rest
+    await first.m.close();
+    first.journal.close();
+    const standing = fake.orders.get(replaced.brokerOrderId!)!;
+    fake.fill(standing, 6, 101); // while we are down
+    const second = await manager(broker(), Journal.open(home));
+    const report = await second.m.reconcile();
+    expect(report.fillsApplied).toBe(1);
+    const done = second.m.getOrderStatus(order.id)!;
+    expect(done.status).toBe('filled');
+    expect(done.filledQuantity).toBe(10);
+    expect(done.averageFillPrice).toBeCloseTo((4 * 100 + 6 * 101) / 10, 9);
+    expect(second.m.portfolio.position('AAPL')).toBe(10);
+  });
 });
