@@ -57,7 +57,11 @@ export {
   type PositiveDefiniteResult,
   type SymmetricMatrix,
 } from './matrix.js';
-export { inverseNormalCdf, normalCdf, normalPdf } from './normal.js';
+export {
+  inverseNormalCdf,
+  normalCdf as standardNormalCdf,
+  normalPdf as standardNormalPdf,
+} from './normal.js';
 export {
   type HistoryFetcher,
   type PortfolioFile,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inverseNormalCdf, normalCdf } from '../../src/risk/index.js';
+import { inverseNormalCdf, normalCdf } from '../../src/risk/normal.js';
 
 describe('standard normal', () => {
   it('inverse CDF matches known quantiles to ~1e-13', () => {

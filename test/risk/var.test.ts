@@ -9,7 +9,7 @@ import {
   calculateVar,
   covarianceMatrix,
   inverseNormalCdf,
-  normalPdf,
+  standardNormalPdf as normalPdf,
   type RiskPortfolio,
   tailCount,
   VarMethod,
