@@ -659,6 +659,7 @@ export class BacktestEngine {
     });
     return {
       strategy: this.strategy.name,
+      params: strategyParams(this.strategy),
       symbols: [...this.symbols],
       timeframe,
       start: timestamps[0],
@@ -753,6 +754,14 @@ export class BacktestEngine {
       Number.isNaN(targetPercent) ? target : Number.NaN,
     );
   }
+}
+
+/** A strategy's `params` object, if it has one (registered strategies do), as a plain copy. */
+function strategyParams(strategy: Strategy): Record<string, unknown> {
+  const params = (strategy as { params?: unknown }).params;
+  return params !== null && typeof params === 'object' && !Array.isArray(params)
+    ? { ...(params as Record<string, unknown>) }
+    : {};
 }
 
 function trailingStop(

@@ -141,6 +141,8 @@ export interface OpenTrade {
 /** Everything a backtest produced: enough to print a summary, export JSON or render a report. */
 export interface BacktestResult {
   strategy: string;
+  /** The strategy's parameters when it exposes them (`strategy.params`), for reports. */
+  params: Record<string, unknown>;
   symbols: string[];
   timeframe: Timeframe;
   start: EpochMs;

@@ -11,6 +11,7 @@ describe('backtest(strategyName, params, start, end, options)', () => {
     expect(result.strategy).toBe('pairs');
     expect(result.symbols).toEqual(['KO', 'PG']);
     expect(result.bars).toBe(252);
+    expect(result.params).toMatchObject({ lookback: 20, entryThreshold: 2 });
     expect(result.fills.length).toBeGreaterThan(0);
     expect(new Set(result.fills.map((f) => f.symbol))).toEqual(new Set(['KO', 'PG']));
     // Pairs trades both directions.

@@ -72,6 +72,15 @@ const pct = (x: number) =>
 const num = (x: number) =>
   Number.isFinite(x) ? x.toFixed(2) : Number.isNaN(x) ? 'n/a' : x > 0 ? 'inf' : '-inf';
 
+function paramsLine(params: Record<string, unknown>): string {
+  const shown = Object.entries(params).filter(
+    ([key, value]) => key !== 'symbols' && typeof value !== 'object',
+  );
+  return shown.length > 0
+    ? `params ${shown.map(([key, value]) => `${key}=${String(value)}`).join(' ')}\n`
+    : '';
+}
+
 /** The human summary: metrics (strategy vs buy-and-hold), trade count, the last few trades. */
 export function renderBacktestSummary(
   result: BacktestResult,
@@ -87,7 +96,9 @@ export function renderBacktestSummary(
     `${result.strategy} on ${result.symbols.join(', ')}  ${render.formatDate(result.start)} to ` +
     `${render.formatDate(result.end)}  (${result.bars} bars, ${result.timeframe})\n` +
     `capital ${result.initialCapital.toFixed(2)} -> ${result.finalEquity.toFixed(2)}  commission ${result.options.commission}` +
-    `  slippage ${result.options.slippageBps} bps\n\n`;
+    `  slippage ${result.options.slippageBps} bps\n` +
+    paramsLine(result.params) +
+    '\n';
   const rows = [
     { metric: 'Total return', strategy: pct(m.totalReturn), 'buy & hold': pct(b.totalReturn) },
     { metric: 'Annualised return', strategy: pct(m.annualizedReturn), 'buy & hold': pct(b.annualizedReturn) },
