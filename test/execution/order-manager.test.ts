@@ -361,4 +361,27 @@ describe('OrderManager with the PaperBroker', () => {
     expect(manager.portfolio.position('AAPL')).toBe(9);
     journal.close();
   });
+
+  it('replaces the total quantity of a partially filled paper order', async () => {
+    const broker = new PaperBroker({ fillTiming: 'next-bar', maxParticipation: 0.5 });
+    const manager = new OrderManager({ broker, initialCapital: 1_000_000 });
+    broker.feedBar('AAPL', bar(0, 100, 100, 100, 100, 8));
+    const order = await manager.submitOrder({
+      symbol: 'AAPL',
+      side: 'buy',
+      quantity: 10,
+      type: 'market',
+      timeInForce: 'gtc',
+    });
+    broker.feedBar('AAPL', bar(1, 100, 100, 100, 100, 8));
+    expect(manager.getOrderStatus(order.id)?.filledQuantity).toBe(4);
+    const replaced = await manager.replaceOrder(order.id, { quantity: 6 });
+    expect(replaced.remainingQuantity).toBe(2);
+    broker.feedBar('AAPL', bar(2, 101, 101, 101, 101, 100));
+    const done = manager.getOrderStatus(order.id)!;
+    expect(done.status).toBe('filled');
+    expect(done.filledQuantity).toBe(6);
+    expect(manager.portfolio.position('AAPL')).toBe(6);
+    await expect(manager.replaceOrder(order.id, { quantity: 3 })).rejects.toThrow(/already filled/);
+  });
 });
