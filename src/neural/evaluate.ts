@@ -100,7 +100,9 @@ export function scoreAgainstBaselines(
   const summary = verdicts.map((v) => {
     const p = v.dieboldMariano.pValue;
     const pText = Number.isFinite(p) ? (p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`) : 'p=n/a';
-    const significance = p < 0.05 ? `significant, DM ${pText}` : `not significant, DM ${pText}`;
+    const significance = v.beatOnMae
+      ? `${p < 0.05 ? 'significant' : 'not significant'}, DM ${pText}`
+      : `${p < 0.05 ? 'significantly worse' : 'difference not significant'}, DM ${pText}`;
     return `beat ${v.baseline}: ${v.beatOnMae ? 'YES' : 'NO'} (MAE ${fmt(v.modelMae)} vs ${fmt(v.baselineMae)}, ${significance}; RMSE ${v.beatOnRmse ? 'lower' : 'not lower'})`;
   });
   return { model, baselines, verdicts, summary };
