@@ -11,16 +11,13 @@ const DATE_TIME =
 
 /**
  * Parse a date as users and files write it: `2024-01-31`, `2024-01-31 15:30`, ISO 8601 with or without
- * zone (no zone means UTC), or epoch seconds/milliseconds. Returns NaN if it cannot be parsed; use
+ * zone (no zone means UTC), epoch seconds or milliseconds as text, or a number (epoch milliseconds). Returns NaN if it cannot be parsed; use
  * `parseDate` for a throwing version with a clear message.
  */
 export function tryParseDate(input: string | number | Date): EpochMs {
   if (input instanceof Date) return input.getTime();
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input)) return Number.NaN;
-    // Heuristic: values below 1e11 are epoch seconds (1e11 s is the year 5138).
-    return Math.abs(input) < 1e11 ? input * 1000 : input;
-  }
+  // A number is already epoch milliseconds (the library's own timestamps, which can predate 1973).
+  if (typeof input === 'number') return Number.isFinite(input) ? input : Number.NaN;
   const text = input.trim();
   let m = DATE_ONLY.exec(text);
   if (m) return validYmd(+m[1], +m[2], +m[3]) ? Date.UTC(+m[1], +m[2] - 1, +m[3]) : Number.NaN;
@@ -41,7 +38,13 @@ export function tryParseDate(input: string | number | Date): EpochMs {
     }
     return ts;
   }
-  if (/^-?\d+(\.\d+)?$/.test(text)) return tryParseDate(Number(text));
+  // Digits in text come from files and flags: up to 11 integer digits is epoch seconds (until the year
+  // 5138), more is milliseconds.
+  const numeric = /^(-?\d+)(\.\d+)?$/.exec(text);
+  if (numeric) {
+    const value = Number(text);
+    return numeric[1].replace('-', '').length <= 11 ? value * 1000 : value;
+  }
   return Number.NaN;
 }
 

@@ -1,7 +1,9 @@
-export type { AlpacaProviderOptions } from './alpaca.js';
+export type { AlpacaAdjustment, AlpacaFeed, AlpacaProviderOptions } from './alpaca.js';
 export { AlpacaProvider } from './alpaca.js';
-export type { BarCacheKey, BarCacheOptions } from './cache.js';
-export { BarCache, sharedBarCache } from './cache.js';
+export type { BarCacheKey, BarCacheOptions, BarCacheWrite, TimeRange as BarCacheRange } from './cache.js';
+export { BarCache, defaultBarCachePath, sharedBarCache } from './cache.js';
+export type { HttpClientOptions, JsonRequestOptions, SleepFunction } from './http.js';
+export { JsonHttpClient, stripSecretsFromUrl } from './http.js';
 export type { CsvBarsOptions, CsvProviderOptions, ImportCsvOptions } from './csv.js';
 export {
   CsvProvider,

@@ -10,8 +10,12 @@ describe('time parsing', () => {
     expect(tryParseDate('2024-01-31T15:30:05.25Z')).toBe(Date.UTC(2024, 0, 31, 15, 30, 5, 250));
     expect(tryParseDate('2024-01-31T15:30:00+02:00')).toBe(Date.UTC(2024, 0, 31, 13, 30));
     expect(tryParseDate('2024-01-31T15:30:00-0500')).toBe(Date.UTC(2024, 0, 31, 20, 30));
-    expect(tryParseDate(1_700_000_000)).toBe(1_700_000_000_000);
+    // Text digits: seconds up to 11 digits, else milliseconds. Numbers are always epoch ms, so library
+    // timestamps before 1973 (below 1e11 ms) are not mistaken for seconds.
+    expect(tryParseDate('1700000000')).toBe(1_700_000_000_000);
     expect(tryParseDate('1700000000000')).toBe(1_700_000_000_000);
+    expect(tryParseDate(1_700_000_000_000)).toBe(1_700_000_000_000);
+    expect(tryParseDate(Date.UTC(1970, 5, 1))).toBe(Date.UTC(1970, 5, 1));
   });
 
   it('rejects impossible dates', () => {
