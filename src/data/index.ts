@@ -2,8 +2,6 @@ export type { AlpacaAdjustment, AlpacaFeed, AlpacaProviderOptions } from './alpa
 export { AlpacaProvider } from './alpaca.js';
 export type { BarCacheKey, BarCacheOptions, BarCacheWrite, TimeRange as BarCacheRange } from './cache.js';
 export { BarCache, defaultBarCachePath, sharedBarCache } from './cache.js';
-export type { HttpClientOptions, JsonRequestOptions, SleepFunction } from './http.js';
-export { JsonHttpClient, stripSecretsFromUrl } from './http.js';
 export type { CsvBarsOptions, CsvProviderOptions, ImportCsvOptions } from './csv.js';
 export {
   CsvProvider,
@@ -13,6 +11,8 @@ export {
   loadCsvBars,
   parseCsvBars,
 } from './csv.js';
+export type { HttpClientOptions, JsonRequestOptions, SleepFunction } from './http.js';
+export { JsonHttpClient, stripSecretsFromUrl } from './http.js';
 export type { PolygonProviderOptions } from './polygon.js';
 export { PolygonProvider } from './polygon.js';
 export type { FetchMarketDataOptions, ProviderOptions } from './registry.js';
