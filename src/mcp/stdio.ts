@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { buildMcpServer } from './server.js';
 import type { McpRuntime } from './tool.js';
 
@@ -23,6 +24,41 @@ function claimStdout(): Writable {
   return protocolOut;
 }
 
+/** Count requests read from the client and not yet answered (by wrapping the connected transport). */
+function trackPendingRequests(transport: StdioServerTransport): {
+  drained(timeoutMs: number): Promise<void>;
+} {
+  const pending = new Set<string | number>();
+  const waiters = new Set<() => void>();
+  const receive = transport.onmessage;
+  transport.onmessage = (message: JSONRPCMessage) => {
+    if ('method' in message && 'id' in message) pending.add(message.id);
+    receive?.(message);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message: JSONRPCMessage) => {
+    await send(message);
+    if (!('method' in message) && 'id' in message && message.id !== undefined) {
+      pending.delete(message.id);
+      if (pending.size === 0) for (const wake of waiters) wake();
+    }
+  };
+  return {
+    drained(timeoutMs) {
+      if (pending.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, timeoutMs);
+        function finish() {
+          clearTimeout(timer);
+          waiters.delete(finish);
+          resolve();
+        }
+        waiters.add(finish);
+      });
+    },
+  };
+}
+
 export interface StdioServerHandle {
   close(): Promise<void>;
   /** Resolves when the client hangs up (stdin ends) or close() is called. */
@@ -42,18 +78,22 @@ export async function serveStdio(runtime: McpRuntime): Promise<StdioServerHandle
     void close();
   };
   await server.connect(transport);
+  // server.close() closes the transport, whose onclose calls close() again: the promise is assigned
+  // before any of that work starts (it runs on a later tick), so the re-entrant call just returns it.
   let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
+  const close = (): Promise<void> => {
+    closing ??= Promise.resolve().then(async () => {
       await server.close();
       await runtime.close();
       resolveClosed();
-    })();
+    });
     return closing;
   };
-  // The client closing our stdin is how a stdio session ends.
+  const pending = trackPendingRequests(transport);
+  // The client closing our stdin is how a stdio session ends. Requests already read (e.g. piped in by
+  // a script) still get their answers: unanswered requests may finish first (up to a minute).
   process.stdin.once('end', () => {
-    void close();
+    void pending.drained(60_000).then(close);
   });
   runtime.log.info('serving MCP over stdio', { tools: runtime.toolNames.length });
   return { close, closed };

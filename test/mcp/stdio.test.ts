@@ -1,6 +1,16 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMcpTools } from '../../src/mcp/index.js';
-import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+import {
+  BIN,
+  baseEnv,
+  callError,
+  callOk,
+  connectStdio,
+  makeSandbox,
+  type Sandbox,
+  type StdioSession,
+} from './helpers.js';
 
 describe('mcp start (stdio): protocol, system tools, prompts', () => {
   let sandbox: Sandbox;
@@ -86,5 +96,41 @@ describe('mcp start (stdio): protocol, system tools, prompts', () => {
     for (const mentioned of text.match(/\b[a-z]+_[a-z_]+\b/g) ?? []) expect(toolNames).toContain(mentioned);
     const review = await session.client.getPrompt({ name: 'daily_risk_review', arguments: {} });
     expect((review.messages[0].content as { text: string }).text).toMatch(/risk review/);
+  });
+
+  it('answers requests piped in before stdin closes, then exits cleanly', async () => {
+    const lines = [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'pipe', version: '1' },
+        },
+      },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_orders', arguments: {} } },
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'ping', arguments: {} } },
+    ];
+    const child = spawn(process.execPath, [BIN, 'mcp', 'start'], { cwd: sandbox.cwd, env: baseEnv(sandbox) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdin.end(`${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const responses = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: number; result: unknown });
+    expect(responses.map((r) => r.id).sort()).toEqual([1, 2, 3]);
   });
 });
