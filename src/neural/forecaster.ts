@@ -19,6 +19,7 @@ import {
   targetLag,
   toTargetSpace,
   validateValues,
+  writeTargetWindow,
 } from './target.js';
 import { assertEnoughData, fillBatch, splitWindows } from './windows.js';
 
@@ -594,10 +595,16 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
             { field: 'origin' },
           );
         }
-        for (let j = 0; j < need; j++) raw[j] = values[t - need + 1 + j];
-        validateValues(raw, target, 'input window');
-        const transformed = toTargetSpace(raw, target);
-        for (let j = 0; j < inputSize; j++) x[r * inputSize + j] = scaler.transform(transformed[j]);
+        const base = t - need + 1;
+        for (let j = 0; j < need; j++) {
+          const v = values[base + j];
+          // Same checks as validateValues, inline: this loop runs for every forecast origin.
+          if (!Number.isFinite(v) || (target !== 'price' && v <= 0)) {
+            for (let i = 0; i < need; i++) raw[i] = values[base + i];
+            validateValues(raw, target, `input window ending at index ${t}`);
+          }
+        }
+        writeTargetWindow(values, base, inputSize, target, scaler, x, r * inputSize);
       }
       const output = tf.tidy(() =>
         this.architecture

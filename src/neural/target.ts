@@ -74,6 +74,39 @@ export function fromTargetSpace(
   return out;
 }
 
+/**
+ * Write `count` scaled target-space values computed from raw values starting at `base` into `out` at
+ * `offset` (no allocation; the inference hot path). For return targets it reads count + 1 raw values.
+ */
+export function writeTargetWindow(
+  values: ArrayLike<number>,
+  base: number,
+  count: number,
+  target: ForecastTarget,
+  scaler: { transform(value: number): number },
+  out: Float32Array,
+  offset: number,
+): void {
+  for (let j = 0; j < count; j++) {
+    let z: number;
+    switch (target) {
+      case 'price':
+        z = values[base + j];
+        break;
+      case 'log-price':
+        z = Math.log(values[base + j]);
+        break;
+      case 'return':
+        z = values[base + j + 1] / values[base + j] - 1;
+        break;
+      case 'log-return':
+        z = Math.log(values[base + j + 1] / values[base + j]);
+        break;
+    }
+    out[offset + j] = scaler.transform(z);
+  }
+}
+
 /** Reject values the target cannot represent (NaN anywhere; non-positive values for log/return targets). */
 export function validateValues(values: ArrayLike<number>, target: ForecastTarget, what = 'data'): void {
   const needsPositive = target !== 'price';
