@@ -147,6 +147,7 @@ export class Journal {
   readonly synchronous: 'NORMAL' | 'FULL';
   private readonly db: Database.Database;
   private readonly insertOrderStmt: Database.Statement;
+  private readonly upsertOrderStmt: Database.Statement;
   private readonly updateOrderStmt: Database.Statement;
   private readonly insertEventStmt: Database.Statement;
   private readonly insertFillStmt: Database.Statement;
@@ -180,6 +181,20 @@ export class Journal {
        VALUES (@id, @clientOrderId, @brokerOrderId, @broker, @symbol, @side, @type, @quantity, @limitPrice,
         @stopPrice, @trailPercent, @trailPrice, @timeInForce, @status, @filledQuantity, @averageFillPrice, @role,
         @parentId, @ocoGroup, @held, @tag, @reason, @createdAt, @updatedAt)`,
+    );
+    this.upsertOrderStmt = this.db.prepare(
+      `INSERT INTO orders (id, client_order_id, broker_order_id, broker, symbol, side, type, quantity, limit_price,
+        stop_price, trail_percent, trail_price, time_in_force, status, filled_quantity, average_fill_price, role,
+        parent_id, oco_group, held, tag, reason, created_at, updated_at)
+       VALUES (@id, @clientOrderId, @brokerOrderId, @broker, @symbol, @side, @type, @quantity, @limitPrice,
+        @stopPrice, @trailPercent, @trailPrice, @timeInForce, @status, @filledQuantity, @averageFillPrice, @role,
+        @parentId, @ocoGroup, @held, @tag, @reason, @createdAt, @updatedAt)
+       ON CONFLICT(id) DO UPDATE SET broker_order_id = excluded.broker_order_id, type = excluded.type,
+        quantity = excluded.quantity, limit_price = excluded.limit_price, stop_price = excluded.stop_price,
+        trail_percent = excluded.trail_percent, trail_price = excluded.trail_price,
+        time_in_force = excluded.time_in_force, status = excluded.status,
+        filled_quantity = excluded.filled_quantity, average_fill_price = excluded.average_fill_price,
+        held = excluded.held, reason = excluded.reason, updated_at = excluded.updated_at`,
     );
     this.updateOrderStmt = this.db.prepare(
       `UPDATE orders SET broker_order_id = @brokerOrderId, type = @type, quantity = @quantity,
@@ -249,6 +264,11 @@ export class Journal {
   insertOrder(order: OrderSnapshot): void {
     this.insertOrderStmt.run(toParams(order));
     this.insertEventStmt.run(order.id, null, order.status, order.createdAt, order.reason ?? null);
+  }
+
+  /** Write the order's row as it stands now (insert, or update every mutable field). */
+  upsertOrder(order: OrderSnapshot): void {
+    this.upsertOrderStmt.run(toParams(order));
   }
 
   /** Save the order's current fields; `fromStatus` set records a state change in order_events. */

@@ -297,12 +297,18 @@ export class OrderManager {
       }
     }
     this.openGroup(journal);
+    // Nested calls (a paper fill emitted while its order is being placed) run inside the enclosing
+    // savepoint: if they fail, the whole enclosing unit is rolled back, never half of it.
+    if (this.depth > 0) return fn();
     const mark = this.notifications.length;
+    this.depth++;
     try {
       return journal.transaction(fn);
     } catch (error) {
       this.notifications.length = mark;
       throw error;
+    } finally {
+      this.depth--;
     }
   }
 
@@ -376,11 +382,19 @@ export class OrderManager {
     this.dirty.add(order);
   }
 
+  /** Journal a new order: its first event now, its row (in its latest state) with the next flush. */
+  private insert(order: Order): void {
+    const journal = this.journal;
+    if (!journal) return;
+    journal.recordEvent(order.id, null, order.status, order.createdAt, order.reason);
+    this.dirty.add(order);
+  }
+
   private flushDirty(): void {
     if (!this.journal || this.dirty.size === 0) return;
     const journal = this.journal;
     journal.transaction(() => {
-      for (const order of this.dirty) journal.updateOrder(order.snapshot());
+      for (const order of this.dirty) journal.upsertOrder(order.snapshot());
     });
     // Finished plain orders live on in the journal only (lookups fall back to it), so a long-running
     // process does not accumulate every order it ever sent.
@@ -449,7 +463,7 @@ export class OrderManager {
       // before the commit loses an order no broker ever kept, which is the same as never submitting it.
       this.atomically(() => {
         if (insert) {
-          this.journal?.insertOrder(order.snapshot());
+          this.insert(order);
           this.notify({ type: 'submitted', order: order.snapshot() });
         }
         this.fillBase.set(order.id, order.filledQuantity);
@@ -463,7 +477,7 @@ export class OrderManager {
     // reconciled by client order id on restart.
     if (insert) {
       this.atomically(() => {
-        this.journal?.insertOrder(order.snapshot());
+        this.insert(order);
         this.notify({ type: 'submitted', order: order.snapshot() });
       });
     }
@@ -596,7 +610,7 @@ export class OrderManager {
     this.atomically(() => {
       for (const leg of [takeProfit, stopLoss]) {
         this.track(leg);
-        this.journal?.insertOrder(leg.snapshot());
+        this.insert(leg);
       }
     });
     await this.place(entry, true);
@@ -615,7 +629,7 @@ export class OrderManager {
     this.atomically(() => {
       for (const o of [first, second]) {
         this.track(o);
-        this.journal?.insertOrder(o.snapshot());
+        this.insert(o);
       }
     });
     await this.place(first, false);
@@ -784,6 +798,11 @@ export class OrderManager {
         type: event.type,
         clientOrderId: event.clientOrderId,
       });
+      return;
+    }
+    if (this.depth > 0) {
+      // Inside a unit of work (e.g. placing a paper order): a failure must abort that whole unit.
+      this.atomically(() => this.applyEvent(order, event));
       return;
     }
     try {
