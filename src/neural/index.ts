@@ -47,7 +47,6 @@ export {
   meanAbsolutePercentageError,
   meanAbsoluteScaledError,
   naiveScale,
-  normalCdf,
   rootMeanSquaredError,
   symmetricMape,
 } from './metrics.js';
