@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { describeToolError } from '../../src/mcp/errors.js';
 import { renderData, toPlainJson } from '../../src/mcp/format.js';
+import { orderStateUnknown } from '../../src/mcp/tools/desk.js';
 
 describe('toPlainJson', () => {
   it('turns typed arrays, Maps and non-finite numbers into plain JSON', () => {
@@ -58,6 +59,12 @@ describe('describeToolError', () => {
   it('does not repeat a field the message already names', () => {
     const error = new ValidationError('quantity: must be > 0', { field: 'quantity' });
     expect(describeToolError(error).text).toBe('quantity: must be > 0');
+  });
+
+  it('a broker timeout says the order may exist and how to check, without retrying', () => {
+    const { text } = describeToolError(orderStateUnknown('abc-1', new Error('socket timeout')));
+    expect(text).toMatch(/MAY HAVE BEEN PLACED \(client_order_id abc-1\): socket timeout/);
+    expect(text).toMatch(/hint: call get_orders with client_order_id "abc-1"/);
   });
 
   it('marks unexpected errors as internal', () => {

@@ -65,6 +65,34 @@ describe('mcp start --transport http with a bearer token', () => {
     expect(metrics.trading_mode).toBe('paper');
   });
 
+  it('runs library tools and streams progress notifications over HTTP', async () => {
+    const analysis = await callOk(client, 'quick_analysis', { symbol: 'SPX', date: '2019-12-31' });
+    expect(analysis.date).toBe('2019-12-31');
+    const progress: number[] = [];
+    const result = await client.callTool(
+      {
+        name: 'optimize_strategy',
+        arguments: {
+          strategy: 'sma-crossover',
+          symbols: ['AAPL'],
+          param_space: { fast: [5, 10], slow: [30, 40] },
+        },
+      },
+      undefined,
+      { onprogress: (p) => progress.push(p.progress), timeout: 60_000 },
+    );
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    expect((result.structuredContent as { trials_run: number }).trials_run).toBe(4);
+    expect(progress.at(-1)).toBe(4);
+    const order = await callOk(client, 'execute_trade', {
+      symbol: 'KO',
+      side: 'buy',
+      quantity: 2,
+      client_order_id: 'http-1',
+    });
+    expect(order.mode).toBe('paper');
+  });
+
   it('returns tool errors over HTTP too', async () => {
     const text = await callError(client, 'ping', { unexpected: 1 });
     expect(text).toMatch(/unexpected/);
