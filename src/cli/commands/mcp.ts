@@ -98,7 +98,8 @@ export function register(program: Command): void {
           tool: tool.name,
           toolset: tool.toolset,
           access: tool.hints.readOnlyHint ? 'read' : tool.hints.destructiveHint ? 'write!' : 'write',
-          description: tool.description.split('. ')[0].replace(/\.$/, ''),
+          // The first sentence ("e.g." does not end one).
+          description: tool.description.split(/(?<!e\.g)\.\s+(?=[A-Z])/)[0].replace(/\.$/, ''),
         })),
       );
     });
