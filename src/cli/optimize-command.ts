@@ -60,8 +60,8 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
       hint: 'use grid or random',
     });
   }
-  const space = resolveSpace(flags.strategy, flags.range);
-  const fixedParams = parseParamFlags(flags.param);
+  const space = resolveSpace(flags.strategy, flags.range ?? []);
+  const fixedParams = parseParamFlags(flags.param ?? []);
   const series = [];
   for (const symbol of flags.symbols) {
     series.push(await fetchMarketData(symbol, flags.start, flags.end, flags.provider as 'sample'));

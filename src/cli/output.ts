@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../core/files.js';
 
 /**
  * Result formatting shared by every command: a plain aligned table for people, JSON for programs.
@@ -65,5 +65,5 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 export function writeJsonFile(path: string, value: unknown): void {
-  writeFileSync(path, `${JSON.stringify(value, jsonReplacer, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(value, jsonReplacer, 2)}\n`);
 }

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { resampleSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
 import { getConfig } from '../core/config.js';
@@ -83,21 +83,7 @@ export function listImportedSymbols(home?: string): ImportedSymbolInfo[] {
   return out;
 }
 
-/**
- * Write a file so that readers never see half of it: write a temp file in the same directory, then
- * rename over the target (atomic on POSIX file systems).
- */
-export function writeFileAtomic(path: string, contents: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(temp, contents);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
+export { writeFileAtomic } from '../core/files.js';
 
 /** Resolve a request's start/end (epoch ms or date strings; a bare end date covers that whole day). */
 export function requestRange(options: Pick<FetchBarsOptions, 'start' | 'end'>): {

@@ -11,7 +11,7 @@ import { formatTimestamp } from '../core/time.js';
  */
 export interface ReportOptions {
   title?: string;
-  /** Closing prices per symbol aligned with result.timestamps, for the trades-on-price charts. */
+  /** Closing prices per symbol aligned with result.timestamps (default: the result's own closes). */
   prices?: Readonly<Record<string, ArrayLike<number>>>;
   /** Most trades listed in the table (all are in the charts). Default 500. */
   maxTradeRows?: number;
@@ -115,7 +115,10 @@ export function renderBacktestReport(result: BacktestResult, options: ReportOpti
     drawdown: Array.from(result.drawdown, (d) => d * 100),
     symbols: result.symbols,
     prices: Object.fromEntries(
-      result.symbols.map((s) => [s, options.prices?.[s] ? Array.from(options.prices[s]) : null]),
+      result.symbols.map((s) => {
+        const closes = options.prices?.[s] ?? result.closes?.[s];
+        return [s, closes ? Array.from(closes) : null];
+      }),
     ),
     fills: fillsBySymbol,
   };

@@ -20,6 +20,7 @@ interface BacktestFlags {
   short: boolean;
   json?: boolean;
   output?: string;
+  report?: string;
   trades: string;
 }
 
@@ -39,32 +40,6 @@ async function numberFlag(
     });
   }
   return value;
-}
-
-/** `--param key=value`: numbers and booleans are converted, comma lists become arrays. */
-async function parseParams(pairs: readonly string[]): Promise<Record<string, unknown>> {
-  const params: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) {
-      const { ValidationError } = await import('../../core/errors.js');
-      throw new ValidationError(`--param: expected key=value, got "${pair}"`, {
-        field: 'param',
-        hint: 'e.g. --param lookback=20 --param entryThreshold=2',
-      });
-    }
-    const key = pair.slice(0, eq).trim();
-    const raw = pair.slice(eq + 1).trim();
-    params[key] = raw.includes(',') ? raw.split(',').map((v) => scalar(v.trim())) : scalar(raw);
-  }
-  return params;
-}
-
-function scalar(text: string): unknown {
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  if (text !== '' && Number.isFinite(Number(text))) return Number(text);
-  return text;
 }
 
 const pct = (x: number) =>
@@ -174,16 +149,22 @@ export function register(program: Command): void {
     .option('--trades <n>', 'how many recent trades to list', '5')
     .option('--json', 'print the full result as JSON')
     .option('-o, --output <file>', 'also write the full result as JSON to this file')
+    .option(
+      '--report <file>',
+      'write a self-contained HTML report (equity, drawdown, trades on price, metrics)',
+    )
     .action(async (flags: BacktestFlags) => {
       // Honour --env-file (provider credentials for --provider alpaca/polygon).
       await loadCliConfig(program);
-      const [{ backtest }, { parseTimeframe }, { formatDate }, output] = await Promise.all([
-        import('../../backtest/named.js'),
-        import('../../core/timeframe.js'),
-        import('../../core/time.js'),
-        import('../output.js'),
-      ]);
-      const params = await parseParams(flags.param ?? []);
+      const [{ backtest }, { parseTimeframe }, { formatDate }, output, { parseParamFlags }] =
+        await Promise.all([
+          import('../../backtest/named.js'),
+          import('../../core/timeframe.js'),
+          import('../../core/time.js'),
+          import('../output.js'),
+          import('../params.js'),
+        ]);
+      const params = parseParamFlags(flags.param ?? []);
       if (flags.symbols && flags.symbols.length > 0) params.symbols = flags.symbols;
       const preset = flags.preset;
       // Without a preset the CLI's documented defaults apply; with one, only explicit flags override it.
@@ -207,6 +188,14 @@ export function register(program: Command): void {
         closeAtEnd: flags.closeAtEnd ? true : undefined,
       });
       if (flags.output) output.writeJsonFile(flags.output, result);
+      if (flags.report) {
+        const [{ renderBacktestReport }, { writeFileAtomic }] = await Promise.all([
+          import('../../report/html.js'),
+          import('../../core/files.js'),
+        ]);
+        writeFileAtomic(flags.report, renderBacktestReport(result));
+        process.stderr.write(`report written to ${flags.report}\n`);
+      }
       if (flags.json) output.printJson(result);
       else
         process.stdout.write(

@@ -6,8 +6,8 @@ interface OptimizeFlags {
   symbols: string[];
   start?: string;
   end?: string;
-  range: string[];
-  param: string[];
+  range?: string[];
+  param?: string[];
   method: string;
   samples: string;
   seed: string;
@@ -26,8 +26,6 @@ interface OptimizeFlags {
   output?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 export function register(program: Command): void {
   program
     .command('optimize')
@@ -37,12 +35,10 @@ export function register(program: Command): void {
     .option('--start <date>', 'first date, YYYY-MM-DD')
     .option('--end <date>', 'last date, YYYY-MM-DD')
     .option(
-      '--range <name=spec>',
-      "parameter to vary: name=min:max:step or name=a,b,c (repeatable); default: the strategy's own space",
-      collect,
-      [],
+      '--range <name=spec...>',
+      "parameters to vary: name=min:max:step or name=a,b,c; default: the strategy's own grid",
     )
-    .option('--param <name=value>', 'fixed strategy parameter (repeatable)', collect, [])
+    .option('-p, --param <name=value...>', 'fixed strategy parameters, e.g. --param allowShort=true')
     .option('--method <grid|random>', 'search method', 'grid')
     .option('--samples <n>', 'parameter sets for random search', '50')
     .option('--seed <n>', 'seed for random search', '42')
