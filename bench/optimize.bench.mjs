@@ -9,7 +9,13 @@ const space = parseSpace(['fast=5:50:5', 'slow=60:150:10']);
 async function measure(workers) {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const result = await optimizeStrategy({ strategy: 'sma-crossover', series: [series], space, workers, metric: 'sharpeRatio' });
+  const result = await optimizeStrategy({
+    strategy: 'sma-crossover',
+    series: [series],
+    space,
+    workers,
+    metric: 'sharpeRatio',
+  });
   const wall = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -20,7 +26,9 @@ await measure(1); // warm-up: JIT and data caches
 const single = await measure(1);
 const parallel = await measure(2);
 console.log(`grid: ${single.trials} combinations x ${series.length} bars`);
-console.log(`1 thread : ${single.wall.toFixed(0)} ms wall, CPU/wall ${(single.cpuMs / single.wall).toFixed(2)}`);
+console.log(
+  `1 thread : ${single.wall.toFixed(0)} ms wall, CPU/wall ${(single.cpuMs / single.wall).toFixed(2)}`,
+);
 console.log(
   `2 workers: ${parallel.wall.toFixed(0)} ms wall, CPU/wall ${(parallel.cpuMs / parallel.wall).toFixed(2)} (target: both cores busy, ~2.0), speed-up ${(single.wall / parallel.wall).toFixed(2)}x`,
 );

@@ -9,10 +9,14 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const wanted = process.argv.slice(2);
-const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const build = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (build.status !== 0) process.exit(build.status ?? 1);
 const scripts = readdirSync(here)
   .filter((f) => f.endsWith('.bench.mjs'))
@@ -21,7 +25,10 @@ const scripts = readdirSync(here)
 let failed = 0;
 for (const script of scripts) {
   process.stdout.write(`\n=== ${script} ===\n`);
-  const result = spawnSync(process.execPath, ['--expose-gc', join(here, script)], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--expose-gc', join(here, script)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);
