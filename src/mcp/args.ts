@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseDate } from '../core/time.js';
 import { TIMEFRAMES } from '../core/timeframe.js';
 
 /**
@@ -65,14 +64,6 @@ export function nonNegativeNumberArg(description: string) {
     .describe(description);
 }
 
-export function fractionArg(description: string, exclusiveMin = 0, exclusiveMax = 1) {
-  return z
-    .number({ error: (issue) => `expected a number, got ${JSON.stringify(issue.input)}` })
-    .gt(exclusiveMin, { error: `must be between ${exclusiveMin} and ${exclusiveMax} (exclusive)` })
-    .lt(exclusiveMax, { error: `must be between ${exclusiveMin} and ${exclusiveMax} (exclusive)` })
-    .describe(description);
-}
-
 export function integerArg(description: string, min: number, max: number) {
   return z
     .number({ error: (issue) => `expected an integer, got ${JSON.stringify(issue.input)}` })
@@ -86,14 +77,3 @@ export function integerArg(description: string, min: number, max: number) {
 export const paramsArg = z
   .record(z.string(), z.unknown())
   .describe('Strategy parameters by name, e.g. {"fast": 10, "slow": 30}; see get_strategy_info');
-
-/** A start/end pair of validated date strings -> epoch ms (end inclusive through that day). */
-export function dateRange(
-  start: string | undefined,
-  end: string | undefined,
-  fields: [string, string] = ['start_date', 'end_date'],
-): { start?: number; end?: number } {
-  const startMs = start === undefined ? undefined : parseDate(start, fields[0]);
-  const endMs = end === undefined ? undefined : parseDate(end, fields[1]);
-  return { start: startMs, end: endMs };
-}
