@@ -4,7 +4,7 @@ import { BarSeries } from '../core/bars.js';
 import type { Config } from '../core/config.js';
 import { getConfig } from '../core/config.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
-import type { Fill, OrderRequest } from '../core/orders.js';
+import type { Fill, OrderRequest, PreTradeCheck } from '../core/orders.js';
 import { type EpochMs, formatTimestamp, parseDate } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import type { PortfolioView, Strategy, StrategyContext, StrategyOrder } from '../strategies/types.js';
@@ -56,8 +56,15 @@ export interface LiveRunOptions {
   feed?: AsyncIterable<LiveStep>;
   cancelOnExit?: boolean;
   signal?: AbortSignal;
+  /**
+   * Extra pre-trade checks registered on the session's OrderManager (the risk capability's
+   * `riskLimitsCheck`, `CircuitBreaker`). One with `onEquity` sees the equity of every bar.
+   */
+  checks?: PreTradeCheck[];
   /** Human-readable progress lines (orders, fills, rejections). */
   onEvent?: (line: string) => void;
+  /** Where trading halts (circuit breaker trips) are reported, one line each (default: onEvent). */
+  onHalt?: (line: string) => void;
 }
 
 export interface LiveRunSummary {
@@ -75,6 +82,17 @@ export interface LiveRunSummary {
   positions: { symbol: string; quantity: number; averageCost: number }[];
   journal: string;
   stoppedBy: 'end-of-feed' | 'max-bars' | 'signal';
+  /** Every trading halt during the run (circuit breaker trips), as reported. */
+  halts: string[];
+}
+
+/** A check that records the halts it imposes (the risk capability's CircuitBreaker has `trips`). */
+interface HaltRecorder {
+  readonly trips: readonly { message: string }[];
+}
+
+function isHaltRecorder(check: PreTradeCheck): check is PreTradeCheck & HaltRecorder {
+  return Array.isArray((check as Partial<HaltRecorder>).trips);
 }
 
 /** `--param k=v` flags to a params record (values stay strings; strategy schemas coerce them). */
@@ -360,11 +378,17 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
       field: 'replaySpeed',
     });
   }
+  // Paper trading runs on the bar clock, as the backtest does: orders are stamped and risk-checked at
+  // the time of the bar they were decided on (a circuit breaker's trading day is the bar's day, not
+  // the wall clock's). Alpaca trades now, so its orders keep the wall clock.
+  let barClock = Number.NaN;
   const session = await openTradingSession({
     broker,
     config,
     home: options.home,
     initialCapital: options.initialCapital,
+    checks: options.checks,
+    now: broker === 'paper' ? () => (Number.isFinite(barClock) ? barClock : Date.now()) : undefined,
     // Orders decided on a bar fill on the next bar, at its open for market orders: the backtest's rule.
     paper: { fillTiming: 'next-bar' },
   });
@@ -424,6 +448,21 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
       say(`rejected ${update.order.clientOrderId}: ${update.order.reason ?? ''}`);
     }
   });
+  const halts: string[] = [];
+  const reportHalt = options.onHalt ?? say;
+  const recorders = (options.checks ?? []).filter(isHaltRecorder);
+  const reported = recorders.map((r) => r.trips.length);
+  // Trips already recorded before this run (a check reused across runs) are not this run's news.
+  const reportNewHalts = () => {
+    for (let i = 0; i < recorders.length; i++) {
+      const trips = recorders[i].trips;
+      for (; reported[i] < trips.length; reported[i]++) {
+        const line = `risk halt: ${trips[reported[i]].message}`;
+        halts.push(line);
+        reportHalt(line);
+      }
+    }
+  };
   let bars = 0;
   let stoppedBy: LiveRunSummary['stoppedBy'] = 'end-of-feed';
   let canceledOnExit = 0;
@@ -436,6 +475,7 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
         stoppedBy = 'signal';
         break;
       }
+      barClock = step.timestamp;
       for (const [symbol, bar] of step.bars) {
         histories.get(symbol)?.push(bar);
         paper?.feedBar(symbol, bar);
@@ -443,11 +483,13 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
       await manager.settled();
       for (const [symbol, bar] of step.bars) manager.portfolio.mark(symbol, bar.close);
       manager.onEquity(step.timestamp, manager.portfolio.equity);
+      reportNewHalts();
       manager.portfolio.recordEquity(step.timestamp);
       context.barIndex++;
       context.timestamp = step.timestamp;
       strategy.onBar(context);
       await Promise.all(context.pending.splice(0));
+      reportNewHalts();
       bars++;
       if (options.maxBars !== undefined && bars >= options.maxBars) {
         stoppedBy = 'max-bars';
@@ -486,5 +528,6 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
     positions: book.positions,
     journal: session.journal.path,
     stoppedBy,
+    halts,
   };
 }

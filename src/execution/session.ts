@@ -1,7 +1,7 @@
 import { type Config, getConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import type { OrderRequest } from '../core/orders.js';
-import { formatTimestamp } from '../core/time.js';
+import type { OrderRequest, PreTradeCheck } from '../core/orders.js';
+import { type EpochMs, formatTimestamp } from '../core/time.js';
 import { AlpacaBroker } from './alpaca-broker.js';
 import type { Broker } from './broker.js';
 import type { RiskLimitOptions } from './checks.js';
@@ -86,6 +86,10 @@ export interface TradingSessionOptions {
   home?: string;
   initialCapital?: number;
   limits?: RiskLimitOptions;
+  /** Extra pre-trade checks (risk limits, circuit breakers) registered on the OrderManager. */
+  checks?: PreTradeCheck[];
+  /** The OrderManager's clock (default Date.now); a replay passes the bar clock. */
+  now?: () => EpochMs;
   paper?: PaperBrokerOptions;
   /** Alpaca trade stream URL override (tests). */
   alpacaStreamUrl?: string;
@@ -148,7 +152,14 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
     const p = paper;
     limits.knownSymbol = (symbol) => p.hasMarketData(symbol);
   }
-  const manager = new OrderManager({ broker, journal, initialCapital: options.initialCapital, limits });
+  const manager = new OrderManager({
+    broker,
+    journal,
+    initialCapital: options.initialCapital,
+    limits,
+    checks: options.checks,
+    now: options.now,
+  });
   try {
     if (broker instanceof AlpacaBroker) await broker.connect();
     if (paper) {

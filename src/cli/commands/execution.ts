@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { PreTradeCheck } from '../../core/orders.js';
 import { loadCliConfig } from '../context.js';
 
 /**
@@ -30,6 +31,9 @@ interface TradeFlags {
   bars?: string;
   start?: string;
   cancelOnExit?: boolean;
+  maxDailyLoss?: string;
+  maxDrawdown?: string;
+  maxPositionWeight?: string;
   json?: boolean;
 }
 
@@ -43,6 +47,42 @@ async function numberFlag(name: string, value: string | undefined): Promise<numb
     throw new ValidationError(`--${name}: expected a number, got "${value}"`, { field: name });
   }
   return n;
+}
+
+/**
+ * A risk fraction flag (0.05 = 5%). Loss thresholds must be below 1 (a 100% loss cannot be exceeded
+ * while equity stays positive); a position weight may be 1 (the whole account in one name).
+ */
+async function fractionFlag(
+  name: string,
+  value: string | undefined,
+  allowOne: boolean,
+): Promise<number | undefined> {
+  const n = await numberFlag(name, value);
+  if (n === undefined) return undefined;
+  if (!(n > 0 && (allowOne ? n <= 1 : n < 1))) {
+    const { ValidationError } = await import('../../core/errors.js');
+    throw new ValidationError(
+      `--${name}: expected a fraction in ${allowOne ? '(0, 1]' : '(0, 1)'} such as 0.05 for 5%, got ${value}`,
+      { field: name },
+    );
+  }
+  return n;
+}
+
+/** The trade command's risk flags as pre-trade checks (src/risk is loaded only when one is given). */
+async function riskChecks(flags: TradeFlags): Promise<PreTradeCheck[]> {
+  const maxDailyLoss = await fractionFlag('max-daily-loss', flags.maxDailyLoss, false);
+  const maxDrawdown = await fractionFlag('max-drawdown', flags.maxDrawdown, false);
+  const maxPositionWeight = await fractionFlag('max-position-weight', flags.maxPositionWeight, true);
+  if (maxDailyLoss === undefined && maxDrawdown === undefined && maxPositionWeight === undefined) return [];
+  const { CircuitBreaker, riskLimitsCheck } = await import('../../risk/index.js');
+  const checks: PreTradeCheck[] = [];
+  if (maxDailyLoss !== undefined || maxDrawdown !== undefined) {
+    checks.push(new CircuitBreaker({ maxDailyLoss, maxDrawdown }));
+  }
+  if (maxPositionWeight !== undefined) checks.push(riskLimitsCheck({ maxPositionWeight }));
+  return checks;
 }
 
 async function brokerFlag(value: string | undefined): Promise<'paper' | 'alpaca'> {
@@ -228,6 +268,7 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
   const config = await loadCliConfig(program);
   const { runLiveStrategy, parseParamFlags } = await import('../../execution/live-runner.js');
   const broker = await brokerFlag(flags.broker);
+  const checks = await riskChecks(flags);
   const symbols = flags.symbols
     .split(',')
     .map((s) => s.trim().toUpperCase())
@@ -256,7 +297,10 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
       start: flags.start,
       cancelOnExit: flags.cancelOnExit === true,
       signal: controller.signal,
+      checks,
       onEvent: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+      // A halt is reported even with --json (stderr): nobody should miss that trading stopped.
+      onHalt: (line) => process.stderr.write(`${line}\n`),
     });
     const { printJson, renderKeyValues } = await import('../output.js');
     if (flags.json) printJson(summary);
@@ -275,6 +319,7 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
           equity: summary.equity,
           return_pct: summary.returnPct,
           positions: summary.positions.map((p) => `${p.symbol}:${p.quantity}`).join(' ') || '(flat)',
+          halts: summary.halts.length,
           journal: summary.journal,
         }),
       );
@@ -331,6 +376,18 @@ export function register(program: Command): void {
     .option('--bars <n>', 'stop after this many bars')
     .option('--start <date>', 'paper replay: first bar date')
     .option('--cancel-on-exit', 'cancel open orders when stopping')
+    .option(
+      '--max-daily-loss <fraction>',
+      'circuit breaker: halt new orders for the day after this loss (0.03 = 3%)',
+    )
+    .option(
+      '--max-drawdown <fraction>',
+      'circuit breaker: halt new orders after this drawdown from peak, for the run',
+    )
+    .option(
+      '--max-position-weight <fraction>',
+      'refuse orders that take a position above this share of equity',
+    )
     .option('--json', 'print the summary as JSON (no per-bar log)')
     .action(async (flags: TradeFlags) => trade(program, flags));
 }
