@@ -6,7 +6,7 @@ import { type EpochMs, formatTimestamp } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { Strategy, StrategyOrder } from '../strategies/types.js';
 import { EngineContext } from './context.js';
-import { type BarPrices, executionPrice, maxAffordableQuantity } from './fill-models.js';
+import { type BarPrices, executionPrice, maxAffordableQuantity, slippedFillPrice } from './fill-models.js';
 import {
   type BacktestMetrics,
   buyAndHoldCurve,
@@ -444,15 +444,7 @@ export class BacktestEngine {
 
   /** Slippage against the trader; limit prices are never crossed. */
   private slipped(exec: PendingOrder['exec'], price: number): number {
-    const bps = this.options.slippageBps;
-    if (bps === 0) return price;
-    const factor = bps / 10_000;
-    let slipped = exec.side === 'buy' ? price * (1 + factor) : price * (1 - factor);
-    if (exec.type === 'limit' || exec.type === 'stop_limit') {
-      const limit = exec.limitPrice as number;
-      slipped = exec.side === 'buy' ? Math.min(slipped, limit) : Math.max(slipped, limit);
-    }
-    return slipped;
+    return slippedFillPrice(exec, price, this.options.slippageBps);
   }
 
   /** Size (if sized at fill), check account rules, and book the fill. */

@@ -53,6 +53,23 @@ export function applySlippage(side: Side, price: number, slippageBps: number): n
 }
 
 /**
+ * The fill price of `order` after slippage: `applySlippage`, except that a limit (or triggered stop-limit)
+ * order never fills through its limit price - slippage can only eat into the room the limit leaves. The
+ * backtester and the paper broker both price fills with this, so their fills agree.
+ */
+export function slippedFillPrice(
+  order: Pick<OrderRequest, 'side' | 'type' | 'limitPrice'>,
+  price: number,
+  slippageBps: number,
+): number {
+  const slipped = applySlippage(order.side, price, slippageBps);
+  if ((order.type === 'limit' || order.type === 'stop_limit') && order.limitPrice !== undefined) {
+    return order.side === 'buy' ? Math.min(slipped, order.limitPrice) : Math.max(slipped, order.limitPrice);
+  }
+  return slipped;
+}
+
+/**
  * The price at which `order` executes on `bar`, or NaN if it does not execute on this bar (before
  * slippage). Conventions (the same as backtrader's and backtesting.py's defaults):
  * - market: the bar's open (the order was submitted on the previous bar's close);

@@ -10,6 +10,7 @@ export {
   noCommission,
   percentCommission,
   perShareCommission,
+  slippedFillPrice,
 } from './fill-models.js';
 export type { BacktestMetrics, CurveMetrics, TradeMetrics } from './metrics.js';
 export {

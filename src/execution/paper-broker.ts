@@ -1,9 +1,9 @@
 import {
-  applySlippage,
   type BarPrices,
   type CommissionModel,
   executionPrice,
   noCommission,
+  slippedFillPrice,
 } from '../backtest/fill-models.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import type { OrderStatus } from '../core/orders.js';
@@ -349,7 +349,7 @@ export class PaperBroker implements Broker {
     }
     if (available > EPS) {
       state.volumeBudget -= available;
-      const fillPrice = applySlippage(r.side, price, this.slippageBps);
+      const fillPrice = slippedFillPrice(r, price, this.slippageBps);
       order.filled += available;
       order.filledNotional += available * fillPrice;
       order.fillSeq++;
