@@ -1,3 +1,4 @@
+import { maxDrawdownOfCurve } from '../portfolio/portfolio.js';
 /** Moments of a sample, as risk measures need them (sample variance with n - 1; population skew/kurtosis). */
 
 export function mean(values: ArrayLike<number>): number {
@@ -64,17 +65,5 @@ export function sampleCovariance(x: ArrayLike<number>, y: ArrayLike<number>): nu
   return s / (n - 1);
 }
 
-/** Largest peak-to-trough fall of a value curve, as a positive fraction. */
-export function maxDrawdown(curve: ArrayLike<number>): number {
-  let peak = Number.NEGATIVE_INFINITY;
-  let worst = 0;
-  for (let i = 0; i < curve.length; i++) {
-    const v = curve[i];
-    if (v > peak) peak = v;
-    else if (peak > 0) {
-      const dd = (peak - v) / peak;
-      if (dd > worst) worst = dd;
-    }
-  }
-  return worst;
-}
+/** Largest peak-to-trough fall of a value curve, as a positive fraction (the Portfolio's definition). */
+export const maxDrawdown: (curve: ArrayLike<number>) => number = maxDrawdownOfCurve;
