@@ -4,7 +4,7 @@ import type { OrderRequest, PreTradeCheck, PreTradeContext, PreTradeRejection } 
 import { type EpochMs, formatTimestamp, MS_PER_DAY } from '../core/time.js';
 
 export interface CircuitBreakerOptions {
-  /** Halt when equity falls more than this fraction below the day's first equity (0.03 = 3%). */
+  /** Halt when equity falls more than this fraction below the previous day's last equity (0.03 = 3%). */
   maxDailyLoss?: number;
   /** Halt when equity falls more than this fraction below its running peak. */
   maxDrawdown?: number;
@@ -34,8 +34,9 @@ const log = createLogger('risk.circuit-breaker');
 /**
  * Halts trading after a bad day or a deep drawdown. Feed it equity with `onEquity` (the backtester's
  * equity observers do) or let `check` read the equity from each PreTradeContext.
- * - A daily-loss trip lasts until the next trading day (it is cleared at the first equity or order of
- *   the new day, whose equity becomes the new day's base) or a manual `reset()`.
+ * - The daily loss is measured from the previous trading day's last equity (the prior close). A daily-loss
+ *   trip lasts until the next trading day (cleared at the first equity or order of the new day) or a
+ *   manual `reset()`.
  * - A drawdown trip lasts until a manual `reset()`, which also restarts the peak at the current equity.
  * While tripped, every order is rejected (or only risk-increasing ones with allowRiskReducing).
  */
@@ -82,9 +83,11 @@ export class CircuitBreaker implements PreTradeCheck {
     if (!Number.isFinite(equity)) return;
     const day = this.dayOf(timestamp);
     if (!(day <= this.day)) {
-      // A new trading day: its first equity is the base for the daily loss; a daily-loss halt ends.
+      // A new trading day: the day's loss is measured from the previous day's last equity (its close), as
+      // a desk measures daily P&L, so one-bar-per-day data can trip it too; the very first day starts from
+      // its first equity. A daily-loss halt ends with the day.
       this.day = day;
-      this.dayStartEquity = equity;
+      this.dayStartEquity = Number.isFinite(this.lastEquity) ? this.lastEquity : equity;
       this.active.delete('daily-loss');
     }
     this.lastEquity = equity;

@@ -122,7 +122,7 @@ describe('CircuitBreaker', () => {
     setLogSink(previousSink);
   });
 
-  it('trips on the daily loss from the first equity of the day and resets the next day', () => {
+  it('trips on the daily loss within a day and resets the next day', () => {
     const breaker = new CircuitBreaker({ maxDailyLoss: 0.03 });
     breaker.onEquity(T0, 100_000);
     breaker.onEquity(T0 + 60_000, 101_000);
@@ -134,10 +134,22 @@ describe('CircuitBreaker', () => {
     expect(breaker.trips[0]).toMatchObject({ reason: 'daily-loss', timestamp: T0 + 180_000, equity: 96_900 });
     // Recovering during the day does not lift the halt.
     expect(breaker.check(buy('KO', 1), context(T0 + 240_000, 100_000))).not.toBeNull();
-    // Next day: the halt ends and the day's base is the new first equity.
-    breaker.onEquity(T0 + DAY, 97_000);
+    // Next day: the halt ends and the day's base is the previous day's last equity (100,000).
+    breaker.onEquity(T0 + DAY, 98_000);
     expect(breaker.tripped).toBe(false);
-    expect(breaker.check(buy('KO', 1), context(T0 + DAY + 1, 95_000))).toBeNull(); // -2.06% of 97,000
+    expect(breaker.check(buy('KO', 1), context(T0 + DAY + 1, 97_500))).toBeNull(); // -2.5% of 100,000
+    expect(breaker.check(buy('KO', 1), context(T0 + DAY + 2, 96_500))).not.toBeNull(); // -3.5%
+  });
+
+  it('measures the daily loss from the prior close, so one bar per day can trip it', () => {
+    const breaker = new CircuitBreaker({ maxDailyLoss: 0.03 });
+    breaker.onEquity(T0, 100_000);
+    breaker.onEquity(T0 + DAY, 98_000); // -2%
+    expect(breaker.tripped).toBe(false);
+    breaker.onEquity(T0 + 2 * DAY, 94_900); // -3.16% from 98,000
+    expect(breaker.activeTrips.map((t) => t.reason)).toEqual(['daily-loss']);
+    breaker.onEquity(T0 + 3 * DAY, 95_000);
+    expect(breaker.tripped).toBe(false);
   });
 
   it('trips on drawdown from the peak and stays halted across days until a manual reset', () => {
