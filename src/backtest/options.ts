@@ -27,6 +27,14 @@ function checkNumber(name: string, value: number, min: number, max = Number.POSI
   return value;
 }
 
+/** A capital or leverage of 0 would let no order through: every fill would be refused for buying power. */
+function checkPositive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ValidationError(`${name} must be a finite number > 0, got ${value}`, { field: name });
+  }
+  return value;
+}
+
 /** Apply the documented defaults and validate. */
 export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedBacktestOptions {
   const tif = options.defaultTimeInForce ?? TimeInForce.Gtc;
@@ -36,12 +44,12 @@ export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedB
     });
   }
   return {
-    initialCapital: checkNumber('initialCapital', options.initialCapital ?? 100_000, 0),
+    initialCapital: checkPositive('initialCapital', options.initialCapital ?? 100_000),
     commission: toCommissionModel(options.commission),
     slippageBps: checkNumber('slippageBps', options.slippageBps ?? 0, 0, 10_000),
     fractional: options.fractional ?? false,
     allowShort: options.allowShort ?? true,
-    maxLeverage: checkNumber('maxLeverage', options.maxLeverage ?? 2, 0),
+    maxLeverage: checkPositive('maxLeverage', options.maxLeverage ?? 2),
     sizeAtFill: options.sizeAtFill ?? false,
     defaultTimeInForce: tif,
     closeAtEnd: options.closeAtEnd ?? false,

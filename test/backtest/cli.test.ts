@@ -113,7 +113,7 @@ describe('neural-trader backtest (real CLI)', () => {
   });
 
   it('user mistakes: unknown strategy, bad parameter, empty range, bad flag', async () => {
-    const [unknown, param, range, flag] = await Promise.all([
+    const [unknown, param, range, flag, capital, leverage] = await Promise.all([
       cliAsync('backtest', '--strategy', 'nope'),
       cliAsync(...PAIRS, '--param', 'lookback=1'),
       cliAsync(
@@ -129,6 +129,9 @@ describe('neural-trader backtest (real CLI)', () => {
         '2030-12-31',
       ),
       cliAsync(...PAIRS, '--commission', 'lots'),
+      // A capital or leverage of 0 can trade nothing: refuse it instead of returning a flat "result".
+      cliAsync(...PAIRS, '--capital', '0'),
+      cliAsync(...PAIRS, '--leverage', '0'),
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown strategy "nope"[\s\S]*pairs/);
@@ -138,6 +141,10 @@ describe('neural-trader backtest (real CLI)', () => {
     expect(range.stderr).toMatch(/no bars for KO.*available: 1990/);
     expect(flag.code).toBe(1);
     expect(flag.stderr).toContain('--commission');
+    expect(capital.code).toBe(1);
+    expect(capital.stderr).toContain('--capital: expected a number in (0, Infinity]');
+    expect(leverage.code).toBe(1);
+    expect(leverage.stderr).toContain('--leverage: expected a number in (0, Infinity]');
     expect(`${unknown.stderr}${param.stderr}${range.stderr}${flag.stderr}`).not.toMatch(/\n\s+at /);
   });
 });

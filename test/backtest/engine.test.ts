@@ -291,6 +291,15 @@ describe('data handling', () => {
       [4, 11],
     ]);
   });
+  it('refuses a capital or leverage of 0 (no order could ever fill)', () => {
+    const data = [flatSeries('A', [1, 2])];
+    expect(() => runBacktest(scripted(['A'], {}), data, { initialCapital: 0 })).toThrow(
+      /initialCapital must be a finite number > 0, got 0/,
+    );
+    expect(() => runBacktest(scripted(['A'], {}), data, { maxLeverage: 0 })).toThrow(
+      /maxLeverage must be a finite number > 0, got 0/,
+    );
+  });
   it('names missing data and non-overlapping symbols', () => {
     expect(() => runBacktest(scripted(['A', 'Z'], {}), [flatSeries('A', [1])])).toThrow(DataError);
     const late = BarSeries.fromBars('B', '1Day', [

@@ -30,12 +30,15 @@ async function numberFlag(
   text: string | undefined,
   min: number,
   max = Number.POSITIVE_INFINITY,
+  minExclusive = false,
 ) {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+  const belowMin = minExclusive ? value <= min : value < min;
+  if (text.trim() === '' || !Number.isFinite(value) || belowMin || value > max) {
     const { ValidationError } = await import('../../core/errors.js');
-    throw new ValidationError(`--${name}: expected a number in [${min}, ${max}], got "${text}"`, {
+    const range = `${minExclusive ? '(' : '['}${min}, ${max}]`;
+    throw new ValidationError(`--${name}: expected a number in ${range}, got "${text}"`, {
       field: name,
     });
   }
@@ -168,12 +171,14 @@ export function register(program: Command): void {
       if (flags.symbols && flags.symbols.length > 0) params.symbols = flags.symbols;
       const preset = flags.preset;
       // Without a preset the CLI's documented defaults apply; with one, only explicit flags override it.
-      const capital = (await numberFlag('capital', flags.capital, 0)) ?? (preset ? undefined : 100_000);
+      const capital =
+        (await numberFlag('capital', flags.capital, 0, Number.POSITIVE_INFINITY, true)) ??
+        (preset ? undefined : 100_000);
       const commission =
         (await numberFlag('commission', flags.commission, 0, 0.999999)) ?? (preset ? undefined : 0.001);
       const slippageBps =
         (await numberFlag('slippage', flags.slippage, 0, 10_000)) ?? (preset ? undefined : 0);
-      const maxLeverage = await numberFlag('leverage', flags.leverage, 0);
+      const maxLeverage = await numberFlag('leverage', flags.leverage, 0, Number.POSITIVE_INFINITY, true);
       const lastTrades = (await numberFlag('trades', flags.trades, 0)) ?? 5;
       const result = await backtest(flags.strategy, params, flags.start, flags.end, {
         preset,
