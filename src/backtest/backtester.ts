@@ -109,6 +109,7 @@ export class Backtester {
     const options = resolveRunOptions(this.options);
     options.preTradeChecks = [...(options.preTradeChecks ?? []), ...this.checks];
     options.equityObservers = [...(options.equityObservers ?? []), ...this.observers];
+    await this.strategy.prepare?.();
     return runBacktest(this.strategy, series, options);
   }
 

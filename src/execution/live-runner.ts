@@ -469,6 +469,7 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
   const paper = session.broker instanceof PaperBroker ? session.broker : undefined;
   let book: { cash: number; equity: number; initial: number; positions: LiveRunSummary['positions'] };
   try {
+    await strategy.prepare?.();
     strategy.onStart?.(context);
     for await (const step of feed) {
       if (options.signal?.aborted) {

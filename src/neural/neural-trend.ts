@@ -4,6 +4,7 @@ import type { ParamSpec } from '../strategies/params.js';
 import { paramsSchema, parseParams } from '../strategies/params.js';
 import type { StrategyDefinition } from '../strategies/registry.js';
 import type { Signal, SignalGenerator, Strategy, StrategyContext } from '../strategies/types.js';
+import { initNeuralBackend } from './backend.js';
 import type { NeuralModelType, TrainResult } from './forecaster.js';
 import { NEURAL_MODEL_TYPES } from './forecaster.js';
 import { type AnyForecaster, createForecaster } from './models.js';
@@ -274,6 +275,11 @@ export class NeuralTrendStrategy implements Strategy, SignalGenerator {
     this.symbols = [symbol];
     this.params = resolveNeuralTrendParams(params);
     this.warmup = this.params.minTrainBars;
+  }
+
+  /** Train on the fast wasm backend when the run's driver allows asynchronous set-up. */
+  async prepare(): Promise<void> {
+    await initNeuralBackend();
   }
 
   onStart(): void {

@@ -72,6 +72,11 @@ export interface Strategy {
   readonly symbols: readonly string[];
   /** Bars of history the strategy needs before it can trade (the engine still calls onBar during warm-up). */
   readonly warmup?: number;
+  /**
+   * Asynchronous set-up before a run (load a model, start a compute backend). The backtester and the
+   * live runner await it once before `onStart`; the bar loop itself stays synchronous.
+   */
+  prepare?(): Promise<void>;
   onStart?(context: StrategyContext): void;
   onBar(context: StrategyContext): void;
   onFill?(fill: Fill, context: StrategyContext): void;
