@@ -704,11 +704,15 @@ export class OrderManager {
     const merged: OrderRequest = { ...order.toRequest(), ...stripUndefined(changes) };
     const shape = checkOrderShape(merged);
     if (shape) throw new OrderRejectedError(shape);
-    if (merged.quantity < order.filledQuantity) {
+    // A total at or below what already filled leaves nothing to work: that is a cancel, and a broker
+    // order replaced down to zero remaining would stay open with nothing left to fill.
+    if (order.filledQuantity > 0 && merged.quantity <= order.filledQuantity + EPS) {
       throw new OrderRejectedError({
         check: 'order-shape',
         field: 'quantity',
-        message: `quantity: ${merged.quantity} is below the ${order.filledQuantity} already filled`,
+        message:
+          `quantity: ${merged.quantity} is not above the ${order.filledQuantity} already filled; ` +
+          'cancel the order to stop the rest',
       });
     }
     const apply = () => {

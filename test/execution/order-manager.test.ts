@@ -384,4 +384,22 @@ describe('OrderManager with the PaperBroker', () => {
     expect(manager.portfolio.position('AAPL')).toBe(6);
     await expect(manager.replaceOrder(order.id, { quantity: 3 })).rejects.toThrow(/already filled/);
   });
+
+  it('refuses to replace the quantity down to what is already filled (that is a cancel)', async () => {
+    const broker = new PaperBroker({ fillTiming: 'next-bar', maxParticipation: 0.5 });
+    const manager = new OrderManager({ broker, initialCapital: 1_000_000 });
+    broker.feedBar('AAPL', bar(0, 100, 100, 100, 100, 8));
+    const order = await manager.submitOrder({
+      symbol: 'AAPL',
+      side: 'buy',
+      quantity: 10,
+      type: 'market',
+      timeInForce: 'gtc',
+    });
+    broker.feedBar('AAPL', bar(1, 100, 100, 100, 100, 8));
+    expect(manager.getOrderStatus(order.id)?.filledQuantity).toBe(4);
+    // Accepting this left an open order with nothing left to fill, on our books and the paper broker's.
+    await expect(manager.replaceOrder(order.id, { quantity: 4 })).rejects.toThrow(/cancel the order/);
+    expect(manager.getOrderStatus(order.id)?.remainingQuantity).toBe(6);
+  });
 });
