@@ -630,7 +630,7 @@ function orderError(
       line,
       `duplicate timestamp ${formatTimestamp(ts)} (also on line ${previousLine})`,
       'date',
-      'remove the repeated row, or pass dedupe: true (CLI: --dedupe) to keep the last one',
+      'remove the repeated row, or pass dedupe: true (CLI: `data import --dedupe`) to keep the last one',
     );
   }
   return rowError(
@@ -638,7 +638,7 @@ function orderError(
     line,
     `timestamp ${formatTimestamp(ts)} is before the previous row's ${formatTimestamp(previous)} (line ${previousLine}); rows must be in ascending order`,
     'date',
-    'sort the file by date, or pass sort: true (CLI: --sort)',
+    'sort the file by date, or pass sort: true (CLI: `data import --sort`)',
   );
 }
 
@@ -792,7 +792,7 @@ function sortAndCheck(buffer: ColumnBuffer, source: string, dedupe: boolean): vo
           second,
           `duplicate timestamp ${formatTimestamp(sorted.timestamps[i])} (also on line ${first})`,
           'date',
-          'remove the repeated row, or pass dedupe: true (CLI: --dedupe) to keep the last one',
+          'remove the repeated row, or pass dedupe: true (CLI: `data import --dedupe`) to keep the last one',
         );
       }
       out--; // stable sort put the later row last: it replaces the earlier one

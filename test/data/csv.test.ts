@@ -146,6 +146,13 @@ describe('parseCsvBars', () => {
     expect(errorOf(() => parseCsvBars(text, { symbol: 'X', sort: true, source: 's.csv' })).message).toMatch(
       /^s\.csv:5: duplicate timestamp 2024-01-01 \(also on line 3\)/,
     );
+    // The flags live on `data import` (market-data --file has none): the hint must say where.
+    expect(errorOf(() => parseCsvBars(text, { symbol: 'X', source: 's.csv' })).hint).toContain(
+      '`data import --sort`',
+    );
+    expect(errorOf(() => parseCsvBars(text, { symbol: 'X', sort: true, source: 's.csv' })).hint).toContain(
+      '`data import --dedupe`',
+    );
     const s = parseCsvBars(text, { symbol: 'X', sort: true, dedupe: true });
     expect(s.toRecords().map((r) => [r.date, r.close])).toEqual([
       ['2024-01-01', 1.5],
