@@ -42,7 +42,7 @@ export interface RiskReport {
   dailyVolatility: number;
   annualVolatility: number;
   beta?: { benchmark: string; value: number };
-  /** Largest peak-to-trough fall of the current holdings' value over the history. */
+  /** Largest peak-to-trough fall of the current holdings' value over the history (NaN when that value is ever <= 0). */
   maxDrawdown: number;
   currentDrawdown: number;
   correlation: {
@@ -147,6 +147,15 @@ export function riskReport(
     .sort((a, b) => b.contribution - a.contribution);
   const parametric = results.find((r) => r.method === 'parametric') as VarResult;
   const drawdownNow = currentDrawdown(values);
+  // Drawdown is a fall from a positive peak. A value history at or below zero (a net short book with
+  // little cash) has no such peak: report n/a and say why instead of a reassuring 0%.
+  const valuePositive = values.every((v) => v > 0);
+  if (!valuePositive) {
+    warnings.push(
+      `the portfolio value (cash + positions) is at or below zero on some days (now ${portfolio.value.toFixed(2)}): ` +
+        'drawdown and percentages of value are not meaningful; read VaR and CVaR in currency',
+    );
+  }
   const limits = checkRiskLimits(
     {
       equity: portfolio.value,
@@ -186,8 +195,8 @@ export function riskReport(
     ...(options.benchmark && betaValue !== undefined
       ? { beta: { benchmark: options.benchmark.symbol, value: betaValue } }
       : {}),
-    maxDrawdown: maxDrawdown(values),
-    currentDrawdown: drawdownNow,
+    maxDrawdown: valuePositive ? maxDrawdown(values) : Number.NaN,
+    currentDrawdown: valuePositive ? drawdownNow : Number.NaN,
     correlation: { average: pairs > 0 ? sum / pairs : Number.NaN, min, max },
     riskContributors: contributions,
     limits,

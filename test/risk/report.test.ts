@@ -55,6 +55,18 @@ describe('portfolio file', () => {
 });
 
 describe('riskReport', () => {
+  it('a book whose value is at or below zero reports drawdown as n/a (NaN) with a warning, not 0%', () => {
+    // Short A with no cash: the value history is negative, so "no drawdown" would hide every loss.
+    const report = riskReport({ positions: { A: -100 }, prices: { A: a } }, { simulations: 1000 });
+    expect(report.portfolioValue).toBeLessThan(0);
+    expect(report.maxDrawdown).toBeNaN();
+    expect(report.currentDrawdown).toBeNaN();
+    expect(report.warnings.join(' ')).toMatch(/at or below zero.*drawdown/);
+    const long = riskReport({ positions: { A: 100 }, prices: { A: a } }, { simulations: 1000 });
+    expect(long.maxDrawdown).toBeGreaterThan(0);
+    expect(long.warnings.join(' ')).not.toMatch(/at or below zero/);
+  });
+
   it('gathers every measure consistently', () => {
     const report = riskReport(
       { positions: { A: 100, B: 50, C: -30 }, prices: { A: a, B: b, C: c }, cash: 2000 },
