@@ -1,11 +1,14 @@
 import { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import { formatDate } from '../core/time.js';
 import { beta, correlationFromCovariance, riskContributions } from './dependence.js';
 import { type PreparedPortfolio, preparePortfolio, type RiskPortfolio } from './inputs.js';
 import { checkRiskLimits, currentDrawdown, type RiskLimitReport, type RiskLimits } from './limits.js';
 import { maxDrawdown, sampleStdDev } from './stats.js';
 import { portfolioCovariance, VAR_METHODS, type VarOptions, type VarResult, varOfPrepared } from './var.js';
+
+const log = createLogger('risk');
 
 /** Limits applied by `risk report` when the portfolio file sets none: a conservative long-only book. */
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
@@ -151,10 +154,11 @@ export function riskReport(
   // little cash) has no such peak: report n/a and say why instead of a reassuring 0%.
   const valuePositive = values.every((v) => v > 0);
   if (!valuePositive) {
-    warnings.push(
+    const warning =
       `the portfolio value (cash + positions) is at or below zero on some days (now ${portfolio.value.toFixed(2)}): ` +
-        'drawdown and percentages of value are not meaningful; read VaR and CVaR in currency',
-    );
+      'drawdown and percentages of value are not meaningful; read VaR and CVaR in currency';
+    log.warn(warning);
+    warnings.push(warning);
   }
   const limits = checkRiskLimits(
     {

@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import { covarianceMatrix, ledoitWolfCovariance } from './dependence.js';
 import {
   checkConfidence,
@@ -16,6 +17,9 @@ import {
   type ScenarioOutcome,
 } from './simulation.js';
 import { mean, skewnessAndExcessKurtosis } from './stats.js';
+
+// Warnings are returned in results AND logged (stderr), like a covariance repair, so a CLI table user sees them.
+const log = createLogger('risk');
 
 /** VaR methods (the old system's names as an enum-like const). */
 export const VarMethod = {
@@ -256,10 +260,11 @@ function parametricFamily(
     excessKurtosis = moments.excessKurtosis / h;
   }
   if (method === 'cornish-fisher' && !cornishFisherMonotone(q, skewness, excessKurtosis)) {
-    warnings.push(
+    const warning =
       `the Cornish-Fisher expansion is not monotone in the tail for skewness ${skewness.toFixed(3)} and excess kurtosis ` +
-        `${excessKurtosis.toFixed(3)}, so its VaR is unreliable; prefer historical or Monte Carlo (bootstrap or student-t)`,
-    );
+      `${excessKurtosis.toFixed(3)}, so its VaR is unreliable; prefer historical or Monte Carlo (bootstrap or student-t)`;
+    log.warn(warning);
+    warnings.push(warning);
   }
   const quantile = cornishFisherQuantile(q, skewness, excessKurtosis);
   const tailMean = cornishFisherTailMean(q, alpha, skewness, excessKurtosis);
@@ -352,9 +357,9 @@ function simulated(
   }
   const scenarios = outcome.pnl.length;
   if (scenarios * (1 - confidence) < 1) {
-    warnings.push(
-      `only ${scenarios} scenarios at ${confidence} confidence: fewer than one scenario lies beyond VaR, so VaR is the worst scenario`,
-    );
+    const warning = `only ${scenarios} scenarios at ${confidence} confidence: fewer than one scenario lies beyond VaR, so VaR is the worst scenario`;
+    log.warn(warning);
+    warnings.push(warning);
   }
   const parts = outcome.contributions;
   return {

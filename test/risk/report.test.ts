@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NeuralTraderError } from '../../src/core/errors.js';
+import { setLogSink } from '../../src/core/log.js';
 import { parsePortfolioFile, resolvePortfolioFile, riskReport } from '../../src/risk/index.js';
 import { correlatedCloses } from './helpers.js';
 
@@ -57,7 +58,16 @@ describe('portfolio file', () => {
 describe('riskReport', () => {
   it('a book whose value is at or below zero reports drawdown as n/a (NaN) with a warning, not 0%', () => {
     // Short A with no cash: the value history is negative, so "no drawdown" would hide every loss.
-    const report = riskReport({ positions: { A: -100 }, prices: { A: a } }, { simulations: 1000 });
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    let report: ReturnType<typeof riskReport>;
+    try {
+      report = riskReport({ positions: { A: -100 }, prices: { A: a } }, { simulations: 1000 });
+    } finally {
+      setLogSink(previous);
+    }
+    // Logged as well as returned, so the CLI's table output (which prints no warnings list) shows it.
+    expect(lines.some((l) => l.includes('at or below zero'))).toBe(true);
     expect(report.portfolioValue).toBeLessThan(0);
     expect(report.maxDrawdown).toBeNaN();
     expect(report.currentDrawdown).toBeNaN();
