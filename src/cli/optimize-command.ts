@@ -24,10 +24,15 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
-function finiteNumber(value: string, flag: string): number {
+function finiteNumber(
+  value: string,
+  flag: string,
+  valid: (n: number) => boolean = () => true,
+  expected = 'a number',
+): number {
   const n = Number(value);
-  if (!Number.isFinite(n))
-    throw new ValidationError(`${flag}: expected a number, got "${value}"`, { field: flag });
+  if (value.trim() === '' || !Number.isFinite(n) || !valid(n))
+    throw new ValidationError(`${flag}: expected ${expected}, got "${value}"`, { field: flag });
   return n;
 }
 
@@ -60,6 +65,8 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
       hint: 'use grid or random',
     });
   }
+  // Output flags are checked before the (possibly long) run, not after it.
+  const top = positiveInt(flags.top, '--top');
   const space = resolveSpace(flags.strategy, flags.range ?? []);
   const fixedParams = parseParamFlags(flags.param ?? []);
   const series = [];
@@ -86,9 +93,20 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
     metric,
     workers: flags.workers === undefined ? undefined : positiveInt(flags.workers, '--workers'),
     backtestOptions: {
-      initialCapital: finiteNumber(flags.capital, '--capital'),
-      commission: finiteNumber(flags.commission, '--commission'),
-      slippageBps: finiteNumber(flags.slippage, '--slippage'),
+      // Checked here, once, so a bad value is one error line instead of every trial failing.
+      initialCapital: finiteNumber(flags.capital, '--capital', (n) => n > 0, 'a number > 0'),
+      commission: finiteNumber(
+        flags.commission,
+        '--commission',
+        (n) => n >= 0 && n < 1,
+        'a rate in [0, 1), e.g. 0.001',
+      ),
+      slippageBps: finiteNumber(
+        flags.slippage,
+        '--slippage',
+        (n) => n >= 0 && n <= 10_000,
+        'basis points in [0, 10000]',
+      ),
     },
     signal: controller.signal,
     onProgress,
@@ -111,7 +129,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
       progress?.finish();
       if (flags.output) writeJsonFile(flags.output, result);
       if (flags.json) printJson(result);
-      else printOptimization(result, positiveInt(flags.top, '--top'));
+      else printOptimization(result, top);
     }
   } finally {
     process.off('SIGINT', onSigint);

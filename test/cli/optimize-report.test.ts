@@ -118,4 +118,18 @@ describe('neural-trader optimize', () => {
     );
     expectUserError(runCli([...base, '--strategy', 'nope'], home), /nope/);
   });
+
+  it('refuses bad backtest and output flags before running any trial', () => {
+    const base = ['optimize', '--symbols', 'KO', '--strategy', 'sma-crossover', '--workers', '1'];
+    // These used to run the whole search: every trial failed (exit 0), or --top failed after the run.
+    expectUserError(runCli([...base, '--capital', '0'], home), /--capital: expected a number > 0, got "0"/);
+    expectUserError(
+      runCli([...base, '--commission', '-1'], home),
+      /--commission: expected a rate in \[0, 1\)/,
+    );
+    expectUserError(runCli([...base, '--slippage', '-5'], home), /--slippage: expected basis points/);
+    const top = runCli([...base, '--top', 'abc'], home);
+    expectUserError(top, /--top: expected a whole number >= 1, got "abc"/);
+    expect(top.stderr).not.toMatch(/optimise \[/);
+  });
 });
