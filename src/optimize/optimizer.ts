@@ -3,7 +3,7 @@ import { alignSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
 import { getStrategyDefinition } from '../strategies/registry.js';
-import { createTrialRunner, defaultWorkerCount } from './pool.js';
+import { chooseWorkerCount, createTrialRunner } from './pool.js';
 import { gridCombinations, type ParamSet, type ParamSpace, randomCombinations } from './space.js';
 import type { PlainBacktestOptions, Trial } from './trial.js';
 
@@ -50,7 +50,7 @@ export interface OptimizeInput {
   samples?: number;
   seed?: number;
   metric?: OptimizationMetric;
-  /** Worker threads; default one per core. 1 runs in-process. */
+  /** Worker threads; default: one per core when the sweep is long enough to repay starting them. 1 runs in-process. */
   workers?: number;
   backtestOptions?: PlainBacktestOptions;
   /** Called after each finished trial. */
@@ -139,13 +139,16 @@ export async function optimizeStrategy(input: OptimizeInput): Promise<OptimizeRe
   const series = alignSeries(input.series);
   const symbols = series.map((s) => s.symbol);
   const fixed = { symbols, ...input.fixedParams };
-  const workers = Math.max(1, Math.min(input.workers ?? defaultWorkerCount(), sets.length));
   const started = performance.now();
-  const runner = createTrialRunner(
-    { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} },
+  const job = { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} };
+  const workers = chooseWorkerCount(
+    job,
     series,
-    workers,
+    { params: sets[0], from: 0, to: series[0].length },
+    sets.length,
+    input.workers,
   );
+  const runner = createTrialRunner(job, series, workers);
   let best: RankedTrial | undefined;
   try {
     const bars = series[0].length;

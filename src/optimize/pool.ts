@@ -34,6 +34,34 @@ export function defaultWorkerCount(): number {
   return Math.max(1, cpus().length);
 }
 
+/**
+ * Starting a worker thread costs a few hundred milliseconds (it loads the strategy registry and the
+ * engine), so threads only pay off when the sweep is long enough. Below this estimated in-process time
+ * the sweep runs in-process.
+ */
+export const PARALLEL_THRESHOLD_MS = 1500;
+
+/**
+ * How many workers to use: the caller's number when given (capped by the number of trials), otherwise
+ * one per core if a timed sample trial says the whole sweep would take longer than PARALLEL_THRESHOLD_MS
+ * in-process, else 1.
+ */
+export function chooseWorkerCount(
+  job: TrialJob,
+  series: readonly BarSeries[],
+  sample: TrialTask,
+  trials: number,
+  requested?: number,
+): number {
+  if (requested !== undefined) return Math.max(1, Math.min(requested, trials));
+  const cores = defaultWorkerCount();
+  if (cores <= 1 || trials <= 1) return 1;
+  const started = performance.now();
+  runTrial(job, series, sample.params, sample.from, sample.to);
+  const estimate = (performance.now() - started) * trials;
+  return estimate < PARALLEL_THRESHOLD_MS ? 1 : Math.min(cores, trials);
+}
+
 /** The compiled worker script: beside this module in dist/, or in dist/ when running from src/ (tests). */
 function workerScript(): URL {
   const beside = new URL('./worker.js', import.meta.url);

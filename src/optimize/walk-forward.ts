@@ -10,7 +10,7 @@ import {
   rankTrials,
   scoreOf,
 } from './optimizer.js';
-import { createTrialRunner, defaultWorkerCount } from './pool.js';
+import { chooseWorkerCount, createTrialRunner } from './pool.js';
 import type { ParamSet } from './space.js';
 
 /**
@@ -103,12 +103,15 @@ export async function walkForward(input: WalkForwardInput): Promise<WalkForwardR
   const plan = walkForwardWindows(bars, input.inSampleBars, input.outOfSampleBars, input.anchored);
   const symbols = series.map((s) => s.symbol);
   const fixed = { symbols, ...input.fixedParams };
-  const workers = Math.max(1, Math.min(input.workers ?? defaultWorkerCount(), sets.length));
-  const runner = createTrialRunner(
-    { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} },
+  const job = { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} };
+  const workers = chooseWorkerCount(
+    job,
     series,
-    workers,
+    { params: sets[0], from: plan[0].isFrom, to: plan[0].isTo },
+    plan.length * (sets.length + 1),
+    input.workers,
   );
+  const runner = createTrialRunner(job, series, workers);
   const started = performance.now();
   const total = plan.length * (sets.length + 1);
   let done = 0;
