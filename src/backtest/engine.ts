@@ -481,8 +481,8 @@ export class BacktestEngine {
       side = delta > 0 ? 'buy' : 'sell';
       quantity = options.fractional ? Math.abs(delta) : Math.trunc(Math.abs(delta));
     }
-    const signed = side === 'buy' ? quantity : -quantity;
-    const after = position + signed;
+    let signed = side === 'buy' ? quantity : -quantity;
+    let after = position + signed;
     const request = order.request;
     if (!options.allowShort && after < -1e-12) {
       this.rejectAtFill(
@@ -493,13 +493,31 @@ export class BacktestEngine {
       );
       return;
     }
-    const commission = options.commission.commission(quantity, price);
+    let commission = options.commission.commission(quantity, price);
     if (Math.abs(after) > Math.abs(position)) {
       // Margin rule: gross exposure after the fill at most maxLeverage x equity after the fill.
       // Other positions are marked at this bar's open, the moment the simulated fill happens.
       const others = this.equityAtOpen(i, s, price);
-      const equityAfter = others.equity - commission;
-      const grossAfter = others.grossOthers + Math.abs(after) * price;
+      let equityAfter = others.equity - commission;
+      let grossAfter = others.grossOthers + Math.abs(after) * price;
+      if (
+        grossAfter > options.maxLeverage * equityAfter * (1 + 1e-12) &&
+        !Number.isNaN(order.targetPercent) &&
+        position * signed >= 0
+      ) {
+        // A percent-of-equity target was sized at the signal bar's close; a gap at the open must not turn
+        // "all in" into "nothing" (the strategy would believe it is in the market while it stays flat).
+        // Take the most the margin rule allows instead.
+        const allowed = this.maxOpeningQuantity(others, Math.abs(position), price);
+        if (allowed > 0 && allowed < quantity) {
+          quantity = allowed;
+          signed = side === 'buy' ? quantity : -quantity;
+          after = position + signed;
+          commission = options.commission.commission(quantity, price);
+          equityAfter = others.equity - commission;
+          grossAfter = others.grossOthers + Math.abs(after) * price;
+        }
+      }
       if (grossAfter > options.maxLeverage * equityAfter * (1 + 1e-12)) {
         this.rejectAtFill(
           order,
@@ -544,6 +562,30 @@ export class BacktestEngine {
       };
       this.strategy.onFill(event, this.context);
     }
+  }
+
+  /**
+   * The largest quantity that can be added to an open |position| of `held` units at `price` while gross
+   * exposure stays within maxLeverage x equity after commission: q p + L c(q) <= L E - G_others - held p.
+   */
+  private maxOpeningQuantity(
+    others: { equity: number; grossOthers: number },
+    held: number,
+    price: number,
+  ): number {
+    const leverage = this.options.maxLeverage;
+    const model = this.options.commission;
+    const budget = leverage * others.equity - others.grossOthers - held * price;
+    return maxAffordableQuantity(
+      budget,
+      price,
+      {
+        name: model.name,
+        rate: model.rate === undefined ? undefined : model.rate * leverage,
+        commission: (q, p) => leverage * model.commission(q, p),
+      },
+      this.options.fractional,
+    );
   }
 
   private rejectAtFill(order: PendingOrder, i: number, check: string, message: string): void {

@@ -207,6 +207,19 @@ describe('positions and account rules', () => {
     expect(margin.fills).toHaveLength(1);
     expect(margin.finalCash).toBeLessThan(0);
   });
+  it('a percent target that a gap up makes unaffordable fills the most the margin rule allows', () => {
+    // Sized at bar 0's close (100): 1000 units; bar 1 opens at 102, where a cash account affords 980.
+    const r = run({ 0: (c) => c.orderTargetPercent('X', 1) }, { maxLeverage: 1 });
+    expect(r.rejections).toEqual([]);
+    expect(r.fills.map((f) => [f.side, f.quantity, f.price])).toEqual([['buy', 980, 102]]);
+    expect(r.finalCash).toBeGreaterThanOrEqual(0);
+    // With commission the budget also pays the fee: 980 x 102 x 1.001 > 100,000, so 979.
+    const fee = run({ 0: (c) => c.orderTargetPercent('X', 1) }, { maxLeverage: 1, commission: 0.001 });
+    expect(fee.fills[0].quantity).toBe(979);
+    expect(fee.finalCash).toBeGreaterThanOrEqual(0);
+    // A plain quantity order is still refused whole.
+    expect(run({ 0: (c) => c.buy(1000) }, { maxLeverage: 1 }).rejections[0].check).toBe('buying-power');
+  });
   it('orderTargetQuantity and orderTargetPercent trade the difference', () => {
     const r = run({
       0: (c) => c.orderTargetQuantity('X', 10),
