@@ -6,20 +6,21 @@ import { reportError } from './errors.js';
  * The CLI entry. Command modules register their flags here but load the library lazily inside their
  * actions (`await import(...)`), so `neural-trader --help` starts without zod, SQLite or tfjs.
  */
-export function buildProgram(): Command {
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('neural-trader')
     .description('Market data, strategies, backtests, execution, risk and neural forecasting for Node.js')
     .version('0.1.0', '-v, --version')
-    .option('--env-file <path>', 'read configuration from this .env file instead of ./.env')
+    // Not --env-file: Node 20 itself consumes that flag even after the script name.
+    .option('--env <path>', 'read configuration from this .env file instead of ./.env')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       writeErr: (text) => process.stderr.write(text),
       outputError: (text, write) => write(text),
     });
-  registerCommands(program);
+  await registerCommands(program, args);
   return program;
 }
 
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -115,7 +115,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       fileValues = parseDotenv(readFileSync(candidate));
     } else if (options.envFile) {
       throw new ConfigError(`env file not found: ${candidate}`, {
-        hint: 'check the path given to --env-file',
+        hint: 'check the path given to --env',
       });
     }
   }
@@ -177,7 +177,7 @@ export function getConfig(): Config {
   return cached;
 }
 
-/** For tests and for the CLI's --env-file: replace the process-wide config. */
+/** For tests and for the CLI's --env: replace the process-wide config. */
 export function setConfig(config: Config | undefined): void {
   cached = config;
 }

@@ -34,18 +34,26 @@ describe('neural-trader config', () => {
     expect(json.stdout).not.toContain(secret);
   });
 
-  it('redacts secrets read from --env-file and names a bad key', () => {
+  it('redacts secrets read from --env and names a bad key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nt-cli-config-'));
     const envFile = join(dir, 'custom.env');
     writeFileSync(envFile, `POLYGON_API_KEY=${secret}\nALPACA_BASE_URL=not-a-url\n`);
-    const r = cli(['--env-file', envFile, 'config'], {}, dir);
+    const r = cli(['--env', envFile, 'config'], {}, dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: ALPACA_BASE_URL: /m);
     expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
     writeFileSync(envFile, `POLYGON_API_KEY=${secret}\nRUST_LOG=debug\n`);
-    const ok = cli(['--env-file', envFile, 'config'], {}, dir);
+    const ok = cli(['--env', envFile, 'config'], {}, dir);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/LOG_LEVEL\s+debug/);
     expect(`${ok.stdout}${ok.stderr}`).not.toContain(secret);
+  });
+
+  it('names a missing --env file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nt-cli-config-'));
+    const r = cli(['--env', join(dir, 'missing.env'), 'config'], {}, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: env file not found: .*missing\.env/m);
+    expect(r.stdout).toBe('');
   });
 });

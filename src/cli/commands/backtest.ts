@@ -157,7 +157,7 @@ export function register(program: Command): void {
       'write a self-contained HTML report (equity, drawdown, trades on price, metrics)',
     )
     .action(async (flags: BacktestFlags) => {
-      // Honour --env-file (provider credentials for --provider alpaca/polygon).
+      // Honour --env (provider credentials for --provider alpaca/polygon).
       await loadCliConfig(program);
       const [{ backtest }, { parseTimeframe }, { formatDate }, output, { parseParamFlags }] =
         await Promise.all([
