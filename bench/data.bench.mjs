@@ -91,9 +91,7 @@ console.log(
     }
     reference.push(performance.now() - t + (sum === -1 ? 1 : 0));
   }
-  console.log(
-    `reference (bare digit loop over the same bytes, no validation): ${fmt(median(reference))} ms`,
-  );
+  console.log(`reference (bare digit loop over the same bytes, no validation): ${fmt(median(reference))} ms`);
 }
 
 const first = [];
