@@ -153,10 +153,11 @@ export function riskReport(
   // Drawdown is a fall from a positive peak. A value history at or below zero (a net short book with
   // little cash) has no such peak: report n/a and say why instead of a reassuring 0%.
   const valuePositive = values.every((v) => v > 0);
-  if (!valuePositive) {
+  // (When today's value is <= 0 the VaR results already carry and logged the warning.)
+  if (!valuePositive && portfolio.value > 0) {
     const warning =
-      `the portfolio value (cash + positions) is at or below zero on some days (now ${portfolio.value.toFixed(2)}): ` +
-      'drawdown and percentages of value are not meaningful; read VaR and CVaR in currency';
+      `the portfolio value (cash + positions) was at or below zero on some days of the history: ` +
+      'drawdown is not meaningful';
     log.warn(warning);
     warnings.push(warning);
   }

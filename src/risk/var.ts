@@ -21,6 +21,19 @@ import { mean, skewnessAndExcessKurtosis } from './stats.js';
 // Warnings are returned in results AND logged (stderr), like a covariance repair, so a CLI table user sees them.
 const log = createLogger('risk');
 
+/**
+ * A book whose value (cash + positions) is at or below zero - a net short with little cash - has no
+ * meaningful "percent of value": VaR and CVaR stand in currency only.
+ */
+export function nonPositiveValueWarning(value: number): string {
+  return (
+    `the portfolio value (cash + positions) is ${value.toFixed(2)}, at or below zero: percentages of value ` +
+    '(VaR %, weights, drawdown) are not meaningful; read VaR and CVaR in currency'
+  );
+}
+// Logged once per prepared portfolio, however many methods are computed on it.
+const warnedNonPositive = new WeakSet<PreparedPortfolio>();
+
 /** VaR methods (the old system's names as an enum-like const). */
 export const VarMethod = {
   Historical: 'historical',
@@ -80,7 +93,7 @@ export interface VarResult {
   var: number;
   /** Expected shortfall: mean loss beyond VaR, in currency. */
   cvar: number;
-  /** var / portfolioValue. */
+  /** var / portfolioValue (NaN when the portfolio value is at or below zero). */
   varFraction: number;
   cvarFraction: number;
   /** Daily returns used. */
@@ -400,6 +413,15 @@ export function varOfPrepared(
       });
   }
   const { horizonDays, var: varValue, cvar, ...rest } = core;
+  const positiveValue = portfolio.value > 0;
+  if (!positiveValue) {
+    const warning = nonPositiveValueWarning(portfolio.value);
+    if (!warnedNonPositive.has(portfolio)) {
+      warnedNonPositive.add(portfolio);
+      log.warn(warning);
+    }
+    rest.warnings.push(warning);
+  }
   return {
     method,
     confidence,
@@ -407,8 +429,8 @@ export function varOfPrepared(
     portfolioValue: portfolio.value,
     var: varValue,
     cvar,
-    varFraction: varValue / portfolio.value,
-    cvarFraction: cvar / portfolio.value,
+    varFraction: positiveValue ? varValue / portfolio.value : Number.NaN,
+    cvarFraction: positiveValue ? cvar / portfolio.value : Number.NaN,
     ...rest,
   };
 }
