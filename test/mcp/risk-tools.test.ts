@@ -38,6 +38,19 @@ describe('risk tools over stdio', () => {
     expect((data.contributions as unknown[]).length).toBe(2);
   });
 
+  it('risk_analysis of a net short book with no cash: VaR in currency, percentages null, a note', async () => {
+    const data = await callOk(session.client, 'risk_analysis', {
+      positions: { KO: -100 },
+      start_date: '1998-01-01',
+      end_date: '1999-12-31',
+    });
+    expect(data.portfolio_value as number).toBeLessThan(0);
+    expect(data.var as number).toBeGreaterThan(0);
+    expect(data.var_pct).toBeNull();
+    expect(data.cvar_pct).toBeNull();
+    expect((data.notes as string[]).join(' ')).toMatch(/at or below zero/);
+  });
+
   it('risk_analysis names bad arguments and needs positions when the account is flat', async () => {
     expect(
       await callError(session.client, 'risk_analysis', { positions: { KO: 10 }, method: 'magic' }),

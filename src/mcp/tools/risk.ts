@@ -112,8 +112,9 @@ const riskAnalysis = defineTool({
     portfolio_value: z.number(),
     var: z.number(),
     cvar: z.number(),
-    var_pct: z.number(),
-    cvar_pct: z.number(),
+    // null when the portfolio value is at or below zero (a percent of it means nothing; see notes).
+    var_pct: z.number().nullable(),
+    cvar_pct: z.number().nullable(),
     observations: z.number(),
     contributions: z.array(z.record(z.string(), z.unknown())),
     notes: z.array(z.string()),
