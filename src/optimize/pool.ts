@@ -97,7 +97,7 @@ function inProcessRunner(job: TrialJob, series: readonly BarSeries[]): TrialRunn
         out.push(trial);
         onDone?.(out.length, trial);
         // Yield so progress output and Ctrl-C are handled during long sweeps.
-        if (out.length % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
       }
       return out;
     },

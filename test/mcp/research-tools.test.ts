@@ -137,7 +137,7 @@ describe('strategy and backtest tools over stdio', () => {
     );
     expect(data.best.score).toBeCloseTo(check.metrics.sharpeRatio, 8);
     expect(progress.length).toBeGreaterThan(0);
-    expect(progress.at(-1)).toBe(6);
+    expect(progress.at(-1), JSON.stringify(progress)).toBe(6);
   });
 
   it('optimize_strategy names a bad metric', async () => {

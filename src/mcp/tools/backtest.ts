@@ -224,6 +224,9 @@ const optimizeStrategyTool = defineTool({
       ),
     );
     let reported = 0;
+    // Notifications are sent asynchronously; the result must not overtake them (clients drop progress
+    // that arrives after the response), so they are awaited before returning.
+    const notifications: Promise<void>[] = [];
     const result = await optimize.optimizeStrategy({
       strategy: args.strategy,
       series,
@@ -240,9 +243,10 @@ const optimizeStrategyTool = defineTool({
         if (done - reported < total / 100 && done !== total) return;
         reported = done;
         const note = best ? `best ${args.metric} ${best.score.toFixed(4)}` : 'no valid trial yet';
-        context.progress(done, total, note).catch(() => {});
+        notifications.push(context.progress(done, total, note).catch(() => {}));
       },
     });
+    await Promise.all(notifications);
     if (context.signal.aborted) {
       throw new NeuralTraderError('CANCELLED', 'optimisation was cancelled');
     }
