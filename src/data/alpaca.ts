@@ -11,8 +11,8 @@ import {
   type BarCacheKey,
   type DownloadedRange,
   defaultBarCachePath,
+  fetchRemoteSeries,
   rangesToDownload,
-  readThroughCache,
   resolveRemoteRange,
   sharedBarCache,
   storeDownloads,
@@ -184,37 +184,22 @@ export class AlpacaProvider implements MarketDataProvider {
     const range = resolveRemoteRange(options, timeframe, now);
     const crypto = isAlpacaCryptoSymbol(ticker);
     const key = this.cacheKey(ticker, timeframe);
-    let received = 0;
-    const series = await readThroughCache({
+    return fetchRemoteSeries({
+      provider: 'alpaca',
+      ticker,
+      timeframe,
       cache: this.cache,
       key,
       range,
       refresh: options.refresh === true,
       now,
-      download: async (gap) => {
-        const bars = await this.download(ticker, timeframe, gap, headers, options.signal, (n) => {
-          received += n;
-          options.onProgress?.(received);
-        });
-        log.info(`downloaded ${bars.length} ${timeframe} bars for ${ticker}`, {
-          start: formatTimestamp(gap.start),
-          end: formatTimestamp(gap.end),
-        });
-        return bars;
-      },
+      log,
+      onProgress: options.onProgress,
+      downloadGap: (gap, onBars) => this.download(ticker, timeframe, gap, headers, options.signal, onBars),
+      emptyHint: crypto
+        ? 'check the pair (e.g. BTC/USD) and the dates'
+        : `check the symbol and dates; the ${this.feed} feed has data from 2016 on, and markets are closed on weekends and holidays`,
     });
-    if (series.length === 0) {
-      throw new DataError(
-        `alpaca: no ${timeframe} bars for ${ticker} between ${formatTimestamp(range.start)} and ${formatTimestamp(range.end)}`,
-        {
-          field: 'symbol',
-          hint: crypto
-            ? 'check the pair (e.g. BTC/USD) and the dates'
-            : `check the symbol and dates; the ${this.feed} feed has data from 2016 on, and markets are closed on weekends and holidays`,
-        },
-      );
-    }
-    return series;
   }
 
   /**

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { type Bar, BarSeries } from '../core/bars.js';
 import { getConfig } from '../core/config.js';
 import { DataError, ValidationError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
+import { createLogger, type Logger } from '../core/log.js';
 import { type EpochMs, formatTimestamp, MS_PER_DAY, parseDateRange } from '../core/time.js';
 import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
 import type { FetchBarsOptions } from './types.js';
@@ -344,6 +344,59 @@ export async function readThroughCache(options: ReadThroughOptions): Promise<Bar
   const downloads: DownloadedRange[] = [];
   for (const gap of gaps) downloads.push({ range: gap, bars: await options.download(gap) });
   return storeDownloads(options, downloads);
+}
+
+/** What a remote provider (Alpaca, Polygon) hands `fetchRemoteSeries` for one request. */
+export interface RemoteFetch {
+  /** Provider name for messages, e.g. "alpaca". */
+  provider: string;
+  ticker: string;
+  timeframe: Timeframe;
+  cache: BarCache | undefined;
+  key: BarCacheKey;
+  range: TimeRange;
+  refresh: boolean;
+  now: EpochMs;
+  log: Logger;
+  onProgress?: (barsSoFar: number) => void;
+  /** Download one uncached range; call `onBars` with each page's bar count (for progress). */
+  downloadGap(gap: TimeRange, onBars: (count: number) => void): Promise<Bar[]>;
+  /** How to fix an empty result (provider-specific: symbol spelling, plan limits). */
+  emptyHint: string;
+}
+
+/**
+ * The remote providers' shared fetch: read through the cache, download only the gaps (reporting
+ * progress and logging each download), and refuse an empty result with the provider's hint.
+ */
+export async function fetchRemoteSeries(request: RemoteFetch): Promise<BarSeries> {
+  const { provider, ticker, timeframe, range } = request;
+  let received = 0;
+  const series = await readThroughCache({
+    cache: request.cache,
+    key: request.key,
+    range,
+    refresh: request.refresh,
+    now: request.now,
+    download: async (gap) => {
+      const bars = await request.downloadGap(gap, (count) => {
+        received += count;
+        request.onProgress?.(received);
+      });
+      request.log.info(`downloaded ${bars.length} ${timeframe} bars for ${ticker}`, {
+        start: formatTimestamp(gap.start),
+        end: formatTimestamp(gap.end),
+      });
+      return bars;
+    },
+  });
+  if (series.length === 0) {
+    throw new DataError(
+      `${provider}: no ${timeframe} bars for ${ticker} between ${formatTimestamp(range.start)} and ${formatTimestamp(range.end)}`,
+      { field: 'symbol', hint: request.emptyHint },
+    );
+  }
+  return series;
 }
 
 /** The ranges a request must download: the uncached gaps, or everything when refreshing or uncached. */

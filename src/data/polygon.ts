@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import type { Bar, BarSeries } from '../core/bars.js';
 import { type Config, getConfig } from '../core/config.js';
-import { ConfigError, DataError, ProviderError, ValidationError } from '../core/errors.js';
+import { ConfigError, ProviderError, ValidationError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';
-import { type EpochMs, formatTimestamp } from '../core/time.js';
+import type { EpochMs } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import { barTimestamp, normaliseSymbol } from './alpaca.js';
 import {
   type BarCache,
   type BarCacheKey,
   defaultBarCachePath,
-  readThroughCache,
+  fetchRemoteSeries,
   resolveRemoteRange,
   sharedBarCache,
   type TimeRange,
@@ -148,35 +148,21 @@ export class PolygonProvider implements MarketDataProvider {
       symbol: ticker,
       timeframe,
     };
-    let received = 0;
-    const series = await readThroughCache({
+    return fetchRemoteSeries({
+      provider: 'polygon',
+      ticker,
+      timeframe,
       cache: this.cache,
       key,
       range,
       refresh: options.refresh === true,
       now,
-      download: async (gap) => {
-        const bars = await this.download(ticker, timeframe, gap, headers, options.signal, (n) => {
-          received += n;
-          options.onProgress?.(received);
-        });
-        log.info(`downloaded ${bars.length} ${timeframe} bars for ${ticker}`, {
-          start: formatTimestamp(gap.start),
-          end: formatTimestamp(gap.end),
-        });
-        return bars;
-      },
+      log,
+      onProgress: options.onProgress,
+      downloadGap: (gap, onBars) => this.download(ticker, timeframe, gap, headers, options.signal, onBars),
+      emptyHint:
+        'check the ticker (stocks AAPL, crypto X:BTCUSD, forex C:EURUSD) and the dates; free plans cover 2 years',
     });
-    if (series.length === 0) {
-      throw new DataError(
-        `polygon: no ${timeframe} bars for ${ticker} between ${formatTimestamp(range.start)} and ${formatTimestamp(range.end)}`,
-        {
-          field: 'symbol',
-          hint: 'check the ticker (stocks AAPL, crypto X:BTCUSD, forex C:EURUSD) and the dates; free plans cover 2 years',
-        },
-      );
-    }
-    return series;
   }
 
   private authHeaders(): Record<string, string> {

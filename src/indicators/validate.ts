@@ -34,7 +34,7 @@ export function checkSameLength(indicator: string, ...columns: ArrayLike<number>
   return n;
 }
 
-/** A Float64Array of `length` NaNs: the batch form's warm-up placeholder. */
+/** A Float64Array of `length` NaNs: what the batch form returns during warm-up. */
 export function nanArray(length: number): Float64Array {
   return new Float64Array(length).fill(Number.NaN);
 }
