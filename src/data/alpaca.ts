@@ -12,7 +12,7 @@ import {
   type DownloadedRange,
   defaultBarCachePath,
   fetchRemoteSeries,
-  rangesToDownload,
+  gapsToDownload,
   resolveRemoteRange,
   sharedBarCache,
   storeDownloads,
@@ -226,7 +226,7 @@ export class AlpacaProvider implements MarketDataProvider {
       return {
         ticker,
         key,
-        gaps: rangesToDownload(cache, key, range, refresh),
+        gaps: gapsToDownload(cache, key, range, refresh),
         downloads: [] as DownloadedRange[],
       };
     });

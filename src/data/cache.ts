@@ -340,7 +340,7 @@ export interface ReadThroughOptions {
  */
 export async function readThroughCache(options: ReadThroughOptions): Promise<BarSeries> {
   const { cache, key, range, refresh } = options;
-  const gaps = rangesToDownload(cache, key, range, refresh);
+  const gaps = gapsToDownload(cache, key, range, refresh);
   const downloads: DownloadedRange[] = [];
   for (const gap of gaps) downloads.push({ range: gap, bars: await options.download(gap) });
   return storeDownloads(options, downloads);
@@ -400,7 +400,7 @@ export async function fetchRemoteSeries(request: RemoteFetch): Promise<BarSeries
 }
 
 /** The ranges a request must download: the uncached gaps, or everything when refreshing or uncached. */
-export function rangesToDownload(
+export function gapsToDownload(
   cache: BarCache | undefined,
   key: BarCacheKey,
   range: TimeRange,
