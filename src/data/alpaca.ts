@@ -10,15 +10,14 @@ import {
   type BarCache,
   type BarCacheKey,
   type DownloadedRange,
-  defaultBarCachePath,
   fetchRemoteSeries,
   gapsToDownload,
   resolveRemoteRange,
-  sharedBarCache,
   storeDownloads,
   type TimeRange,
 } from './cache.js';
-import { JsonHttpClient, type SleepFunction } from './http.js';
+import type { JsonHttpClient } from './http.js';
+import { type RemoteProviderOptions, remoteBarCache, remoteHttpClient, resolvePageLimit } from './remote.js';
 import type { FetchBarsOptions, MarketDataProvider } from './types.js';
 
 /**
@@ -38,7 +37,8 @@ export const ALPACA_MAX_PAGE_LIMIT = 10_000;
 /** Symbols per multi-symbol request (keeps URLs short). */
 const MULTI_SYMBOL_BATCH = 100;
 
-export interface AlpacaProviderOptions {
+/** Alpaca options; `pageLimit` is 1..10000 bars per page (default 10000). */
+export interface AlpacaProviderOptions extends RemoteProviderOptions {
   /** Default: ALPACA_API_KEY. */
   apiKey?: string;
   /** Default: ALPACA_SECRET_KEY. */
@@ -49,22 +49,6 @@ export interface AlpacaProviderOptions {
   feed?: AlpacaFeed;
   /** Corporate-action adjustment of stock bars (default `raw`, as Alpaca's API defaults). */
   adjustment?: AlpacaAdjustment;
-  /** Bars per page, 1..10000 (default 10000). */
-  pageLimit?: number;
-  /** The bar cache to use, or false to always download (default: the shared cache under config.home). */
-  cache?: BarCache | false;
-  /** Per-request timeout in ms (default 30 000). */
-  timeoutMs?: number;
-  /** Retries for 429/5xx/network errors (default 4). */
-  maxRetries?: number;
-  /** First retry delay in ms (default 500). */
-  retryBaseDelayMs?: number;
-  /** Injectable wait between retries (tests). */
-  sleep?: SleepFunction;
-  /** Clock, for deciding which bars may still be forming (tests). */
-  now?: () => EpochMs;
-  /** Configuration to read defaults from (default getConfig()). */
-  config?: Config;
 }
 
 const ALPACA_TIMEFRAMES: Record<Timeframe, string> = {
@@ -125,29 +109,21 @@ export class AlpacaProvider implements MarketDataProvider {
   private readonly options: AlpacaProviderOptions;
   private readonly config: Config;
   private readonly http: JsonHttpClient;
+  private readonly pageLimit: number;
   private cacheInstance: BarCache | undefined;
 
   constructor(options: AlpacaProviderOptions = {}) {
     this.options = options;
     this.config = options.config ?? getConfig();
-    const pageLimit = options.pageLimit ?? ALPACA_MAX_PAGE_LIMIT;
-    if (!Number.isInteger(pageLimit) || pageLimit < 1 || pageLimit > ALPACA_MAX_PAGE_LIMIT) {
-      throw new ValidationError(`pageLimit: ${pageLimit} is outside 1..${ALPACA_MAX_PAGE_LIMIT}`, {
-        field: 'pageLimit',
-      });
-    }
+    this.pageLimit = resolvePageLimit(options.pageLimit, ALPACA_MAX_PAGE_LIMIT);
     registerSecret(this.apiKey);
     registerSecret(this.secretKey);
-    this.http = new JsonHttpClient({
-      provider: 'alpaca',
-      timeoutMs: options.timeoutMs,
-      maxRetries: options.maxRetries,
-      baseDelayMs: options.retryBaseDelayMs,
-      sleep: options.sleep,
-      authHint:
-        'check ALPACA_API_KEY and ALPACA_SECRET_KEY in .env (paper and live accounts have different keys; ' +
+    this.http = remoteHttpClient(
+      'alpaca',
+      options,
+      'check ALPACA_API_KEY and ALPACA_SECRET_KEY in .env (paper and live accounts have different keys; ' +
         'keys are regenerated when a paper account is reset)',
-    });
+    );
   }
 
   private get apiKey(): string | undefined {
@@ -172,7 +148,7 @@ export class AlpacaProvider implements MarketDataProvider {
 
   private get cache(): BarCache | undefined {
     if (this.options.cache === false) return undefined;
-    this.cacheInstance ??= this.options.cache ?? sharedBarCache(defaultBarCachePath(this.config.home));
+    this.cacheInstance ??= remoteBarCache(this.options.cache, this.config);
     return this.cacheInstance;
   }
 
@@ -390,7 +366,7 @@ export class AlpacaProvider implements MarketDataProvider {
     q.set('timeframe', ALPACA_TIMEFRAMES[timeframe]);
     q.set('start', new Date(range.start).toISOString());
     q.set('end', new Date(range.end).toISOString());
-    q.set('limit', String(this.options.pageLimit ?? ALPACA_MAX_PAGE_LIMIT));
+    q.set('limit', String(this.pageLimit));
     if (!crypto) {
       q.set('adjustment', this.adjustment);
       q.set('feed', this.feed);

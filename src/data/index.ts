@@ -17,6 +17,7 @@ export type { PolygonProviderOptions } from './polygon.js';
 export { PolygonProvider } from './polygon.js';
 export type { FetchMarketDataOptions, ProviderOptions } from './registry.js';
 export { fetchMarketData, getProvider, PROVIDER_NAMES } from './registry.js';
+export type { RemoteProviderOptions } from './remote.js';
 export type { SampleDatasetInfo, SampleProviderOptions } from './sample.js';
 export {
   DOW30_TICKERS,

@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import type { Bar, BarSeries } from '../core/bars.js';
 import { type Config, getConfig } from '../core/config.js';
-import { ConfigError, ProviderError, ValidationError } from '../core/errors.js';
+import { ConfigError, ProviderError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';
-import type { EpochMs } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import { barTimestamp, normaliseSymbol } from './alpaca.js';
 import {
   type BarCache,
   type BarCacheKey,
-  defaultBarCachePath,
   fetchRemoteSeries,
   resolveRemoteRange,
-  sharedBarCache,
   type TimeRange,
 } from './cache.js';
-import { JsonHttpClient, type SleepFunction, stripSecretsFromUrl } from './http.js';
+import { type JsonHttpClient, stripSecretsFromUrl } from './http.js';
+import { type RemoteProviderOptions, remoteBarCache, remoteHttpClient, resolvePageLimit } from './remote.js';
 import type { FetchBarsOptions, MarketDataProvider } from './types.js';
 
 /**
@@ -32,29 +30,14 @@ const log = createLogger('data:polygon');
 /** Polygon's largest page. */
 export const POLYGON_MAX_PAGE_LIMIT = 50_000;
 
-export interface PolygonProviderOptions {
+/** Polygon options; `pageLimit` is 1..50000 base aggregates per page (default 50000). */
+export interface PolygonProviderOptions extends RemoteProviderOptions {
   /** Default: POLYGON_API_KEY. */
   apiKey?: string;
   /** Default: POLYGON_BASE_URL (https://api.polygon.io). */
   baseUrl?: string;
   /** Split-adjusted bars (default true, as Polygon defaults). */
   adjusted?: boolean;
-  /** Base aggregates per page, 1..50000 (default 50000). */
-  pageLimit?: number;
-  /** The bar cache to use, or false to always download (default: the shared cache under config.home). */
-  cache?: BarCache | false;
-  /** Per-request timeout in ms (default 30 000). */
-  timeoutMs?: number;
-  /** Retries for 429/5xx/network errors (default 4). */
-  maxRetries?: number;
-  /** First retry delay in ms (default 500). */
-  retryBaseDelayMs?: number;
-  /** Injectable wait between retries (tests). */
-  sleep?: SleepFunction;
-  /** Clock, for deciding which bars may still be forming (tests). */
-  now?: () => EpochMs;
-  /** Configuration to read defaults from (default getConfig()). */
-  config?: Config;
 }
 
 /** Our timeframe as Polygon's (multiplier, timespan) pair. */
@@ -97,26 +80,19 @@ export class PolygonProvider implements MarketDataProvider {
   private readonly options: PolygonProviderOptions;
   private readonly config: Config;
   private readonly http: JsonHttpClient;
+  private readonly pageLimit: number;
   private cacheInstance: BarCache | undefined;
 
   constructor(options: PolygonProviderOptions = {}) {
     this.options = options;
     this.config = options.config ?? getConfig();
-    const pageLimit = options.pageLimit ?? POLYGON_MAX_PAGE_LIMIT;
-    if (!Number.isInteger(pageLimit) || pageLimit < 1 || pageLimit > POLYGON_MAX_PAGE_LIMIT) {
-      throw new ValidationError(`pageLimit: ${pageLimit} is outside 1..${POLYGON_MAX_PAGE_LIMIT}`, {
-        field: 'pageLimit',
-      });
-    }
+    this.pageLimit = resolvePageLimit(options.pageLimit, POLYGON_MAX_PAGE_LIMIT);
     registerSecret(this.apiKey);
-    this.http = new JsonHttpClient({
-      provider: 'polygon',
-      timeoutMs: options.timeoutMs,
-      maxRetries: options.maxRetries,
-      baseDelayMs: options.retryBaseDelayMs,
-      sleep: options.sleep,
-      authHint: 'check POLYGON_API_KEY in .env (your key is on the polygon.io dashboard under API Keys)',
-    });
+    this.http = remoteHttpClient(
+      'polygon',
+      options,
+      'check POLYGON_API_KEY in .env (your key is on the polygon.io dashboard under API Keys)',
+    );
   }
 
   private get apiKey(): string | undefined {
@@ -133,7 +109,7 @@ export class PolygonProvider implements MarketDataProvider {
 
   private get cache(): BarCache | undefined {
     if (this.options.cache === false) return undefined;
-    this.cacheInstance ??= this.options.cache ?? sharedBarCache(defaultBarCachePath(this.config.home));
+    this.cacheInstance ??= remoteBarCache(this.options.cache, this.config);
     return this.cacheInstance;
   }
 
@@ -190,7 +166,7 @@ export class PolygonProvider implements MarketDataProvider {
     );
     first.searchParams.set('adjusted', String(this.adjusted));
     first.searchParams.set('sort', 'asc');
-    first.searchParams.set('limit', String(this.options.pageLimit ?? POLYGON_MAX_PAGE_LIMIT));
+    first.searchParams.set('limit', String(this.pageLimit));
     const origin = first.origin;
     const bars: Bar[] = [];
     const seen = new Set<string>();
