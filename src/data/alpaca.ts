@@ -147,7 +147,6 @@ export class AlpacaProvider implements MarketDataProvider {
   }
 
   private get cache(): BarCache | undefined {
-    if (this.options.cache === false) return undefined;
     this.cacheInstance ??= remoteBarCache(this.options.cache, this.config);
     return this.cacheInstance;
   }

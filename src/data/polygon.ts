@@ -108,7 +108,6 @@ export class PolygonProvider implements MarketDataProvider {
   }
 
   private get cache(): BarCache | undefined {
-    if (this.options.cache === false) return undefined;
     this.cacheInstance ??= remoteBarCache(this.options.cache, this.config);
     return this.cacheInstance;
   }
