@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'RISK_LIMIT'
   | 'MODEL'
   | 'CANCELLED'
+  | 'IO'
   | 'UNSUPPORTED';
 
 export interface NeuralTraderErrorOptions {
