@@ -23,9 +23,13 @@ export {
 } from './errors.js';
 export type { Logger, LogLevel } from './log.js';
 export { createLogger, setLogLevel, setLogSink } from './log.js';
+export type { Currency, MinorUnits, ParseMoneyOptions } from './money.js';
+export { currency, formatMoney, parseMoney, splitByWeights, toMajor, USD } from './money.js';
 export type { Fill, OrderRequest, PreTradeCheck, PreTradeContext, PreTradeRejection } from './orders.js';
 export { OrderStatus, OrderType, Side, signedQuantity, TimeInForce } from './orders.js';
 export { redact, registerSecret } from './redact.js';
+export type { OpenDatabaseOptions, SqliteDatabase } from './sqlite.js';
+export { isBusyError, openDatabase, sqliteError, sqliteHeaderProblem } from './sqlite.js';
 export type { EpochMs } from './time.js';
 export { formatDate, formatTimestamp, MS_PER_DAY, parseDate, parseDateRange, tryParseDate } from './time.js';
 export type { Timeframe } from './timeframe.js';
