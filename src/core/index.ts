@@ -12,6 +12,16 @@ export {
   redactedConfig,
   setConfig,
 } from './config.js';
+export {
+  DEFAULT_ACCOUNT,
+  DEFAULT_BORROW_FEE_RATE,
+  DEFAULT_COMMISSION_RATE,
+  DEFAULT_CURRENCY_CODE,
+  DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_MARGIN_INTEREST_RATE,
+  DEFAULT_MAX_LEVERAGE,
+  DEFAULT_SLIPPAGE_BPS,
+} from './defaults.js';
 export type { ErrorCode, NeuralTraderErrorOptions } from './errors.js';
 export {
   ConfigError,

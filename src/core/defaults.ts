@@ -1,0 +1,32 @@
+/**
+ * The product's defaults, in one place. The library applies them; the CLI and the MCP server read them
+ * from here for their help texts and never restate a number, so the same request through any face
+ * gives the same answer. Each value is printed with every result that used it (see `assumptions`).
+ */
+
+/** Starting cash of a backtest, an optimisation trial and a new paper account. */
+export const DEFAULT_INITIAL_CAPITAL = 100_000;
+
+/** Commission as a fraction of notional on every fill (0.001 = 10 bps), in backtests and on paper. */
+export const DEFAULT_COMMISSION_RATE = 0.001;
+
+/** Slippage against every fill, in basis points of price. */
+export const DEFAULT_SLIPPAGE_BPS = 0;
+
+/** Maximum gross exposure as a multiple of equity (2 = Reg T style 2x) in backtests and paper accounts. */
+export const DEFAULT_MAX_LEVERAGE = 2;
+
+/**
+ * Annual interest charged on negative cash (borrowed to buy on margin), accrued over calendar time.
+ * 6% is about a US retail broker's margin rate for mid-size balances in 2024-2026.
+ */
+export const DEFAULT_MARGIN_INTEREST_RATE = 0.06;
+
+/** Annual borrow fee on the market value of short positions (an easy-to-borrow "general collateral" stock). */
+export const DEFAULT_BORROW_FEE_RATE = 0.005;
+
+/** Name of the paper account that order, portfolio and MCP trading tools use when none is given. */
+export const DEFAULT_ACCOUNT = 'paper';
+
+/** Currency of ledgers (bets, syndicates) when none is given. */
+export const DEFAULT_CURRENCY_CODE = 'USD';
