@@ -31,6 +31,14 @@ export {
   ProviderError,
   ValidationError,
 } from './errors.js';
+export type { IdentifierOptions, StrictNumberOptions } from './inputs.js';
+export {
+  MAX_SYMBOL_LENGTH,
+  normalizeSymbol,
+  parseIdentifier,
+  parseStrictNumber,
+  parseSymbolList,
+} from './inputs.js';
 export type { Logger, LogLevel } from './log.js';
 export { createLogger, setLogLevel, setLogSink } from './log.js';
 export type { Currency, MinorUnits, ParseMoneyOptions } from './money.js';
