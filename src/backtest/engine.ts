@@ -1,5 +1,6 @@
 import { alignSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
+import { annualisationOf } from '../core/calendar.js';
 import { DataError, ValidationError } from '../core/errors.js';
 import type { Fill, OrderRequest, PreTradeContext, TimeInForce } from '../core/orders.js';
 import { type EpochMs, formatTimestamp } from '../core/time.js';
@@ -12,7 +13,6 @@ import {
   buyAndHoldCurve,
   curveMetrics,
   drawdownCurve,
-  periodsPerYearFor,
   tradeMetrics,
 } from './metrics.js';
 import { resolveBacktestOptions } from './options.js';
@@ -661,14 +661,19 @@ export class BacktestEngine {
     const last = n - 1;
     const options = this.options;
     const timeframe = this.series[0].timeframe;
-    const periodsPerYear = options.periodsPerYear ?? periodsPerYearFor(timeframe);
     const timestamps = this.timestamps;
-    const curve = curveMetrics(equity, periodsPerYear, timestamps, options.initialCapital);
+    // Periods per year and elapsed years from the timestamps (src/core/calendar.ts), not a bar count.
+    const annualisation = annualisationOf(timestamps, timeframe, {
+      periodsPerYear: options.periodsPerYear,
+      calendar: options.calendar,
+    });
+    const periodsPerYear = annualisation.periodsPerYear;
+    const curve = curveMetrics(equity, annualisation, timestamps, options.initialCapital);
     const trades = this.tracker.trades;
     const tradeStats = tradeMetrics(trades.map((t) => t.pnl));
     const traded = this.strategy.symbols.length > 0 ? this.strategy.symbols.length : this.symbols.length;
     const benchmarkEquity = buyAndHoldCurve(this.closes.slice(0, traded), options.initialCapital);
-    const benchmark = curveMetrics(benchmarkEquity, periodsPerYear, timestamps, options.initialCapital);
+    const benchmark = curveMetrics(benchmarkEquity, annualisation, timestamps, options.initialCapital);
     let equitySum = 0;
     for (let i = 0; i < n; i++) equitySum += equity[i];
     const averageEquity = n > 0 ? equitySum / n : options.initialCapital;
@@ -680,6 +685,7 @@ export class BacktestEngine {
       fillCount: this.fills.length,
       totalCommission: this.portfolio.commissions,
       periodsPerYear,
+      annualisation,
       benchmark: {
         totalReturn: benchmark.totalReturn,
         annualizedReturn: benchmark.annualizedReturn,

@@ -1,3 +1,4 @@
+import { parseMarketCalendar } from '../core/calendar.js';
 import { ValidationError } from '../core/errors.js';
 import { TimeInForce } from '../core/orders.js';
 import { type CommissionModel, noCommission, percentCommission } from './fill-models.js';
@@ -57,6 +58,7 @@ export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedB
       options.periodsPerYear === undefined
         ? undefined
         : checkNumber('periodsPerYear', options.periodsPerYear, 1),
+    calendar: options.calendar === undefined ? undefined : parseMarketCalendar(options.calendar),
     preTradeChecks: options.preTradeChecks ?? [],
     equityObservers: options.equityObservers ?? [],
   };

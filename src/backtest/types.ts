@@ -1,3 +1,4 @@
+import type { MarketCalendar } from '../core/calendar.js';
 import type { OrderRequest, PreTradeCheck, Side, TimeInForce } from '../core/orders.js';
 import type { EpochMs } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
@@ -44,8 +45,13 @@ export interface BacktestOptions {
   defaultTimeInForce?: TimeInForce;
   /** Close every open position at the last bar's close (recorded as fills). Default false. */
   closeAtEnd?: boolean;
-  /** Override the annualisation factor (default: inferred from the timeframe, 252 for daily bars). */
+  /**
+   * Override the annualisation factor. Default: measured from the timestamps when the run spans a year
+   * or more, else the nominal count of the market calendar (src/core/calendar.ts).
+   */
   periodsPerYear?: number;
+  /** Annualise with this market calendar's nominal count (us-equity 252 sessions, fx 24x5, crypto 24x7) instead of measuring. */
+  calendar?: MarketCalendar;
   /** Checks run on every order before it is accepted; a refusal is recorded in `rejections`. */
   preTradeChecks?: readonly PreTradeCheck[];
   /** Told the equity at every bar's close. */
@@ -64,6 +70,7 @@ export interface ResolvedBacktestOptions {
   defaultTimeInForce: TimeInForce;
   closeAtEnd: boolean;
   periodsPerYear?: number;
+  calendar?: MarketCalendar;
   preTradeChecks: readonly PreTradeCheck[];
   equityObservers: readonly EquityObserver[];
 }

@@ -1,3 +1,5 @@
+import { normalCdf } from '../core/normal.js';
+
 /**
  * Point-forecast error metrics. Each takes aligned actual/forecast arrays (one element per forecast
  * point) and ignores nothing: callers pass finite values only.
@@ -120,15 +122,9 @@ export function forecastMetrics(
   };
 }
 
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 erf, error < 1.5e-7). */
-export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const poly =
-    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-z * z);
-  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
-}
+// One normal CDF for the whole product (src/core/normal.ts, accurate to ~1e-15), re-exported for callers of
+// this module.
+export { normalCdf };
 
 /**
  * Diebold-Mariano test of equal accuracy for two forecasters from their per-origin losses (e.g. absolute

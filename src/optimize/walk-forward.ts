@@ -1,6 +1,7 @@
 import type { BacktestMetrics } from '../backtest/metrics.js';
-import { curveMetrics, periodsPerYearFor } from '../backtest/metrics.js';
+import { curveMetrics } from '../backtest/metrics.js';
 import { alignSeries } from '../core/bar-ops.js';
+import { type Annualisation, annualisationOf } from '../core/calendar.js';
 import { ValidationError } from '../core/errors.js';
 import {
   candidateSets,
@@ -49,7 +50,14 @@ export interface WalkForwardResult {
   /** Out-of-sample windows chained together, starting from 1.0. */
   stitchedEquity: Float64Array;
   stitchedTimestamps: Float64Array;
-  outOfSample: { totalReturn: number; annualizedReturn: number; sharpeRatio: number; maxDrawdown: number };
+  outOfSample: {
+    totalReturn: number;
+    annualizedReturn: number;
+    sharpeRatio: number;
+    maxDrawdown: number;
+    /** How the stitched curve was annualised. */
+    annualisation: Annualisation;
+  };
   meanInSampleScore: number;
   meanOutOfSampleScore: number;
   /** meanOutOfSampleScore / meanInSampleScore: near 1 is robust, near 0 or negative is over-fit. */
@@ -166,7 +174,12 @@ export async function walkForward(input: WalkForwardInput): Promise<WalkForwardR
   const meanIs = mean(windows.map((w) => w.inSampleScore));
   const meanOos = mean(windows.map((w) => w.outOfSampleScore));
   const curve = Float64Array.from(stitched.length ? stitched : [1]);
-  const summary = curveMetrics(curve, periodsPerYearFor(series[0].timeframe), stitchedTimes, 1);
+  // The stitched out-of-sample curve is annualised by the same time model as a backtest.
+  const annualisation = annualisationOf(stitchedTimes, series[0].timeframe, {
+    periodsPerYear: input.backtestOptions?.periodsPerYear,
+    calendar: input.backtestOptions?.calendar,
+  });
+  const summary = curveMetrics(curve, annualisation, stitchedTimes, 1);
   return {
     strategy: input.strategy,
     symbols,
@@ -179,6 +192,7 @@ export async function walkForward(input: WalkForwardInput): Promise<WalkForwardR
       annualizedReturn: summary.annualizedReturn,
       sharpeRatio: summary.sharpeRatio,
       maxDrawdown: summary.maxDrawdown,
+      annualisation,
     },
     meanInSampleScore: meanIs,
     meanOutOfSampleScore: meanOos,

@@ -1,5 +1,7 @@
+import { annualisationOf, timeframeOfSpacing } from '../core/calendar.js';
 import { ValidationError } from '../core/errors.js';
 import { type Fill, type OrderRequest, signedQuantity } from '../core/orders.js';
+import { maxDrawdown, sharpeRatio } from '../core/performance.js';
 import type { EpochMs } from '../core/time.js';
 import type { PortfolioView } from '../strategies/types.js';
 
@@ -253,7 +255,12 @@ export class Portfolio implements PortfolioView {
     return p.realizedPnl - before;
   }
 
-  calculateMetrics(periodsPerYear = 252): PortfolioMetrics {
+  /**
+   * Current values and performance of the recorded equity history. Sharpe is annualised with
+   * `periodsPerYear` when given, else by the time model from the history's timestamps (measured over a
+   * year or more of marks, else the nominal count of the calendar they look like).
+   */
+  calculateMetrics(periodsPerYear?: number): PortfolioMetrics {
     let positionsValue = 0;
     let gross = 0;
     let count = 0;
@@ -266,7 +273,9 @@ export class Portfolio implements PortfolioView {
     }
     const equity = this.cashBalance + positionsValue;
     const totalPnl = equity - this.initialCapital;
-    const { equity: curve } = this.equityHistory();
+    const { equity: curve, timestamps } = this.equityHistory();
+    const perYear =
+      periodsPerYear ?? annualisationOf(timestamps, timeframeOfSpacing(timestamps)).periodsPerYear;
     return {
       totalValue: equity,
       cash: this.cashBalance,
@@ -279,7 +288,7 @@ export class Portfolio implements PortfolioView {
       commissions: this.commissionPaid,
       totalPnl,
       returnPct: this.initialCapital > 0 ? (totalPnl / this.initialCapital) * 100 : 0,
-      sharpeRatio: sharpeOfCurve(curve, periodsPerYear),
+      sharpeRatio: sharpeRatio(curve, perYear),
       maxDrawdown: maxDrawdownOfCurve(curve),
       positionCount: count,
     };
@@ -342,34 +351,13 @@ export class Portfolio implements PortfolioView {
   }
 }
 
-/** Annualised Sharpe ratio of per-period simple returns of an equity curve (risk-free rate 0). */
-export function sharpeOfCurve(curve: ArrayLike<number>, periodsPerYear = 252): number {
-  const n = curve.length - 1;
-  if (n < 2) return Number.NaN;
-  let mean = 0;
-  for (let i = 1; i <= n; i++) mean += curve[i] / curve[i - 1] - 1;
-  mean /= n;
-  let variance = 0;
-  for (let i = 1; i <= n; i++) {
-    const d = curve[i] / curve[i - 1] - 1 - mean;
-    variance += d * d;
-  }
-  variance /= n - 1;
-  const sd = Math.sqrt(variance);
-  return sd === 0 ? 0 : (mean / sd) * Math.sqrt(periodsPerYear);
+/**
+ * Annualised Sharpe ratio of per-period simple returns of an equity curve (risk-free rate 0): the one
+ * implementation in src/core/performance.ts, with its zero-deviation convention.
+ */
+export function sharpeOfCurve(curve: ArrayLike<number>, periodsPerYear: number): number {
+  return sharpeRatio(curve, periodsPerYear);
 }
 
-/** Largest peak-to-trough decline as a positive fraction. */
-export function maxDrawdownOfCurve(curve: ArrayLike<number>): number {
-  let peak = Number.NEGATIVE_INFINITY;
-  let worst = 0;
-  for (let i = 0; i < curve.length; i++) {
-    const v = curve[i];
-    if (v > peak) peak = v;
-    else if (peak > 0) {
-      const dd = (peak - v) / peak;
-      if (dd > worst) worst = dd;
-    }
-  }
-  return worst;
-}
+/** Largest peak-to-trough decline as a positive fraction (src/core/performance.ts). */
+export const maxDrawdownOfCurve: (curve: ArrayLike<number>) => number = maxDrawdown;

@@ -1,4 +1,10 @@
 // Public surface of src/risk: VaR/CVaR, sizing, dependence, stress tests, limits and circuit breakers.
+
+export {
+  inverseNormalCdf,
+  normalCdf as standardNormalCdf,
+  normalPdf as standardNormalPdf,
+} from '../core/normal.js';
 export {
   CircuitBreaker,
   type CircuitBreakerOptions,
@@ -57,11 +63,6 @@ export {
   type PositiveDefiniteResult,
   type SymmetricMatrix,
 } from './matrix.js';
-export {
-  inverseNormalCdf,
-  normalCdf as standardNormalCdf,
-  normalPdf as standardNormalPdf,
-} from './normal.js';
 export {
   type HistoryFetcher,
   type PortfolioFile,

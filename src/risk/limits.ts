@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { currentDrawdown } from '../core/performance.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 
 /**
@@ -70,13 +71,8 @@ export interface RiskLimitReport {
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-/** Drawdown of the last point of a curve from its running peak. */
-export function currentDrawdown(curve: ArrayLike<number>): number {
-  let peak = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < curve.length; i++) if (curve[i] > peak) peak = curve[i];
-  const last = curve[curve.length - 1];
-  return curve.length === 0 || !(peak > 0) ? 0 : Math.max(0, (peak - last) / peak);
-}
+// Drawdown of the last point of a curve from its running peak (src/core/performance.ts).
+export { currentDrawdown };
 
 function snapshotOf(input: LimitSnapshot | Portfolio): LimitSnapshot {
   if (!(input instanceof Portfolio)) return input;

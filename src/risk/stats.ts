@@ -1,4 +1,3 @@
-import { maxDrawdownOfCurve } from '../portfolio/portfolio.js';
 /** Moments of a sample, as risk measures need them (sample variance with n - 1; population skew/kurtosis). */
 
 export function mean(values: ArrayLike<number>): number {
@@ -65,5 +64,5 @@ export function sampleCovariance(x: ArrayLike<number>, y: ArrayLike<number>): nu
   return s / (n - 1);
 }
 
-/** Largest peak-to-trough fall of a value curve, as a positive fraction (the Portfolio's definition). */
-export const maxDrawdown: (curve: ArrayLike<number>) => number = maxDrawdownOfCurve;
+// Largest peak-to-trough fall of a value curve: the product's one definition (src/core/performance.ts).
+export { maxDrawdown } from '../core/performance.js';

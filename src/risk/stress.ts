@@ -1,9 +1,9 @@
 import type { BarSeries } from '../core/bars.js';
+import { inverseNormalCdf } from '../core/normal.js';
 import { parseDate } from '../core/time.js';
 import { beta } from './dependence.js';
 import type { PreparedPortfolio } from './inputs.js';
 import { bilinearForm, type SymmetricMatrix } from './matrix.js';
-import { inverseNormalCdf } from './normal.js';
 import { HISTORICAL_SCENARIOS, type HistoricalScenario } from './scenarios.js';
 import { portfolioCovariance } from './var.js';
 

@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
+import { inverseNormalCdf, normalPdf } from '../core/normal.js';
 import { covarianceMatrix, ledoitWolfCovariance } from './dependence.js';
 import {
   checkConfidence,
@@ -9,7 +10,6 @@ import {
   type RiskPortfolio,
 } from './inputs.js';
 import { cholesky, nearestPositiveDefinite, type SymmetricMatrix } from './matrix.js';
-import { inverseNormalCdf, normalPdf } from './normal.js';
 import {
   historicalScenarios,
   type MonteCarloDistribution,

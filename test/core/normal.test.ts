@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inverseNormalCdf, normalCdf } from '../../src/risk/normal.js';
+import { inverseNormalCdf, normalCdf } from '../../src/core/normal.js';
 
 describe('standard normal', () => {
   it('inverse CDF matches known quantiles to ~1e-13', () => {
