@@ -4,6 +4,7 @@ import type { PreTradeCheck } from '../core/orders.js';
 import { formatTimestamp, parseDateRange } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import { fetchMarketData } from '../data/registry.js';
+import { checkRequiredColumns } from '../strategies/columns.js';
 import type { Strategy } from '../strategies/types.js';
 import { runBacktest } from './engine.js';
 import type { CommissionModel } from './fill-models.js';
@@ -109,6 +110,8 @@ export class Backtester {
     const options = resolveRunOptions(this.options);
     options.preTradeChecks = [...(options.preTradeChecks ?? []), ...this.checks];
     options.equityObservers = [...(options.equityObservers ?? []), ...this.observers];
+    // Before prepare(): a missing column is known now, before a model is loaded or trained.
+    checkRequiredColumns(this.strategy, series);
     await this.strategy.prepare?.();
     return runBacktest(this.strategy, series, options);
   }

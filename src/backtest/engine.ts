@@ -5,6 +5,7 @@ import { DataError, ValidationError } from '../core/errors.js';
 import type { Fill, OrderRequest, PreTradeContext, TimeInForce } from '../core/orders.js';
 import { type EpochMs, formatTimestamp } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
+import { checkRequiredColumns } from '../strategies/columns.js';
 import type { Strategy, StrategyOrder } from '../strategies/types.js';
 import { EngineContext } from './context.js';
 import { type BarPrices, executionPrice, maxAffordableQuantity, slippedFillPrice } from './fill-models.js';
@@ -129,6 +130,8 @@ export class BacktestEngine {
         hint: 'pick symbols from the same dataset or a date range they all cover (see `neural-trader data list`)',
       });
     }
+    // A strategy reading volume (or another column) the data lacks would run on placeholders.
+    checkRequiredColumns(strategy, ordered);
     const aligned = alignSeries(ordered);
     this.series = aligned;
     this.symbols = aligned.map((s) => s.symbol);

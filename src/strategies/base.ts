@@ -6,7 +6,7 @@ import {
   type SignalData,
   toSignalColumns,
 } from './input.js';
-import type { Signal, SignalGenerator, Strategy, StrategyContext } from './types.js';
+import type { ColumnRequirement, Signal, SignalGenerator, Strategy, StrategyContext } from './types.js';
 
 /**
  * Something that turns bars into a desired exposure: the signed fraction of equity to hold in its symbol
@@ -83,6 +83,11 @@ export abstract class ExposureStrategy implements Strategy, SignalGenerator, Exp
   readonly symbol: string;
   abstract readonly warmup: number;
   readonly needsVolume: boolean = false;
+  /** Why the signal reads volume and how to run without it (for the required-column check). */
+  protected readonly volumeUse: Omit<ColumnRequirement, 'column'> = {
+    because: 'for its signal',
+    withoutIt: 'pick a strategy that does not read volume',
+  };
   /** The exposure last ordered (0 before any order). */
   protected exposure = 0;
 
@@ -94,6 +99,11 @@ export abstract class ExposureStrategy implements Strategy, SignalGenerator, Exp
     }
     this.symbol = symbol;
     this.symbols = [symbol];
+  }
+
+  /** Volume when the signal reads it (see `volumeUse`); nothing else besides the close. */
+  get requiredColumns(): readonly ColumnRequirement[] {
+    return this.needsVolume ? [{ column: 'volume', ...this.volumeUse }] : [];
   }
 
   abstract nextExposure(bar: BarReader): number;

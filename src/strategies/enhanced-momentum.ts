@@ -142,6 +142,11 @@ export class EnhancedMomentumStrategy extends ExposureStrategy {
   readonly name = 'enhanced-momentum';
   readonly warmup: number;
   override readonly needsVolume: boolean;
+  protected override readonly volumeUse = {
+    because: 'for its volume filter (volumeFilter=true, the default)',
+    withoutIt:
+      'set volumeFilter=false (CLI: --param volumeFilter=false; MCP: params {"volumeFilter": false})',
+  };
   readonly params: Readonly<EnhancedMomentumParams>;
   private readonly roc: Roc;
   private readonly volatility: RollingStd;

@@ -83,6 +83,11 @@ export class EnsembleStrategy extends ExposureStrategy {
   readonly name = 'ensemble';
   readonly warmup: number;
   override readonly needsVolume: boolean;
+  protected override readonly volumeUse = {
+    because: "for a member's signal (e.g. enhanced-momentum's volume filter)",
+    withoutIt:
+      'turn the member\'s volume filter off (e.g. {"name": "enhanced-momentum", "params": {"volumeFilter": false}})',
+  };
   readonly params: Readonly<Omit<EnsembleParams, 'members'>>;
   readonly members: readonly EnsembleMember[];
   private readonly signals: ExposureSignal[];

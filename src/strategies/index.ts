@@ -1,5 +1,6 @@
 export type { ExposureSignal } from './base.js';
 export { ExposureStrategy, isExposureSignal, signalFromChange } from './base.js';
+export { checkRequiredColumns, seriesHasColumn } from './columns.js';
 export type { EnhancedMomentumParams } from './enhanced-momentum.js';
 export { EnhancedMomentumStrategy, enhancedMomentumParams } from './enhanced-momentum.js';
 export type { EnsembleMember, EnsembleMemberSpec, EnsembleParams } from './ensemble.js';
@@ -39,6 +40,8 @@ export {
 export type { SmaCrossoverParams } from './sma-crossover.js';
 export { SmaCrossoverStrategy, smaCrossoverParams } from './sma-crossover.js';
 export type {
+  BarColumn,
+  ColumnRequirement,
   PortfolioView,
   Signal,
   SignalGenerator,

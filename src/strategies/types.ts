@@ -65,6 +65,18 @@ export interface StrategyContext {
   log(message: string): void;
 }
 
+/** A bar column besides the close, which every series has. */
+export type BarColumn = 'open' | 'high' | 'low' | 'volume';
+
+/** A column a strategy cannot run without, and why (checked before a run by checkRequiredColumns). */
+export interface ColumnRequirement {
+  column: BarColumn;
+  /** What reads it, completing "needs volume ...", e.g. "for its volume filter (volumeFilter=true)". */
+  because: string;
+  /** How to run without it, e.g. "set volumeFilter=false". */
+  withoutIt: string;
+}
+
 export interface Strategy {
   /** Registry name, e.g. "pairs", "sma-crossover". */
   readonly name: string;
@@ -72,6 +84,11 @@ export interface Strategy {
   readonly symbols: readonly string[];
   /** Bars of history the strategy needs before it can trade (the engine still calls onBar during warm-up). */
   readonly warmup?: number;
+  /**
+   * Columns besides the close the strategy reads. A backtest on data without them (close-only series)
+   * is refused before it starts instead of running on placeholders.
+   */
+  readonly requiredColumns?: readonly ColumnRequirement[];
   /**
    * Asynchronous set-up before a run (load a model, start a compute backend). The backtester and the
    * live runner await it once before `onStart`; the bar loop itself stays synchronous.

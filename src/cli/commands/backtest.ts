@@ -22,6 +22,7 @@ interface BacktestFlags {
   output?: string;
   report?: string;
   trades: string;
+  calendar?: string;
 }
 
 /** Parse a flag that must be a finite number in a range; names the flag when it is not. */
@@ -102,6 +103,7 @@ export function renderBacktestSummary(
     { metric: 'Commission paid', strategy: num(m.totalCommission), 'buy & hold': '' },
   ];
   let text = header + render.renderTable(rows, ['metric', 'strategy', 'buy & hold']);
+  text += `annualisation: ${m.annualisation.description}\n`;
   text += `\ntrades: ${m.tradeCount} closed, ${result.openTrades.length} open lots, ${m.fillCount} fills`;
   if (result.rejections.length > 0) {
     const byCheck = new Map<string, number>();
@@ -149,6 +151,10 @@ export function register(program: Command): void {
     .option('--no-short', 'disallow short positions')
     .option('--leverage <x>', 'max gross exposure / equity (default 2, Reg T; 1 = cash account)')
     .option('--close-at-end', 'close open positions at the last close')
+    .option(
+      '--calendar <name>',
+      'annualise with a market calendar (us-equity, fx, crypto) instead of measuring periods/year from the timestamps',
+    )
     .option('--trades <n>', 'how many recent trades to list', '5')
     .option('--json', 'print the full result as JSON')
     .option('-o, --output <file>', 'also write the full result as JSON to this file')
@@ -159,13 +165,14 @@ export function register(program: Command): void {
     .action(async (flags: BacktestFlags) => {
       // Honour --env (provider credentials for --provider alpaca/polygon).
       await loadCliConfig(program);
-      const [{ backtest }, { parseTimeframe }, { formatDate }, output, { parseParamFlags }] =
+      const [{ backtest }, { parseTimeframe }, { formatDate }, output, { parseParamFlags }, calendars] =
         await Promise.all([
           import('../../backtest/named.js'),
           import('../../core/timeframe.js'),
           import('../../core/time.js'),
           import('../output.js'),
           import('../params.js'),
+          import('../../core/calendar.js'),
         ]);
       const params = parseParamFlags(flags.param ?? []);
       if (flags.symbols && flags.symbols.length > 0) params.symbols = flags.symbols;
@@ -191,6 +198,7 @@ export function register(program: Command): void {
         allowShort: flags.short === false ? false : undefined,
         maxLeverage,
         closeAtEnd: flags.closeAtEnd ? true : undefined,
+        calendar: flags.calendar ? calendars.parseMarketCalendar(flags.calendar, '--calendar') : undefined,
       });
       if (flags.output) output.writeJsonFile(flags.output, result);
       if (flags.report) {

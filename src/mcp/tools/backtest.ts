@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MARKET_CALENDARS } from '../../core/calendar.js';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
 import {
@@ -57,6 +58,10 @@ const runBacktestTool = defineTool({
     slippage_bps: nonNegativeNumberArg('Slippage against each fill in basis points (default 0)').default(0),
     params: paramsArg.default({}),
     provider: providerArg.default('sample'),
+    calendar: enumArg(
+      MARKET_CALENDARS,
+      'Annualise with this market calendar (us-equity 252 sessions, fx 24x5, crypto 24x7); default: periods/year measured from the timestamps',
+    ).optional(),
   },
   output: {
     strategy: z.string(),
@@ -75,6 +80,9 @@ const runBacktestTool = defineTool({
     rejections: z.number(),
     equity_curve: z.array(z.object({ date: z.string(), equity: z.number().nullable() })),
     options: z.record(z.string(), z.unknown()),
+    annualisation: z
+      .string()
+      .describe('How returns were annualised: periods per year (measured or nominal) and elapsed years'),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, context) {
@@ -95,6 +103,7 @@ const runBacktestTool = defineTool({
         commission: args.commission,
         slippageBps: args.slippage_bps,
         provider: args.provider,
+        calendar: args.calendar,
       },
     );
     const { benchmark, ...metrics } = result.metrics;
@@ -127,6 +136,7 @@ const runBacktestTool = defineTool({
       rejections: result.rejections.length,
       equity_curve: sampleCurve(result.timestamps, result.equity, CURVE_POINTS),
       options: result.options,
+      annualisation: result.metrics.annualisation.description,
     };
   },
 });
