@@ -1,5 +1,7 @@
 import { BarSeries } from './bars.js';
+import { isIntraday, type MarketCalendar, tradingDay } from './calendar.js';
 import { DataError } from './errors.js';
+import { MS_PER_DAY } from './time.js';
 import { isCoarserOrEqual, TIMEFRAME_MS, type Timeframe } from './timeframe.js';
 
 /**
@@ -85,12 +87,28 @@ export function resampleSeries(series: BarSeries, timeframe: Timeframe): BarSeri
       hint: 'resampling only aggregates bars; fetch finer data from the provider instead',
     });
   }
+  return aggregate(series, timeframe, (ts) => bucketStart(ts, timeframe));
+}
+
+/**
+ * Intraday bars to one bar per trading day of a market calendar (src/core/calendar.ts): the FX day rolls
+ * at 17:00 New York with the Sunday open in Monday, US equities use the New York date, crypto the UTC
+ * date. Each daily bar is stamped at midnight UTC of its trading day, like every 1Day bar. Daily and
+ * longer series are returned as they are.
+ */
+export function resampleToTradingDays(series: BarSeries, calendar: MarketCalendar): BarSeries {
+  if (!isIntraday(series.timeframe)) return series;
+  return aggregate(series, '1Day', (ts) => tradingDay(ts, calendar) * MS_PER_DAY);
+}
+
+/** Open of the first bar, max high, min low, close of the last bar and summed volume per key. */
+function aggregate(series: BarSeries, timeframe: Timeframe, keyOf: (ts: number) => number): BarSeries {
   const n = series.length;
   if (n === 0) return BarSeries.allocate(series.symbol, timeframe, 0, series.closeOnly);
   let buckets = 0;
   let last = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const b = bucketStart(series.timestamps[i], timeframe);
+    const b = keyOf(series.timestamps[i]);
     if (b !== last) {
       buckets++;
       last = b;
@@ -100,7 +118,7 @@ export function resampleSeries(series: BarSeries, timeframe: Timeframe): BarSeri
   let k = -1;
   last = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const b = bucketStart(series.timestamps[i], timeframe);
+    const b = keyOf(series.timestamps[i]);
     if (b !== last) {
       k++;
       last = b;

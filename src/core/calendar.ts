@@ -149,6 +149,8 @@ export interface AnnualisationOptions {
   periodsPerYear?: number;
   /** Use this calendar's nominal count (basis "calendar") instead of measuring. */
   calendar?: MarketCalendar;
+  /** The calendar to assume instead of inferring it from the timestamps (still measured when long enough). */
+  knownCalendar?: MarketCalendar;
 }
 
 /** Distinct trading days among sorted timestamps. */
@@ -180,7 +182,7 @@ export function annualisationOf(
   const n = timestamps.length;
   const span = n > 1 ? timestamps[n - 1] - timestamps[0] : 0;
   const years = span / MS_PER_YEAR;
-  const calendar = options.calendar ?? inferCalendar(timestamps, timeframe);
+  const calendar = options.calendar ?? options.knownCalendar ?? inferCalendar(timestamps, timeframe);
   const returns = Math.max(0, n - 1);
   let periodsPerYear: number;
   let basis: Annualisation['basis'];

@@ -8,23 +8,62 @@ import { sampleCovariance, sampleVariance } from './stats.js';
  * same length (aligned dates).
  */
 
-function checkColumns(columns: readonly Float64Array[]): number {
-  if (columns.length === 0)
+/** Every value finite, or a ValidationError naming the first offender (`field[index]`). */
+export function checkFinite(values: ArrayLike<number>, field: string, hint?: string): void {
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ValidationError(`${field}[${k}] is ${String(v)}; ${field} must be finite numbers`, {
+        field,
+        hint: hint ?? 'remove or fill missing (NaN) values first',
+      });
+    }
+  }
+}
+
+function checkColumns(columns: readonly ArrayLike<number>[]): number {
+  if (!Array.isArray(columns) || columns.length === 0)
     throw new ValidationError('need at least one return series', { field: 'returns' });
   const t = columns[0].length;
   for (let i = 1; i < columns.length; i++) {
     if (columns[i].length !== t) {
-      throw new ValidationError(`return series ${i} has ${columns[i].length} values, series 0 has ${t}`, {
-        field: 'returns',
+      throw new ValidationError(`returns[${i}] has ${columns[i].length} values, returns[0] has ${t}`, {
+        field: `returns[${i}]`,
         hint: 'align the histories to the same dates first',
       });
     }
   }
   if (t < 2) throw new ValidationError(`need at least 2 returns per series, got ${t}`, { field: 'returns' });
+  columns.forEach((c, i) => {
+    checkFinite(c, `returns[${i}]`);
+  });
   return t;
 }
 
-function columnMeans(columns: readonly Float64Array[], t: number): Float64Array {
+/** A covariance matrix given to a helper: square, finite and symmetric. */
+export function checkCovariance(cov: SymmetricMatrix, field = 'covariance'): void {
+  const n = cov?.size;
+  if (!(Number.isInteger(n) && n >= 1) || !(cov.values?.length === n * n)) {
+    throw new ValidationError(`${field} must be a square matrix with size x size values`, { field });
+  }
+  checkFinite(cov.values, `${field}.values`);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const a = cov.values[i * n + j];
+      const b = cov.values[j * n + i];
+      if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) {
+        throw new ValidationError(
+          `${field} is not symmetric: (${i}, ${j}) is ${a} but (${j}, ${i}) is ${b}`,
+          {
+            field,
+          },
+        );
+      }
+    }
+  }
+}
+
+function columnMeans(columns: readonly ArrayLike<number>[], t: number): Float64Array {
   const means = new Float64Array(columns.length);
   for (let i = 0; i < columns.length; i++) {
     let s = 0;
@@ -36,7 +75,7 @@ function columnMeans(columns: readonly Float64Array[], t: number): Float64Array 
 }
 
 /** Sample covariance matrix (divisor T - 1). */
-export function covarianceMatrix(columns: readonly Float64Array[]): SymmetricMatrix {
+export function covarianceMatrix(columns: readonly ArrayLike<number>[]): SymmetricMatrix {
   const t = checkColumns(columns);
   const n = columns.length;
   const means = columnMeans(columns, t);
@@ -64,13 +103,18 @@ export function correlationFromCovariance(cov: SymmetricMatrix): SymmetricMatrix
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const d = Math.sqrt(cov.values[i * n + i] * cov.values[j * n + j]);
-      values[i * n + j] = i === j ? 1 : d > 0 ? cov.values[i * n + j] / d : 0;
+      // Clipped to [-1, 1] (as numpy's corrcoef does): rounding can put a near-perfect correlation a hair outside.
+      values[i * n + j] = i === j ? 1 : d > 0 ? Math.min(1, Math.max(-1, cov.values[i * n + j] / d)) : 0;
     }
   }
   return { size: n, values };
 }
 
-export function correlationMatrix(columns: readonly Float64Array[]): SymmetricMatrix {
+/**
+ * Correlation matrix of return columns. A column with zero variance (a constant) has no defined
+ * correlation: its off-diagonal entries are 0 by convention (its diagonal stays 1).
+ */
+export function correlationMatrix(columns: readonly ArrayLike<number>[]): SymmetricMatrix {
   return correlationFromCovariance(covarianceMatrix(columns));
 }
 
@@ -91,7 +135,7 @@ export interface ShrunkCovariance {
  *   shrinkage = b^2 / d^2,   Sigma = shrinkage * mu I + (1 - shrinkage) * S
  * (the same estimator as scikit-learn's `ledoit_wolf`). Use it when there are few observations per asset.
  */
-export function ledoitWolfCovariance(columns: readonly Float64Array[]): ShrunkCovariance {
+export function ledoitWolfCovariance(columns: readonly ArrayLike<number>[]): ShrunkCovariance {
   const t = checkColumns(columns);
   const n = columns.length;
   const means = columnMeans(columns, t);
@@ -153,7 +197,15 @@ export function riskContributions(
   weights: ArrayLike<number>,
   cov: SymmetricMatrix,
 ): { volatility: number; contributions: RiskContribution[] } {
+  checkCovariance(cov);
   const n = cov.size;
+  if (weights?.length !== n) {
+    throw new ValidationError(`weights has ${weights?.length} values but the covariance is ${n}x${n}`, {
+      field: 'weights',
+      hint: 'give one weight (or exposure) per asset, in the covariance order',
+    });
+  }
+  checkFinite(weights, 'weights');
   const marginal = new Float64Array(n);
   let variance = 0;
   for (let i = 0; i < n; i++) {
@@ -171,14 +223,40 @@ export function riskContributions(
   return { volatility, contributions };
 }
 
-/** OLS beta of `returns` on `benchmark` (aligned, same length): cov / var. */
+/**
+ * OLS beta of `returns` on `benchmark` (aligned, same length): cov / var. Refused (one-line
+ * ValidationError) for non-finite values, fewer than two observations or a constant benchmark, where
+ * beta is not defined.
+ */
 export function beta(returns: ArrayLike<number>, benchmark: ArrayLike<number>): number {
-  if (returns.length !== benchmark.length) {
-    throw new ValidationError(`beta: ${returns.length} returns vs ${benchmark.length} benchmark returns`, {
+  if (returns?.length !== benchmark?.length) {
+    throw new ValidationError(`beta: ${returns?.length} returns vs ${benchmark?.length} benchmark returns`, {
       field: 'benchmark',
       hint: 'align the series to the same dates first',
     });
   }
+  if (returns.length < 2) {
+    throw new ValidationError(`beta needs at least 2 observations, got ${returns.length}`, {
+      field: 'returns',
+      hint: 'supply a longer aligned history',
+    });
+  }
+  checkFinite(returns, 'returns');
+  checkFinite(benchmark, 'benchmark');
   const v = sampleVariance(benchmark);
-  return v > 0 ? sampleCovariance(returns, benchmark) / v : Number.NaN;
+  if (!(v > 0)) {
+    throw new ValidationError('beta is undefined: the benchmark returns are constant (zero variance)', {
+      field: 'benchmark',
+      hint: 'use a benchmark that moves over the period',
+    });
+  }
+  return sampleCovariance(returns, benchmark) / v;
+}
+
+/** Beta, or NaN where it is not defined (too short, constant benchmark): for reports that carry on without it. */
+export function betaOrNaN(returns: ArrayLike<number>, benchmark: ArrayLike<number>): number {
+  if (returns.length !== benchmark.length || returns.length < 2) return Number.NaN;
+  const v = sampleVariance(benchmark);
+  const b = v > 0 ? sampleCovariance(returns, benchmark) / v : Number.NaN;
+  return Number.isFinite(b) ? b : Number.NaN;
 }

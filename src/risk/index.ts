@@ -24,9 +24,13 @@ export {
 export {
   checkConfidence,
   DEFAULT_MIN_OBSERVATIONS,
+  INTRADAY_RETURNS,
+  type IntradayReturns,
   type PreparedPortfolio,
+  type PrepareOptions,
   type PriceHistory,
   preparePortfolio,
+  type ReturnBasis,
   type RiskPortfolio,
   type RiskPosition,
 } from './inputs.js';
@@ -34,10 +38,13 @@ export {
   type BinaryKellyInput,
   type BinaryKellyResult,
   calculatePositionSize,
+  type HistoryKellyOptions,
+  type HistoryKellyResult,
   kellyCriterion,
   kellyCriterionBinary,
   kellyCriterionContinuous,
   kellyCriterionMultiAsset,
+  kellyFromHistory,
   type MultiAssetKellyOptions,
   type MultiAssetKellyResult,
 } from './kelly.js';
@@ -91,6 +98,7 @@ export {
   type ScenarioPositionResult,
   type SeriesLoader,
   type StressResult,
+  stressValueWarning,
   windowReturn as scenarioWindowReturn,
 } from './stress.js';
 export { summarizeTail, type TailSummary, tailCount } from './tail.js';

@@ -1,5 +1,9 @@
+import type { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
+import { checkCovariance, checkFinite } from './dependence.js';
+import { type PrepareOptions, preparePortfolio } from './inputs.js';
 import { cholesky, choleskySolve, matrixFromRows, type SymmetricMatrix } from './matrix.js';
+import { mean, sampleVariance } from './stats.js';
 
 /**
  * Kelly sizing: the fraction of capital that maximises expected log growth. Full Kelly is aggressive
@@ -95,8 +99,81 @@ export function kellyCriterionContinuous(
   }
   if (!Number.isFinite(meanReturn))
     throw new ValidationError(`meanReturn must be finite, got ${meanReturn}`, { field: 'meanReturn' });
+  if (!Number.isFinite(riskFreeRate))
+    throw new ValidationError(`riskFreeRate must be finite, got ${riskFreeRate}`, { field: 'riskFreeRate' });
   checkFraction(fraction);
   return (fraction * (meanReturn - riskFreeRate)) / (volatility * volatility);
+}
+
+export interface HistoryKellyOptions extends PrepareOptions {
+  /** Annual risk-free rate (default 0). */
+  riskFreeRate?: number;
+  /** Fraction of full Kelly, in (0, 1] (default 1). */
+  fraction?: number;
+}
+
+export interface HistoryKellyResult {
+  /** Full Kelly leverage (annual mean excess return / annual variance); may exceed 1 or be negative. */
+  fullKelly: number;
+  /** fraction x fullKelly. */
+  stake: number;
+  fraction: number;
+  riskFreeRate: number;
+  /** Mean return x returns per year. */
+  annualMeanReturn: number;
+  /** Standard deviation x sqrt(returns per year). */
+  annualVolatility: number;
+  observations: number;
+  /** Returns per year used to annualise (measured from the dates over a year or more, else nominal). */
+  periodsPerYear: number;
+  /** What the returns are and how a year of them was counted, in one line. */
+  convention: string;
+  warnings: string[];
+}
+
+/**
+ * Continuous Kelly from a price history: daily returns (intraday bars resampled to trading days unless
+ * `intraday: 'scale'`), annualised by the time model (src/core/calendar.ts), f* = (mu - r) / sigma^2 on
+ * annual figures. The annual risk-free rate is why the annualisation matters: f* itself is the same on
+ * any period if the rate is 0.
+ */
+export function kellyFromHistory(series: BarSeries, options: HistoryKellyOptions = {}): HistoryKellyResult {
+  const fraction = options.fraction ?? 1;
+  checkFraction(fraction);
+  const riskFreeRate = options.riskFreeRate ?? 0;
+  if (!Number.isFinite(riskFreeRate))
+    throw new ValidationError(`riskFreeRate must be finite, got ${riskFreeRate}`, { field: 'riskFreeRate' });
+  const symbol = series.symbol;
+  const prepared = preparePortfolio({ positions: { [symbol]: 1 }, prices: { [symbol]: series } }, options);
+  const returns = prepared.returns[0];
+  const perYear = prepared.basis.periodsPerYear;
+  const annualMeanReturn = mean(returns) * perYear;
+  const annualVariance = sampleVariance(returns) * perYear;
+  if (!(annualVariance > 0)) {
+    throw new ValidationError(
+      `${symbol}: the returns are constant (zero variance), so Kelly is not defined`,
+      {
+        field: 'symbol',
+        hint: 'pick a symbol and period with price moves',
+      },
+    );
+  }
+  const fullKelly = kellyCriterionContinuous(annualMeanReturn, Math.sqrt(annualVariance), riskFreeRate, 1);
+  const measured = prepared.basis.annualisation?.basis === 'measured';
+  return {
+    fullKelly,
+    stake: fullKelly * fraction,
+    fraction,
+    riskFreeRate,
+    annualMeanReturn,
+    annualVolatility: Math.sqrt(annualVariance),
+    observations: returns.length,
+    periodsPerYear: perYear,
+    convention:
+      `${prepared.basis.description}; annualised over ${perYear.toFixed(perYear >= 1000 ? 0 : 1)} returns a year ` +
+      `(${measured ? 'measured from the dates' : 'nominal for the calendar'}); risk-free rate ${riskFreeRate} a year`,
+    warnings: prepared.warnings,
+  };
 }
 
 export interface MultiAssetKellyOptions {
@@ -128,17 +205,32 @@ export function kellyCriterionMultiAsset(
   covariance: SymmetricMatrix | readonly (readonly number[])[],
   options: MultiAssetKellyOptions = {},
 ): MultiAssetKellyResult {
-  const cov = Array.isArray(covariance) ? matrixFromRows(covariance) : (covariance as SymmetricMatrix);
+  let cov: SymmetricMatrix;
+  if (Array.isArray(covariance)) {
+    const rows = covariance as readonly (readonly number[])[];
+    const ragged = rows.findIndex((row) => !Array.isArray(row) || row.length !== rows.length);
+    if (ragged >= 0) {
+      throw new ValidationError(
+        `covariance row ${ragged} has ${rows[ragged]?.length} values, expected ${rows.length} (a square matrix)`,
+        { field: 'covariance' },
+      );
+    }
+    cov = matrixFromRows(rows);
+  } else cov = covariance as SymmetricMatrix;
+  checkCovariance(cov);
   const n = cov.size;
-  if (meanReturns.length !== n) {
+  if (meanReturns?.length !== n) {
     throw new ValidationError(
       `meanReturns has ${meanReturns.length} values but the covariance is ${n}x${n}`,
       { field: 'meanReturns' },
     );
   }
+  checkFinite(meanReturns, 'meanReturns');
   const fraction = options.fraction ?? 1;
   checkFraction(fraction);
   const r = options.riskFreeRate ?? 0;
+  if (!Number.isFinite(r))
+    throw new ValidationError(`riskFreeRate must be finite, got ${r}`, { field: 'riskFreeRate' });
   const l = cholesky(cov);
   if (!l) {
     throw new ValidationError(

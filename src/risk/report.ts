@@ -1,9 +1,10 @@
+import { resampleToTradingDays } from '../core/bar-ops.js';
 import { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { formatDate } from '../core/time.js';
-import { beta, correlationFromCovariance, riskContributions } from './dependence.js';
-import { type PreparedPortfolio, preparePortfolio, type RiskPortfolio } from './inputs.js';
+import { betaOrNaN, correlationFromCovariance, riskContributions } from './dependence.js';
+import { type PreparedPortfolio, preparePortfolio, type ReturnBasis, type RiskPortfolio } from './inputs.js';
 import { checkRiskLimits, currentDrawdown, type RiskLimitReport, type RiskLimits } from './limits.js';
 import { maxDrawdown, sampleStdDev } from './stats.js';
 import { portfolioCovariance, VAR_METHODS, type VarOptions, type VarResult, varOfPrepared } from './var.js';
@@ -26,7 +27,10 @@ export interface RiskReportOptions extends Omit<VarOptions, 'contributions'> {
   /** Benchmark closes (BarSeries aligned by date, or an array aligned with the position histories). */
   benchmark?: { symbol: string; prices: BarSeries | Float64Array | readonly number[] };
   limits?: RiskLimits;
-  /** Periods per year for annualising (default 252). */
+  /**
+   * Returns per year for the annual volatility. Default: the time model's count for the returns used
+   * (trading days measured from the dates over a year or more, else the market calendar's nominal count).
+   */
   periodsPerYear?: number;
 }
 
@@ -39,10 +43,21 @@ export interface RiskReport {
   end?: string;
   confidence: number;
   horizonDays: number;
+  /** The horizon in returns and what those returns are, in one line. */
+  horizon: { days: number; returns: number; description: string };
+  /** What the returns are and how a year of them is counted. */
+  returns: {
+    kind: ReturnBasis['kind'];
+    timeframe?: string;
+    calendar: string;
+    periodsPerYear: number;
+    description: string;
+  };
   /** One result per VaR method (historical, parametric, Cornish-Fisher, Monte Carlo). */
   var: VarResult[];
-  /** Volatility of the portfolio's daily value returns (current holdings over the history). */
+  /** Volatility of the portfolio's one-day value returns (current holdings over the history). */
   dailyVolatility: number;
+  /** Per-return volatility x sqrt(returns.periodsPerYear). */
   annualVolatility: number;
   beta?: { benchmark: string; value: number };
   /** Largest peak-to-trough fall of the current holdings' value over the history (NaN when that value is ever <= 0). */
@@ -78,7 +93,11 @@ function benchmarkBeta(
   let own: number[] = [];
   let bench: number[] = [];
   if (benchmark.prices instanceof BarSeries && portfolio.timestamps) {
-    const series = benchmark.prices;
+    // An intraday benchmark is put on the portfolio's footing: daily closes unless bar returns are scaled.
+    const series =
+      portfolio.basis.kind === 'scaled'
+        ? benchmark.prices
+        : resampleToTradingDays(benchmark.prices, portfolio.basis.calendar);
     for (let i = 0; i < portfolio.timestamps.length; i++) {
       const j = series.indexOf(portfolio.timestamps[i]);
       if (j >= 0) {
@@ -107,7 +126,7 @@ function benchmarkBeta(
     r[k - 1] = own[k] / own[k - 1] - 1;
     b[k - 1] = bench[k] / bench[k - 1] - 1;
   }
-  return beta(r, b);
+  return betaOrNaN(r, b);
 }
 
 /** Every risk measure of a portfolio in one structure (what `neural-trader risk report` prints). */
@@ -123,8 +142,15 @@ export function riskReport(
   const values = holdingsValueHistory(portfolio);
   const valueReturns = new Float64Array(values.length - 1);
   for (let k = 1; k < values.length; k++) valueReturns[k - 1] = values[k] / values[k - 1] - 1;
-  const dailyVolatility = sampleStdDev(valueReturns);
-  const periods = options.periodsPerYear ?? 252;
+  const stepVolatility = sampleStdDev(valueReturns);
+  const dailyVolatility = stepVolatility * Math.sqrt(portfolio.basis.stepsPerDay);
+  const periods = options.periodsPerYear ?? portfolio.basis.periodsPerYear;
+  if (!(Number.isFinite(periods) && periods > 0)) {
+    throw new ValidationError(`periodsPerYear must be a finite number > 0, got ${periods}`, {
+      field: 'periodsPerYear',
+      hint: 'leave it out to count returns per year from the dates',
+    });
+  }
   const { matrix } = portfolioCovariance(portfolio, options.covariance);
   const corr = correlationFromCovariance(matrix);
   const n = portfolio.symbols.length;
@@ -194,9 +220,23 @@ export function riskReport(
       : {}),
     confidence,
     horizonDays: options.horizonDays ?? 1,
+    horizon: results[0].horizon,
+    returns: {
+      kind: portfolio.basis.kind,
+      ...(portfolio.basis.timeframe ? { timeframe: portfolio.basis.timeframe } : {}),
+      calendar: portfolio.basis.calendar,
+      periodsPerYear: periods,
+      description:
+        `${portfolio.basis.description}; annual volatility over ${periods.toFixed(periods >= 1000 ? 0 : 1)} returns a year` +
+        (options.periodsPerYear !== undefined
+          ? ' (as given)'
+          : portfolio.basis.annualisation?.basis === 'measured'
+            ? ' (measured from the dates)'
+            : ' (nominal for the calendar)'),
+    },
     var: results,
     dailyVolatility,
-    annualVolatility: dailyVolatility * Math.sqrt(periods),
+    annualVolatility: stepVolatility * Math.sqrt(periods),
     ...(options.benchmark && betaValue !== undefined
       ? { beta: { benchmark: options.benchmark.symbol, value: betaValue } }
       : {}),

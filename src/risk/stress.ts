@@ -1,11 +1,15 @@
 import type { BarSeries } from '../core/bars.js';
+import { ValidationError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import { inverseNormalCdf } from '../core/normal.js';
 import { parseDate } from '../core/time.js';
-import { beta } from './dependence.js';
-import type { PreparedPortfolio } from './inputs.js';
+import { betaOrNaN } from './dependence.js';
+import { checkConfidence, type PreparedPortfolio } from './inputs.js';
 import { bilinearForm, type SymmetricMatrix } from './matrix.js';
 import { HISTORICAL_SCENARIOS, type HistoricalScenario } from './scenarios.js';
-import { portfolioCovariance } from './var.js';
+import { nonPositiveValueWarning, portfolioCovariance } from './var.js';
+
+const log = createLogger('risk');
 
 /** How a position's scenario return was obtained. */
 export type ScenarioSource = 'own' | 'proxy';
@@ -27,7 +31,7 @@ export interface StressResult {
   kind: 'historical' | 'hypothetical';
   /** Portfolio P&L in currency (negative = loss). */
   pnl: number;
-  /** pnl / portfolio value. */
+  /** pnl / portfolio value (NaN when that value is at or below zero: a percent of it means nothing). */
   pnlFraction: number;
   description: string;
   /** Historical: the window and the proxy's return over it. */
@@ -83,7 +87,7 @@ export function betasToProxy(
   return portfolio.closes.map((closes) => {
     const r = new Float64Array(ownIdx.length - 1);
     for (let k = 1; k < ownIdx.length; k++) r[k - 1] = closes[ownIdx[k]] / closes[ownIdx[k - 1]] - 1;
-    const b = beta(r, proxyReturns);
+    const b = betaOrNaN(r, proxyReturns);
     return Number.isFinite(b) ? b : undefined;
   });
 }
@@ -105,6 +109,7 @@ export async function historicalStressTests(
   options: HistoricalStressOptions,
 ): Promise<StressResult[]> {
   const scenarios = options.scenarios ?? HISTORICAL_SCENARIOS;
+  stressValueWarning(portfolio);
   const cache = new Map<string, Promise<BarSeries | undefined>>();
   const load = (symbol: string) => {
     let p = cache.get(symbol);
@@ -155,7 +160,7 @@ export async function historicalStressTests(
       name: scenario.name,
       kind: 'historical',
       pnl,
-      pnlFraction: pnl / portfolio.value,
+      pnlFraction: pnlFractionOf(portfolio, pnl),
       description: scenario.description,
       start: scenario.start,
       end: scenario.end,
@@ -178,8 +183,53 @@ export interface HypotheticalStressOptions {
   confidence?: number;
 }
 
-function parametricLoss(w: Float64Array, cov: SymmetricMatrix, confidence: number): number {
-  return inverseNormalCdf(confidence) * Math.sqrt(Math.max(0, bilinearForm(cov, w, w)));
+/** One-day parametric loss: the covariance is per return, so a day is stepsPerDay returns. */
+function parametricLoss(
+  w: Float64Array,
+  cov: SymmetricMatrix,
+  confidence: number,
+  stepsPerDay: number,
+): number {
+  return inverseNormalCdf(confidence) * Math.sqrt(Math.max(0, bilinearForm(cov, w, w)) * stepsPerDay);
+}
+
+/** P&L as a fraction of the book, or NaN (with the VaR path's one warning) when the book is worth <= 0. */
+export function pnlFractionOf(portfolio: PreparedPortfolio, pnl: number): number {
+  return portfolio.value > 0 ? pnl / portfolio.value : Number.NaN;
+}
+
+/** The warning for a book worth <= 0 (logged once per prepared portfolio), or undefined. */
+export function stressValueWarning(portfolio: PreparedPortfolio): string | undefined {
+  if (portfolio.value > 0) return undefined;
+  const warning = nonPositiveValueWarning(portfolio.value);
+  if (!warnedStress.has(portfolio)) {
+    warnedStress.add(portfolio);
+    log.warn(warning);
+  }
+  return warning;
+}
+const warnedStress = new WeakSet<PreparedPortfolio>();
+
+function checkStressOptions(options: HypotheticalStressOptions): void {
+  const check = (field: string, value: number | undefined, ok: (v: number) => boolean, expected: string) => {
+    if (value !== undefined && !(Number.isFinite(value) && ok(value))) {
+      throw new ValidationError(`${field} must be ${expected}, got ${value}`, { field });
+    }
+  };
+  check(
+    'equityShock',
+    options.equityShock,
+    (v) => v >= -1 && v <= 1,
+    'a fractional move in [-1, 1] (-0.2 = -20%)',
+  );
+  check(
+    'volatilityMultiplier',
+    options.volatilityMultiplier,
+    (v) => v > 0 && v <= 100,
+    'a number in (0, 100]',
+  );
+  check('correlation', options.correlation, (v) => v >= 0 && v <= 1, 'a correlation in [0, 1]');
+  if (options.confidence !== undefined) checkConfidence(options.confidence);
 }
 
 /**
@@ -191,16 +241,19 @@ export function hypotheticalStressTests(
   portfolio: PreparedPortfolio,
   options: HypotheticalStressOptions = {},
 ): StressResult[] {
+  checkStressOptions(options);
   const shock = options.equityShock ?? -0.2;
   const multiplier = options.volatilityMultiplier ?? 2;
   const rho = options.correlation ?? 0.9;
   const confidence = options.confidence ?? 0.99;
+  stressValueWarning(portfolio);
   const w = portfolio.exposures;
   const n = w.length;
   let shockPnl = 0;
   for (let i = 0; i < n; i++) shockPnl += w[i] * shock;
   const { matrix } = portfolioCovariance(portfolio);
-  const base = parametricLoss(w, matrix, confidence);
+  const perDay = portfolio.basis.stepsPerDay;
+  const base = parametricLoss(w, matrix, confidence, perDay);
   const volStressed = base * multiplier;
   const spiked = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -210,7 +263,7 @@ export function hypotheticalStressTests(
       spiked[i * n + j] = i === j ? matrix.values[i * n + i] : rho * si * sj;
     }
   }
-  const corrStressed = parametricLoss(w, { size: n, values: spiked }, confidence);
+  const corrStressed = parametricLoss(w, { size: n, values: spiked }, confidence, perDay);
   const pctConf = `${(confidence * 100).toFixed(1)}%`;
   return [
     {
@@ -218,7 +271,7 @@ export function hypotheticalStressTests(
       name: `Equities ${(shock * 100).toFixed(0)}%`,
       kind: 'hypothetical',
       pnl: shockPnl,
-      pnlFraction: shockPnl / portfolio.value,
+      pnlFraction: pnlFractionOf(portfolio, shockPnl),
       description: `every position moves ${(shock * 100).toFixed(1)}% at once`,
     },
     {
@@ -226,7 +279,7 @@ export function hypotheticalStressTests(
       name: `Volatility x${multiplier} (1-day ${pctConf} VaR)`,
       kind: 'hypothetical',
       pnl: -volStressed,
-      pnlFraction: -volStressed / portfolio.value,
+      pnlFraction: pnlFractionOf(portfolio, -volStressed),
       description: `parametric VaR with every volatility x${multiplier} (unstressed VaR ${base.toFixed(2)})`,
     },
     {
@@ -234,7 +287,7 @@ export function hypotheticalStressTests(
       name: `Correlation spike to ${rho} (1-day ${pctConf} VaR)`,
       kind: 'hypothetical',
       pnl: -corrStressed,
-      pnlFraction: -corrStressed / portfolio.value,
+      pnlFraction: pnlFractionOf(portfolio, -corrStressed),
       description: `parametric VaR with every pairwise correlation set to ${rho} (unstressed VaR ${base.toFixed(2)})`,
     },
   ];

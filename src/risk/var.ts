@@ -6,7 +6,9 @@ import {
   checkConfidence,
   checkHorizon,
   type PreparedPortfolio,
+  type PrepareOptions,
   preparePortfolio,
+  type ReturnBasis,
   type RiskPortfolio,
 } from './inputs.js';
 import { cholesky, nearestPositiveDefinite, type SymmetricMatrix } from './matrix.js';
@@ -45,7 +47,7 @@ export type VarMethod = (typeof VarMethod)[keyof typeof VarMethod];
 
 export const VAR_METHODS: readonly VarMethod[] = Object.values(VarMethod);
 
-export interface VarOptions {
+export interface VarOptions extends PrepareOptions {
   /** Holding period in trading days (default 1). */
   horizonDays?: number;
   /** Monte Carlo scenarios (default 10,000). */
@@ -64,8 +66,6 @@ export interface VarOptions {
    * Historical and bootstrap always use the returns as they happened.
    */
   meanAdjusted?: boolean;
-  /** Minimum number of daily returns required (default 30). */
-  minObservations?: number;
   /** Cornish-Fisher: use these one-day moments instead of those of the portfolio's history. */
   moments?: { skewness: number; excessKurtosis: number };
   /** Per-position contributions (default true). */
@@ -87,6 +87,8 @@ export interface VarResult {
   method: VarMethod;
   confidence: number;
   horizonDays: number;
+  /** Returns behind the horizon (horizonDays x returns per day) and what they are, in one line. */
+  horizon: { days: number; returns: number; description: string };
   /** Cash + market value of positions. */
   portfolioValue: number;
   /** Loss not exceeded with probability `confidence` over the horizon, in currency (positive = loss). */
@@ -96,13 +98,13 @@ export interface VarResult {
   /** var / portfolioValue (NaN when the portfolio value is at or below zero). */
   varFraction: number;
   cvarFraction: number;
-  /** Daily returns used. */
+  /** Returns used (daily unless intraday returns were scaled; see `horizon`). */
   observations: number;
   /** Scenarios behind a simulated figure (historical windows or Monte Carlo draws). */
   scenarios?: number;
   seed?: number;
   distribution?: MonteCarloDistribution;
-  /** Daily P&L standard deviation in currency implied by the covariance (parametric family). */
+  /** One-day P&L standard deviation in currency implied by the covariance (parametric family). */
   dailyVolatility?: number;
   /** Cornish-Fisher: the moments used (already scaled to the horizon). */
   skewness?: number;
@@ -111,6 +113,12 @@ export interface VarResult {
   /** Things the user must know (e.g. a covariance repaired to positive definite). */
   warnings: string[];
 }
+
+/** What each method computes; varOfPrepared adds the shared fields. */
+type MethodResult = Omit<
+  VarResult,
+  'method' | 'confidence' | 'horizonDays' | 'horizon' | 'portfolioValue' | 'varFraction' | 'cvarFraction'
+>;
 
 interface PortfolioCovariance {
   matrix: SymmetricMatrix;
@@ -127,6 +135,7 @@ export function portfolioCovariance(
   portfolio: PreparedPortfolio,
   estimator: 'sample' | 'ledoit-wolf' = 'sample',
 ): PortfolioCovariance {
+  if (!COVARIANCE_ESTIMATORS.includes(estimator)) checkVarOptions({ covariance: estimator });
   let perEstimator = covarianceCache.get(portfolio);
   if (!perEstimator) {
     perEstimator = new Map();
@@ -238,8 +247,10 @@ function parametricFamily(
   confidence: number,
   method: 'parametric' | 'cornish-fisher',
   options: VarOptions,
-): Omit<VarResult, 'method' | 'confidence' | 'portfolioValue' | 'varFraction' | 'cvarFraction'> {
-  const h = options.horizonDays ?? 1;
+  steps: number,
+): MethodResult {
+  // The horizon in returns: days, or days x bars per day when intraday returns are scaled.
+  const h = steps;
   const { matrix, warnings } = portfolioCovariance(portfolio, options.covariance);
   const w = portfolio.exposures;
   const n = w.length;
@@ -293,11 +304,10 @@ function parametricFamily(
     cvarParts[i] = -(meanPart + tailMean * Math.sqrt(h) * share);
   }
   return {
-    horizonDays: h,
     var: varValue,
     cvar: cvarValue,
     observations: portfolio.returns[0].length,
-    dailyVolatility: sigma,
+    dailyVolatility: sigma * Math.sqrt(portfolio.basis.stepsPerDay),
     ...(method === 'cornish-fisher' ? { skewness, excessKurtosis } : {}),
     contributions: options.contributions === false ? [] : contributionsFrom(portfolio, varParts, cvarParts),
     warnings,
@@ -309,8 +319,9 @@ function simulated(
   confidence: number,
   method: 'historical' | 'monte-carlo',
   options: VarOptions,
-): Omit<VarResult, 'method' | 'confidence' | 'portfolioValue' | 'varFraction' | 'cvarFraction'> {
-  const h = options.horizonDays ?? 1;
+  steps: number,
+): MethodResult {
+  const h = steps;
   const withContributions = options.contributions !== false;
   const warnings: string[] = [];
   const observations = portfolio.returns[0].length;
@@ -319,10 +330,8 @@ function simulated(
   if (method === 'historical') {
     if (h > observations) {
       throw new ValidationError(
-        `horizon of ${h} days is longer than the ${observations} returns of history`,
-        {
-          field: 'horizon',
-        },
+        `horizon of ${h} returns is longer than the ${observations} returns of history`,
+        { field: 'horizon', hint: 'shorten the horizon or supply a longer history' },
       );
     }
     outcome = historicalScenarios(portfolio, confidence, h, withContributions);
@@ -376,7 +385,6 @@ function simulated(
   }
   const parts = outcome.contributions;
   return {
-    horizonDays: h,
     var: outcome.summary.var,
     cvar: outcome.summary.cvar,
     observations,
@@ -387,6 +395,53 @@ function simulated(
   };
 }
 
+/** Returns making up `days` trading days: the days themselves, or days x measured bars per day when scaled. */
+export function horizonSteps(basis: ReturnBasis, days: number): number {
+  return basis.kind === 'scaled' ? Math.max(1, Math.round(days * basis.stepsPerDay)) : days;
+}
+
+/** "1-day horizon from daily returns (...)" or, scaled, how many bar returns stand for the days. */
+export function horizonDescription(basis: ReturnBasis, days: number, steps: number): string {
+  const span = `${days}-day horizon`;
+  if (basis.kind !== 'scaled') return `${span}: ${basis.description}`;
+  return (
+    `${span} = ${steps} ${basis.timeframe} returns (${basis.stepsPerDay.toFixed(1)} per ${basis.calendar} trading day; ` +
+    'square-root-of-time for parametric and Monte Carlo, consecutive-bar windows for historical)'
+  );
+}
+
+const COVARIANCE_ESTIMATORS = ['sample', 'ledoit-wolf'] as const;
+const DISTRIBUTIONS: readonly MonteCarloDistribution[] = ['normal', 'student-t', 'bootstrap'];
+
+/** Refuse unknown option strings and out-of-range numbers instead of falling back silently. */
+export function checkVarOptions(options: VarOptions): void {
+  checkHorizon(options.horizonDays ?? 1);
+  if (options.covariance !== undefined && !COVARIANCE_ESTIMATORS.includes(options.covariance)) {
+    throw new ValidationError(
+      `covariance must be one of ${COVARIANCE_ESTIMATORS.join(', ')}, got "${String(options.covariance)}"`,
+      {
+        field: 'covariance',
+        hint: 'sample = the sample covariance; ledoit-wolf = shrunk towards a scaled identity',
+      },
+    );
+  }
+  if (options.distribution !== undefined && !DISTRIBUTIONS.includes(options.distribution)) {
+    throw new ValidationError(
+      `distribution must be one of ${DISTRIBUTIONS.join(', ')}, got "${String(options.distribution)}"`,
+      {
+        field: 'distribution',
+      },
+    );
+  }
+  const moments = options.moments;
+  if (moments && !(Number.isFinite(moments.skewness) && Number.isFinite(moments.excessKurtosis))) {
+    throw new ValidationError(
+      `moments must be finite numbers, got skewness ${moments.skewness} and excess kurtosis ${moments.excessKurtosis}`,
+      { field: 'moments' },
+    );
+  }
+}
+
 /** VaR of an already prepared portfolio (avoids re-validating when computing several methods). */
 export function varOfPrepared(
   portfolio: PreparedPortfolio,
@@ -395,16 +450,18 @@ export function varOfPrepared(
   options: VarOptions = {},
 ): VarResult {
   checkConfidence(confidence);
-  checkHorizon(options.horizonDays ?? 1);
-  let core: ReturnType<typeof simulated>;
+  checkVarOptions(options);
+  const days = options.horizonDays ?? 1;
+  const steps = horizonSteps(portfolio.basis, days);
+  let core: MethodResult;
   switch (method) {
     case 'historical':
     case 'monte-carlo':
-      core = simulated(portfolio, confidence, method, options);
+      core = simulated(portfolio, confidence, method, options, steps);
       break;
     case 'parametric':
     case 'cornish-fisher':
-      core = parametricFamily(portfolio, confidence, method, options);
+      core = parametricFamily(portfolio, confidence, method, options, steps);
       break;
     default:
       throw new ValidationError(`unknown VaR method "${String(method)}"`, {
@@ -412,7 +469,8 @@ export function varOfPrepared(
         hint: `use one of ${VAR_METHODS.join(', ')}`,
       });
   }
-  const { horizonDays, var: varValue, cvar, ...rest } = core;
+  const { var: varValue, cvar, ...rest } = core;
+  rest.warnings.unshift(...portfolio.warnings);
   const positiveValue = portfolio.value > 0;
   if (!positiveValue) {
     const warning = nonPositiveValueWarning(portfolio.value);
@@ -425,7 +483,8 @@ export function varOfPrepared(
   return {
     method,
     confidence,
-    horizonDays,
+    horizonDays: days,
+    horizon: { days, returns: steps, description: horizonDescription(portfolio.basis, days, steps) },
     portfolioValue: portfolio.value,
     var: varValue,
     cvar,
@@ -446,6 +505,7 @@ export function calculateVaR(
   options: VarOptions = {},
 ): VarResult {
   checkConfidence(confidence);
+  checkVarOptions(options);
   return varOfPrepared(preparePortfolio(portfolio, options), confidence, method, options);
 }
 

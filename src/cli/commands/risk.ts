@@ -21,6 +21,7 @@ async function writeOutput(flags: PortfolioFlags, value: unknown): Promise<void>
 }
 
 interface VarFlags extends PortfolioFlags {
+  intraday: string;
   confidence: string;
   method: string;
   horizon: string;
@@ -33,6 +34,7 @@ interface VarFlags extends PortfolioFlags {
 }
 
 interface ReportFlags extends PortfolioFlags {
+  intraday: string;
   confidence: string;
   horizon: string;
   simulations: string;
@@ -40,6 +42,7 @@ interface ReportFlags extends PortfolioFlags {
 }
 
 interface StressFlags extends PortfolioFlags {
+  intraday: string;
   shock: string;
   confidence: string;
 }
@@ -75,6 +78,7 @@ async function choiceFlag<T extends string>(raw: string, flag: string, choices: 
   });
 }
 
+const intradayFlag = (raw: string) => choiceFlag(raw, 'intraday', ['resample', 'scale'] as const);
 const confidenceFlag = (raw: string) =>
   numberFlag(raw, 'confidence', (v) => v > 0 && v < 1, 'a number between 0 and 1 (exclusive), e.g. 0.95');
 const horizonFlag = (raw: string) =>
@@ -126,8 +130,10 @@ async function varAction(program: Command, flags: VarFlags): Promise<void> {
   ] as const);
   const degreesOfFreedom = await numberFlag(flags.df, 'df', (v) => v > 2, 'degrees of freedom > 2');
   const covariance = await choiceFlag(flags.covariance, 'covariance', ['sample', 'ledoit-wolf'] as const);
+  const intraday = await intradayFlag(flags.intraday);
   const { portfolio } = await loadPortfolio(program, flags.portfolio);
   const options = {
+    intraday,
     horizonDays,
     simulations,
     seed,
@@ -139,7 +145,7 @@ async function varAction(program: Command, flags: VarFlags): Promise<void> {
   const results =
     method === 'all'
       ? (() => {
-          const prepared = preparePortfolio(portfolio);
+          const prepared = preparePortfolio(portfolio, options);
           return VAR_METHODS.map((m) => varOfPrepared(prepared, confidence, m, options));
         })()
       : [calculateVaR(portfolio, confidence, method, options)];
@@ -154,8 +160,8 @@ async function varAction(program: Command, flags: VarFlags): Promise<void> {
   const header: Record<string, Cell> = {
     'portfolio value': money(first.portfolioValue),
     confidence: `${(confidence * 100).toFixed(2)}%`,
-    'horizon (days)': horizonDays,
-    'daily returns used': first.observations,
+    horizon: first.horizon.description,
+    'returns used': first.observations,
   };
   if (first.scenarios !== undefined && method !== 'all') header.scenarios = first.scenarios;
   if (first.seed !== undefined && method !== 'all') header.seed = `${first.seed} (${first.distribution})`;
@@ -195,8 +201,17 @@ async function reportAction(program: Command, flags: ReportFlags): Promise<void>
   const horizonDays = await horizonFlag(flags.horizon);
   const simulations = await simulationsFlag(flags.simulations);
   const seed = await seedFlag(flags.seed);
+  const intraday = await intradayFlag(flags.intraday);
   const { portfolio, benchmark, limits } = await loadPortfolio(program, flags.portfolio);
-  const report = riskReport(portfolio, { confidence, horizonDays, simulations, seed, benchmark, limits });
+  const report = riskReport(portfolio, {
+    confidence,
+    horizonDays,
+    simulations,
+    seed,
+    benchmark,
+    limits,
+    intraday,
+  });
   await writeOutput(flags, report);
   const { printJson, printTable, renderKeyValues } = await import('../output.js');
   if (flags.json) {
@@ -209,9 +224,10 @@ async function reportAction(program: Command, flags: ReportFlags): Promise<void>
       'portfolio value': money(report.portfolioValue),
       cash: money(report.cash),
       history: report.start
-        ? `${report.start} .. ${report.end} (${report.observations} daily returns)`
-        : `${report.observations} daily returns`,
-      'volatility (daily)': pct(report.dailyVolatility),
+        ? `${report.start} .. ${report.end} (${report.observations} returns)`
+        : `${report.observations} returns`,
+      returns: report.returns.description,
+      'volatility (1 day)': pct(report.dailyVolatility),
       'volatility (annual)': pct(report.annualVolatility),
       ...(report.beta ? { [`beta to ${report.beta.benchmark}`]: report.beta.value.toFixed(3) } : {}),
       'max drawdown': pct(report.maxDrawdown),
@@ -225,7 +241,9 @@ async function reportAction(program: Command, flags: ReportFlags): Promise<void>
         : {}),
     }),
   );
-  process.stdout.write(`\nVaR and CVaR at ${(confidence * 100).toFixed(2)}%, ${horizonDays}-day horizon\n`);
+  process.stdout.write(
+    `\nVaR and CVaR at ${(confidence * 100).toFixed(2)}%, ${report.horizon.description}\n`,
+  );
   printTable(
     report.var.map((r) => ({
       method: r.method,
@@ -267,9 +285,13 @@ async function reportAction(program: Command, flags: ReportFlags): Promise<void>
 }
 
 async function stressAction(program: Command, flags: StressFlags): Promise<void> {
-  const { betasToProxy, historicalStressTests, hypotheticalStressTests, preparePortfolio } = await import(
-    '../../risk/index.js'
-  );
+  const {
+    betasToProxy,
+    historicalStressTests,
+    hypotheticalStressTests,
+    preparePortfolio,
+    stressValueWarning,
+  } = await import('../../risk/index.js');
   const equityShock = await numberFlag(
     flags.shock,
     'shock',
@@ -277,8 +299,9 @@ async function stressAction(program: Command, flags: StressFlags): Promise<void>
     'a fractional move between -1 and 1, e.g. -0.2',
   );
   const confidence = await confidenceFlag(flags.confidence);
+  const intraday = await intradayFlag(flags.intraday);
   const { portfolio, benchmark } = await loadPortfolio(program, flags.portfolio);
-  const prepared = preparePortfolio(portfolio);
+  const prepared = preparePortfolio(portfolio, { intraday });
   const { fetchMarketData } = await import('../../data/index.js');
   const { BarSeries } = await import('../../core/bars.js');
   // Scenario windows always come from the bundled real data, whatever provider the portfolio uses.
@@ -290,10 +313,13 @@ async function stressAction(program: Command, flags: StressFlags): Promise<void>
   });
   const hypothetical = hypotheticalStressTests(prepared, { equityShock, confidence });
   const results = [...historical, ...hypothetical];
-  await writeOutput(flags, { portfolioValue: prepared.value, scenarios: results });
+  const valueWarning = stressValueWarning(prepared);
+  const warnings = [...prepared.warnings, ...(valueWarning ? [valueWarning] : [])];
+  const out = { portfolioValue: prepared.value, scenarios: results, warnings };
+  await writeOutput(flags, out);
   const { printJson, printTable } = await import('../output.js');
   if (flags.json) {
-    printJson({ portfolioValue: prepared.value, scenarios: results });
+    printJson(out);
     return;
   }
   process.stdout.write(`Portfolio value ${money(prepared.value)}\n\n`);
@@ -382,6 +408,11 @@ export function register(program: Command): void {
     .option('--confidence <level>', 'confidence level in (0, 1)', '0.95')
     .option('--method <method>', 'historical | parametric | cornish-fisher | monte-carlo | all', 'historical')
     .option('--horizon <days>', 'holding period in trading days', '1')
+    .option(
+      '--intraday <how>',
+      'intraday bars to a daily figure: resample (daily closes) | scale (bar returns x bars per day)',
+      'resample',
+    )
     .option('--simulations <n>', 'Monte Carlo scenarios', '10000')
     .option('--seed <n>', 'Monte Carlo seed', '42')
     .option('--distribution <name>', 'Monte Carlo returns: normal | student-t | bootstrap', 'normal')
@@ -400,6 +431,11 @@ export function register(program: Command): void {
     .requiredOption('--portfolio <file>', 'portfolio JSON file')
     .option('--confidence <level>', 'confidence level in (0, 1)', '0.95')
     .option('--horizon <days>', 'holding period in trading days', '1')
+    .option(
+      '--intraday <how>',
+      'intraday bars to a daily figure: resample (daily closes) | scale (bar returns x bars per day)',
+      'resample',
+    )
     .option('--simulations <n>', 'Monte Carlo scenarios', '20000')
     .option('--seed <n>', 'Monte Carlo seed', '42')
     .option('--json', 'print JSON')
@@ -412,6 +448,11 @@ export function register(program: Command): void {
     .requiredOption('--portfolio <file>', 'portfolio JSON file')
     .option('--shock <move>', 'uniform equity shock', '-0.2')
     .option('--confidence <level>', 'confidence of the volatility and correlation stress VaRs', '0.99')
+    .option(
+      '--intraday <how>',
+      'intraday bars to a daily figure: resample (daily closes) | scale (bar returns x bars per day)',
+      'resample',
+    )
     .option('--json', 'print JSON')
     .option('--output <file>', 'also write the JSON results to a file')
     .action((flags: StressFlags) => stressAction(program, flags));

@@ -19,11 +19,16 @@ const positionsArg = z
   .optional()
   .describe('Symbol -> signed quantity (negative = short); default: the positions of the traded account');
 
+const intradayArg = enumArg(
+  ['resample', 'scale'],
+  'Intraday bars to a daily figure: resample = daily closes (default); scale = bar returns x measured bars per day',
+).default('resample');
+
 const historyArgs = {
   start_date: dateArg('First date of the price history YYYY-MM-DD').optional(),
   end_date: dateArg('Last date of the price history YYYY-MM-DD (default: latest available)').optional(),
   lookback_days: integerArg(
-    'Without start_date: use this many most recent bars (default 500)',
+    'Without start_date: use this many most recent trading days of bars (default 500)',
     30,
     20_000,
   ).default(500),
@@ -44,10 +49,16 @@ async function priceHistories(symbols: readonly string[], args: HistoryArgs, sig
       fetchMarketData(symbol, args.start_date, args.end_date, args.provider, { signal }),
     ),
   );
+  const { inferCalendar, isIntraday, lastBarOfEachDay } = await import('../../core/calendar.js');
   const prices: Record<string, BarSeries> = {};
   for (const s of series) {
-    prices[s.symbol] =
-      args.start_date === undefined ? s.slice(Math.max(0, s.length - args.lookback_days)) : s;
+    // lookback_days counts trading days: for intraday bars, every bar of the last N trading days.
+    let from = Math.max(0, s.length - args.lookback_days);
+    if (isIntraday(s.timeframe)) {
+      const dayEnds = lastBarOfEachDay(s.timestamps, inferCalendar(s.timestamps, s.timeframe));
+      from = dayEnds.length > args.lookback_days ? dayEnds[dayEnds.length - args.lookback_days - 1] + 1 : 0;
+    }
+    prices[s.symbol] = args.start_date === undefined ? s.slice(from) : s;
   }
   return prices;
 }
@@ -102,6 +113,7 @@ const riskAnalysis = defineTool({
       .describe('Confidence level (default 0.95)'),
     method: enumArg(VAR_METHODS, 'VaR method (default historical)').default('historical'),
     horizon_days: integerArg('Holding period in trading days (default 1)', 1, 250).default(1),
+    intraday: intradayArg,
     ...historyArgs,
   },
   output: {
@@ -109,6 +121,7 @@ const riskAnalysis = defineTool({
     method: z.string(),
     confidence: z.number(),
     horizon_days: z.number(),
+    horizon: z.string().describe('What the horizon is made of: daily returns, or scaled intraday returns'),
     portfolio_value: z.number(),
     var: z.number(),
     cvar: z.number(),
@@ -128,12 +141,14 @@ const riskAnalysis = defineTool({
     ]);
     const result = calculateVaR({ positions, prices, cash }, args.confidence, args.method, {
       horizonDays: args.horizon_days,
+      intraday: args.intraday,
     });
     return {
       source,
       method: result.method,
       confidence: result.confidence,
       horizon_days: result.horizonDays,
+      horizon: result.horizon.description,
       portfolio_value: result.portfolioValue,
       var: result.var,
       cvar: result.cvar,
@@ -225,6 +240,7 @@ const kellyTool = defineTool({
     risk_free_rate: z.number().default(0).describe('Continuous: annual risk-free rate (default 0)'),
     fraction: z.number().gt(0).max(1).default(1).describe('Fraction of full Kelly, in (0, 1] (default 1)'),
     bankroll: nonNegativeNumberArg('Optional bankroll to size the stake in currency').optional(),
+    intraday: intradayArg,
     ...historyArgs,
   },
   output: {
@@ -237,6 +253,11 @@ const kellyTool = defineTool({
     annual_mean_return: z.number().nullable(),
     annual_volatility: z.number().nullable(),
     observations: z.number().nullable(),
+    convention: z
+      .string()
+      .nullable()
+      .describe('Continuous: what the returns are and how they were annualised'),
+    notes: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
   async run(args, { signal }) {
@@ -263,6 +284,8 @@ const kellyTool = defineTool({
         annual_mean_return: null,
         annual_volatility: null,
         observations: null,
+        convention: null,
+        notes: [],
       };
     }
     if (!args.symbol) {
@@ -274,28 +297,23 @@ const kellyTool = defineTool({
       );
     }
     const prices = await priceHistories([args.symbol], args, signal);
-    const returns = Object.values(prices)[0].returns();
-    if (returns.length < 30) {
-      throw new ValidationError(`symbol: only ${returns.length} returns; need at least 30`, {
-        field: 'symbol',
-      });
-    }
-    const stats = await import('../../risk/stats.js');
-    // Daily moments annualised over 252 trading days, the convention of the risk library.
-    const annualMean = stats.mean(returns) * 252;
-    const annualVolatility = Math.sqrt(stats.sampleVariance(returns) * 252);
-    const full = risk.kellyCriterionContinuous(annualMean, annualVolatility, args.risk_free_rate, 1);
-    const stake = full * args.fraction;
+    const result = risk.kellyFromHistory(Object.values(prices)[0], {
+      riskFreeRate: args.risk_free_rate,
+      fraction: args.fraction,
+      intraday: args.intraday,
+    });
     return {
       kind: 'continuous',
-      full_kelly: full,
-      stake_fraction: stake,
-      stake_amount: args.bankroll === undefined ? null : args.bankroll * stake,
+      full_kelly: result.fullKelly,
+      stake_fraction: result.stake,
+      stake_amount: args.bankroll === undefined ? null : args.bankroll * result.stake,
       edge: null,
       growth_rate: null,
-      annual_mean_return: annualMean,
-      annual_volatility: annualVolatility,
-      observations: returns.length,
+      annual_mean_return: result.annualMeanReturn,
+      annual_volatility: result.annualVolatility,
+      observations: result.observations,
+      convention: result.convention,
+      notes: result.warnings,
     };
   },
 });
@@ -324,6 +342,7 @@ const stressTest = defineTool({
       .lt(1)
       .default(0.99)
       .describe('Confidence of the stressed VaR (default 0.99)'),
+    intraday: intradayArg,
     ...historyArgs,
   },
   output: {
@@ -335,12 +354,14 @@ const stressTest = defineTool({
         name: z.string(),
         kind: z.string(),
         pnl: z.number(),
-        pnl_pct: z.number(),
+        // null when the book is worth <= 0 (see notes)
+        pnl_pct: z.number().nullable(),
         window: z.string().nullable(),
         description: z.string(),
       }),
     ),
-    worst: z.object({ name: z.string(), pnl: z.number(), pnl_pct: z.number() }).nullable(),
+    worst: z.object({ name: z.string(), pnl: z.number(), pnl_pct: z.number().nullable() }).nullable(),
+    notes: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
   async run(args, { runtime, signal }) {
@@ -350,7 +371,7 @@ const stressTest = defineTool({
       import('../../risk/index.js'),
       import('../../data/index.js'),
     ]);
-    const prepared = risk.preparePortfolio({ positions, prices, cash });
+    const prepared = risk.preparePortfolio({ positions, prices, cash }, { intraday: args.intraday });
     // Scenario windows always come from the bundled real index data, whatever provider the portfolio uses.
     const historical = await risk.historicalStressTests(prepared, {
       loader: (symbol) => fetchMarketData(symbol, undefined, undefined, 'sample'),
@@ -359,6 +380,7 @@ const stressTest = defineTool({
       equityShock: args.equity_shock,
       confidence: args.confidence,
     });
+    const valueWarning = risk.stressValueWarning(prepared);
     const scenarios = [...historical, ...hypothetical].map((s) => ({
       id: s.id,
       name: s.name,
@@ -377,6 +399,7 @@ const stressTest = defineTool({
       portfolio_value: prepared.value,
       scenarios,
       worst: worst ? { name: worst.name, pnl: worst.pnl, pnl_pct: worst.pnl_pct } : null,
+      notes: [...prepared.warnings, ...(valueWarning ? [valueWarning] : [])],
     };
   },
 });
