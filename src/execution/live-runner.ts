@@ -410,6 +410,7 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
     stream = new AlpacaMarketDataStream({
       keyId: config.alpaca.apiKey as string,
       secretKey: config.alpaca.secretKey as string,
+      symbols, // crypto pairs stream from the crypto endpoint
     });
     feed = alpacaBarFeed(stream, symbols);
     feedName = `alpaca stream ${stream.url}`;

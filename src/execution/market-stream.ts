@@ -1,13 +1,14 @@
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { ConfigError, ProviderError } from '../core/errors.js';
+import { ConfigError, ProviderError, ValidationError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';
 import type { EpochMs } from '../core/time.js';
 
 /**
- * Alpaca's real-time market data WebSocket (wss://stream.data.alpaca.markets/v2/{feed}) as an async
- * iterator of bars, quotes and trades. The protocol: the server greets with
+ * Alpaca's real-time market data WebSocket as an async iterator of bars, quotes and trades. Stocks stream
+ * from wss://stream.data.alpaca.markets/v2/{feed}, crypto pairs (BASE/QUOTE, e.g. BTC/USD) from
+ * wss://stream.data.alpaca.markets/v1beta3/crypto/us (same messages); one stream carries one of the two. The protocol: the server greets with
  * [{"T":"success","msg":"connected"}]; we send {"action":"auth","key","secret"}; after
  * [{"T":"success","msg":"authenticated"}] we send {"action":"subscribe","bars":[..],"quotes":[..],
  * "trades":[..]}. Every server message is a JSON array of {T: 'b'|'q'|'t'|'success'|'error'|'subscription'}.
@@ -55,8 +56,15 @@ export interface AlpacaMarketDataStreamOptions {
   secretKey: string;
   /** iex (free) or sip (paid). Default iex. */
   feed?: string;
-  /** Full stream URL; default env ALPACA_STREAM_URL, else wss://stream.data.alpaca.markets/v2/{feed}. */
+  /**
+   * Full stream URL; default env ALPACA_STREAM_URL (stocks) or ALPACA_CRYPTO_STREAM_URL (crypto), else
+   * the endpoint for `symbols` under `baseUrl`.
+   */
   url?: string;
+  /** The symbols to stream: crypto pairs (BTC/USD) pick the crypto endpoint. Default: stocks. */
+  symbols?: readonly string[];
+  /** Host of the default endpoints (default wss://stream.data.alpaca.markets). */
+  baseUrl?: string;
   /** First reconnect delay (default 500 ms; doubles, capped at 30 s). */
   retryBaseMs?: number;
   /** Give up after this many consecutive failed reconnects (default 10). */
@@ -64,6 +72,31 @@ export interface AlpacaMarketDataStreamOptions {
 }
 
 const log = createLogger('alpaca:stream');
+
+export const ALPACA_STREAM_BASE_URL = 'wss://stream.data.alpaca.markets';
+
+/** Crypto pairs are written BASE/QUOTE (BTC/USD), as in the historical data API. */
+function isCryptoPair(symbol: string): boolean {
+  return symbol.includes('/');
+}
+
+/** Whether symbols stream from the crypto endpoint; refuses a mix, which needs two streams. */
+export function streamsCrypto(symbols: readonly string[]): boolean {
+  const crypto = symbols.filter(isCryptoPair);
+  if (crypto.length > 0 && crypto.length < symbols.length) {
+    const stocks = symbols.filter((s) => !isCryptoPair(s));
+    throw new ValidationError(
+      `symbols: crypto (${crypto.join(', ')}) and stocks (${stocks.join(', ')}) stream from different Alpaca endpoints`,
+      { field: 'symbols', hint: 'run crypto pairs and stocks as separate sessions' },
+    );
+  }
+  return crypto.length > 0;
+}
+
+/** The market data stream endpoint: v1beta3/crypto/us for crypto pairs, v2/{feed} for stocks. */
+export function alpacaStreamUrl(crypto: boolean, feed = 'iex', baseUrl = ALPACA_STREAM_BASE_URL): string {
+  return crypto ? `${baseUrl}/v1beta3/crypto/us` : `${baseUrl}/v2/${feed}`;
+}
 
 /** RFC 3339 with nanoseconds -> epoch ms (Date.parse handles at most milliseconds everywhere). */
 function parseTime(value: string): EpochMs {
@@ -104,6 +137,8 @@ const ControlMessage = z.looseObject({
 
 export class AlpacaMarketDataStream implements AsyncIterable<MarketDataEvent> {
   readonly url: string;
+  /** Whether this stream carries crypto pairs (else stocks). */
+  readonly crypto: boolean;
   private readonly keyId: string;
   private readonly secretKey: string;
   private readonly retryBaseMs: number;
@@ -131,16 +166,28 @@ export class AlpacaMarketDataStream implements AsyncIterable<MarketDataEvent> {
     registerSecret(options.secretKey);
     this.keyId = options.keyId;
     this.secretKey = options.secretKey;
+    this.crypto = streamsCrypto(options.symbols ?? []);
     this.url =
       options.url ??
-      process.env.ALPACA_STREAM_URL ??
-      `wss://stream.data.alpaca.markets/v2/${options.feed ?? 'iex'}`;
+      (this.crypto ? process.env.ALPACA_CRYPTO_STREAM_URL : process.env.ALPACA_STREAM_URL) ??
+      alpacaStreamUrl(this.crypto, options.feed, options.baseUrl);
     this.retryBaseMs = options.retryBaseMs ?? 500;
     this.maxReconnects = options.maxReconnects ?? 10;
   }
 
   /** Add symbols to the subscription (sent at once when connected, and again after every reconnect). */
   subscribe(subscription: Subscription): this {
+    const symbols = [
+      ...(subscription.bars ?? []),
+      ...(subscription.quotes ?? []),
+      ...(subscription.trades ?? []),
+    ];
+    if (symbols.length > 0 && streamsCrypto(symbols) !== this.crypto) {
+      throw new ValidationError(
+        `symbols: ${symbols.join(', ')} cannot stream on this ${this.crypto ? 'crypto' : 'stocks'} stream (${this.url})`,
+        { field: 'symbols', hint: 'create the stream with these symbols so it picks their endpoint' },
+      );
+    }
     for (const s of subscription.bars ?? []) this.wanted.bars.add(s);
     for (const s of subscription.quotes ?? []) this.wanted.quotes.add(s);
     for (const s of subscription.trades ?? []) this.wanted.trades.add(s);

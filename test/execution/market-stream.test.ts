@@ -80,3 +80,62 @@ describe('AlpacaMarketDataStream', () => {
     }
   });
 });
+
+describe('AlpacaMarketDataStream endpoints', () => {
+  it('crypto pairs stream from v1beta3/crypto/us, stocks from v2/{feed}', async () => {
+    const crypto = new AlpacaMarketDataStream({
+      keyId: fake.keyId,
+      secretKey: fake.secretKey,
+      baseUrl: fake.baseUrl(),
+      symbols: ['BTC/USD', 'ETH/USD'],
+    });
+    expect(crypto.crypto).toBe(true);
+    expect(crypto.url).toBe(`${fake.baseUrl()}/v1beta3/crypto/us`);
+    crypto.subscribe({ bars: ['BTC/USD', 'ETH/USD'] });
+    const first = crypto.next();
+    await waitFor(() => fake.barSubscribers('BTC/USD') === 1);
+    fake.pushBar('BTC/USD', '2024-01-06T03:00:00Z', 43_000, 43_100, 42_900, 43_050, 12.5);
+    expect(await first).toMatchObject({ type: 'bar', symbol: 'BTC/USD', close: 43_050, volume: 12.5 });
+    crypto.close();
+    expect(fake.paths).toEqual(['/v1beta3/crypto/us']);
+
+    const stocks = new AlpacaMarketDataStream({
+      keyId: fake.keyId,
+      secretKey: fake.secretKey,
+      baseUrl: fake.baseUrl(),
+      symbols: ['AAPL'],
+    });
+    expect(stocks.url).toBe(`${fake.baseUrl()}/v2/iex`);
+    stocks.close();
+  });
+
+  it('refuses a mix of crypto pairs and stocks, and crypto on a stocks stream, in one line', () => {
+    const make = (symbols: string[]) =>
+      new AlpacaMarketDataStream({
+        keyId: fake.keyId,
+        secretKey: fake.secretKey,
+        baseUrl: fake.baseUrl(),
+        symbols,
+      });
+    expect(() => make(['BTC/USD', 'AAPL'])).toThrow(
+      'symbols: crypto (BTC/USD) and stocks (AAPL) stream from different Alpaca endpoints',
+    );
+    const stocks = make(['AAPL']);
+    expect(() => stocks.subscribe({ bars: ['BTC/USD'] })).toThrow(/cannot stream on this stocks stream/);
+    stocks.close();
+  });
+
+  it('an unknown endpoint is refused by the fake, as by Alpaca (so the endpoint test can fail)', async () => {
+    const wrong = new AlpacaMarketDataStream({
+      keyId: fake.keyId,
+      secretKey: fake.secretKey,
+      url: `${fake.baseUrl()}/v2/crypto`,
+      retryBaseMs: 5,
+      maxReconnects: 1,
+    });
+    wrong.subscribe({ bars: ['AAPL'] });
+    await expect(wrong.next()).rejects.toThrow(/gave up after 1 reconnects/);
+    wrong.close();
+    expect(fake.paths).toEqual([]);
+  });
+});

@@ -3,14 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /**
- * A local fake of Alpaca's real-time market data WebSocket (v2/{feed}): greets, authenticates,
+ * A local fake of Alpaca's real-time market data WebSocket: stocks on /v2/{iex|sip}, crypto on
+ * /v1beta3/crypto/us (other paths are refused, as the real host answers 404); greets, authenticates,
  * keeps subscriptions per connection and pushes bars/quotes/trades in the documented array format.
  */
+const STREAM_PATHS = /^\/(v2\/(iex|sip|delayed_sip)|v1beta3\/crypto\/us)$/;
+
 export class FakeMarketDataStream {
   readonly keyId: string;
   readonly secretKey: string;
   authCount = 0;
   subscribeMessages: Record<string, unknown>[] = [];
+  /** The path of every connection accepted, in order. */
+  paths: string[] = [];
   private server!: Server;
   private wss!: WebSocketServer;
   private readonly subscriptions = new Map<
@@ -24,7 +29,12 @@ export class FakeMarketDataStream {
   }
 
   url(feed = 'iex'): string {
-    return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/v2/${feed}`;
+    return `${this.baseUrl()}/v2/${feed}`;
+  }
+
+  /** The host, to pass as a stream's baseUrl so it picks the endpoint itself. */
+  baseUrl(): string {
+    return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async start(): Promise<this> {
@@ -32,8 +42,12 @@ export class FakeMarketDataStream {
       res.writeHead(404);
       res.end();
     });
-    this.wss = new WebSocketServer({ server: this.server });
-    this.wss.on('connection', (socket) => {
+    this.wss = new WebSocketServer({
+      server: this.server,
+      verifyClient: (info: { req: { url?: string } }) => STREAM_PATHS.test(info.req.url ?? ''),
+    });
+    this.wss.on('connection', (socket, request) => {
+      this.paths.push(request.url ?? '');
       socket.send(JSON.stringify([{ T: 'success', msg: 'connected' }]));
       let authenticated = false;
       socket.on('message', (raw) => {
