@@ -48,8 +48,14 @@ interface StressFlags extends PortfolioFlags {
 }
 
 interface KellyFlags {
-  winProb: string;
-  odds: string;
+  winProb?: string;
+  odds?: string;
+  symbol?: string;
+  riskFree: string;
+  start?: string;
+  end?: string;
+  provider: string;
+  intraday: string;
   fraction: string;
   bankroll?: string;
   json?: boolean;
@@ -343,7 +349,58 @@ async function stressAction(program: Command, flags: StressFlags): Promise<void>
   );
 }
 
-async function kellyAction(flags: KellyFlags): Promise<void> {
+/** Continuous Kelly from a symbol's history (daily returns, annualised by the time model). */
+async function continuousKellyAction(program: Command, flags: KellyFlags, symbol: string): Promise<void> {
+  const fraction = await numberFlag(
+    flags.fraction,
+    'fraction',
+    (v) => v > 0 && v <= 1,
+    'a fraction of Kelly in (0, 1]',
+  );
+  const riskFreeRate = await numberFlag(
+    flags.riskFree,
+    'risk-free',
+    (v) => v > -1 && v < 1,
+    'an annual rate, e.g. 0.02',
+  );
+  const intraday = await intradayFlag(flags.intraday);
+  await loadCliConfig(program);
+  const [{ kellyFromHistory }, { fetchMarketData }, output] = await Promise.all([
+    import('../../risk/index.js'),
+    import('../../data/index.js'),
+    import('../output.js'),
+  ]);
+  const series = await fetchMarketData(symbol, flags.start, flags.end, flags.provider);
+  const result = kellyFromHistory(series, { riskFreeRate, fraction, intraday });
+  if (flags.json) {
+    output.printJson({ symbol: series.symbol, ...result });
+    return;
+  }
+  process.stdout.write(
+    output.renderKeyValues({
+      symbol: series.symbol,
+      'annual mean return': pct(result.annualMeanReturn),
+      'annual volatility': pct(result.annualVolatility),
+      'full Kelly (leverage)': result.fullKelly.toFixed(4),
+      [`stake (${fraction} Kelly)`]: result.stake.toFixed(4),
+      returns: `${result.observations}`,
+      convention: result.convention,
+    }),
+  );
+}
+
+async function kellyAction(program: Command, flags: KellyFlags): Promise<void> {
+  if (flags.symbol !== undefined && flags.winProb === undefined) {
+    await continuousKellyAction(program, flags, flags.symbol);
+    return;
+  }
+  if (flags.winProb === undefined || flags.odds === undefined) {
+    const { ValidationError } = await import('../../core/errors.js');
+    throw new ValidationError('--win-prob: give --win-prob and --odds (a bet) or --symbol (an asset)', {
+      field: 'win-prob',
+      hint: 'e.g. --win-prob 0.55 --odds 2.0, or --symbol SPX',
+    });
+  }
   const { kellyCriterionBinary } = await import('../../risk/index.js');
   const winProbability = await numberFlag(
     flags.winProb,
@@ -459,11 +516,23 @@ export function register(program: Command): void {
 
   risk
     .command('kelly')
-    .description('Kelly stake for a bet with win probability p at decimal odds')
-    .requiredOption('--win-prob <p>', 'probability of winning, in (0, 1)')
-    .requiredOption('--odds <decimal>', 'decimal odds (2.0 = even money)')
+    .description(
+      'Kelly stake for a bet with win probability p at decimal odds, or Kelly leverage of an asset from its history',
+    )
+    .option('--win-prob <p>', 'bet: probability of winning, in (0, 1)')
+    .option('--odds <decimal>', 'bet: decimal odds (2.0 = even money)')
+    .option('--symbol <ticker>', "asset: continuous Kelly from this symbol's daily returns")
+    .option('--risk-free <rate>', 'asset: annual risk-free rate', '0')
+    .option('--start <date>', 'asset: first date of the history (YYYY-MM-DD)')
+    .option('--end <date>', 'asset: last date of the history (YYYY-MM-DD)')
+    .option('--provider <name>', 'asset: market data provider', 'sample')
+    .option(
+      '--intraday <how>',
+      'asset: intraday bars to daily returns: resample (daily closes) | scale (bar returns x bars per day)',
+      'resample',
+    )
     .option('--fraction <f>', 'fraction of full Kelly (0.5 = half Kelly)', '1')
     .option('--bankroll <amount>', 'also print the stake in currency')
     .option('--json', 'print JSON')
-    .action((flags: KellyFlags) => kellyAction(flags));
+    .action((flags: KellyFlags) => kellyAction(program, flags));
 }
