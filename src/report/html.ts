@@ -77,6 +77,7 @@ function metricsRows(result: BacktestResult): string {
     ['Exposure', pct(m.exposure), ''],
     ['Turnover', num(m.turnover), ''],
     ['Commission paid', num(m.totalCommission), ''],
+    ['Annualisation', escapeHtml(m.annualisation.description), ''],
   ];
   return rows
     .map(([name, strat, bench]) => `<tr><td>${name}</td><td>${strat}</td><td>${bench}</td></tr>`)

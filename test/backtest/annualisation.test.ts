@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.js';
+import { renderBacktestReport } from '../../src/report/html.js';
 import type { BarSeries } from '../../src/core/bars.js';
 import { fetchMarketData } from '../../src/data/index.js';
 import { scripted } from './helpers.js';
@@ -51,6 +52,10 @@ describe('annualisation from time, not bar counts (USDCHF 30-minute, 1996-2001)'
       timeframe: '30Min',
     });
     expect(hold.metrics.annualisation.years).toBeCloseTo(years, 12);
+    // The convention travels with the figures: library field, and the HTML report's metrics table.
+    expect(renderBacktestReport(hold)).toContain(
+      '<tr><td>Annualisation</td><td>12,508 periods/year measured from the timestamps',
+    );
   });
 
   it('Sharpe of the 30-minute series is within 5% of the Sharpe of its daily closes', () => {
