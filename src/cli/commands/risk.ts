@@ -85,6 +85,8 @@ async function choiceFlag<T extends string>(raw: string, flag: string, choices: 
 }
 
 const intradayFlag = (raw: string) => choiceFlag(raw, 'intraday', ['resample', 'scale'] as const);
+const fractionFlag = (raw: string) =>
+  numberFlag(raw, 'fraction', (v) => v > 0 && v <= 1, 'a fraction of Kelly in (0, 1]');
 const confidenceFlag = (raw: string) =>
   numberFlag(raw, 'confidence', (v) => v > 0 && v < 1, 'a number between 0 and 1 (exclusive), e.g. 0.95');
 const horizonFlag = (raw: string) =>
@@ -351,12 +353,7 @@ async function stressAction(program: Command, flags: StressFlags): Promise<void>
 
 /** Continuous Kelly from a symbol's history (daily returns, annualised by the time model). */
 async function continuousKellyAction(program: Command, flags: KellyFlags, symbol: string): Promise<void> {
-  const fraction = await numberFlag(
-    flags.fraction,
-    'fraction',
-    (v) => v > 0 && v <= 1,
-    'a fraction of Kelly in (0, 1]',
-  );
+  const fraction = await fractionFlag(flags.fraction);
   const riskFreeRate = await numberFlag(
     flags.riskFree,
     'risk-free',
@@ -414,12 +411,7 @@ async function kellyAction(program: Command, flags: KellyFlags): Promise<void> {
     (v) => v > 1,
     'decimal odds > 1 (2.0 = even money)',
   );
-  const fraction = await numberFlag(
-    flags.fraction,
-    'fraction',
-    (v) => v > 0 && v <= 1,
-    'a fraction of Kelly in (0, 1]',
-  );
+  const fraction = await fractionFlag(flags.fraction);
   const bankroll =
     flags.bankroll === undefined
       ? undefined
@@ -455,6 +447,13 @@ async function kellyAction(program: Command, flags: KellyFlags): Promise<void> {
   if (result.fullKelly === 0) process.stdout.write('No edge at these odds: do not bet.\n');
 }
 
+/** How intraday bars become a daily figure (the risk library's `intraday` option). */
+const INTRADAY_OPTION = [
+  '--intraday <how>',
+  'intraday bars to a daily figure: resample (daily closes) | scale (bar returns x bars per day)',
+  'resample',
+] as const;
+
 export function register(program: Command): void {
   const risk = program.command('risk').description('Value at Risk, stress tests, limits and Kelly sizing');
 
@@ -465,11 +464,7 @@ export function register(program: Command): void {
     .option('--confidence <level>', 'confidence level in (0, 1)', '0.95')
     .option('--method <method>', 'historical | parametric | cornish-fisher | monte-carlo | all', 'historical')
     .option('--horizon <days>', 'holding period in trading days', '1')
-    .option(
-      '--intraday <how>',
-      'intraday bars to a daily figure: resample (daily closes) | scale (bar returns x bars per day)',
-      'resample',
-    )
+    .option(...INTRADAY_OPTION)
     .option('--simulations <n>', 'Monte Carlo scenarios', '10000')
     .option('--seed <n>', 'Monte Carlo seed', '42')
     .option('--distribution <name>', 'Monte Carlo returns: normal | student-t | bootstrap', 'normal')
@@ -488,11 +483,7 @@ export function register(program: Command): void {
     .requiredOption('--portfolio <file>', 'portfolio JSON file')
     .option('--confidence <level>', 'confidence level in (0, 1)', '0.95')
     .option('--horizon <days>', 'holding period in trading days', '1')
-    .option(
-      '--intraday <how>',
-      'intraday bars to a daily figure: resample (daily closes) | scale (bar returns x bars per day)',
-      'resample',
-    )
+    .option(...INTRADAY_OPTION)
     .option('--simulations <n>', 'Monte Carlo scenarios', '20000')
     .option('--seed <n>', 'Monte Carlo seed', '42')
     .option('--json', 'print JSON')
@@ -505,11 +496,7 @@ export function register(program: Command): void {
     .requiredOption('--portfolio <file>', 'portfolio JSON file')
     .option('--shock <move>', 'uniform equity shock', '-0.2')
     .option('--confidence <level>', 'confidence of the volatility and correlation stress VaRs', '0.99')
-    .option(
-      '--intraday <how>',
-      'intraday bars to a daily figure: resample (daily closes) | scale (bar returns x bars per day)',
-      'resample',
-    )
+    .option(...INTRADAY_OPTION)
     .option('--json', 'print JSON')
     .option('--output <file>', 'also write the JSON results to a file')
     .action((flags: StressFlags) => stressAction(program, flags));
@@ -526,11 +513,7 @@ export function register(program: Command): void {
     .option('--start <date>', 'asset: first date of the history (YYYY-MM-DD)')
     .option('--end <date>', 'asset: last date of the history (YYYY-MM-DD)')
     .option('--provider <name>', 'asset: market data provider', 'sample')
-    .option(
-      '--intraday <how>',
-      'asset: intraday bars to daily returns: resample (daily closes) | scale (bar returns x bars per day)',
-      'resample',
-    )
+    .option(...INTRADAY_OPTION)
     .option('--fraction <f>', 'fraction of full Kelly (0.5 = half Kelly)', '1')
     .option('--bankroll <amount>', 'also print the stake in currency')
     .option('--json', 'print JSON')
