@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.js';
-import { renderBacktestReport } from '../../src/report/html.js';
 import type { BarSeries } from '../../src/core/bars.js';
 import { fetchMarketData } from '../../src/data/index.js';
+import { renderBacktestReport } from '../../src/report/html.js';
 import { scripted } from './helpers.js';
 
 /**
