@@ -1,6 +1,21 @@
-export { alignSeries, bucketStart, resampleSeries } from './bar-ops.js';
+export { alignSeries, bucketStart, resampleSeries, resampleToTradingDays } from './bar-ops.js';
 export type { Bar, BarRecord, BarSeriesColumns } from './bars.js';
 export { BarSeries } from './bars.js';
+export type { Annualisation, AnnualisationOptions, MarketCalendar } from './calendar.js';
+export {
+  annualisationOf,
+  countTradingDays,
+  inferCalendar,
+  isIntraday,
+  lastBarOfEachDay,
+  MARKET_CALENDARS,
+  MS_PER_YEAR,
+  nominalPeriodsPerYear,
+  parseMarketCalendar,
+  timeframeOfSpacing,
+  tradingDay,
+  tradingDaysPerYear,
+} from './calendar.js';
 export type { Config, LoadConfigOptions } from './config.js';
 export {
   ALPACA_DATA_URL,
@@ -45,6 +60,18 @@ export type { Currency, MinorUnits, ParseMoneyOptions } from './money.js';
 export { currency, formatMoney, parseMoney, splitByWeights, toMajor, USD } from './money.js';
 export type { Fill, OrderRequest, PreTradeCheck, PreTradeContext, PreTradeRejection } from './orders.js';
 export { OrderStatus, OrderType, Side, signedQuantity, TimeInForce } from './orders.js';
+// Performance figures (drawdownCurve/drawdownStats and currentDrawdown are exported by backtest and risk).
+export type { ReturnMoments } from './performance.js';
+export {
+  annualisedGrowth,
+  annualisedRatio,
+  maxDrawdown,
+  returnMoments,
+  safeRatio,
+  sharpeRatio,
+  simpleReturns,
+  sortinoRatio,
+} from './performance.js';
 export { redact, registerSecret } from './redact.js';
 export type { OpenDatabaseOptions, SqliteDatabase } from './sqlite.js';
 export { isBusyError, openDatabase, sqliteError, sqliteHeaderProblem } from './sqlite.js';
