@@ -86,7 +86,7 @@ export class Backtester {
     this.options.preset = preset;
     return this;
   }
-  /** Any other engine option (maxLeverage, sizeAtFill, defaultTimeInForce, closeAtEnd, periodsPerYear). */
+  /** Any other engine option (maxLeverage, sizeAtFill, defaultTimeInForce, closeAtEnd, periodsPerYear, calendar). */
   setOptions(options: BacktestRunOptions): this {
     this.options = { ...this.options, ...options };
     return this;
