@@ -34,6 +34,18 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** A whole number in [min, max] from a variable; blank means unset. */
+function optionalCount(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => v === undefined || v === '' || (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max), {
+      message: `expected a whole number from ${min} to ${max}`,
+    })
+    .transform((v) => (v === undefined || v === '' ? undefined : Number(v)));
+}
+
 const EnvSchema = z.object({
   ALPACA_API_KEY: optionalSecret,
   ALPACA_SECRET_KEY: optionalSecret,
@@ -45,8 +57,18 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.string().optional(),
   RUST_LOG: z.string().optional(),
   NEURAL_TRADER_LIVE_TRADING: booleanFlag.default(false),
-  NEURAL_TRADER_MCP_TOKEN: optionalSecret,
+  // Not trimmed to "unset": a whitespace-only token must reach the MCP server, which refuses it, instead
+  // of silently turning authentication off.
+  NEURAL_TRADER_MCP_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v.trim() === '' ? v : v.trim())),
   NEURAL_TRADER_TOOLSETS: z.string().optional(),
+  NEURAL_TRADER_MCP_WORKERS: optionalCount(1, 64),
+  NEURAL_TRADER_MCP_QUEUE: optionalCount(1, 100_000),
+  NEURAL_TRADER_MCP_MAX_SESSIONS: optionalCount(1, 100_000),
+  NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS: optionalCount(1, 7 * 86_400),
+  NEURAL_TRADER_MCP_TIME_LIMITS: z.string().optional(),
 });
 
 export interface Config {
@@ -65,7 +87,20 @@ export interface Config {
   logLevel: LogLevel;
   /** Real-money orders are refused unless this is true (NEURAL_TRADER_LIVE_TRADING=true). */
   liveTrading: boolean;
-  mcp: { token?: string; toolsets?: string[] };
+  mcp: {
+    token?: string;
+    toolsets?: string[];
+    /** Worker threads for heavy tools (default: cores, at least 2). */
+    workers?: number;
+    /** Heavy calls that may wait for a worker before new ones are refused as busy. */
+    queue?: number;
+    /** HTTP sessions kept before the least recently used idle one is closed. */
+    maxSessions?: number;
+    /** An HTTP session with no request for this long is closed. */
+    sessionIdleSeconds?: number;
+    /** Per-tool time limits, `tool=seconds,...` (`*=seconds` for every tool); parsed by the MCP server. */
+    timeLimits?: string;
+  };
   /** The .env file that was read, if any. */
   envFile?: string;
 }
@@ -164,6 +199,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       toolsets: e.NEURAL_TRADER_TOOLSETS?.split(',')
         .map((s) => s.trim())
         .filter(Boolean),
+      workers: e.NEURAL_TRADER_MCP_WORKERS,
+      queue: e.NEURAL_TRADER_MCP_QUEUE,
+      maxSessions: e.NEURAL_TRADER_MCP_MAX_SESSIONS,
+      sessionIdleSeconds: e.NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS,
+      timeLimits: e.NEURAL_TRADER_MCP_TIME_LIMITS,
     },
     envFile,
   };

@@ -33,11 +33,22 @@ export function createMcpRuntime(options: McpServerOptions): McpRuntime {
   });
 }
 
+/**
+ * Values (keys and array items) one call's arguments may hold in all; beyond this the SDK refuses the
+ * call before validating it. The largest legitimate arguments (a list grid, a portfolio) are far below.
+ */
+const MAX_ARGUMENT_ELEMENTS = 10_000;
+
+/** Start the worker pool now (when any exposed tool uses it) so the first heavy call finds it warm. */
+export function startJobPool(runtime: McpRuntime): void {
+  if (selectTools(runtime.toolsets).some((tool) => tool.worker)) runtime.jobs();
+}
+
 /** An McpServer with the tools, resources and prompts of the runtime's toolsets registered. */
 export function buildMcpServer(runtime: McpRuntime): McpServer {
   const server = new McpServer(
     { name: 'neural-trader', title: 'neural-trader', version: packageVersion() },
-    { instructions: INSTRUCTIONS },
+    { instructions: INSTRUCTIONS, maxToolInputElements: MAX_ARGUMENT_ELEMENTS },
   );
   for (const tool of selectTools(runtime.toolsets)) registerToolSpec(server, tool, runtime);
   registerResources(server, runtime);

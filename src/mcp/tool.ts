@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import type { JobPool } from './pool.js';
+import type { McpSettings } from './settings.js';
 import type { McpToolset } from './toolsets.js';
 
 /**
@@ -30,8 +32,10 @@ export const READ_ONLY: ToolHints = {
 };
 
 /** What a tool call can use besides its arguments. */
-export interface ToolCallContext {
+export interface ToolCallContext<Prepared = unknown> {
   readonly runtime: McpRuntime;
+  /** What the tool's prepare() resolved on the event loop (worker tools), else undefined. */
+  readonly prepared?: Prepared;
   /** Aborted when the client cancels the request (notifications/cancelled) or disconnects. */
   readonly signal: AbortSignal;
   /**
@@ -51,6 +55,10 @@ export interface McpRuntime {
   readonly log: Logger;
   /** Names of the tools this server registers (after toolset filtering). */
   readonly toolNames: readonly string[];
+  /** Limits and pool sizes from configuration (NEURAL_TRADER_MCP_*). */
+  readonly settings: McpSettings;
+  /** The worker pool that runs heavy tools, started on first use (or by the transports at start-up). */
+  jobs(): JobPool;
   /** Lazily created services keyed by name (paper trading desk, model store, ...), one per process. */
   service<T>(key: string, create: () => Promise<T>): Promise<T>;
   /** Close every service that has a close() (the trading journal, broker connections). */
@@ -60,7 +68,18 @@ export interface McpRuntime {
 /** Plain JSON-able data a tool returns; it becomes structuredContent. */
 export type ToolData = Record<string, unknown>;
 
-export interface ToolSpec<Input extends z.ZodRawShape = z.ZodRawShape> {
+/**
+ * Where a heavy tool runs: in the server's worker pool, off the event loop, so ping and every other
+ * session stay responsive while it computes.
+ */
+export interface WorkerPlacement {
+  /** Long jobs (optimisation, training) never take the last free worker, so quick jobs always find one. */
+  readonly long?: boolean;
+  /** At most this many calls of this tool run at once; the others wait in the queue. */
+  readonly maxConcurrent?: number;
+}
+
+export interface ToolSpec<Input extends z.ZodRawShape = z.ZodRawShape, Prepared = unknown> {
   /** snake_case, as the old system named its tools. */
   readonly name: string;
   readonly title: string;
@@ -72,13 +91,31 @@ export interface ToolSpec<Input extends z.ZodRawShape = z.ZodRawShape> {
   readonly hints: ToolHints;
   /** Human-readable text for `content`; default: a generic rendering of the data. */
   render?(data: ToolData): string;
-  run(args: z.output<z.ZodObject<Input>>, context: ToolCallContext): Promise<ToolData>;
+  /** Run in the worker pool (heavy computation) instead of on the event loop. */
+  readonly worker?: WorkerPlacement;
+  /** Default time limit in seconds (NEURAL_TRADER_MCP_TIME_LIMITS overrides; see limits.ts). */
+  readonly timeLimitSeconds?: number;
+  /** The size limit in words, appended to the description (e.g. "at most 20,000 grid combinations"). */
+  readonly sizeLimit?: string;
+  /**
+   * Arithmetic size check on the validated arguments, run on the event loop before anything is queued,
+   * fetched or allocated. Throws a ValidationError naming the argument.
+   */
+  checkSize?(args: z.output<z.ZodObject<Input>>): void;
+  /**
+   * Worker tools only: resolve what only the event loop has (the traded account's positions) into plain
+   * data, passed to run() as `context.prepared`.
+   */
+  prepare?(args: z.output<z.ZodObject<Input>>, context: ToolCallContext): Promise<Prepared | undefined>;
+  run(args: z.output<z.ZodObject<Input>>, context: ToolCallContext<Prepared>): Promise<ToolData>;
 }
 
 /** A tool spec with its input type erased, so modules can list specs of different shapes together. */
 export type AnyToolSpec = ToolSpec<z.ZodRawShape>;
 
 /** Define a tool with full type inference of its arguments, then erase the type for registration. */
-export function defineTool<Input extends z.ZodRawShape>(spec: ToolSpec<Input>): AnyToolSpec {
+export function defineTool<Input extends z.ZodRawShape, Prepared = unknown>(
+  spec: ToolSpec<Input, Prepared>,
+): AnyToolSpec {
   return spec as unknown as AnyToolSpec;
 }

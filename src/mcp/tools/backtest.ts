@@ -6,11 +6,13 @@ import {
   dateArg,
   enumArg,
   integerArg,
+  nameArg,
   nonNegativeNumberArg,
   paramsArg,
   positiveNumberArg,
   symbolArg,
 } from '../args.js';
+import { checkBarsRequested, checkGridSize, MAX_BARS_PER_SYMBOL, MAX_GRID_COMBINATIONS } from '../limits.js';
 import { type AnyToolSpec, defineTool } from '../tool.js';
 import { providerArg } from './data.js';
 
@@ -34,6 +36,10 @@ function sampleCurve(timestamps: Float64Array, values: Float64Array, points: num
 
 const metricsShape = z.record(z.string(), z.unknown());
 
+/** Symbols one backtest or optimisation may trade. */
+const MAX_SYMBOLS = 50;
+const BARS_LIMIT = `at most ${MAX_BARS_PER_SYMBOL.toLocaleString('en-US')} bars per symbol and ${MAX_SYMBOLS} symbols`;
+
 const runBacktestTool = defineTool({
   name: 'run_backtest',
   title: 'Run a backtest',
@@ -43,11 +49,15 @@ const runBacktestTool = defineTool({
     'the buy-and-hold benchmark, round-trip trades and a sampled equity curve. Market orders fill at the ' +
     "next bar's open; commission is a fraction of notional.",
   toolset: 'backtest',
+  worker: {},
+  timeLimitSeconds: 120,
+  sizeLimit: BARS_LIMIT,
   input: {
-    strategy: z.string().min(1).describe('Strategy name from list_strategies, e.g. sma-crossover or pairs'),
+    strategy: nameArg('Strategy name from list_strategies, e.g. sma-crossover or pairs'),
     symbols: z
       .array(symbolArg())
       .min(1, { error: 'give at least one symbol' })
+      .max(MAX_SYMBOLS, { error: `at most ${MAX_SYMBOLS} symbols` })
       .describe('Symbols the strategy trades, e.g. ["AAPL"] or ["KO", "PG"] for pairs'),
     start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),
     end_date: dateArg('Last date YYYY-MM-DD, inclusive (default: latest available)').optional(),
@@ -85,6 +95,9 @@ const runBacktestTool = defineTool({
       .describe('How returns were annualised: periods per year (measured or nominal) and elapsed years'),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  checkSize(args) {
+    checkBarsRequested({ start: args.start_date, end: args.end_date });
+  },
   async run(args, context) {
     const { backtest } = await import('../../backtest/index.js');
     if ('symbols' in args.params) {
@@ -153,7 +166,10 @@ const METRICS = [
 ] as const;
 
 const dimension = z.union([
-  z.array(z.union([z.number(), z.string(), z.boolean()])).min(1),
+  z
+    .array(z.union([z.number(), z.string().max(64), z.boolean()]))
+    .min(1)
+    .max(1000),
   z.object({
     min: z.number(),
     max: z.number(),
@@ -171,13 +187,20 @@ const optimizeStrategyTool = defineTool({
     'optimisation grid (get_strategy_info). Sends progress per trial and stops when cancelled. In-sample ' +
     'ranking only: confirm the winner out of sample with run_backtest on a later period.',
   toolset: 'backtest',
+  worker: { long: true },
+  timeLimitSeconds: 600,
+  sizeLimit: `at most ${MAX_GRID_COMBINATIONS.toLocaleString('en-US')} grid combinations, ${BARS_LIMIT}`,
   input: {
-    strategy: z.string().min(1).describe('Strategy name from list_strategies'),
-    symbols: z.array(symbolArg()).min(1).describe('Symbols the strategy trades'),
+    strategy: nameArg('Strategy name from list_strategies'),
+    symbols: z
+      .array(symbolArg())
+      .min(1)
+      .max(MAX_SYMBOLS, { error: `at most ${MAX_SYMBOLS} symbols` })
+      .describe('Symbols the strategy trades'),
     start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),
     end_date: dateArg('Last date YYYY-MM-DD (default: latest available)').optional(),
     param_space: z
-      .record(z.string(), dimension)
+      .record(z.string().max(64), dimension)
       .optional()
       .describe('Per parameter: a list of values, or {"min", "max", "step"}; default: the strategy grid'),
     fixed_params: paramsArg.default({}),
@@ -208,6 +231,11 @@ const optimizeStrategyTool = defineTool({
     elapsed_ms: z.number(),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  checkSize(args) {
+    // Counted from min/max/step, never by listing values: a 1e9-point grid is refused at once.
+    if (args.param_space && args.method === 'grid') checkGridSize(args.param_space);
+    checkBarsRequested({ start: args.start_date, end: args.end_date });
+  },
   async run(args, context) {
     const [{ fetchMarketData }, optimize, { strategyParamSpace }] = await Promise.all([
       import('../../data/index.js'),

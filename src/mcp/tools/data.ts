@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DataError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
 import { dateArg, enumArg, integerArg, symbolArg, timeframeArg } from '../args.js';
+import { checkBarsRequested, MAX_BARS_PER_SYMBOL } from '../limits.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
 
 /**
@@ -33,6 +34,9 @@ const getMarketData = defineTool({
     'cover e.g. SPX 2000-2020, AAPL 2013-2018, MSFT 2000-2001, the Dow 30 1991-2000 (KO, PG, ...), GOLD, ' +
     'SILVER and USDCHF; read neural-trader://datasets for the full list and ranges.',
   toolset: 'data',
+  worker: {},
+  timeLimitSeconds: 60,
+  sizeLimit: `a date range of at most ${MAX_BARS_PER_SYMBOL.toLocaleString('en-US')} bars of the timeframe (a missing start_date counts from 1970)`,
   input: {
     symbol: symbolArg(),
     start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),
@@ -56,6 +60,9 @@ const getMarketData = defineTool({
     bars: z.array(barRecord),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
+  checkSize(args) {
+    checkBarsRequested({ start: args.start_date, end: args.end_date, timeframe: args.timeframe });
+  },
   async run(args, { signal }) {
     const { fetchMarketData } = await import('../../data/index.js');
     const series = await fetchMarketData(args.symbol, args.start_date, args.end_date, args.provider, {
@@ -107,6 +114,8 @@ const quickAnalysis = defineTool({
     'MACD(12,26,9), Bollinger(20,2) position (%B), ATR14 and a trend label (uptrend when close and SMA20 ' +
     'are above SMA50, downtrend when both below, else sideways). Uses only bars up to that date.',
   toolset: 'data',
+  worker: {},
+  timeLimitSeconds: 60,
   input: {
     symbol: symbolArg(),
     date: dateArg('Analysis date YYYY-MM-DD (default: the latest bar)').optional(),
@@ -141,6 +150,9 @@ const quickAnalysis = defineTool({
     notes: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
+  checkSize(args) {
+    checkBarsRequested({ end: args.date }, 'date');
+  },
   async run(args, { signal }) {
     const [{ fetchMarketData }, indicators] = await Promise.all([
       import('../../data/index.js'),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
 import { formatTimestamp, parseDate } from '../../core/time.js';
 import { dateArg, enumArg, integerArg, positiveNumberArg, symbolArg } from '../args.js';
+import { checkBarsRequested, checkTrainingWork, MAX_TRAINING_WORK } from '../limits.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
 import { providerArg } from './data.js';
 
@@ -17,6 +18,7 @@ const MODEL_TYPES = ['nhits', 'nbeats', 'lstm', 'transformer'] as const;
 const modelArg = z
   .string()
   .min(1)
+  .max(1024)
   .describe(
     'A model from neural_model_status: its file name (e.g. "aapl-nhits-20240101T120000.ntm") or full path',
   );
@@ -107,6 +109,10 @@ const neuralTrain = defineTool({
     'dates, save it under NEURAL_TRADER_HOME/models and register it. Seeded, so the same arguments give ' +
     'the same model. Sends progress per epoch; cancelling stops training and saves nothing.',
   toolset: 'neural',
+  // One training at a time: each uses every core it can, and the model registry is one file.
+  worker: { long: true, maxConcurrent: 1 },
+  timeLimitSeconds: 600,
+  sizeLimit: `epochs x training windows at most ${MAX_TRAINING_WORK.toLocaleString('en-US')}`,
   input: {
     symbol: symbolArg(),
     model_type: enumArg(MODEL_TYPES, 'Architecture (default nhits: fast and strong on daily data)').default(
@@ -147,6 +153,9 @@ const neuralTrain = defineTool({
     bars: z.number(),
   },
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  checkSize(args) {
+    checkBarsRequested({ start: args.start_date, end: args.end_date });
+  },
   async run(args, context) {
     const home = context.runtime.config.home;
     const [{ fetchMarketData }, neural] = await Promise.all([
@@ -156,6 +165,8 @@ const neuralTrain = defineTool({
     const series = await fetchMarketData(args.symbol, args.start_date, args.end_date, args.provider, {
       signal: context.signal,
     });
+    // The window count is known only now; checked before any tensor is allocated.
+    checkTrainingWork(args.epochs, series.length, args.input_size, args.horizon);
     await neural.initNeuralBackend();
     const model = neural.createForecaster(args.model_type, {
       inputSize: args.input_size,
@@ -222,6 +233,8 @@ const neuralForecast = defineTool({
     'Forecast the next `horizon` closes of a symbol with a registered model, from the bars up to a date ' +
     '(default: the latest bar). Quantile models also return p10/p90 bands.',
   toolset: 'neural',
+  worker: {},
+  timeLimitSeconds: 60,
   input: {
     model: modelArg,
     symbol: symbolArg('Symbol to forecast (default: the symbol the model was trained on)').optional(),
@@ -246,6 +259,9 @@ const neuralForecast = defineTool({
     change_pct: z.number().nullable().describe('Forecast at the horizon vs the last close, in percent'),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
+  checkSize(args) {
+    checkBarsRequested({ end: args.date }, 'date');
+  },
   async run(args, context) {
     const home = context.runtime.config.home;
     const entry = await resolveModel(home, args.model);
@@ -298,6 +314,8 @@ const neuralEvaluate = defineTool({
     'accuracy, compared with random-walk, drift and seasonal-naive baselines. Use dates after the ' +
     "model's training range for an honest test.",
   toolset: 'neural',
+  worker: {},
+  timeLimitSeconds: 300,
   input: {
     model: modelArg,
     symbol: symbolArg('Symbol to evaluate on (default: the training symbol)').optional(),
@@ -320,6 +338,9 @@ const neuralEvaluate = defineTool({
     overlaps_training: z.boolean(),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
+  checkSize(args) {
+    checkBarsRequested({ end: args.end_date }, 'end_date');
+  },
   async run(args, context) {
     const home = context.runtime.config.home;
     const entry = await resolveModel(home, args.model);

@@ -3,6 +3,7 @@ import type { BarSeries } from '../../core/bars.js';
 import { ValidationError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
 import { dateArg, enumArg, integerArg, nonNegativeNumberArg, symbolArg } from '../args.js';
+import { checkBarsRequested, checkMonteCarloDraws, MAX_MONTE_CARLO_DRAWS } from '../limits.js';
 import { type AnyToolSpec, defineTool, type McpRuntime, READ_ONLY } from '../tool.js';
 import { providerArg } from './data.js';
 import { markPositions, tradingDesk } from './desk.js';
@@ -14,8 +15,14 @@ import { markPositions, tradingDesk } from './desk.js';
  */
 const VAR_METHODS = ['historical', 'parametric', 'cornish-fisher', 'monte-carlo'] as const;
 
+/** Positions one risk call may analyse. */
+const MAX_POSITIONS = 500;
+
 const positionsArg = z
-  .record(z.string(), z.number().finite())
+  .record(z.string().max(32), z.number().finite())
+  .refine((positions) => Object.keys(positions).length <= MAX_POSITIONS, {
+    error: `at most ${MAX_POSITIONS} positions`,
+  })
   .optional()
   .describe('Symbol -> signed quantity (negative = short); default: the positions of the traded account');
 
@@ -63,18 +70,40 @@ async function priceHistories(symbols: readonly string[], args: HistoryArgs, sig
   return prices;
 }
 
-/** The positions to analyse: the given ones, else the traded account's (with its cash). */
-async function riskPositions(
+/** The portfolio a risk call analyses: positions, cash and where they came from. */
+interface AnalysedPortfolio {
+  positions: Record<string, number>;
+  cash: number;
+  source: string;
+}
+
+/** Refuse a history request too large to load (checked before anything is fetched). */
+function checkHistorySize(args: HistoryArgs): void {
+  checkBarsRequested({ start: args.start_date, end: args.end_date });
+}
+
+/**
+ * The positions to analyse: the given ones, else the traded account's, resolved on the event loop (the
+ * journal lives there) by prepare() and handed to the worker that computes.
+ */
+function analysedPortfolio(
+  positions: Record<string, number> | undefined,
+  cash: number | undefined,
+  account: AnalysedPortfolio | undefined,
+): AnalysedPortfolio {
+  if (!positions && account) return account;
+  const normalised: Record<string, number> = {};
+  for (const [symbol, quantity] of Object.entries(positions ?? {}))
+    normalised[symbol.trim().toUpperCase()] = quantity;
+  return { positions: normalised, cash: cash ?? 0, source: 'given' };
+}
+
+async function accountPortfolio(
   runtime: McpRuntime,
   positions: Record<string, number> | undefined,
   cash: number | undefined,
-): Promise<{ positions: Record<string, number>; cash: number; source: string }> {
-  if (positions) {
-    const normalised: Record<string, number> = {};
-    for (const [symbol, quantity] of Object.entries(positions))
-      normalised[symbol.trim().toUpperCase()] = quantity;
-    return { positions: normalised, cash: cash ?? 0, source: 'given' };
-  }
+): Promise<AnalysedPortfolio | undefined> {
+  if (positions) return undefined;
   const desk = await tradingDesk(runtime);
   await markPositions(desk);
   const held: Record<string, number> = {};
@@ -100,6 +129,9 @@ const riskAnalysis = defineTool({
     'historical, parametric, Cornish-Fisher or Monte Carlo, with per-position contributions. Positions are ' +
     'valued at the last close of their history. Default portfolio: the traded account.',
   toolset: 'risk',
+  worker: {},
+  timeLimitSeconds: 120,
+  sizeLimit: `a price history of at most 1,000,000 bars per symbol; Monte Carlo scenarios x positions at most ${MAX_MONTE_CARLO_DRAWS.toLocaleString('en-US')}`,
   input: {
     positions: positionsArg,
     cash: nonNegativeNumberArg(
@@ -114,6 +146,7 @@ const riskAnalysis = defineTool({
     method: enumArg(VAR_METHODS, 'VaR method (default historical)').default('historical'),
     horizon_days: integerArg('Holding period in trading days (default 1)', 1, 250).default(1),
     intraday: intradayArg,
+    simulations: integerArg('Monte Carlo scenarios (default 10000)', 100, 1_000_000).default(10_000),
     ...historyArgs,
   },
   output: {
@@ -133,8 +166,16 @@ const riskAnalysis = defineTool({
     notes: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
-  async run(args, { runtime, signal }) {
-    const { positions, cash, source } = await riskPositions(runtime, args.positions, args.cash);
+  checkSize(args) {
+    checkHistorySize(args);
+    if (args.method === 'monte-carlo') {
+      checkMonteCarloDraws(args.simulations, Object.keys(args.positions ?? {}).length || 1);
+    }
+  },
+  prepare: (args, { runtime }) => accountPortfolio(runtime, args.positions, args.cash),
+  async run(args, { prepared, signal }) {
+    const { positions, cash, source } = analysedPortfolio(args.positions, args.cash, prepared);
+    if (args.method === 'monte-carlo') checkMonteCarloDraws(args.simulations, Object.keys(positions).length);
     const [prices, { calculateVaR }] = await Promise.all([
       priceHistories(Object.keys(positions), args, signal),
       import('../../risk/index.js'),
@@ -142,6 +183,7 @@ const riskAnalysis = defineTool({
     const result = calculateVaR({ positions, prices, cash }, args.confidence, args.method, {
       horizonDays: args.horizon_days,
       intraday: args.intraday,
+      simulations: args.simulations,
     });
     return {
       source,
@@ -168,6 +210,8 @@ const correlationAnalysis = defineTool({
     'Correlation matrix of daily returns of several symbols over their common dates, with the most and ' +
     'least correlated pairs. Useful to spot concentrated bets and pair-trading candidates.',
   toolset: 'risk',
+  worker: {},
+  timeLimitSeconds: 120,
   input: {
     symbols: z.array(symbolArg()).min(2, { error: 'give at least two symbols' }).max(50),
     ...historyArgs,
@@ -181,6 +225,7 @@ const correlationAnalysis = defineTool({
     pairs: z.array(z.object({ a: z.string(), b: z.string(), correlation: z.number().nullable() })),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
+  checkSize: checkHistorySize,
   async run(args, { signal }) {
     const unique = [...new Set(args.symbols)];
     if (unique.length < 2)
@@ -224,6 +269,8 @@ const kellyTool = defineTool({
     "net_odds, e.g. a sports bet or a fixed-target trade) or a continuous asset from a symbol's daily " +
     'returns (mean/variance Kelly leverage). `fraction` scales it (0.5 = half Kelly).',
   toolset: 'risk',
+  worker: {},
+  timeLimitSeconds: 120,
   input: {
     win_probability: z.number().gt(0).lt(1).optional().describe('Binary: probability of winning, in (0, 1)'),
     decimal_odds: z
@@ -260,6 +307,7 @@ const kellyTool = defineTool({
     notes: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
+  checkSize: checkHistorySize,
   async run(args, { signal }) {
     const risk = await import('../../risk/index.js');
     if (args.win_probability !== undefined) {
@@ -327,6 +375,8 @@ const stressTest = defineTool({
     'equity move and stressed VaR with doubled volatility and correlation 0.9). Default portfolio: the ' +
     'traded account.',
   toolset: 'risk',
+  worker: {},
+  timeLimitSeconds: 120,
   input: {
     positions: positionsArg,
     cash: nonNegativeNumberArg('Cash held besides the positions').optional(),
@@ -364,8 +414,10 @@ const stressTest = defineTool({
     notes: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
-  async run(args, { runtime, signal }) {
-    const { positions, cash, source } = await riskPositions(runtime, args.positions, args.cash);
+  checkSize: checkHistorySize,
+  prepare: (args, { runtime }) => accountPortfolio(runtime, args.positions, args.cash),
+  async run(args, { prepared: account, signal }) {
+    const { positions, cash, source } = analysedPortfolio(args.positions, args.cash, account);
     const [prices, risk, { fetchMarketData }] = await Promise.all([
       priceHistories(Object.keys(positions), args, signal),
       import('../../risk/index.js'),
