@@ -5,7 +5,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
-import { buildMcpServer } from './server.js';
+import { guardTransport } from './guard.js';
+import { buildMcpServer, startJobPool } from './server.js';
 import type { McpRuntime } from './tool.js';
 
 /**
@@ -16,7 +17,12 @@ import type { McpRuntime } from './tool.js';
  *
  * Security: bound to 127.0.0.1 by default. A bearer token (`--token` / NEURAL_TRADER_MCP_TOKEN) is
  * compared in constant time; binding to a non-loopback address without one is refused. Without a token
- * on loopback, Host and Origin headers must be local, which stops DNS-rebinding attacks from web pages.
+ * on loopback, Host and Origin headers must be local, which stops DNS-rebinding attacks from web pages
+ * (an `Origin: null` from a sandboxed page, or one that is not a URL, is refused too).
+ *
+ * Sessions: at most `maxSessions` are kept; a new client beyond that closes the least recently used
+ * session that has no request in progress (only when every session is busy is it told 503). A session
+ * idle for `sessionIdleMs` is closed. A client that disconnects while a request runs cancels it.
  */
 export interface HttpServeOptions {
   host?: string;
@@ -24,9 +30,9 @@ export interface HttpServeOptions {
   token?: string;
   /** URL path of the MCP endpoint (default /mcp). */
   path?: string;
-  /** Sessions beyond this are refused with 503 (default 64). */
+  /** Sessions kept; a new one beyond this closes the least recently used idle session (default 128). */
   maxSessions?: number;
-  /** A session with no request for this long is closed (default 30 minutes). */
+  /** A session with no request for this long is closed (default 15 minutes). */
   sessionIdleMs?: number;
   /** Largest accepted request body (default 4 MiB). */
   maxBodyBytes?: number;
@@ -51,6 +57,19 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Refuse configurations that would expose trading tools to the network without authentication. */
 export function assertSafeHttpBinding(host: string, token: string | undefined): void {
+  if (token !== undefined && /\s/.test(token)) {
+    // A blank token would otherwise mean "no authentication", and one with spaces can never be sent
+    // in an `Authorization: Bearer` header: both are configuration mistakes.
+    throw new ConfigError(
+      token.trim() === ''
+        ? 'MCP token is blank (only whitespace)'
+        : 'MCP token contains whitespace, which a bearer header cannot carry',
+      {
+        field: 'token',
+        hint: 'generate one with `openssl rand -hex 32` and pass it with --token or NEURAL_TRADER_MCP_TOKEN',
+      },
+    );
+  }
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
     throw new ConfigError(`MCP token is too short (${token.length} characters, need ${MIN_TOKEN_LENGTH}+)`, {
       field: 'token',
@@ -108,10 +127,69 @@ function hostnameOf(hostHeader: string): string {
   return colon === -1 ? hostHeader : hostHeader.slice(0, colon);
 }
 
+/** True when an Origin header is absent or names a loopback host; `null` and non-URLs are not local. */
+export function isLocalOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  let hostname: string;
+  try {
+    hostname = new URL(origin).hostname;
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(hostname);
+}
+
 interface Session {
   transport: StreamableHTTPServerTransport;
   close(): Promise<void>;
   lastSeen: number;
+  /** POST requests being answered right now (a session with any is never evicted). */
+  active: number;
+}
+
+/** JSON-RPC request ids in a POST body (a single message or a batch). */
+function requestIds(body: unknown): (string | number)[] {
+  const messages = Array.isArray(body) ? body : [body];
+  const ids: (string | number)[] = [];
+  for (const message of messages) {
+    if (message && typeof message === 'object' && 'method' in message && 'id' in message) {
+      const id = (message as { id: unknown }).id;
+      if (typeof id === 'string' || typeof id === 'number') ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Serve a POST on a session. If the client goes away before the answer is complete, its requests are
+ * cancelled exactly as if it had sent notifications/cancelled, so the work stops.
+ */
+async function serveOnSession(
+  session: Session,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
+  session.lastSeen = Date.now();
+  if (req.method !== 'POST') {
+    await session.transport.handleRequest(req, res, body);
+    return;
+  }
+  session.active++;
+  const ids = requestIds(body);
+  res.once('close', () => {
+    session.active--;
+    session.lastSeen = Date.now();
+    if (res.writableFinished || ids.length === 0) return;
+    for (const requestId of ids) {
+      session.transport.onmessage?.({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId, reason: 'client disconnected' },
+      });
+    }
+  });
+  await session.transport.handleRequest(req, res, body);
 }
 
 export async function serveHttp(
@@ -124,8 +202,8 @@ export async function serveHttp(
   registerSecret(token);
   const expected = token ? digest(token) : undefined;
   const endpoint = options.path ?? '/mcp';
-  const maxSessions = options.maxSessions ?? 64;
-  const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const maxSessions = options.maxSessions ?? runtime.settings.maxSessions;
+  const idleMs = options.sessionIdleMs ?? runtime.settings.sessionIdleMs;
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const loopbackOnly = isLoopbackHost(host);
   const log = runtime.log.child('http');
@@ -148,8 +226,7 @@ export async function serveHttp(
     } else if (loopbackOnly) {
       // No token: only requests that are really local (not a web page that rebound a DNS name to us).
       const hostHeader = req.headers.host ?? '';
-      const origin = req.headers.origin;
-      if (!isLoopbackHost(hostnameOf(hostHeader)) || (origin && !isLoopbackHost(new URL(origin).hostname))) {
+      if (!isLoopbackHost(hostnameOf(hostHeader)) || !isLocalOrigin(req.headers.origin)) {
         jsonRpcError(res, 403, -32001, 'forbidden: non-local Host or Origin header');
         return;
       }
@@ -173,8 +250,7 @@ export async function serveHttp(
         jsonRpcError(res, 404, -32001, 'session not found (expired or closed); initialise a new session');
         return;
       }
-      session.lastSeen = Date.now();
-      await session.transport.handleRequest(req, res, parsedBody);
+      await serveOnSession(session, req, res, parsedBody);
       return;
     }
 
@@ -187,15 +263,20 @@ export async function serveHttp(
       );
       return;
     }
-    if (sessions.size >= maxSessions) {
-      jsonRpcError(res, 503, -32000, `too many sessions (${maxSessions}); close one (HTTP DELETE) and retry`);
+    if (sessions.size >= maxSessions && !evictLeastRecentlyUsed()) {
+      jsonRpcError(
+        res,
+        503,
+        -32000,
+        `all ${sessions.size} sessions are busy; retry shortly (the operator can raise NEURAL_TRADER_MCP_MAX_SESSIONS)`,
+      );
       return;
     }
     const server = buildMcpServer(runtime);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, close: () => server.close(), lastSeen: Date.now() });
+        sessions.set(id, { transport, close: () => server.close(), lastSeen: Date.now(), active: 0 });
         log.info('session opened', { sessions: sessions.size });
       },
     });
@@ -203,7 +284,22 @@ export async function serveHttp(
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await server.connect(transport);
+    guardTransport(transport);
     await transport.handleRequest(req, res, parsedBody);
+  };
+
+  /** Close the least recently used session with no request in progress; false if every one is busy. */
+  const evictLeastRecentlyUsed = (): boolean => {
+    let oldest: [string, Session] | undefined;
+    for (const entry of sessions) {
+      if (entry[1].active > 0) continue;
+      if (!oldest || entry[1].lastSeen < oldest[1].lastSeen) oldest = entry;
+    }
+    if (!oldest) return false;
+    sessions.delete(oldest[0]);
+    void oldest[1].close();
+    log.info('session evicted (least recently used)', { sessions: sessions.size, limit: maxSessions });
+    return true;
   };
 
   const httpServer = createServer((req, res) => {
@@ -217,7 +313,7 @@ export async function serveHttp(
     () => {
       const cutoff = Date.now() - idleMs;
       for (const [id, session] of sessions) {
-        if (session.lastSeen < cutoff) {
+        if (session.active === 0 && session.lastSeen < cutoff) {
           sessions.delete(id);
           void session.close();
         }
@@ -238,6 +334,7 @@ export async function serveHttp(
     });
     httpServer.listen(options.port ?? 3000, host, () => resolve());
   });
+  startJobPool(runtime);
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 3000);
   const urlHost = host.includes(':') ? `[${host}]` : host;

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { buildMcpServer } from './server.js';
+import { guardTransport } from './guard.js';
+import { buildMcpServer, startJobPool } from './server.js';
 import type { McpRuntime } from './tool.js';
 
 /**
@@ -78,6 +79,7 @@ export async function serveStdio(runtime: McpRuntime): Promise<StdioServerHandle
     void close();
   };
   await server.connect(transport);
+  guardTransport(transport);
   // server.close() closes the transport, whose onclose calls close() again: the promise is assigned
   // before any of that work starts (it runs on a later tick), so the re-entrant call just returns it.
   let closing: Promise<void> | undefined;
@@ -90,6 +92,14 @@ export async function serveStdio(runtime: McpRuntime): Promise<StdioServerHandle
     return closing;
   };
   const pending = trackPendingRequests(transport);
+  // A client that is gone for good (our stdout is closed: EPIPE) cannot read answers: close at once,
+  // which cancels every call still running.
+  for (const stream of [protocolOut, process.stdout]) {
+    stream.once('error', () => {
+      void close();
+    });
+  }
+  startJobPool(runtime);
   // The client closing our stdin is how a stdio session ends. Requests already read (e.g. piped in by
   // a script) still get their answers: unanswered requests may finish first (up to a minute).
   process.stdin.once('end', () => {

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
 import type { OrderRequest } from '../../core/orders.js';
-import { enumArg, integerArg, nonNegativeNumberArg, positiveNumberArg, symbolArg } from '../args.js';
+import {
+  clientOrderIdArg,
+  enumArg,
+  identifierArg,
+  integerArg,
+  nonNegativeNumberArg,
+  positiveNumberArg,
+  symbolArg,
+} from '../args.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
 import { orderJson, orderStateUnknown, requireConfirmation, tradingDesk } from './desk.js';
 
@@ -32,13 +40,6 @@ const orderShape = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
-
-const clientOrderIdArg = z
-  .string()
-  .min(1, { error: 'required: a unique id you choose per order, e.g. "rebal-2024-06-01-aapl"' })
-  .max(128, { error: 'at most 128 characters' })
-  .regex(/^[A-Za-z0-9._:-]+$/, { error: 'use letters, digits and . _ : - only' })
-  .describe('Your unique id for this order (idempotency key: the same id twice places one order)');
 
 const orderArgs = {
   symbol: symbolArg(),
@@ -176,7 +177,9 @@ const executeTrade = defineTool({
   input: {
     ...orderArgs,
     time_in_force: enumArg(['day', 'gtc', 'ioc', 'fok'], 'day (default), gtc, ioc or fok').default('day'),
-    client_order_id: clientOrderIdArg,
+    client_order_id: clientOrderIdArg(
+      'Your unique id for this order, e.g. "rebal-2024-06-01-aapl" (idempotency key: the same id twice places one order)',
+    ),
     confirm: z
       .boolean()
       .default(false)
@@ -251,10 +254,11 @@ const cancelOrder = defineTool({
     'Cancel an open order by its id or client_order_id. Filled, canceled or rejected orders cannot be canceled.',
   toolset: 'trading',
   input: {
-    order_id: z
-      .string()
-      .min(1)
-      .describe('The order id or client_order_id (from execute_trade or get_orders)'),
+    order_id: identifierArg(
+      'order_id',
+      'The order id or client_order_id (from execute_trade or get_orders)',
+      128,
+    ),
   },
   output: { mode: z.enum(['paper', 'live']), order: orderShape },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
@@ -275,7 +279,7 @@ const getOrders = defineTool({
   input: {
     status: enumArg(['all', 'open', 'closed'], 'Which orders (default all)').default('all'),
     symbol: symbolArg('Only this symbol').optional(),
-    client_order_id: z.string().min(1).optional().describe('Look up one order by your client_order_id'),
+    client_order_id: clientOrderIdArg('Look up one order by your client_order_id').optional(),
     limit: integerArg('At most this many orders (default 50)', 1, 1000).default(50),
   },
   output: {
