@@ -171,7 +171,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     e.ALPACA_API_KEY,
     e.ALPACA_SECRET_KEY,
     e.POLYGON_API_KEY,
-    e.NEURAL_TRADER_MCP_TOKEN,
+    // A blank token is refused by the MCP server; registered, it would redact runs of spaces.
+    e.NEURAL_TRADER_MCP_TOKEN?.trim() ? e.NEURAL_TRADER_MCP_TOKEN : undefined,
   ]) {
     registerSecret(secret);
   }

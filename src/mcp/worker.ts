@@ -38,7 +38,7 @@ for (const secret of [
   init.config.polygon.apiKey,
   init.config.mcp.token,
 ]) {
-  registerSecret(secret);
+  if (secret?.trim()) registerSecret(secret);
 }
 
 /**

@@ -202,3 +202,113 @@ describe('mcp start --transport http without a token', () => {
     }
   });
 });
+
+describe('mcp start --transport http: Origin, token and session limits', () => {
+  let sandbox: Sandbox;
+
+  beforeAll(() => {
+    sandbox = makeSandbox();
+  });
+
+  afterAll(() => sandbox?.cleanup());
+
+  it('answers an Origin of "null" or one that is not a URL with 403, not 500', async () => {
+    const server = await spawnHttpServer(sandbox, []);
+    try {
+      for (const origin of ['null', 'not a url', 'http://', 'file://']) {
+        const response = await rawPost(server.url, { origin });
+        expect(response.status, origin).toBe(403);
+        expect(await response.json()).toMatchObject({
+          error: { message: 'forbidden: non-local Host or Origin header' },
+        });
+      }
+      const local = await rawPost(server.url, { origin: 'http://localhost:5173' });
+      expect(local.status).toBe(200);
+      await local.body?.cancel();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a blank token from the environment instead of serving without authentication', async () => {
+    const result = await runCli(sandbox, ['mcp', 'start', '--transport', 'http', '--port', '0'], {
+      NEURAL_TRADER_MCP_TOKEN: ' '.repeat(24),
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/MCP token is blank \(only whitespace\)/);
+    expect(result.stderr).not.toMatch(/listening on/);
+  });
+
+  it('refuses a token with whitespace inside (no bearer header can carry it)', async () => {
+    for (const token of [' '.repeat(20), 'abcdefgh ijklmnopqrstuvwxyz']) {
+      const result = await runCli(sandbox, [
+        'mcp',
+        'start',
+        '--transport',
+        'http',
+        '--port',
+        '0',
+        '--token',
+        token,
+      ]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/MCP token (is blank|contains whitespace)/);
+    }
+  });
+
+  it('closes the least recently used idle session for a new client instead of locking it out', async () => {
+    const server = await spawnHttpServer(sandbox, [], {
+      NEURAL_TRADER_MCP_MAX_SESSIONS: '2',
+      LOG_LEVEL: 'info',
+    });
+    const clients: Client[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        clients.push(await connectHttp(server.url));
+        await callOk(clients[i], 'ping');
+      }
+      await callOk(clients[0], 'ping'); // clients[1] is now the least recently used
+      clients.push(await connectHttp(server.url));
+      expect((await callOk(clients[2], 'ping')).status).toBe('ok');
+      await expect(clients[1].callTool({ name: 'ping', arguments: {} })).rejects.toThrow(/session not found/);
+      expect((await callOk(clients[0], 'ping')).status).toBe('ok');
+      expect(server.stderr()).toMatch(/session evicted \(least recently used\)/);
+
+      // A session with a call in progress is never evicted: with both busy, a new client is told 503.
+      const controllers = [new AbortController(), new AbortController()];
+      const busy = [clients[0], clients[2]].map((client, i) =>
+        client
+          .callTool({ name: 'neural_train', arguments: { symbol: 'SPX', epochs: 300 } }, undefined, {
+            signal: controllers[i].signal,
+            timeout: 60_000,
+          })
+          .catch(() => undefined),
+      );
+      // Both POSTs are in flight well before this (they are sent at once; training takes seconds).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const refused = await rawPost(server.url, {});
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({
+        error: { message: expect.stringMatching(/all 2 sessions are busy/) },
+      });
+      for (const controller of controllers) controller.abort();
+      await Promise.all(busy);
+    } finally {
+      await Promise.allSettled(clients.map((client) => client.close()));
+      await server.stop();
+    }
+  });
+
+  it('closes a session idle past NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS', async () => {
+    const server = await spawnHttpServer(sandbox, [], { NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS: '1' });
+    const client = await connectHttp(server.url);
+    try {
+      await callOk(client, 'ping');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await expect(client.callTool({ name: 'ping', arguments: {} })).rejects.toThrow(/session not found/);
+    } finally {
+      await client.close().catch(() => {});
+      await server.stop();
+    }
+  });
+});
