@@ -35,6 +35,18 @@ export function quoteInput(value: unknown, max = 40): string {
   return text.length <= max ? text : `${text.slice(0, max)}...(${text.length} characters)`;
 }
 
+/** A heavy call that failed inside its worker thread, with the text its tool error shows. */
+export class JobFailedError extends Error {
+  constructor(
+    readonly text: string,
+    readonly expected: boolean,
+    readonly workerStack?: string,
+  ) {
+    super(text);
+    this.name = 'JobFailedError';
+  }
+}
+
 export function toolErrorResult(text: string): ToolErrorResult {
   // Redact before cutting, so a secret straddling the cut cannot survive as a fragment.
   return { content: [{ type: 'text', text: boundText(redact(text)) }], isError: true };

@@ -23,9 +23,19 @@ const EARLIEST_BAR = Date.UTC(1970, 0, 1);
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
-function count(value: number): string {
-  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'an unbounded number of';
+/**
+ * A whole number with thousands separators, e.g. 1,000,000 (by hand: toLocaleString would load ICU's
+ * number formatting at start-up, where tool descriptions use it).
+ */
+export function formatCount(value: number): string {
+  if (!Number.isFinite(value)) return 'an unbounded number of';
+  if (Math.abs(value) >= 1e21) return value.toExponential(2);
+  return Math.round(value)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+const count = formatCount;
 
 /**
  * An upper bound on the bars a request can return: its calendar span divided by the bar length. A

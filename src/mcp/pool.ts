@@ -1,6 +1,7 @@
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { NeuralTraderError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { JobFailedError } from './errors.js';
 
 /**
  * A warm, bounded pool of worker threads for heavy tool calls, started once per server. The event loop
@@ -41,18 +42,6 @@ export interface JobOptions {
   long?: boolean;
   maxConcurrent?: number;
   onProgress?: (done: number, total?: number, message?: string) => void;
-}
-
-/** A job that failed inside the worker, with the text the tool error shows. */
-export class JobFailedError extends Error {
-  constructor(
-    readonly text: string,
-    readonly expected: boolean,
-    readonly workerStack?: string,
-  ) {
-    super(text);
-    this.name = 'JobFailedError';
-  }
 }
 
 export interface JobPoolOptions {

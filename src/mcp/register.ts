@@ -2,10 +2,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { NeuralTraderError } from '../core/errors.js';
-import { describeToolError, toolErrorResult } from './errors.js';
+import { describeToolError, JobFailedError, toolErrorResult } from './errors.js';
 import { renderData, toPlainJson } from './format.js';
 import { DEFAULT_TIME_LIMIT_SECONDS, timeLimitSeconds } from './limits.js';
-import { JobFailedError } from './pool.js';
 import type { AnyToolSpec, McpRuntime, ToolCallContext, ToolData } from './tool.js';
 
 /** The parts of the SDK's per-request `extra` that tools use. */
@@ -123,7 +122,7 @@ async function runInWorker(
     ? await untilAborted(spec.prepare(args as never, context), context.signal)
     : undefined;
   const notifications: Promise<void>[] = [];
-  const data = await runtime.jobs().run(
+  const data = await (await runtime.jobs()).run(
     { tool: spec.name, args, prepared },
     {
       signal: context.signal,

@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/config.js';
 import { NeuralTraderError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
-import { JobPool } from './pool.js';
+import type { JobPool } from './pool.js';
 import { mcpSettings } from './settings.js';
 import type { McpRuntime } from './tool.js';
 import type { McpToolset } from './toolsets.js';
-import type { WorkerInit } from './worker.js';
+import type { WorkerInit } from './worker-jobs.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -48,7 +48,7 @@ export function createRuntime(options: RuntimeOptions): McpRuntime {
   const services = new Map<string, Promise<unknown>>();
   const settings = mcpSettings(options.config);
   const log = createLogger('mcp');
-  let pool: JobPool | undefined;
+  let pool: Promise<JobPool> | undefined;
   return {
     config: options.config,
     startedAt: Date.now(),
@@ -58,14 +58,14 @@ export function createRuntime(options: RuntimeOptions): McpRuntime {
     settings,
     log,
     jobs() {
-      if (!pool) {
+      pool ??= import('./pool.js').then(({ JobPool }) => {
         const init: WorkerInit = {
           config: options.config,
           transport: options.transport,
           toolsets: [...options.toolsets],
           toolNames: [...options.toolNames],
         };
-        pool = new JobPool({
+        return new JobPool({
           script: workerScript(),
           size: settings.workers,
           maxQueued: settings.queue,
@@ -73,7 +73,7 @@ export function createRuntime(options: RuntimeOptions): McpRuntime {
           resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
           log: log.child('pool'),
         });
-      }
+      });
       return pool;
     },
     service<T>(key: string, create: () => Promise<T>): Promise<T> {
@@ -90,7 +90,7 @@ export function createRuntime(options: RuntimeOptions): McpRuntime {
       const pending = [...services.values()];
       services.clear();
       await Promise.allSettled([
-        pool?.close(),
+        pool?.then((jobs) => jobs.close()),
         ...pending.map(async (service) => {
           const value = (await service) as { close?: () => unknown };
           if (typeof value?.close === 'function') await value.close();

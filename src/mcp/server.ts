@@ -39,9 +39,16 @@ export function createMcpRuntime(options: McpServerOptions): McpRuntime {
  */
 const MAX_ARGUMENT_ELEMENTS = 10_000;
 
-/** Start the worker pool now (when any exposed tool uses it) so the first heavy call finds it warm. */
-export function startJobPool(runtime: McpRuntime): void {
-  if (selectTools(runtime.toolsets).some((tool) => tool.worker)) runtime.jobs();
+/**
+ * Start the worker pool soon after serving begins (when any exposed tool uses it), so the first heavy
+ * call finds it warm, but not during start-up, where its threads would slow the first tools/list. A
+ * heavy call that comes sooner starts it on demand.
+ */
+export function startJobPool(runtime: McpRuntime, afterMs = 1000): void {
+  if (!selectTools(runtime.toolsets).some((tool) => tool.worker)) return;
+  setTimeout(() => {
+    runtime.jobs().catch((error: unknown) => runtime.log.warn('could not start the worker pool', { error }));
+  }, afterMs).unref();
 }
 
 /** An McpServer with the tools, resources and prompts of the runtime's toolsets registered. */

@@ -57,8 +57,11 @@ export interface McpRuntime {
   readonly toolNames: readonly string[];
   /** Limits and pool sizes from configuration (NEURAL_TRADER_MCP_*). */
   readonly settings: McpSettings;
-  /** The worker pool that runs heavy tools, started on first use (or by the transports at start-up). */
-  jobs(): JobPool;
+  /**
+   * The worker pool that runs heavy tools, started on first use (or soon after the transports start).
+   * Asynchronous so that worker_threads is loaded only then, not at start-up.
+   */
+  jobs(): Promise<JobPool>;
   /** Lazily created services keyed by name (paper trading desk, model store, ...), one per process. */
   service<T>(key: string, create: () => Promise<T>): Promise<T>;
   /** Close every service that has a close() (the trading journal, broker connections). */

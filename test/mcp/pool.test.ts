@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NeuralTraderError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/log.js';
-import { JobFailedError, JobPool, type JobPoolOptions } from '../../src/mcp/pool.js';
+import { JobFailedError } from '../../src/mcp/errors.js';
+import { JobPool, type JobPoolOptions } from '../../src/mcp/pool.js';
 
 /**
  * The job pool with a toy worker (fixtures/job-worker.mjs) that speaks the same protocol as the MCP

@@ -12,7 +12,13 @@ import {
   positiveNumberArg,
   symbolArg,
 } from '../args.js';
-import { checkBarsRequested, checkGridSize, MAX_BARS_PER_SYMBOL, MAX_GRID_COMBINATIONS } from '../limits.js';
+import {
+  checkBarsRequested,
+  checkGridSize,
+  formatCount,
+  MAX_BARS_PER_SYMBOL,
+  MAX_GRID_COMBINATIONS,
+} from '../limits.js';
 import { type AnyToolSpec, defineTool } from '../tool.js';
 import { providerArg } from './data.js';
 
@@ -38,7 +44,7 @@ const metricsShape = z.record(z.string(), z.unknown());
 
 /** Symbols one backtest or optimisation may trade. */
 const MAX_SYMBOLS = 50;
-const BARS_LIMIT = `at most ${MAX_BARS_PER_SYMBOL.toLocaleString('en-US')} bars per symbol and ${MAX_SYMBOLS} symbols`;
+const BARS_LIMIT = `at most ${formatCount(MAX_BARS_PER_SYMBOL)} bars per symbol and ${MAX_SYMBOLS} symbols`;
 
 const runBacktestTool = defineTool({
   name: 'run_backtest',
@@ -189,7 +195,7 @@ const optimizeStrategyTool = defineTool({
   toolset: 'backtest',
   worker: { long: true },
   timeLimitSeconds: 600,
-  sizeLimit: `at most ${MAX_GRID_COMBINATIONS.toLocaleString('en-US')} grid combinations, ${BARS_LIMIT}`,
+  sizeLimit: `at most ${formatCount(MAX_GRID_COMBINATIONS)} grid combinations, ${BARS_LIMIT}`,
   input: {
     strategy: nameArg('Strategy name from list_strategies'),
     symbols: z

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DataError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
 import { dateArg, enumArg, integerArg, symbolArg, timeframeArg } from '../args.js';
-import { checkBarsRequested, MAX_BARS_PER_SYMBOL } from '../limits.js';
+import { checkBarsRequested, formatCount, MAX_BARS_PER_SYMBOL } from '../limits.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
 
 /**
@@ -36,7 +36,7 @@ const getMarketData = defineTool({
   toolset: 'data',
   worker: {},
   timeLimitSeconds: 60,
-  sizeLimit: `a date range of at most ${MAX_BARS_PER_SYMBOL.toLocaleString('en-US')} bars of the timeframe (a missing start_date counts from 1970)`,
+  sizeLimit: `a date range of at most ${formatCount(MAX_BARS_PER_SYMBOL)} bars of the timeframe (a missing start_date counts from 1970)`,
   input: {
     symbol: symbolArg(),
     start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),

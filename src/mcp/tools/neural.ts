@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
 import { formatTimestamp, parseDate } from '../../core/time.js';
 import { dateArg, enumArg, integerArg, positiveNumberArg, symbolArg } from '../args.js';
-import { checkBarsRequested, checkTrainingWork, MAX_TRAINING_WORK } from '../limits.js';
+import { checkBarsRequested, checkTrainingWork, formatCount, MAX_TRAINING_WORK } from '../limits.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
 import { providerArg } from './data.js';
 
@@ -112,7 +112,7 @@ const neuralTrain = defineTool({
   // One training at a time: each uses every core it can, and the model registry is one file.
   worker: { long: true, maxConcurrent: 1 },
   timeLimitSeconds: 600,
-  sizeLimit: `epochs x training windows at most ${MAX_TRAINING_WORK.toLocaleString('en-US')}`,
+  sizeLimit: `epochs x training windows at most ${formatCount(MAX_TRAINING_WORK)}`,
   input: {
     symbol: symbolArg(),
     model_type: enumArg(MODEL_TYPES, 'Architecture (default nhits: fast and strong on daily data)').default(

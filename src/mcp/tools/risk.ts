@@ -3,7 +3,13 @@ import type { BarSeries } from '../../core/bars.js';
 import { ValidationError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
 import { dateArg, enumArg, integerArg, nonNegativeNumberArg, symbolArg } from '../args.js';
-import { checkBarsRequested, checkMonteCarloDraws, MAX_MONTE_CARLO_DRAWS } from '../limits.js';
+import {
+  checkBarsRequested,
+  checkMonteCarloDraws,
+  formatCount,
+  MAX_BARS_PER_SYMBOL,
+  MAX_MONTE_CARLO_DRAWS,
+} from '../limits.js';
 import { type AnyToolSpec, defineTool, type McpRuntime, READ_ONLY } from '../tool.js';
 import { providerArg } from './data.js';
 import { markPositions, tradingDesk } from './desk.js';
@@ -131,7 +137,7 @@ const riskAnalysis = defineTool({
   toolset: 'risk',
   worker: {},
   timeLimitSeconds: 120,
-  sizeLimit: `a price history of at most 1,000,000 bars per symbol; Monte Carlo scenarios x positions at most ${MAX_MONTE_CARLO_DRAWS.toLocaleString('en-US')}`,
+  sizeLimit: `a price history of at most ${formatCount(MAX_BARS_PER_SYMBOL)} bars per symbol; Monte Carlo scenarios x positions at most ${formatCount(MAX_MONTE_CARLO_DRAWS)}`,
   input: {
     positions: positionsArg,
     cash: nonNegativeNumberArg(
