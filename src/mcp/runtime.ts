@@ -7,7 +7,6 @@ import type { JobPool } from './pool.js';
 import { mcpSettings } from './settings.js';
 import type { McpRuntime } from './tool.js';
 import type { McpToolset } from './toolsets.js';
-import type { WorkerInit } from './worker-jobs.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -17,6 +16,14 @@ export interface RuntimeOptions {
 }
 
 let version: string | undefined;
+
+/** What a pool worker needs to run tools as this server would (worker-jobs.ts). */
+export interface WorkerInit {
+  config: Config;
+  transport: 'stdio' | 'http';
+  toolsets: McpToolset[];
+  toolNames: string[];
+}
 
 /** The package version, read once from package.json (two levels up from src/mcp or dist/mcp). */
 export function packageVersion(): string {

@@ -1,15 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Config, setConfig } from '../core/config.js';
+import { setConfig } from '../core/config.js';
 import { NeuralTraderError } from '../core/errors.js';
 import { createLogger, setLogLevel } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';
 import { describeToolError } from './errors.js';
 import { toPlainJson } from './format.js';
 import type { JobMessage, WorkerMessage } from './pool.js';
+import type { WorkerInit } from './runtime.js';
 import { mcpSettings } from './settings.js';
 import type { AnyToolSpec, McpRuntime, ToolCallContext } from './tool.js';
 import { ALL_TOOLS } from './tools/index.js';
-import type { McpToolset } from './toolsets.js';
 
 /**
  * The body of a worker thread of the MCP job pool (pool.ts; worker.ts starts it at low priority). It
@@ -17,13 +17,6 @@ import type { McpToolset } from './toolsets.js';
  * plain JSON. Libraries are imported on first use and stay loaded for the worker's life (tfjs, the
  * backtest engine), so later calls start warm.
  */
-export interface WorkerInit {
-  config: Config;
-  transport: 'stdio' | 'http';
-  toolsets: McpToolset[];
-  toolNames: string[];
-}
-
 const port = parentPort;
 if (!port) throw new Error('src/mcp/worker-jobs.ts runs only in a worker thread');
 const init = workerData as WorkerInit;
