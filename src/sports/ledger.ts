@@ -421,7 +421,7 @@ export class BetLedger {
     const text = (value: string | undefined, field: string) => {
       if (value === undefined) return null;
       const t = String(value).trim();
-      if (t.length > 100 || /[\u0000-\u001f]/.test(t)) {
+      if (t.length > 100 || [...t].some((ch) => ch.charCodeAt(0) < 0x20)) {
         throw new ValidationError(`${field}: must be at most 100 printable characters`, { field });
       }
       return t === '' ? null : t;
