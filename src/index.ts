@@ -13,4 +13,5 @@ export * from './optimize/index.js';
 export * from './portfolio/index.js';
 export * from './report/index.js';
 export * from './risk/index.js';
+export * from './sports/index.js';
 export * from './strategies/index.js';

@@ -15,6 +15,7 @@ export const ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
 export const ALPACA_LIVE_URL = 'https://api.alpaca.markets';
 export const ALPACA_DATA_URL = 'https://data.alpaca.markets';
 export const POLYGON_URL = 'https://api.polygon.io';
+export const ODDS_API_URL = 'https://api.the-odds-api.com';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -53,6 +54,8 @@ const EnvSchema = z.object({
   ALPACA_DATA_URL: url.default(ALPACA_DATA_URL),
   POLYGON_API_KEY: optionalSecret,
   POLYGON_BASE_URL: url.default(POLYGON_URL),
+  ODDS_API_KEY: optionalSecret,
+  ODDS_API_BASE_URL: url.default(ODDS_API_URL),
   NEURAL_TRADER_HOME: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.string().optional(),
   RUST_LOG: z.string().optional(),
@@ -82,6 +85,8 @@ export interface Config {
     isLiveEndpoint: boolean;
   };
   polygon: { apiKey?: string; baseUrl: string };
+  /** The Odds API (v4) for the sports-betting odds feed; the key goes in its `apiKey` query parameter. */
+  oddsApi: { apiKey?: string; baseUrl: string };
   /** Where SQLite databases, caches and models live. */
   home: string;
   logLevel: LogLevel;
@@ -173,6 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     e.POLYGON_API_KEY,
     // A blank token is refused by the MCP server; registered, it would redact runs of spaces.
     e.NEURAL_TRADER_MCP_TOKEN?.trim() ? e.NEURAL_TRADER_MCP_TOKEN : undefined,
+    e.ODDS_API_KEY,
   ]) {
     registerSecret(secret);
   }
@@ -192,6 +198,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       isLiveEndpoint: !/paper-api\.alpaca\.markets/.test(baseUrl) && /alpaca\.markets/.test(baseUrl),
     },
     polygon: { apiKey: e.POLYGON_API_KEY, baseUrl: e.POLYGON_BASE_URL.replace(/\/+$/, '') },
+    oddsApi: { apiKey: e.ODDS_API_KEY, baseUrl: e.ODDS_API_BASE_URL.replace(/\/+$/, '') },
     home,
     logLevel,
     liveTrading: e.NEURAL_TRADER_LIVE_TRADING,
@@ -237,6 +244,8 @@ export function redactedConfig(config: Config): Record<string, string | boolean>
     ALPACA_DATA_URL: config.alpaca.dataUrl,
     POLYGON_API_KEY: mask(config.polygon.apiKey),
     POLYGON_BASE_URL: config.polygon.baseUrl,
+    ODDS_API_KEY: mask(config.oddsApi.apiKey),
+    ODDS_API_BASE_URL: config.oddsApi.baseUrl,
     NEURAL_TRADER_HOME: config.home,
     LOG_LEVEL: config.logLevel,
     NEURAL_TRADER_LIVE_TRADING: config.liveTrading,

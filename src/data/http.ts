@@ -40,6 +40,13 @@ export interface JsonRequestOptions {
   signal?: AbortSignal;
   /** What was asked for, for 404 messages: e.g. the symbol. */
   symbol?: string;
+  /** Sees every HTTP response (each attempt), e.g. to read quota headers such as x-requests-remaining. */
+  onResponse?: (response: Response) => void;
+  /**
+   * Veto a retry of a response that is normally retried (429, 5xx): return false for a 429 that means
+   * "quota used up" rather than "slow down", which no amount of waiting within a run fixes.
+   */
+  shouldRetry?: (response: Response) => boolean;
 }
 
 /** The default wait: a timer that an abort cuts short. */
@@ -153,12 +160,17 @@ export class JsonHttpClient {
       const started = Date.now();
       log.debug(`GET ${safeUrl}`, { attempt: attempt + 1 });
       const result = await this.attempt(url, safeUrl, options);
+      if (result.response) options.onResponse?.(result.response);
       const status = result.response?.status;
       if (result.response?.ok) {
         log.trace(`GET ${safeUrl} -> ${status}`, { ms: Date.now() - started });
         return this.parseBody(result.body ?? '', safeUrl);
       }
-      const retryable = result.failure !== undefined || (status !== undefined && isRetryableStatus(status));
+      const retryable =
+        result.failure !== undefined ||
+        (status !== undefined &&
+          isRetryableStatus(status) &&
+          (options.shouldRetry?.(result.response as Response) ?? true));
       if (!retryable || attempt >= this.maxRetries) {
         throw (
           result.failure ?? this.statusError(result.response!, result.body ?? '', safeUrl, options, attempt)
