@@ -14,6 +14,7 @@ export const MCP_TOOLSETS = [
   'portfolio',
   'risk',
   'neural',
+  'sports',
   'system',
 ] as const;
 export type McpToolset = (typeof MCP_TOOLSETS)[number];

@@ -1,6 +1,7 @@
 import type { ArbitrageEvent } from './arbitrage.js';
 import { isExchange } from './bookmakers.js';
 import type { GoalsModel } from './goals/dixon-coles.js';
+import { type MarginMethod, removeMargin } from './margin.js';
 import type { OddsEvent } from './odds-api.js';
 import type { ValueBetCandidate } from './value.js';
 
@@ -111,13 +112,15 @@ export interface FeedValueCandidates {
 
 /**
  * 1X2 value candidates: for each event whose teams the model knows, the best price per outcome across
- * bookmakers (exchange prices after commission) and the model's home/draw/away probabilities.
+ * bookmakers (exchange prices after commission), the model's home/draw/away probabilities and the market
+ * consensus: every bookmaker's complete book de-margined by `method`, averaged.
  */
 export function valueCandidatesFromFeed(
   events: readonly OddsEvent[],
   model: GoalsModel,
-  options: { exchangeCommission?: number } = {},
+  options: { exchangeCommission?: number; method?: MarginMethod } = {},
 ): FeedValueCandidates {
+  const method = options.method ?? 'shin';
   const candidates: ValueBetCandidate[] = [];
   const unmatched: FeedValueCandidates['unmatched'] = [];
   for (const market of arbitrageEventsFromFeed(events, {
@@ -146,10 +149,20 @@ export function valueCandidatesFromFeed(
       return { name: names[i], odds: price, bookmaker };
     });
     if (best.some((b) => !(b.odds > 1))) continue;
+    const consensus = [0, 0, 0];
+    let books = 0;
+    for (const q of market.quotes) {
+      if (q.prices.some((price) => !(price > 1))) continue;
+      const booksum = q.prices.reduce((a, price) => a + 1 / price, 0);
+      const fair = removeMargin(q.prices, method === 'shin' && booksum < 1 ? 'power' : method).probabilities;
+      for (let i = 0; i < 3; i++) consensus[i] += fair[i];
+      books++;
+    }
     candidates.push({
       eventId: event.id,
       outcomes: best,
       probabilities: [outcome.home, outcome.draw, outcome.away],
+      ...(books > 0 ? { marketProbabilities: consensus.map((p) => p / books) } : {}),
     });
   }
   return { candidates, unmatched };

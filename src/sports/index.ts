@@ -152,11 +152,30 @@ export {
   type OddsQuery,
   type OddsQuota,
   type OutcomePrice,
+  parseOddsFeed,
   type ScoreEvent,
   type Sport,
   type SportEvent,
 } from './odds-api.js';
 export { defaultOddsCachePath, OddsCache } from './odds-cache.js';
+export {
+  arbitrageFromFeed,
+  DEFAULT_STAKING_LIMITS,
+  type FeedArbitrage,
+  type FeedArbitrageOptions,
+  type FeedValueReport,
+  type KellyMode,
+  type KellyReport,
+  type KellyReportInput,
+  type KellyReportRow,
+  kellyReport,
+  type PriceReport,
+  priceReport,
+  type SportsBacktest,
+  type SportsBacktestOptions,
+  sportsBacktest,
+  valueFromFeed,
+} from './reports.js';
 export {
   BET_MARKETS,
   type BetMarket,

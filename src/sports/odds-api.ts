@@ -281,6 +281,36 @@ function toScoreEvent(raw: z.infer<typeof scoreEventSchema>): ScoreEvent {
   };
 }
 
+/**
+ * Events with odds from a saved feed response (The Odds API's JSON: an array of events, one event, or a
+ * historical snapshot whose `data` holds them), e.g. a file written by `sports odds --json-raw`.
+ */
+export function parseOddsFeed(text: string, source: string): OddsEvent[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ValidationError(`${source}: not JSON`, {
+      field: 'file',
+      hint: 'give a file in The Odds API odds format',
+    });
+  }
+  const snapshot =
+    json && typeof json === 'object' && !Array.isArray(json) && 'data' in json
+      ? (json as { data: unknown }).data
+      : json;
+  const list = Array.isArray(snapshot) ? snapshot : [snapshot];
+  const parsed = z.array(oddsEventSchema).safeParse(list);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`${source}: ${issue.path.join('.') || 'file'}: ${issue.message}`, {
+      field: 'file',
+      hint: 'events need id, sport_key, commence_time, home_team, away_team and bookmakers[].markets[].outcomes[] with decimal prices',
+    });
+  }
+  return parsed.data.map(toOddsEvent);
+}
+
 function headerNumber(response: Response, name: string): number | null {
   const value = response.headers.get(name);
   if (value === null || value.trim() === '') return null;

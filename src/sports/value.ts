@@ -81,6 +81,11 @@ export interface ValueBetCandidate {
   outcomes: readonly PricedOutcome[];
   /** The model's probability of each outcome, same order (summing to about 1). */
   probabilities: readonly number[];
+  /**
+   * The market's own fair probabilities to compare with (e.g. the consensus of every bookmaker's
+   * de-margined book); default: the offered prices de-margined by `method`.
+   */
+  marketProbabilities?: readonly number[];
 }
 
 export interface ValueBet {
@@ -126,7 +131,7 @@ export function findValueBets(
       );
     }
     const prices = candidate.outcomes.map((o) => o.odds);
-    const market = removeMargin(prices, method).probabilities;
+    const market = candidate.marketProbabilities ?? marketProbabilities(prices, method);
     candidate.outcomes.forEach((outcome, i) => {
       const p = probabilityValue(candidate.probabilities[i], `probabilities[${i}]`);
       const ev = p * outcome.odds - 1;
@@ -145,4 +150,14 @@ export function findValueBets(
     });
   }
   return found.sort((a, b) => b.expectedValue - a.expectedValue);
+}
+
+/**
+ * Fair probabilities of offered prices. Best prices gathered across bookmakers can sum to less than 1 in
+ * implied probability (an arbitrage), which Shin's model cannot describe; such a book is de-margined by
+ * the power method instead, which handles both directions.
+ */
+function marketProbabilities(prices: readonly number[], method: MarginMethod): number[] {
+  const booksum = prices.reduce((a, o) => a + 1 / o, 0);
+  return removeMargin(prices, method === 'shin' && booksum < 1 ? 'power' : method).probabilities;
 }

@@ -60,6 +60,12 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import('./neural.js'),
   },
   {
+    commands: {
+      sports: 'sports betting: odds maths, arbitrage, value bets, Kelly, goals models, bet ledger, backtest',
+    },
+    load: () => import('./sports.js'),
+  },
+  {
     commands: { mcp: 'Model Context Protocol server: every capability as tools for AI assistants' },
     load: () => import('./mcp.js'),
   },

@@ -5,6 +5,7 @@ import { dataTools } from './data.js';
 import { neuralTools } from './neural.js';
 import { portfolioTools } from './portfolio.js';
 import { riskTools } from './risk.js';
+import { sportsTools } from './sports.js';
 import { strategyTools } from './strategies.js';
 import { systemTools } from './system.js';
 import { tradingTools } from './trading.js';
@@ -22,6 +23,7 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   ...portfolioTools,
   ...riskTools,
   ...neuralTools,
+  ...sportsTools,
 ];
 
 /** The tools exposed for a set of toolsets. */
