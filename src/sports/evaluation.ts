@@ -221,6 +221,24 @@ export function rollingEvaluation(options: RollingEvaluationOptions = {}): Rolli
     const baseCounts = [0, 0, 0];
     let currentSeason = Number.NaN;
     let trainingStart = 0;
+    // One fit of the training window as it stands before `group` (warm-started from the last fit).
+    const fitWindow = (
+      kind: 'poisson' | 'dixon-coles',
+      group: RoundGroup,
+      teamPriors?: ReadonlyMap<string, TeamRating>,
+      teams?: ReadonlySet<string>,
+    ): GoalsModel => {
+      fits++;
+      return fitGoalsModel(played.slice(trainingStart), {
+        kind,
+        xi,
+        asOf: group.season * 52 + group.round,
+        ridge,
+        priors: teamPriors,
+        teams: teams ? [...teams] : undefined,
+        warmStart: warm ? fitted.get(kind) : undefined,
+      });
+    };
     for (const group of rounds) {
       const seasonIndex = seasons.indexOf(group.season);
       const teams = teamsBySeason.get(group.season) as Set<string>;
@@ -240,16 +258,8 @@ export function rollingEvaluation(options: RollingEvaluationOptions = {}): Rolli
             for (const t of newcomers) elo.setRating(t, mean);
           }
           // Goals models: one fit on the window before the season gives the leavers' level as the prior.
-          const training = played.slice(trainingStart);
           for (const kind of goalKinds) {
-            const before = fitGoalsModel(training, {
-              kind,
-              xi,
-              asOf: group.season * 52 + group.round,
-              ridge,
-              warmStart: warm ? fitted.get(kind) : undefined,
-            });
-            fits++;
+            const before = fitWindow(kind, group);
             const prior = average(leavers.filter((t) => before.hasTeam(t)).map((t) => before.rating(t)));
             const map = new Map<string, TeamRating>();
             if (prior) for (const t of newcomers) map.set(t, prior);
@@ -263,19 +273,9 @@ export function rollingEvaluation(options: RollingEvaluationOptions = {}): Rolli
       if (seasonIndex === 0) {
         skipped.firstSeason += results.length;
       } else {
-        const training = played.slice(trainingStart);
         const predictions = new Map<string, GoalsModel>();
         for (const kind of goalKinds) {
-          const model = fitGoalsModel(training, {
-            kind,
-            xi,
-            asOf: group.season * 52 + group.round,
-            ridge,
-            priors: priors.get(kind),
-            teams: [...teams],
-            warmStart: warm ? fitted.get(kind) : undefined,
-          });
-          fits++;
+          const model = fitWindow(kind, group, priors.get(kind), teams);
           fitted.set(kind, model);
           predictions.set(kind, model);
         }

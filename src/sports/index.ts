@@ -160,7 +160,6 @@ export {
 export { defaultOddsCachePath, OddsCache } from './odds-cache.js';
 export {
   arbitrageFromFeed,
-  DEFAULT_STAKING_LIMITS,
   type FeedArbitrage,
   type FeedArbitrageOptions,
   type FeedValueReport,
@@ -192,6 +191,7 @@ export { type SimulatedLeague, type SimulatedLeagueOptions, simulateLeague } fro
 export {
   type BetPrice,
   checkStakingLimits,
+  DEFAULT_STAKING_LIMITS,
   growthExclusive,
   type KellyAllocation,
   kellyFraction,

@@ -1,14 +1,7 @@
 import { ValidationError } from '../core/errors.js';
 import { type Currency, type MinorUnits, parseMoney, USD } from '../core/money.js';
 import { type ArbitrageOpportunity, findArbitrage } from './arbitrage.js';
-import {
-  DEFAULT_KELLY_MULTIPLIER,
-  DEFAULT_MAX_BET_FRACTION,
-  DEFAULT_MAX_DAY_FRACTION,
-  DEFAULT_MAX_EVENT_FRACTION,
-  DEFAULT_STOP_BELOW_FRACTION,
-  DEFAULT_VALUE_THRESHOLD,
-} from './defaults.js';
+import { DEFAULT_VALUE_THRESHOLD } from './defaults.js';
 import {
   type EvaluationModel,
   type RollingEvaluation,
@@ -22,6 +15,7 @@ import { convertOdds, type OddsConversion, type OddsFormat, parseOdds, probabili
 import type { OddsEvent } from './odds-api.js';
 import {
   checkStakingLimits,
+  DEFAULT_STAKING_LIMITS,
   kellyIndependent,
   kellyMutuallyExclusive,
   type StakingLimits,
@@ -33,14 +27,6 @@ import { type ValueBacktest, valueBacktest } from './value-backtest.js';
  * The computations behind the CLI commands and MCP tools, each returning plain data with the assumptions
  * it used, so that both faces only parse, call and format.
  */
-
-export const DEFAULT_STAKING_LIMITS: StakingLimits = {
-  kellyMultiplier: DEFAULT_KELLY_MULTIPLIER,
-  maxBetFraction: DEFAULT_MAX_BET_FRACTION,
-  maxEventFraction: DEFAULT_MAX_EVENT_FRACTION,
-  maxDayFraction: DEFAULT_MAX_DAY_FRACTION,
-  stopBelowFraction: DEFAULT_STOP_BELOW_FRACTION,
-};
 
 export interface PriceReport {
   prices: (OddsConversion & { input: string })[];

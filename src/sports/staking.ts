@@ -1,5 +1,12 @@
 import { ValidationError } from '../core/errors.js';
 import { cholesky, choleskySolve } from '../risk/matrix.js';
+import {
+  DEFAULT_KELLY_MULTIPLIER,
+  DEFAULT_MAX_BET_FRACTION,
+  DEFAULT_MAX_DAY_FRACTION,
+  DEFAULT_MAX_EVENT_FRACTION,
+  DEFAULT_STOP_BELOW_FRACTION,
+} from './defaults.js';
 import { decimalOddsValue, probabilityValue } from './odds.js';
 
 /**
@@ -210,6 +217,15 @@ export interface StakingLimits {
   /** No new bets while the bankroll is below this fraction of the starting bankroll (0 = never stop). */
   stopBelowFraction: number;
 }
+
+/** The library's default staking plan (src/sports/defaults.ts). */
+export const DEFAULT_STAKING_LIMITS: Readonly<StakingLimits> = {
+  kellyMultiplier: DEFAULT_KELLY_MULTIPLIER,
+  maxBetFraction: DEFAULT_MAX_BET_FRACTION,
+  maxEventFraction: DEFAULT_MAX_EVENT_FRACTION,
+  maxDayFraction: DEFAULT_MAX_DAY_FRACTION,
+  stopBelowFraction: DEFAULT_STOP_BELOW_FRACTION,
+};
 
 export interface StakeEventInput {
   eventId: string;

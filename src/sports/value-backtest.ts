@@ -5,15 +5,10 @@ import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_BOOTSTRAP_SEED,
   DEFAULT_FLAT_STAKE,
-  DEFAULT_KELLY_MULTIPLIER,
-  DEFAULT_MAX_BET_FRACTION,
-  DEFAULT_MAX_DAY_FRACTION,
-  DEFAULT_MAX_EVENT_FRACTION,
-  DEFAULT_STOP_BELOW_FRACTION,
   DEFAULT_VALUE_THRESHOLD,
 } from './defaults.js';
 import type { MatchForecast } from './evaluation.js';
-import { planStakes, type StakeEventInput, type StakingLimits } from './staking.js';
+import { DEFAULT_STAKING_LIMITS, planStakes, type StakeEventInput, type StakingLimits } from './staking.js';
 
 /**
  * A value-betting backtest on the rolling evaluation's out-of-sample forecasts: in every match week, bet
@@ -93,14 +88,7 @@ export function valueBacktest(
   const threshold = options.threshold ?? DEFAULT_VALUE_THRESHOLD;
   const start = options.bankroll ?? DEFAULT_BACKTEST_BANKROLL;
   const flatStake = options.flatStake ?? DEFAULT_FLAT_STAKE;
-  const limits: StakingLimits = {
-    kellyMultiplier: DEFAULT_KELLY_MULTIPLIER,
-    maxBetFraction: DEFAULT_MAX_BET_FRACTION,
-    maxEventFraction: DEFAULT_MAX_EVENT_FRACTION,
-    maxDayFraction: DEFAULT_MAX_DAY_FRACTION,
-    stopBelowFraction: DEFAULT_STOP_BELOW_FRACTION,
-    ...options.limits,
-  };
+  const limits: StakingLimits = { ...DEFAULT_STAKING_LIMITS, ...options.limits };
   if (!(Number.isFinite(threshold) && threshold > -1)) {
     throw new ValidationError(`threshold: must be a number above -1, got ${threshold}`, {
       field: 'threshold',
