@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BetLedger, betPayout, type PlaceBetRequest } from '../../src/sports/ledger.js';
@@ -157,6 +158,31 @@ describe('bet ledger', () => {
       /bet ledger .*x.sqlite is not a SQLite database \(bad header\)/,
     );
     expect(() => BetLedger.open({ path, currency: 'EUR' })).toThrow(/currency: .* books USD, not EUR/);
+  });
+
+  it('a failure half way through a placement or settlement leaves nothing half-written (one transaction)', () => {
+    const { ledger, path } = tempLedger();
+    ledger.placeBet(base);
+    // Fault injection: the cash entry of bet "boom" (and the payout of bet b1) fails inside SQLite.
+    const raw = new Database(path);
+    raw.exec(`CREATE TRIGGER fail_stake BEFORE INSERT ON cash WHEN NEW.bet_id = 'boom' BEGIN SELECT RAISE(ABORT, 'injected fault'); END;
+              CREATE TRIGGER fail_payout BEFORE INSERT ON cash WHEN NEW.bet_id = 'b1' AND NEW.kind = 'payout' BEGIN SELECT RAISE(ABORT, 'injected fault'); END;`);
+    raw.close();
+    const cash = ledger.cashEntries();
+    expect(() => ledger.placeBet({ ...base, betId: 'boom' })).toThrow(/bet ledger .*injected fault/);
+    expect(ledger.getBet('boom')).toBeUndefined();
+    expect(() => ledger.settleEvent('evt-ars-che', { home: 2, away: 0 })).toThrow(/injected fault/);
+    expect(ledger.getBet('b1')?.status).toBe('open');
+    expect(ledger.cashEntries()).toEqual(cash);
+    // The result was not recorded either, so the event can be settled once the fault is gone.
+    const fix = new Database(path);
+    fix.exec('DROP TRIGGER fail_payout');
+    fix.close();
+    expect(ledger.settleEvent('evt-ars-che', { home: 2, away: 0 }).settled[0]).toMatchObject({
+      status: 'won',
+      payout: 2100,
+    });
+    ledger.close();
   });
 
   it('performance by sport, market and bookmaker: stakes, returns, profit, ROI', () => {
