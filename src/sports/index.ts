@@ -170,8 +170,10 @@ export {
   kellyReport,
   type PriceReport,
   priceReport,
+  type ScoreSettlement,
   type SportsBacktest,
   type SportsBacktestOptions,
+  settleFromScores,
   sportsBacktest,
   valueFromFeed,
 } from './reports.js';

@@ -10,9 +10,10 @@ import {
 } from './evaluation.js';
 import { arbitrageEventsFromFeed, valueCandidatesFromFeed } from './feed-markets.js';
 import type { GoalsModel } from './goals/dixon-coles.js';
+import type { BetLedger, EventSettlement } from './ledger.js';
 import { type DemarginedMarket, MARGIN_METHODS, type MarginMethod, removeMargin } from './margin.js';
 import { convertOdds, type OddsConversion, type OddsFormat, parseOdds, probabilityValue } from './odds.js';
-import type { OddsEvent } from './odds-api.js';
+import type { OddsEvent, ScoreEvent } from './odds-api.js';
 import {
   checkStakingLimits,
   DEFAULT_STAKING_LIMITS,
@@ -293,6 +294,34 @@ function verdictOf(evaluation: RollingEvaluation, backtest: ValueBacktest): stri
     out.push(
       `${r.plan} staking on ${backtest.model} value bets: ROI ${pct(r.roi)} over ${r.bets} bets, 95% interval ${pct(lo)} to ${pct(hi)}: ${significance}.`,
     );
+  }
+  return out;
+}
+
+export interface ScoreSettlement {
+  settled: EventSettlement[];
+  /** Completed events with open bets that could not be settled, and why. */
+  skipped: { eventId: string; reason: string }[];
+}
+
+/**
+ * Settle the ledger's open bets from feed scores: every completed event with a final score and open bets
+ * is settled once (events still running, or without bets, are left alone).
+ */
+export function settleFromScores(ledger: BetLedger, scores: readonly ScoreEvent[]): ScoreSettlement {
+  const open = new Set(ledger.listBets({ status: 'open' }).map((b) => b.eventId));
+  const out: ScoreSettlement = { settled: [], skipped: [] };
+  for (const event of scores) {
+    if (!open.has(event.id) || !event.completed) continue;
+    if (!event.score) {
+      out.skipped.push({ eventId: event.id, reason: 'completed without a final score in the feed' });
+      continue;
+    }
+    try {
+      out.settled.push(ledger.settleEvent(event.id, event.score));
+    } catch (error) {
+      out.skipped.push({ eventId: event.id, reason: (error as Error).message });
+    }
   }
   return out;
 }

@@ -305,7 +305,34 @@ describe('sports CLI: The Odds API through the fake server', () => {
     expect(JSON.parse(arb.stdout).opportunities[0].eventId).toBe(FAKE_EVENTS[0].id);
     const scores = await sports(['odds', '--sport', 'soccer_epl', '--scores', '--days-from', '1'], env());
     expect(scores.stdout).toMatch(/Arsenal v Wolverhampton Wanderers\s+2-0\s+yes/);
-    for (const r of [list, odds, arb, scores]) expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
+    await sports([
+      'bets',
+      'place',
+      '--sport',
+      'soccer_epl',
+      '--event',
+      FAKE_EVENTS[0].id,
+      '--market',
+      'btts',
+      '--selection',
+      'no',
+      '--odds',
+      '2.2',
+      '--stake',
+      '4',
+      '--bookmaker',
+      'betfair_ex_uk',
+      '--commission',
+      '0.02',
+      '--bet-id',
+      'feed-1',
+    ]);
+    const settled = await sports(['bets', 'settle', '--scores', 'soccer_epl', '--json'], env());
+    // 2-0: both teams did not score; back at 2.2 with 2% commission on the 4.80 won: 4.00 + 4.70.
+    expect(JSON.parse(settled.stdout).settled).toEqual([
+      expect.objectContaining({ id: 'feed-1', status: 'won', payout: '8.70' }),
+    ]);
+    for (const r of [list, odds, arb, scores, settled]) expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
     const sent = server.apiRequests();
     expect(sent.length).toBeGreaterThan(0);
     for (const request of sent) expect(request.query.apiKey).toBe(KEY);

@@ -6,8 +6,10 @@ import { isNeuralTraderError } from '../../src/core/errors.js';
 import { getLogLevel, setLogLevel, setLogSink } from '../../src/core/log.js';
 import { findArbitrage } from '../../src/sports/arbitrage.js';
 import { arbitrageEventsFromFeed } from '../../src/sports/feed-markets.js';
+import { BetLedger } from '../../src/sports/ledger.js';
 import { OddsApiClient } from '../../src/sports/odds-api.js';
 import { OddsCache } from '../../src/sports/odds-cache.js';
+import { settleFromScores } from '../../src/sports/reports.js';
 import { FAKE_EVENTS, type FakeOddsApiServer, startFakeOddsApiServer } from '../fakes/index.js';
 
 const KEY = 'odds-ZZ-secret-key-0123456789';
@@ -92,6 +94,29 @@ describe('The Odds API v4 client (fake server on 127.0.0.1, documented JSON)', (
       ['Wolverhampton Wanderers', 'williamhill'],
     ]);
     expect(arbs[0].legs[0].effectiveOdds).toBeCloseTo(1 + 0.5 * 0.98, 12);
+  });
+
+  it('settles open bets of completed events from the feed scores, once; running events stay open', async () => {
+    const ledger = BetLedger.open({ path: join(dir, 'scores-ledger.sqlite') });
+    const bet = {
+      sport: 'soccer_epl',
+      market: 'h2h',
+      selection: 'home',
+      bookmaker: 'pinnacle',
+      odds: '1.5',
+      stake: '10',
+    };
+    ledger.placeBet({ ...bet, betId: 's1', eventId: FAKE_EVENTS[0].id });
+    ledger.placeBet({ ...bet, betId: 's2', eventId: FAKE_EVENTS[1].id });
+    const scores = await client().scores('soccer_epl', { daysFrom: 3 });
+    const first = settleFromScores(ledger, scores.data);
+    expect(first.settled.map((s) => [s.eventId, s.score])).toEqual([
+      [FAKE_EVENTS[0].id, { home: 2, away: 0 }],
+    ]);
+    expect(ledger.getBet('s1')).toMatchObject({ status: 'won', payout: 1500 });
+    expect(ledger.getBet('s2')?.status).toBe('open');
+    expect(settleFromScores(ledger, scores.data).settled).toHaveLength(0); // nothing settled twice
+    ledger.close();
   });
 
   it('caches responses in SQLite: a repeat within the lifetime spends no request; historical snapshots are kept', async () => {

@@ -853,6 +853,8 @@ async function placeAction(program: Command, flags: PlaceFlags): Promise<void> {
 }
 
 interface SettleFlags {
+  scores?: string;
+  daysFrom?: string;
   bet?: string;
   status?: string;
   cashout?: string;
@@ -864,11 +866,37 @@ interface SettleFlags {
 async function settleAction(program: Command, flags: SettleFlags): Promise<void> {
   const { ValidationError } = await import('../../core/errors.js');
   const { printJson, printTable } = await out();
+  if (flags.scores) {
+    const sports = await lib();
+    const config = await loadCliConfig(program);
+    const api = await oddsClient(config);
+    const daysFrom = (await num(flags.daysFrom, 'days-from', { integer: true, min: 1, max: 3 })) ?? 3;
+    const feed = await api.scores(flags.scores, { daysFrom });
+    const ledger = await openLedger(program);
+    try {
+      const result = sports.settleFromScores(ledger, feed.data);
+      const bets = result.settled.flatMap((s) => s.settled);
+      if (flags.json) {
+        return printJson({ settled: await Promise.all(bets.map(betJson)), skipped: result.skipped });
+      }
+      if (bets.length > 0) printTable(await Promise.all(bets.map(betRow)));
+      else process.stdout.write('no open bets on completed events in the feed\n');
+      for (const s of result.skipped)
+        process.stderr.write(`warning: ${s.eventId} not settled: ${s.reason}\n`);
+      process.stdout.write(feedFooter(feed));
+    } finally {
+      ledger.close();
+    }
+    return;
+  }
   if (Boolean(flags.bet) === Boolean(flags.event)) {
-    throw new ValidationError('--bet: give --bet ID --status STATUS, or --event ID --score H-A', {
-      field: 'bet',
-      hint: 'statuses: won, lost, void, half-won, half-lost, cashed-out (with --cashout AMOUNT)',
-    });
+    throw new ValidationError(
+      '--bet: give --bet ID --status STATUS, --event ID --score H-A, or --scores SPORT',
+      {
+        field: 'bet',
+        hint: 'statuses: won, lost, void, half-won, half-lost, cashed-out (with --cashout AMOUNT)',
+      },
+    );
   }
   const ledger = await openLedger(program);
   try {
@@ -1223,7 +1251,11 @@ export function register(program: Command): void {
     .action((flags: PlaceFlags) => placeAction(program, flags));
   bets
     .command('settle')
-    .description('settle one bet by status, or every bet on an event from its final score (once)')
+    .description(
+      'settle one bet by status, every bet on an event from its final score, or from feed scores (once)',
+    )
+    .option('--scores <sport>', 'settle open bets on completed events from The Odds API scores of this sport')
+    .option('--days-from <n>', 'with --scores: games completed up to 1-3 days ago (default 3)')
     .option('--bet <id>', 'bet id')
     .option('--status <status>', 'won | lost | void | half-won | half-lost | cashed-out')
     .option('--cashout <amount>', 'with cashed-out: the amount received')
