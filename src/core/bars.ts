@@ -1,5 +1,5 @@
 import { DataError } from './errors.js';
-import { type EpochMs, formatTimestamp } from './time.js';
+import { type EpochMs, timestampFormatter } from './time.js';
 import type { Timeframe } from './timeframe.js';
 
 /** One bar as a plain object: for JSON output and for small hand-made inputs, never for hot loops. */
@@ -210,9 +210,11 @@ export class BarSeries implements BarSeriesColumns {
   /** Plain-object view with ISO dates, for JSON output. */
   toRecords(): BarRecord[] {
     const out: BarRecord[] = new Array(this.length);
+    // One format for the whole series: intraday data never mixes dates with timestamps.
+    const format = timestampFormatter(this.timestamps);
     for (let i = 0; i < this.length; i++) {
       out[i] = {
-        date: formatTimestamp(this.timestamps[i]),
+        date: format(this.timestamps[i]),
         open: this.open[i],
         high: this.high[i],
         low: this.low[i],

@@ -1,5 +1,7 @@
+import { bucketStart } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
 import { DataError, ValidationError } from '../core/errors.js';
+import { normalizeSymbol } from '../core/inputs.js';
 import { type EpochMs, formatTimestamp, parseDateRange } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import type { AlpacaProviderOptions } from './alpaca.js';
@@ -98,12 +100,10 @@ export async function fetchMarketData(
   provider: ProviderName | string = 'sample',
   options: FetchMarketDataOptions = {},
 ): Promise<BarSeries> {
-  if (typeof symbol !== 'string' || symbol.trim() === '') {
-    throw new ValidationError('symbol: a ticker is required', { field: 'symbol', hint: 'e.g. AAPL' });
-  }
+  const ticker = normalizeSymbol(typeof symbol === 'string' ? symbol : '', 'symbol');
   const range = parseDateRange(start, end);
   const { timeframe, refresh, signal, onProgress, ...providerOptions } = options;
-  const series = await getProvider(provider, providerOptions).fetchBars(symbol.trim(), {
+  const series = await getProvider(provider, providerOptions).fetchBars(ticker, {
     start: Number.isFinite(range.start) ? range.start : undefined,
     end: Number.isFinite(range.end) ? range.end : undefined,
     timeframe,
@@ -111,12 +111,16 @@ export async function fetchMarketData(
     signal,
     onProgress,
   });
-  // The contract for every provider, checked once here: only bars inside [start, end], and never empty.
-  const inside = series.between(range.start, range.end);
+  // The contract for every provider, checked once here: only bars whose period lies in [start, end],
+  // and never empty. A bar counts when its period overlaps the range, so the first week of a weekly
+  // request from a Wednesday is kept (stamped at its Monday, holding only the days from the start on),
+  // exactly as the provider's own fetchBars returns it: the library and the CLI see the same bars.
+  const from = Number.isFinite(range.start) ? bucketStart(range.start, series.timeframe) : range.start;
+  const inside = series.between(from, range.end);
   if (inside.length === 0) {
     const from = Number.isFinite(range.start) ? formatTimestamp(range.start) : 'the beginning';
     const to = Number.isFinite(range.end) ? formatTimestamp(range.end) : 'the end';
-    throw new DataError(`no bars for ${symbol.trim()} between ${from} and ${to} from ${provider}`, {
+    throw new DataError(`no bars for ${ticker} between ${from} and ${to} from ${provider}`, {
       field: 'start',
       hint: 'widen the date range or check the symbol',
     });

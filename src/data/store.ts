@@ -5,7 +5,7 @@ import type { BarSeries } from '../core/bars.js';
 import { getConfig } from '../core/config.js';
 import { DataError, ValidationError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
-import { type EpochMs, formatTimestamp, MS_PER_DAY, parseDate } from '../core/time.js';
+import { type EpochMs, formatTimestamp, MS_PER_DAY, parseDateRange } from '../core/time.js';
 import { isCoarserOrEqual, type Timeframe } from '../core/timeframe.js';
 import type { FetchBarsOptions } from './types.js';
 
@@ -47,6 +47,8 @@ export interface ImportedSymbolInfo {
   first: string;
   last: string;
   columns: 'ohlcv' | 'close-only';
+  /** Whether the stored prices are Adj Close-adjusted (absent in files written before this was recorded). */
+  adjusted?: boolean;
   /** The file the bars were imported from. */
   source: string;
   importedAt: string;
@@ -85,41 +87,15 @@ export function listImportedSymbols(home?: string): ImportedSymbolInfo[] {
 
 export { writeFileAtomic } from '../core/files.js';
 
-/** Resolve a request's start/end (epoch ms or date strings; a bare end date covers that whole day). */
+/**
+ * Resolve a request's start/end (epoch ms, or dates as people write them: a bare end year, month or day
+ * covers all of it; bare epoch-looking numbers in text are refused).
+ */
 export function requestRange(options: Pick<FetchBarsOptions, 'start' | 'end'>): {
   start: EpochMs;
   end: EpochMs;
 } {
-  const start =
-    options.start === undefined
-      ? Number.NEGATIVE_INFINITY
-      : typeof options.start === 'number'
-        ? options.start
-        : parseDate(options.start, 'start');
-  let end =
-    options.end === undefined
-      ? Number.POSITIVE_INFINITY
-      : typeof options.end === 'number'
-        ? options.end
-        : parseDate(options.end, 'end');
-  if (typeof options.end === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(options.end.trim())) {
-    end += MS_PER_DAY - 1;
-  }
-  if (start > end) {
-    throw new ValidationError(
-      `start (${describeBound(options.start)}) is after end (${describeBound(options.end)})`,
-      {
-        field: 'start',
-        hint: 'swap the dates or pick a start before the end',
-      },
-    );
-  }
-  return { start, end };
-}
-
-function describeBound(value: EpochMs | string | undefined): string {
-  if (value === undefined) return 'open';
-  return typeof value === 'number' ? formatTimestamp(value) : value;
+  return parseDateRange(options.start, options.end);
 }
 
 function describeRequest(start: EpochMs, end: EpochMs): string {

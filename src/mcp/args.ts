@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NeuralTraderError } from '../core/errors.js';
-import { parseIdentifier } from '../core/inputs.js';
+import { normalizeSymbol, parseIdentifier } from '../core/inputs.js';
+import { tryParseDateBound } from '../core/time.js';
 import { TIMEFRAMES } from '../core/timeframe.js';
 import { quoteInput } from './errors.js';
 
@@ -11,24 +12,40 @@ import { quoteInput } from './errors.js';
  * quotes the caller's value through quoteInput (at most a few dozen characters), never all of it.
  */
 
-const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
-
+/**
+ * A date as people write it, read by the same parser as the CLI and the library (src/core/time.ts):
+ * YYYY, YYYY-MM, YYYY-MM-DD, YYYYMMDD or an ISO timestamp; bare epoch numbers are refused. The tool
+ * passes the text on; the library reads a bare year or month as its first or last day.
+ */
 export function dateArg(description: string) {
   return z
     .string()
-    .regex(DATE_PATTERN, {
-      error: (issue) => `expected a date YYYY-MM-DD, got ${quoteInput(issue.input)}`,
+    .superRefine((value, ctx) => {
+      if (!Number.isNaN(tryParseDateBound(value))) return;
+      // The caller's value is echoed bounded (quoteInput), like every argument error.
+      const epoch = /^[+-]?\d+(\.\d+)?$/.test(value.trim())
+        ? ' (bare numbers are not read as epoch timestamps)'
+        : '';
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a date YYYY-MM-DD, got ${quoteInput(value)}${epoch}; also accepted: YYYY, YYYY-MM, YYYYMMDD or an ISO 8601 timestamp`,
+      });
     })
     .describe(description);
 }
 
+/** A ticker, normalised as every face does (trimmed, upper-cased, checked) by src/core/inputs.ts. */
 export function symbolArg(description = 'Ticker symbol, e.g. AAPL, SPX, KO') {
   return z
     .string()
-    .trim()
-    .min(1, { error: 'expected a ticker symbol such as AAPL' })
-    .max(32)
-    .transform((value) => value.toUpperCase())
+    .transform((value, ctx) => {
+      try {
+        return normalizeSymbol(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^symbol: /, '') });
+        return z.NEVER;
+      }
+    })
     .describe(description);
 }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { parseSymbolList } from '../core/inputs.js';
 import { neuralTrendDefinition } from '../neural/neural-trend.js';
 import { isExposureSignal } from './base.js';
 import {
@@ -215,30 +216,31 @@ function readSymbols(
   params: Record<string, unknown>,
 ): string[] {
   let symbols = given;
-  if (typeof symbols === 'string')
-    symbols = symbols
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
   if (symbols === undefined && definition.defaultSymbols) symbols = definition.defaultSymbols(params);
   if (symbols === undefined) symbols = [];
-  if (!Array.isArray(symbols) || symbols.some((s) => typeof s !== 'string' || s.trim() === '')) {
+  const isList = Array.isArray(symbols) && symbols.every((s) => typeof s === 'string');
+  if (typeof symbols !== 'string' && !isList) {
     throw new ValidationError(`symbols: expected a list of tickers, got ${JSON.stringify(symbols)}`, {
       field: 'symbols',
     });
   }
-  const count = symbols.length;
+  // The same reading as every face: `KO PG`, `KO,PG` or ['ko', 'pg'] are KO and PG.
+  const list =
+    typeof symbols === 'string' || (symbols as string[]).length > 0
+      ? parseSymbolList(symbols as string | string[], 'symbols')
+      : [];
+  const count = list.length;
   const { minSymbols, maxSymbols } = definition;
   if (count < minSymbols || (maxSymbols !== undefined && count > maxSymbols)) {
     throw new ValidationError(
-      `symbols: ${definition.name} needs ${symbolCount(definition)}, got ${count}${count ? ` (${symbols.join(', ')})` : ''}`,
+      `symbols: ${definition.name} needs ${symbolCount(definition)}, got ${count}${count ? ` (${list.join(', ')})` : ''}`,
       {
         field: 'symbols',
         hint: definition.minSymbols === 2 ? 'e.g. symbols: ["KO", "PG"]' : 'e.g. symbols: ["AAPL"]',
       },
     );
   }
-  return symbols as string[];
+  return list;
 }
 
 /** Validate a strategy's parameters (unknown names, types, ranges) and fill in defaults. */

@@ -25,7 +25,9 @@ describe('writeFileAtomic', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(NeuralTraderError);
-    expect((caught as NeuralTraderError).message).toMatch(/^cannot write .*out\.txt \(E[A-Z]+\)$/);
+    expect((caught as NeuralTraderError).message).toMatch(
+      /^cannot write .*out\.txt: .*file is a file, not a directory \(ENOTDIR\)$/,
+    );
     expect(existsSync(target)).toBe(false);
   });
 });
