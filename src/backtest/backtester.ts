@@ -3,7 +3,7 @@ import { DataError, ValidationError } from '../core/errors.js';
 import type { PreTradeCheck } from '../core/orders.js';
 import { formatTimestamp, parseDateRange } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
-import { fetchMarketData } from '../data/registry.js';
+import { fetchMarketData, type ProviderOptions } from '../data/registry.js';
 import { checkRequiredColumns } from '../strategies/columns.js';
 import type { Strategy } from '../strategies/types.js';
 import { runBacktest } from './engine.js';
@@ -21,11 +21,34 @@ export interface BacktestRunOptions extends BacktestOptions {
   timeframe?: Timeframe;
   /** A named preset ("peer-parity" / "peerParity") applied first; explicit options override it. */
   preset?: string;
+  /** Options for the data provider, e.g. `{ path: 'prices.csv' }` for provider 'file' or `{ seed: 7 }` for synthetic. */
+  providerOptions?: ProviderOptions;
+}
+
+/** The data source as stated in a result's assumptions. */
+function describeDataSource(provider: string, providerOptions: ProviderOptions | undefined): string {
+  switch (provider) {
+    case 'sample':
+      return 'sample (real market data bundled with neural-trader, see DATA_SOURCES.md)';
+    case 'file':
+      return providerOptions?.path ? `file ${providerOptions.path}` : 'file (imported CSV)';
+    case 'synthetic':
+      return `synthetic (seed ${providerOptions?.seed ?? 42})`;
+    default:
+      return provider;
+  }
 }
 
 /** Merge a preset (if named) under explicit options and map `capital` to `initialCapital`. */
 export function resolveRunOptions(options: BacktestRunOptions = {}): BacktestOptions {
-  const { preset, capital, provider: _provider, timeframe: _timeframe, ...rest } = options;
+  const {
+    preset,
+    capital,
+    provider: _provider,
+    timeframe: _timeframe,
+    providerOptions: _providerOptions,
+    ...rest
+  } = options;
   const base = preset ? getBacktestPreset(preset) : {};
   const merged: BacktestOptions = { ...base };
   for (const [key, value] of Object.entries(rest)) {
@@ -113,7 +136,12 @@ export class Backtester {
     // Before prepare(): a missing column is known now, before a model is loaded or trained.
     checkRequiredColumns(this.strategy, series);
     await this.strategy.prepare?.();
-    return runBacktest(this.strategy, series, options);
+    const result = runBacktest(this.strategy, series, options);
+    if (this.data.length === 0) {
+      const source = describeDataSource(this.options.provider ?? 'sample', this.options.providerOptions);
+      result.assumptions.dataSource = `${source}, ${result.timeframe} bars`;
+    }
+    return result;
   }
 
   private cutData(
@@ -155,7 +183,10 @@ export class Backtester {
     const timeframe = this.options.timeframe;
     return Promise.all(
       this.strategy.symbols.map((symbol) =>
-        fetchMarketData(symbol, start, end, provider, timeframe ? { timeframe } : {}),
+        fetchMarketData(symbol, start, end, provider, {
+          ...this.options.providerOptions,
+          ...(timeframe ? { timeframe } : {}),
+        }),
       ),
     );
   }

@@ -7,6 +7,7 @@ import { type EpochMs, formatTimestamp } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import { checkRequiredColumns } from '../strategies/columns.js';
 import type { Strategy, StrategyOrder } from '../strategies/types.js';
+import { backtestAssumptions, backtestWarnings } from './assumptions.js';
 import { EngineContext } from './context.js';
 import { type BarPrices, executionPrice, maxAffordableQuantity, slippedFillPrice } from './fill-models.js';
 import {
@@ -127,7 +128,7 @@ export class BacktestEngine {
         .map((s) => `${s.symbol} ${formatTimestamp(s.firstTimestamp)} to ${formatTimestamp(s.lastTimestamp)}`)
         .join('; ');
       throw new DataError(`symbols ${this.symbolsText(ordered)} have no overlapping dates (${ranges})`, {
-        hint: 'pick symbols from the same dataset or a date range they all cover (see `neural-trader data list`)',
+        hint: 'pick symbols from the same dataset or a date range they all cover (see `npx neural-trader data list`)',
       });
     }
     // A strategy reading volume (or another column) the data lacks would run on placeholders.
@@ -689,12 +690,7 @@ export class BacktestEngine {
       totalCommission: this.portfolio.commissions,
       periodsPerYear,
       annualisation,
-      benchmark: {
-        totalReturn: benchmark.totalReturn,
-        annualizedReturn: benchmark.annualizedReturn,
-        sharpeRatio: benchmark.sharpeRatio,
-        maxDrawdown: benchmark.maxDrawdown,
-      },
+      benchmark,
     };
     let drawdown: Float64Array | undefined;
     const positions: Record<string, number> = {};
@@ -744,6 +740,8 @@ export class BacktestEngine {
         closeAtEnd: options.closeAtEnd,
         periodsPerYear,
       },
+      assumptions: backtestAssumptions(options, periodsPerYear, timeframe),
+      warnings: [],
       elapsedMs,
     };
   }
@@ -827,5 +825,7 @@ export function runBacktest(
   series: readonly BarSeries[],
   options: BacktestOptions = {},
 ): BacktestResult {
-  return new BacktestEngine(strategy, series, options).run();
+  const result = new BacktestEngine(strategy, series, options).run();
+  result.warnings = backtestWarnings(result);
+  return result;
 }

@@ -63,7 +63,8 @@ export interface BacktestMetrics extends CurveMetrics, TradeMetrics {
   periodsPerYear: number;
   /** How periods per year and years were obtained (the convention printed with the metrics). */
   annualisation: Annualisation;
-  benchmark: { totalReturn: number; annualizedReturn: number; sharpeRatio: number; maxDrawdown: number };
+  /** The same curve measures for equal-weight buy-and-hold of the traded symbols (same capital). */
+  benchmark: CurveMetrics;
 }
 
 /**

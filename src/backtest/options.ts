@@ -1,12 +1,21 @@
 import { parseMarketCalendar } from '../core/calendar.js';
+import {
+  DEFAULT_COMMISSION_RATE,
+  DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_MAX_LEVERAGE,
+  DEFAULT_SLIPPAGE_BPS,
+} from '../core/defaults.js';
 import { ValidationError } from '../core/errors.js';
 import { TimeInForce } from '../core/orders.js';
 import { type CommissionModel, noCommission, percentCommission } from './fill-models.js';
 import type { BacktestOptions, ResolvedBacktestOptions } from './types.js';
 
-/** Turn a commission option (a rate or a model) into a model. */
+/**
+ * Turn a commission option (a rate or a model) into a model. Not given means the product's default rate
+ * (DEFAULT_COMMISSION_RATE, 0.001), the same on every face; pass 0 for a commission-free run.
+ */
 export function toCommissionModel(commission: number | CommissionModel | undefined): CommissionModel {
-  if (commission === undefined) return noCommission;
+  if (commission === undefined) return percentCommission(DEFAULT_COMMISSION_RATE);
   if (typeof commission === 'number') {
     if (!Number.isFinite(commission) || commission < 0 || commission >= 1) {
       throw new ValidationError(`commission must be a rate in [0, 1) (0.001 = 10 bps), got ${commission}`, {
@@ -45,12 +54,12 @@ export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedB
     });
   }
   return {
-    initialCapital: checkPositive('initialCapital', options.initialCapital ?? 100_000),
+    initialCapital: checkPositive('initialCapital', options.initialCapital ?? DEFAULT_INITIAL_CAPITAL),
     commission: toCommissionModel(options.commission),
-    slippageBps: checkNumber('slippageBps', options.slippageBps ?? 0, 0, 10_000),
+    slippageBps: checkNumber('slippageBps', options.slippageBps ?? DEFAULT_SLIPPAGE_BPS, 0, 10_000),
     fractional: options.fractional ?? false,
     allowShort: options.allowShort ?? true,
-    maxLeverage: checkPositive('maxLeverage', options.maxLeverage ?? 2),
+    maxLeverage: checkPositive('maxLeverage', options.maxLeverage ?? DEFAULT_MAX_LEVERAGE),
     sizeAtFill: options.sizeAtFill ?? false,
     defaultTimeInForce: tif,
     closeAtEnd: options.closeAtEnd ?? false,

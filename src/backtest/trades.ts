@@ -50,7 +50,7 @@ export class RoundTripTracker {
         exitPrice: price,
         quantity: closed,
         pnl,
-        returnPct: lot.price > 0 ? pnl / (lot.price * closed) : 0,
+        returnFraction: lot.price > 0 ? pnl / (lot.price * closed) : 0,
         barsHeld: barIndex - lot.barIndex,
         commission: tradeCommission,
       });

@@ -2,6 +2,7 @@ import type { MarketCalendar } from '../core/calendar.js';
 import type { OrderRequest, PreTradeCheck, Side, TimeInForce } from '../core/orders.js';
 import type { EpochMs } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
+import type { BacktestAssumptions } from './assumptions.js';
 import type { CommissionModel } from './fill-models.js';
 import type { BacktestMetrics } from './metrics.js';
 
@@ -19,7 +20,10 @@ export interface EquityObserver {
 export interface BacktestOptions {
   /** Starting cash. Default 100,000. */
   initialCapital?: number;
-  /** A number is a percent-of-notional rate (0.001 = 10 bps); or any CommissionModel. Default 0. */
+  /**
+   * A number is a percent-of-notional rate (0.001 = 10 bps); or any CommissionModel. Default
+   * DEFAULT_COMMISSION_RATE (0.001) on every face; 0 turns it off.
+   */
   commission?: number | CommissionModel;
   /** Slippage against the trader in basis points, on every fill. Default 0. */
   slippageBps?: number;
@@ -127,8 +131,11 @@ export interface RoundTripTrade {
   quantity: number;
   /** Net P&L including the entry and exit commissions attributable to this quantity. */
   pnl: number;
-  /** pnl / (entry price x quantity). */
-  returnPct: number;
+  /**
+   * pnl / (entry price x quantity), as a fraction (0.05 = 5%). Named for its unit: a field ending in `Pct`
+   * holds a percent, every other ratio a fraction (CONTRIBUTING.md "Output conventions").
+   */
+  returnFraction: number;
   barsHeld: number;
   commission: number;
 }
@@ -189,6 +196,10 @@ export interface BacktestResult {
     closeAtEnd: boolean;
     periodsPerYear: number;
   };
+  /** The conventions the figures rest on (costs, financing, annualisation, fills, data source). */
+  assumptions: BacktestAssumptions;
+  /** One line each for a legitimate but degenerate run (e.g. no trades because capital is too small). */
+  warnings: string[];
   /** Wall time of the engine loop in ms. */
   elapsedMs: number;
 }

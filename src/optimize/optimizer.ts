@@ -2,6 +2,7 @@ import type { BacktestMetrics } from '../backtest/metrics.js';
 import { alignSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
+import { parseParams } from '../strategies/params.js';
 import { getStrategyDefinition } from '../strategies/registry.js';
 import { chooseWorkerCount, createTrialRunner } from './pool.js';
 import { gridCombinations, type ParamSet, type ParamSpace, randomCombinations } from './space.js';
@@ -119,15 +120,35 @@ export function candidateSets(
   return sets;
 }
 
+/**
+ * Refuse a space that cannot work before any trial runs: an unknown parameter, or a value (a list entry,
+ * a range's end) that the parameter's own spec refuses, e.g. `fast=5-50` (a word, not a range). One error
+ * for the whole run instead of every trial failing with the same message.
+ */
 export function checkSpaceAgainstStrategy(strategy: string, space: ParamSpace): void {
   const definition = getStrategyDefinition(strategy);
   const known = new Set(definition.params.map((p) => p.name));
-  for (const name of Object.keys(space)) {
+  for (const [name, dimension] of Object.entries(space)) {
     if (!known.has(name)) {
       throw new ValidationError(`${strategy} has no parameter "${name}"`, {
         field: name,
         hint: `its parameters are ${[...known].join(', ')}`,
       });
+    }
+    const values = Array.isArray(dimension)
+      ? dimension
+      : [(dimension as { min: number }).min, (dimension as { max: number }).max];
+    for (const value of values) {
+      try {
+        // One parameter at a time: cross-parameter rules (fast < slow) legitimately fail some combinations.
+        parseParams(strategy, definition.params, { [name]: value });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        throw new ValidationError(`parameter space: ${error.message}`, {
+          field: name,
+          hint: 'write a range as name=min:max:step (e.g. fast=5:50:5) or a list as name=a,b,c',
+        });
+      }
     }
   }
 }

@@ -142,9 +142,9 @@ describe('neural-trader backtest (real CLI)', () => {
     expect(flag.code).toBe(1);
     expect(flag.stderr).toContain('--commission');
     expect(capital.code).toBe(1);
-    expect(capital.stderr).toContain('--capital: expected a number in (0, Infinity]');
+    expect(capital.stderr).toContain('--capital: must be more than 0, got 0');
     expect(leverage.code).toBe(1);
-    expect(leverage.stderr).toContain('--leverage: expected a number in (0, Infinity]');
+    expect(leverage.stderr).toContain('--leverage: must be more than 0, got 0');
     expect(`${unknown.stderr}${param.stderr}${range.stderr}${flag.stderr}`).not.toMatch(/\n\s+at /);
   });
 });

@@ -19,8 +19,9 @@ const BARS = [
   [111, 115, 110, 114],
 ];
 
+// Fill mechanics are checked commission-free (the product default is 0.001); tests that need a cost say so.
 function run(actions: Record<number, (ctx: StrategyContext) => void>, options = {}, rows = BARS) {
-  return runBacktest(scripted(['X'], actions), [seriesFrom('X', rows)], options);
+  return runBacktest(scripted(['X'], actions), [seriesFrom('X', rows)], { commission: 0, ...options });
 }
 
 describe('market orders', () => {

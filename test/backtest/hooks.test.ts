@@ -23,7 +23,9 @@ describe('risk hooks with the real circuit breaker', () => {
   });
 
   it('JSON output carries the derived drawdown curve', () => {
-    const result = runBacktest(scripted(['X'], { 0: (c) => c.buy(10) }), [flatSeries('X', [10, 10, 5, 10])]);
+    const result = runBacktest(scripted(['X'], { 0: (c) => c.buy(10) }), [flatSeries('X', [10, 10, 5, 10])], {
+      commission: 0,
+    });
     const json = JSON.parse(
       JSON.stringify(result, (_k, v) => (v instanceof Float64Array ? Array.from(v) : v)),
     );

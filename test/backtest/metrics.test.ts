@@ -102,9 +102,11 @@ describe('engine metrics', () => {
       [110, 112, 108, 111],
       [111, 115, 110, 114],
     ];
-    const r = runBacktest(scripted(['X'], { 0: (c) => c.buy(10), 2: (c) => c.sell(10) }), [
-      seriesFrom('X', rows),
-    ]);
+    const r = runBacktest(
+      scripted(['X'], { 0: (c) => c.buy(10), 2: (c) => c.sell(10) }),
+      [seriesFrom('X', rows)],
+      { commission: 0 },
+    );
     expect(Array.from(r.equity)).toEqual([100_000, 100_020, 99_970, 99_950, 99_950, 99_950]);
     expect(r.metrics.exposure).toBeCloseTo(2 / 6, 12);
     const mean = (100_000 + 100_020 + 99_970 + 3 * 99_950) / 6;
@@ -115,6 +117,14 @@ describe('engine metrics', () => {
     expect(r.metrics.totalReturn).toBeCloseTo(-0.0005, 12);
     expect(r.metrics.benchmark.totalReturn).toBeCloseTo(0.14, 12);
     expect(r.metrics.benchmark.maxDrawdown).toBeCloseTo(1 - 96 / 104, 12);
+    // Buy-and-hold gets the full set of curve measures, not just four (the report's blank column).
+    expect(r.metrics.benchmark.maxDrawdownDurationBars).toBe(3); // peak at bar 1, regained at bar 4
+    expect(Number.isFinite(r.metrics.benchmark.annualizedVolatility)).toBe(true);
+    expect(Number.isFinite(r.metrics.benchmark.sortinoRatio)).toBe(true);
+    expect(r.metrics.benchmark.calmarRatio).toBeCloseTo(
+      r.metrics.benchmark.annualizedReturn / r.metrics.benchmark.maxDrawdown,
+      12,
+    );
     expect(r.benchmarkEquity[5]).toBeCloseTo(114_000, 8);
     expect(r.trades[0]).toMatchObject({
       entryPrice: 102,
@@ -123,6 +133,6 @@ describe('engine metrics', () => {
       pnl: -50,
       barsHeld: 2,
     });
-    expect(r.trades[0].returnPct).toBeCloseTo(-50 / 1020, 12);
+    expect(r.trades[0].returnFraction).toBeCloseTo(-50 / 1020, 12);
   });
 });

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { MARKET_CALENDARS } from '../../core/calendar.js';
+import {
+  DEFAULT_COMMISSION_RATE,
+  DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_SLIPPAGE_BPS,
+} from '../../core/defaults.js';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
-import { formatTimestamp } from '../../core/time.js';
+import { timestampFormatter } from '../../core/time.js';
 import {
   dateArg,
   enumArg,
@@ -35,8 +40,9 @@ function sampleCurve(timestamps: Float64Array, values: Float64Array, points: num
   if (n === 0) return [];
   const step = Math.max(1, Math.ceil(n / points));
   const out: { date: string; equity: number }[] = [];
-  for (let i = 0; i < n; i += step) out.push({ date: formatTimestamp(timestamps[i]), equity: values[i] });
-  if ((n - 1) % step !== 0) out.push({ date: formatTimestamp(timestamps[n - 1]), equity: values[n - 1] });
+  const format = timestampFormatter(timestamps);
+  for (let i = 0; i < n; i += step) out.push({ date: format(timestamps[i]), equity: values[i] });
+  if ((n - 1) % step !== 0) out.push({ date: format(timestamps[n - 1]), equity: values[n - 1] });
   return out;
 }
 
@@ -67,11 +73,15 @@ const runBacktestTool = defineTool({
       .describe('Symbols the strategy trades, e.g. ["AAPL"] or ["KO", "PG"] for pairs'),
     start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),
     end_date: dateArg('Last date YYYY-MM-DD, inclusive (default: latest available)').optional(),
-    initial_capital: positiveNumberArg('Starting cash (default 100000)').default(100_000),
+    initial_capital: positiveNumberArg(`Starting cash (default ${DEFAULT_INITIAL_CAPITAL})`).default(
+      DEFAULT_INITIAL_CAPITAL,
+    ),
     commission: nonNegativeNumberArg(
-      'Commission as a fraction of notional, e.g. 0.001 = 10 bps (default 0)',
-    ).default(0),
-    slippage_bps: nonNegativeNumberArg('Slippage against each fill in basis points (default 0)').default(0),
+      `Commission as a fraction of notional, e.g. 0.001 = 10 bps (default ${DEFAULT_COMMISSION_RATE})`,
+    ).default(DEFAULT_COMMISSION_RATE),
+    slippage_bps: nonNegativeNumberArg(
+      `Slippage against each fill in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
+    ).default(DEFAULT_SLIPPAGE_BPS),
     params: paramsArg.default({}),
     provider: providerArg.default('sample'),
     calendar: enumArg(
@@ -99,6 +109,14 @@ const runBacktestTool = defineTool({
     annualisation: z
       .string()
       .describe('How returns were annualised: periods per year (measured or nominal) and elapsed years'),
+    assumptions: z
+      .record(z.string(), z.unknown())
+      .describe(
+        'Commission, slippage, financing, annualisation, fill rules and data source the figures rest on',
+      ),
+    warnings: z
+      .array(z.string())
+      .describe('One line per degenerate result, e.g. no trades because capital is too small'),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   checkSize(args) {
@@ -126,23 +144,25 @@ const runBacktestTool = defineTool({
       },
     );
     const { benchmark, ...metrics } = result.metrics;
+    // One date format for the whole result (dates for daily bars, instants for intraday ones).
+    const formatTime = timestampFormatter(result.timestamps);
     const trades = result.trades.slice(-MAX_TRADES_SHOWN).map((trade) => ({
       symbol: trade.symbol,
       direction: trade.direction,
-      entry: formatTimestamp(trade.entryTime),
-      exit: formatTimestamp(trade.exitTime),
+      entry: formatTime(trade.entryTime),
+      exit: formatTime(trade.exitTime),
       entry_price: trade.entryPrice,
       exit_price: trade.exitPrice,
       quantity: trade.quantity,
       pnl: trade.pnl,
-      return_pct: trade.returnPct * 100,
+      return_pct: trade.returnFraction * 100,
       bars_held: trade.barsHeld,
     }));
     return {
       strategy: result.strategy,
       symbols: result.symbols,
-      start: formatTimestamp(result.start),
-      end: formatTimestamp(result.end),
+      start: formatTime(result.start),
+      end: formatTime(result.end),
       bars: result.bars,
       initial_capital: result.initialCapital,
       final_equity: result.finalEquity,
@@ -156,6 +176,8 @@ const runBacktestTool = defineTool({
       equity_curve: sampleCurve(result.timestamps, result.equity, CURVE_POINTS),
       options: result.options,
       annualisation: result.metrics.annualisation.description,
+      assumptions: result.assumptions,
+      warnings: result.warnings,
     };
   },
 });
@@ -216,8 +238,12 @@ const optimizeStrategyTool = defineTool({
     samples: integerArg('Random search: parameter sets to try (default 50)', 1, 10_000).default(50),
     seed: integerArg('Random search seed (default 42)', 0, 2 ** 31 - 1).default(42),
     metric: enumArg(METRICS, 'What to rank by (maxDrawdown: lower is better)').default('sharpeRatio'),
-    initial_capital: positiveNumberArg('Starting cash (default 100000)').default(100_000),
-    commission: nonNegativeNumberArg('Commission as a fraction of notional (default 0)').default(0),
+    initial_capital: positiveNumberArg(`Starting cash (default ${DEFAULT_INITIAL_CAPITAL})`).default(
+      DEFAULT_INITIAL_CAPITAL,
+    ),
+    commission: nonNegativeNumberArg(
+      `Commission as a fraction of notional (default ${DEFAULT_COMMISSION_RATE})`,
+    ).default(DEFAULT_COMMISSION_RATE),
     top: integerArg('How many of the best trials to return (default 10)', 1, 100).default(10),
     provider: providerArg.default('sample'),
   },
@@ -309,8 +335,8 @@ const optimizeStrategyTool = defineTool({
       symbols: result.symbols,
       metric: result.metric,
       method: result.method,
-      start: formatTimestamp(result.start),
-      end: formatTimestamp(result.end),
+      start: timestampFormatter([result.start, result.end])(result.start),
+      end: timestampFormatter([result.start, result.end])(result.end),
       bars: result.bars,
       trials_run: result.trials.length,
       failed_trials: result.trials.filter((trial) => trial.error !== undefined).length,

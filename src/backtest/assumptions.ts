@@ -1,0 +1,89 @@
+import type { Timeframe } from '../core/timeframe.js';
+import type { BacktestResult, ResolvedBacktestOptions } from './types.js';
+
+/**
+ * The conventions a backtest's figures rest on, stated with every result (library object, CLI table
+ * footer and JSON, MCP output) so two numbers are only ever compared under the same assumptions.
+ */
+export interface BacktestAssumptions {
+  /** Commission model, e.g. "percent(0.001)" (0.1% of notional per fill) or "none". */
+  commission: string;
+  /** Slippage against every fill, in basis points of price. */
+  slippageBps: number;
+  /** What borrowed cash and short positions cost. */
+  financing: string;
+  /** How per-bar figures become yearly ones. */
+  annualization: { periodsPerYear: number; riskFreeRate: number; description: string };
+  /** How orders become fills. */
+  fills: string;
+  /** Where the bars came from and their bar size. */
+  dataSource: string;
+}
+
+/** The assumptions of a run from its resolved options (the data source as the engine knows it). */
+export function backtestAssumptions(
+  options: ResolvedBacktestOptions,
+  periodsPerYear: number,
+  timeframe: Timeframe,
+  dataSource = 'series given by the caller',
+): BacktestAssumptions {
+  return {
+    commission: options.commission.name,
+    slippageBps: options.slippageBps,
+    financing: 'none (no margin interest on borrowed cash, no borrow fee on shorts)',
+    annualization: {
+      periodsPerYear,
+      riskFreeRate: 0,
+      description: `${periodsPerYear} ${timeframe} bars per year, risk-free rate 0`,
+    },
+    fills: `market orders at the next bar's open, ${options.fractional ? 'fractional' : 'whole'} units, gross exposure at most ${options.maxLeverage}x equity${options.allowShort ? '' : ', no shorting'}`,
+    dataSource: `${dataSource}, ${timeframe} bars`,
+  };
+}
+
+/** The assumptions as a table footer: a few short lines, the first starting `assumptions:`. */
+export function describeAssumptions(assumptions: BacktestAssumptions): string {
+  return [
+    `assumptions: commission ${assumptions.commission}, slippage ${assumptions.slippageBps} bps, financing ${assumptions.financing}`,
+    `  annualised with ${assumptions.annualization.description}`,
+    `  fills: ${assumptions.fills}`,
+    `  data: ${assumptions.dataSource}`,
+  ].join('\n');
+}
+
+/**
+ * Warnings for a run that is legitimate but says little: no fill at all. Each names the likely cause and
+ * the fix; faces print them as one `warning:` line each.
+ */
+export function backtestWarnings(
+  result: Pick<BacktestResult, 'fills' | 'rejections' | 'closes' | 'initialCapital' | 'symbols' | 'options'>,
+): string[] {
+  if (result.fills.length > 0) return [];
+  if (result.rejections.length > 0) {
+    const byCheck = new Map<string, number>();
+    for (const r of result.rejections) byCheck.set(r.check, (byCheck.get(r.check) ?? 0) + 1);
+    const reasons = [...byCheck].map(([check, n]) => `${check}: ${n}`).join(', ');
+    return [
+      `no trades: all ${result.rejections.length} orders were refused (${reasons}); the first said: ${result.rejections[0].message}`,
+    ];
+  }
+  if (!result.options.fractional) {
+    // The cheapest traded symbol at the first bar: if even one unit of it is beyond what the account can
+    // hold, no whole-unit order can ever be placed.
+    let cheapest: { symbol: string; price: number } | undefined;
+    for (const symbol of result.symbols) {
+      const price = result.closes[symbol]?.[0];
+      if (price !== undefined && Number.isFinite(price) && (!cheapest || price < cheapest.price))
+        cheapest = { symbol, price };
+    }
+    const buyingPower = result.initialCapital * result.options.maxLeverage;
+    if (cheapest && buyingPower < cheapest.price) {
+      return [
+        `no trades: capital ${result.initialCapital} cannot buy one whole unit of ${cheapest.symbol} (${Number(cheapest.price.toFixed(4))} at the first bar); raise the capital or allow fractional quantities`,
+      ];
+    }
+  }
+  return [
+    'no trades: the strategy never placed an order in this period; check its parameters and the date range',
+  ];
+}
