@@ -1,13 +1,18 @@
-import { type Cell, jsonReplacer } from '../cli/output.js';
+import type { Cell } from '../cli/output.js';
+import { toJsonView } from '../core/json-view.js';
 
 /**
  * Tool results are sent twice: as `structuredContent` (JSON for programs) and as text (for the model
  * and for clients that only show text). This module makes the JSON safe and renders the text.
  */
 
-/** Plain JSON: typed arrays to arrays, Maps to objects, NaN/Infinity to null, Dates to ISO strings. */
+/**
+ * A tool's data as MCP returns it (CONTRIBUTING.md "Output conventions"): snake_case field names at every
+ * level (strategy parameter objects keep their names), timestamps as ISO dates or instants (one format
+ * per result), typed arrays to arrays, Maps to objects, NaN/Infinity to null.
+ */
 export function toPlainJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, jsonReplacer)) as T;
+  return toJsonView(value, 'snake') as T;
 }
 
 /** Numbers as people read them: integers whole, others to at most 6 decimals without trailing zeros. */

@@ -61,10 +61,11 @@ describe('trade risk flags', () => {
     // The journal holds only orders created up to the trip (paper replay stamps orders with the bar time).
     const list = await cli(['order', 'list', '--status', 'all', '--json'], ntHome);
     expect(list.code, list.stderr).toBe(0);
-    const orders: { createdAt: number }[] = JSON.parse(list.stdout);
+    // CLI JSON carries timestamps as ISO text (CONTRIBUTING.md "Output conventions").
+    const orders: { createdAt: string }[] = JSON.parse(list.stdout);
     expect(orders.length).toBeGreaterThan(0);
     const tripTime = Date.parse(`${trip?.[1]}T00:00:00Z`);
-    for (const order of orders) expect(order.createdAt).toBeLessThan(tripTime);
+    for (const order of orders) expect(Date.parse(order.createdAt)).toBeLessThan(tripTime);
   });
 
   it('reports the halt on stderr with --json too, and the summary lists it', async () => {

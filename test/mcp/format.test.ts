@@ -12,7 +12,30 @@ describe('toPlainJson', () => {
       ratio: Number.POSITIVE_INFINITY,
       nested: { x: Number.NaN },
     });
-    expect(plain).toEqual({ values: [1.5, null], byName: { a: 1 }, ratio: null, nested: { x: null } });
+    expect(plain).toEqual({ values: [1.5, null], by_name: { a: 1 }, ratio: null, nested: { x: null } });
+  });
+
+  it('follows the MCP convention: snake_case fields, ISO dates, parameter names kept', () => {
+    const day = Date.UTC(2024, 0, 2);
+    const plain = toPlainJson({
+      sharpeRatio: 1.2,
+      entryTime: day,
+      timestamps: new Float64Array([day, day + 86_400_000]),
+      params: { entryThreshold: 2 },
+      bestParams: { fast: 5 },
+    });
+    expect(plain).toEqual({
+      sharpe_ratio: 1.2,
+      entry_time: '2024-01-02',
+      timestamps: ['2024-01-02', '2024-01-03'],
+      params: { entryThreshold: 2 },
+      best_params: { fast: 5 },
+    });
+    // One intraday timestamp makes every timestamp of the result a full instant: a series never mixes.
+    expect(toPlainJson({ start: day, end: day + 30 * 60_000 })).toEqual({
+      start: '2024-01-02T00:00:00Z',
+      end: '2024-01-02T00:30:00Z',
+    });
   });
 });
 

@@ -70,7 +70,7 @@ describe('strategy and backtest tools over stdio', () => {
     );
     expect(data.final_equity).toBeCloseTo(expected.finalEquity, 6);
     expect(data.trade_count).toBe(expected.trades.length);
-    expect((data.metrics as { sharpeRatio: number }).sharpeRatio).toBeCloseTo(
+    expect((data.metrics as { sharpe_ratio: number }).sharpe_ratio).toBeCloseTo(
       expected.metrics.sharpeRatio,
       8,
     );
