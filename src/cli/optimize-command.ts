@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { strategyParamsFromFlags } from '../core/strategy-params.js';
 import { formatTimestamp } from '../core/time.js';
 import { fetchMarketData } from '../data/index.js';
 import {
@@ -12,8 +13,8 @@ import {
 } from '../optimize/index.js';
 import { getStrategyDefinition, strategyParamSpace } from '../strategies/registry.js';
 import type { OptimizeFlags } from './commands/optimize.js';
+import { symbolsFlag } from './flags.js';
 import { type Cell, printJson, printTable, writeJsonFile } from './output.js';
-import { parseParamFlags } from './params.js';
 import { createProgress, type Progress } from './progress.js';
 
 function positiveInt(value: string, flag: string): number {
@@ -68,9 +69,9 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
   // Output flags are checked before the (possibly long) run, not after it.
   const top = positiveInt(flags.top, '--top');
   const space = resolveSpace(flags.strategy, flags.range ?? []);
-  const fixedParams = parseParamFlags(flags.param ?? []);
+  const fixedParams = strategyParamsFromFlags(flags.param, flags.paramsFile);
   const series = [];
-  for (const symbol of flags.symbols) {
+  for (const symbol of symbolsFlag(flags.symbols)) {
     series.push(await fetchMarketData(symbol, flags.start, flags.end, flags.provider as 'sample'));
   }
   const controller = new AbortController();
@@ -127,6 +128,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
     } else {
       const result = await optimizeStrategy({ ...common, onProgress });
       progress?.finish();
+      refuseAllFailed(result);
       if (flags.output) writeJsonFile(flags.output, result);
       if (flags.json) printJson(result);
       else printOptimization(result, top);
@@ -134,6 +136,18 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Every parameter set failed: the request, not the market, is wrong; one error line, non-zero exit. */
+function refuseAllFailed(result: OptimizeResult): void {
+  const failed = result.trials.filter((t) => t.error);
+  if (failed.length === 0 || failed.length < result.trials.length) return;
+  throw new ValidationError(
+    `every one of the ${failed.length} parameter sets failed; the first: ${failed[0].error}`,
+    {
+      hint: 'check the --range and --param values against `npx neural-trader strategies info NAME`',
+    },
+  );
 }
 
 function paramText(params: Record<string, unknown>): string {

@@ -38,7 +38,7 @@ export function alignSeries(series: readonly BarSeries[]): BarSeries[] {
   if (common.length === 0) {
     const names = series.map((s) => s.symbol).join(', ');
     throw new DataError(`symbols ${names} have no overlapping dates`, {
-      hint: 'pick symbols from the same dataset or a date range they all cover (see `neural-trader data list`)',
+      hint: 'pick symbols from the same dataset or a date range they all cover (see `npx neural-trader data list`)',
     });
   }
   return series.map((s, k) => {

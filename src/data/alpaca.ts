@@ -268,8 +268,8 @@ export class AlpacaProvider implements MarketDataProvider {
       throw new ConfigError(`alpaca: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`, {
         field: String(missing[0]),
         hint:
-          'put ALPACA_API_KEY=... and ALPACA_SECRET_KEY=... in .env (free keys: https://app.alpaca.markets, ' +
-          'API Keys panel) or export them in the environment',
+          'set ALPACA_API_KEY and ALPACA_SECRET_KEY in .env or the environment (free keys: ' +
+          'https://app.alpaca.markets, API Keys panel)',
       });
     }
     return { 'APCA-API-KEY-ID': apiKey, 'APCA-API-SECRET-KEY': secretKey };

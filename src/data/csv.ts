@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BarSeries } from '../core/bars.js';
 import { DataError, ValidationError } from '../core/errors.js';
-import { formatTimestamp, tryParseDate } from '../core/time.js';
+import { formatTimestamp, timestampFormatter, tryParseDate } from '../core/time.js';
 import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
 import {
   type ImportedSymbolInfo,
@@ -960,7 +960,7 @@ export class CsvProvider implements MarketDataProvider {
     }
     throw new DataError(`no CSV file for symbol ${symbol} (looked for ${looked.join(', ')})`, {
       field: 'symbol',
-      hint: `import one with \`neural-trader data import FILE --symbol ${symbol}\`, or pass --file path.csv`,
+      hint: `import one with \`npx neural-trader data import FILE --symbol ${symbol}\`, or pass --file path.csv`,
     });
   }
 
@@ -988,23 +988,69 @@ function readdirSafe(dir: string): string[] {
 export interface ImportCsvOptions extends Omit<CsvBarsOptions, 'source'> {
   /** NEURAL_TRADER_HOME to import into; default from config. */
   home?: string;
+  /** Replace an earlier import of the same symbol (refused otherwise, so nothing is lost by accident). */
+  force?: boolean;
+}
+
+/** What `importCsvFile` stored, plus one line per thing the user should know (warnings are not stored). */
+export type ImportCsvResult = ImportedSymbolInfo & { warnings: string[] };
+
+/** Whether the first non-blank line of a CSV file names an Adj Close column. */
+export function csvHasAdjClose(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    const read = readSync(fd, chunk, 0, chunk.length, 0);
+    const header =
+      chunk
+        .toString('utf8', 0, read)
+        .split(/\r?\n/)
+        .find((line) => line.trim() !== '') ?? '';
+    const delimiter = header.includes(',') ? ',' : header.includes(';') ? ';' : '\t';
+    return splitHeader(header, delimiter).some(
+      (name) => HEADER_ALIASES[normaliseHeader(name)] === 'adjclose',
+    );
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
  * Validate a whole CSV file and store it, normalised, as an imported symbol (atomic write: if any row is
- * bad nothing is written). Returns what was stored.
+ * bad nothing is written). An earlier import of the symbol is replaced only with `force`. A file with an
+ * Adj Close column imported without `adjusted` keeps the raw prices and says so in `warnings`.
  */
-export function importCsvFile(file: string, options: ImportCsvOptions): ImportedSymbolInfo {
+export function importCsvFile(file: string, options: ImportCsvOptions): ImportCsvResult {
   const symbol = normaliseImportSymbol(options.symbol);
-  const series = loadCsvBars(file, { ...options, symbol });
   const path = importedSymbolPath(symbol, options.home);
+  const earlier = existsSync(path) ? readImportedInfo(path) : undefined;
+  if (existsSync(path) && !options.force) {
+    throw new ValidationError(
+      `${symbol} is already imported${earlier ? ` (${earlier.bars} bars from ${earlier.source}, ${earlier.importedAt})` : ''}; nothing was changed`,
+      {
+        field: 'symbol',
+        hint: 'pass --force (library: force: true) to replace it, or import under another --symbol',
+      },
+    );
+  }
+  const series = loadCsvBars(file, { ...options, symbol });
+  const warnings: string[] = [];
+  if (!options.adjusted && csvHasAdjClose(file)) {
+    warnings.push(
+      `${file} has an Adj Close column; stored the unadjusted Open/High/Low/Close (import with --adjusted for split- and dividend-adjusted prices)`,
+    );
+  }
+  if (earlier)
+    warnings.push(`replaced the earlier import of ${symbol} (${earlier.bars} bars from ${earlier.source})`);
+  const formatTime = timestampFormatter(series.timestamps);
   const info: ImportedSymbolInfo = {
     symbol,
     timeframe: series.timeframe,
     bars: series.length,
-    first: formatTimestamp(series.firstTimestamp),
-    last: formatTimestamp(series.lastTimestamp),
+    first: formatTime(series.firstTimestamp),
+    last: formatTime(series.lastTimestamp),
     columns: series.closeOnly ? 'close-only' : 'ohlcv',
+    adjusted: options.adjusted === true,
     source: resolve(file),
     importedAt: new Date().toISOString(),
     path,
@@ -1012,5 +1058,5 @@ export function importCsvFile(file: string, options: ImportCsvOptions): Imported
   writeFileAtomic(path, formatCsvBars(series));
   const { path: _omit, ...meta } = info;
   writeFileAtomic(path.replace(/\.csv$/, '.meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  return info;
+  return { ...info, warnings };
 }

@@ -145,7 +145,7 @@ export class PolygonProvider implements MarketDataProvider {
     if (!apiKey) {
       throw new ConfigError('polygon: POLYGON_API_KEY is not set', {
         field: 'POLYGON_API_KEY',
-        hint: 'put POLYGON_API_KEY=... in .env (free key: https://polygon.io/dashboard) or export it',
+        hint: 'set POLYGON_API_KEY in .env or the environment (free key: https://polygon.io/dashboard)',
       });
     }
     return { Authorization: `Bearer ${apiKey}` };

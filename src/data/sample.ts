@@ -205,35 +205,44 @@ export function sampleSymbols(): string[] {
   return CATALOG.map((entry) => entry.symbol);
 }
 
-/** Edit distance, for "did you mean" suggestions. */
+/** Edit distance counting a swap of neighbours as one edit (APPL/AAPL), for "did you mean" suggestions. */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
     }
   }
-  return row[b.length];
+  return rows[a.length][b.length];
 }
 
-function closeMatches(symbol: string, count = 5): string[] {
+/**
+ * Bundled symbols that look like a typo of `symbol`: one edit away (two for names of 6+ characters), or
+ * starting with what was typed. A ticker that is simply not bundled (TSLA) gets no suggestion rather than
+ * an unrelated one (AA, BA).
+ */
+function closeMatches(symbol: string, count = 3): string[] {
   const wanted = symbol.toUpperCase();
-  return CATALOG.map((entry) => entry.symbol)
-    .map((candidate) => {
-      const bare = candidate.replace(/^DJ30:/, '');
-      const prefix = bare.startsWith(wanted) ? -1 : 0;
-      return {
-        candidate,
-        score: Math.min(editDistance(wanted, candidate), editDistance(wanted, bare)) + prefix,
-      };
-    })
-    .sort((x, y) => x.score - y.score || x.candidate.localeCompare(y.candidate))
-    .slice(0, count)
-    .map((x) => x.candidate);
+  const allowed = wanted.length >= 6 ? 2 : 1;
+  return (
+    CATALOG.map((entry) => entry.symbol)
+      .map((candidate) => {
+        const bare = candidate.replace(/^DJ30:/, '');
+        const distance = Math.min(editDistance(wanted, candidate), editDistance(wanted, bare));
+        const prefix = wanted.length >= 2 && bare.startsWith(wanted);
+        return { candidate, distance, ok: distance <= allowed || prefix };
+      })
+      // DJ30:KO duplicates KO: suggest the qualified names only to someone who typed one.
+      .filter((x) => x.ok && (wanted.startsWith('DJ30:') || !x.candidate.startsWith('DJ30:')))
+      .sort((x, y) => x.distance - y.distance || x.candidate.localeCompare(y.candidate))
+      .slice(0, count)
+      .map((x) => x.candidate)
+  );
 }
 
 /** The whole bundled series for a symbol (case-insensitive), parsed on first use. */
@@ -241,10 +250,19 @@ export function loadSampleSeries(symbol: string, options: { adjusted?: boolean }
   const key = symbol.trim().toUpperCase();
   const entry = BY_SYMBOL.get(key);
   if (!entry) {
-    throw new DataError(`unknown sample symbol "${symbol}"; close matches: ${closeMatches(key).join(', ')}`, {
-      field: 'symbol',
-      hint: 'run `neural-trader data list` to see every bundled symbol',
-    });
+    const matches = closeMatches(key);
+    throw new DataError(
+      `unknown sample symbol "${symbol}"${matches.length > 0 ? `; did you mean ${matches.join(', ')}?` : ''}`,
+      {
+        field: 'symbol',
+        hint:
+          matches.length > 0
+            ? 'run `npx neural-trader data list` to see every bundled symbol'
+            : 'the bundled data has SPX, AAPL, MSFT, the Dow 30 of 1991-2000, GOLD, SILVER, DJIA, Swiss indices and ' +
+              'USDCHF (`npx neural-trader data list`); for other tickers import a CSV with `data import` or use ' +
+              '--provider alpaca or polygon',
+      },
+    );
   }
   const adjusted = options.adjusted === true && (entry.file === AAPL || entry.file === SP500);
   const cacheKey = adjusted ? `${key}#adjusted` : key;

@@ -427,7 +427,7 @@ export class AlpacaBroker implements Broker {
           `Alpaca refused to cancel: ${errorMessage(error.body)}`,
           {
             field: 'id',
-            hint: 'the order is probably already filled or canceled; check `neural-trader order list`',
+            hint: 'the order is probably already filled or canceled; check `npx neural-trader order list`',
           },
         );
       }

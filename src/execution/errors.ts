@@ -21,7 +21,7 @@ export class OrderStateUnknownError extends NeuralTraderError {
   readonly clientOrderId: string;
   constructor(clientOrderId: string, detail: string, cause?: unknown) {
     super('TIMEOUT', `the order may have been placed (client order id ${clientOrderId}): ${detail}`, {
-      hint: 'check with `neural-trader order list` before submitting again; it is reconciled on the next start',
+      hint: 'check with `npx neural-trader order list` before submitting again; it is reconciled on the next start',
       field: 'clientOrderId',
       cause,
     });

@@ -655,7 +655,7 @@ export class OrderManager {
     if (!order)
       throw new NeuralTraderError('NOT_FOUND', `no order ${id}`, {
         field: 'id',
-        hint: 'list orders with `neural-trader order list`',
+        hint: 'list orders with `npx neural-trader order list`',
       });
     if (!order.isOpen) {
       throw new ValidationError(

@@ -80,8 +80,8 @@ export function assertSafeHttpBinding(host: string, token: string | undefined): 
     throw new ConfigError(`refusing to serve MCP on non-loopback address ${host} without a token`, {
       field: 'host',
       hint:
-        'set NEURAL_TRADER_MCP_TOKEN (or pass --token) to require "Authorization: Bearer <token>", ' +
-        'or bind to 127.0.0.1',
+        'set NEURAL_TRADER_MCP_TOKEN (or pass --token) so clients must send that token as a bearer ' +
+        'Authorization header, or bind to 127.0.0.1',
     });
   }
 }
@@ -218,9 +218,15 @@ export async function serveHttp(
     if (expected) {
       if (!bearerMatches(req.headers.authorization, expected)) {
         log.warn('unauthorised request', { method: req.method, remote: req.socket.remoteAddress });
-        jsonRpcError(res, 401, -32001, 'unauthorised: send "Authorization: Bearer <token>"', {
-          'www-authenticate': 'Bearer realm="neural-trader"',
-        });
+        jsonRpcError(
+          res,
+          401,
+          -32001,
+          'unauthorised: send the server token in a bearer Authorization header',
+          {
+            'www-authenticate': 'Bearer realm="neural-trader"',
+          },
+        );
         return;
       }
     } else if (loopbackOnly) {

@@ -63,7 +63,7 @@ export function encodeModelFile<M extends object>(
 export function decodeModelFile<M>(bytes: Buffer, source = 'model file'): ModelFileContents<M> {
   const notModel = (why: string) =>
     new ModelError(`${source} is not a neural-trader model file (${why})`, {
-      hint: 'pass a .bin file written by `neural-trader neural train` or model.save()',
+      hint: 'pass a .bin file written by `npx neural-trader neural train` or model.save()',
     });
   if (bytes.length < HEADER_BYTES) throw notModel(`only ${bytes.length} bytes`);
   if (bytes.toString('latin1', 0, 8) !== MODEL_FILE_MAGIC) throw notModel('bad magic header');
@@ -129,7 +129,7 @@ export function readModelFile<M>(path: string): ModelFileContents<M> {
     throw new ModelError(
       `cannot read model file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       {
-        hint: 'check the path (see `neural-trader neural models` for saved models)',
+        hint: 'check the path (see `npx neural-trader neural models` for saved models)',
         cause: error,
       },
     );

@@ -99,7 +99,7 @@ describe('neural-trader market-data', () => {
   });
 
   it.each([
-    [['-s', 'APPL'], /^error: unknown sample symbol "APPL"; close matches: .*AAPL/],
+    [['-s', 'APPL'], /^error: unknown sample symbol "APPL"; did you mean .*AAPL/],
     [
       ['-s', 'AAPL', '--start', '2015-01-01', '--end', '2014-01-01'],
       /^error: start \(2015-01-01\) is after end/,

@@ -101,8 +101,18 @@ describe('SampleProvider', () => {
   it('unknown symbol: DataError with close matches and a pointer to data list', async () => {
     const error = await provider.fetchBars('APPL').catch((e: unknown) => e as DataError);
     expect(error).toBeInstanceOf(DataError);
-    expect(error.message).toMatch(/unknown sample symbol "APPL"; close matches: .*AAPL/);
+    expect(error.message).toMatch(/unknown sample symbol "APPL"; did you mean .*AAPL/);
     expect(error.hint).toMatch(/neural-trader data list/);
+  });
+
+  it('a ticker that is simply not bundled gets no unrelated suggestion (TSLA is not AA or BA)', async () => {
+    const error = await provider.fetchBars('TSLA').catch((e: unknown) => e as DataError);
+    expect(error.message).toBe('unknown sample symbol "TSLA"');
+    expect(error.hint).toMatch(/data import.*alpaca or polygon/);
+    const typo = await provider.fetchBars('SPY').catch((e: unknown) => e as DataError);
+    expect(typo.message).toBe('unknown sample symbol "SPY"; did you mean SPI, SPX?');
+    const qualified = await provider.fetchBars('DJ30:MSFX').catch((e: unknown) => e as DataError);
+    expect(qualified.message).toMatch(/did you mean DJ30:MSFT/);
   });
 
   it('a range outside the data says what is available', async () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,36 @@ export function runCli(
     timeout,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `runCli` without blocking, so independent runs overlap (the machine has two cores). */
+export function runCliAsync(
+  args: string[],
+  home: string,
+  env: Record<string, string> = {},
+  timeout = 60_000,
+): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: home,
+      env: { PATH: process.env.PATH, HOME: home, NEURAL_TRADER_HOME: join(home, 'nt'), ...env },
+      timeout,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Lines of stderr that start with `warning:`. */
+export function warningLines(result: CliResult): string[] {
+  return result.stderr.split('\n').filter((line) => line.startsWith('warning:'));
 }
 
 /** A user mistake: exit 1, exactly one `error:` line matching `pattern`, no stack trace, nothing on stdout. */

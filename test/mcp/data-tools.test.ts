@@ -66,7 +66,7 @@ describe('data tools over stdio', () => {
 
   it('get_market_data turns library errors into tool errors with a hint', async () => {
     const unknown = await callError(session.client, 'get_market_data', { symbol: 'APPL' });
-    expect(unknown).toMatch(/unknown sample symbol "APPL"; close matches: .*AAPL/);
+    expect(unknown).toMatch(/unknown sample symbol "APPL"; did you mean .*AAPL/);
     expect(unknown).toMatch(/hint:/);
     const outside = await callError(session.client, 'get_market_data', {
       symbol: 'MSFT',

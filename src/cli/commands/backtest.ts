@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
 import type { BacktestResult } from '../../backtest/types.js';
+import {
+  DEFAULT_COMMISSION_RATE,
+  DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_SLIPPAGE_BPS,
+} from '../../core/defaults.js';
 import { loadCliConfig } from '../context.js';
 
 interface BacktestFlags {
@@ -11,8 +16,10 @@ interface BacktestFlags {
   commission?: string;
   slippage?: string;
   provider?: string;
+  file?: string;
   timeframe?: string;
   param?: string[];
+  paramsFile?: string;
   leverage?: string;
   closeAtEnd?: boolean;
   preset?: string;
@@ -25,31 +32,12 @@ interface BacktestFlags {
   calendar?: string;
 }
 
-/** Parse a flag that must be a finite number in a range; names the flag when it is not. */
-async function numberFlag(
-  name: string,
-  text: string | undefined,
-  min: number,
-  max = Number.POSITIVE_INFINITY,
-  minExclusive = false,
-) {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  const belowMin = minExclusive ? value <= min : value < min;
-  if (text.trim() === '' || !Number.isFinite(value) || belowMin || value > max) {
-    const { ValidationError } = await import('../../core/errors.js');
-    const range = `${minExclusive ? '(' : '['}${min}, ${max}]`;
-    throw new ValidationError(`--${name}: expected a number in ${range}, got "${text}"`, {
-      field: name,
-    });
-  }
-  return value;
-}
-
 const pct = (x: number) =>
   Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : Number.isNaN(x) ? 'n/a' : 'inf';
 const num = (x: number) =>
   Number.isFinite(x) ? x.toFixed(2) : Number.isNaN(x) ? 'n/a' : x > 0 ? 'inf' : '-inf';
+const duration = (m: { maxDrawdownDurationBars: number; maxDrawdownDurationDays: number }) =>
+  `${m.maxDrawdownDurationBars} bars / ${Math.round(m.maxDrawdownDurationDays)} days`;
 
 function paramsLine(params: Record<string, unknown>): string {
   const shown = Object.entries(params).filter(
@@ -60,22 +48,24 @@ function paramsLine(params: Record<string, unknown>): string {
     : '';
 }
 
-/** The human summary: metrics (strategy vs buy-and-hold), trade count, the last few trades. */
+/** The human summary: metrics (strategy vs buy-and-hold), trade count, the last few trades, the assumptions. */
 export function renderBacktestSummary(
   result: BacktestResult,
   lastTrades: number,
   render: {
     renderTable: (rows: Record<string, string | number>[], columns?: string[]) => string;
-    formatDate: (ts: number) => string;
+    timestampFormatter: (timestamps: Iterable<number>) => (ts: number) => string;
+    describeAssumptions: (assumptions: BacktestResult['assumptions']) => string;
   },
 ): string {
   const m = result.metrics;
   const b = m.benchmark;
+  // One date format for the whole run: dates for daily bars, full timestamps for intraday ones.
+  const formatTime = render.timestampFormatter(result.timestamps);
   const header =
-    `${result.strategy} on ${result.symbols.join(', ')}  ${render.formatDate(result.start)} to ` +
-    `${render.formatDate(result.end)}  (${result.bars} bars, ${result.timeframe})\n` +
-    `capital ${result.initialCapital.toFixed(2)} -> ${result.finalEquity.toFixed(2)}  commission ${result.options.commission}` +
-    `  slippage ${result.options.slippageBps} bps\n` +
+    `${result.strategy} on ${result.symbols.join(', ')}  ${formatTime(result.start)} to ` +
+    `${formatTime(result.end)}  (${result.bars} bars, ${result.timeframe})\n` +
+    `capital ${result.initialCapital.toFixed(2)} -> ${result.finalEquity.toFixed(2)}\n` +
     paramsLine(result.params) +
     '\n';
   const rows = [
@@ -83,14 +73,14 @@ export function renderBacktestSummary(
     { metric: 'Annualised return', strategy: pct(m.annualizedReturn), 'buy & hold': pct(b.annualizedReturn) },
     { metric: 'Sharpe', strategy: num(m.sharpeRatio), 'buy & hold': num(b.sharpeRatio) },
     { metric: 'Max drawdown', strategy: pct(m.maxDrawdown), 'buy & hold': pct(b.maxDrawdown) },
-    { metric: 'Annualised volatility', strategy: pct(m.annualizedVolatility), 'buy & hold': '' },
-    { metric: 'Sortino', strategy: num(m.sortinoRatio), 'buy & hold': '' },
-    { metric: 'Calmar', strategy: num(m.calmarRatio), 'buy & hold': '' },
     {
-      metric: 'Max DD duration',
-      strategy: `${m.maxDrawdownDurationBars} bars / ${Math.round(m.maxDrawdownDurationDays)} days`,
-      'buy & hold': '',
+      metric: 'Annualised volatility',
+      strategy: pct(m.annualizedVolatility),
+      'buy & hold': pct(b.annualizedVolatility),
     },
+    { metric: 'Sortino', strategy: num(m.sortinoRatio), 'buy & hold': num(b.sortinoRatio) },
+    { metric: 'Calmar', strategy: num(m.calmarRatio), 'buy & hold': num(b.calmarRatio) },
+    { metric: 'Max DD duration', strategy: duration(m), 'buy & hold': duration(b) },
     { metric: 'Win rate', strategy: pct(m.winRate), 'buy & hold': '' },
     { metric: 'Profit factor', strategy: num(m.profitFactor), 'buy & hold': '' },
     {
@@ -118,17 +108,18 @@ export function renderBacktestSummary(
       recent.map((t) => ({
         symbol: t.symbol,
         side: t.direction,
-        entry: render.formatDate(t.entryTime),
-        exit: render.formatDate(t.exitTime),
+        entry: formatTime(t.entryTime),
+        exit: formatTime(t.exitTime),
         quantity: t.quantity,
         'entry price': Number(t.entryPrice.toFixed(4)),
         'exit price': Number(t.exitPrice.toFixed(4)),
         pnl: Number(t.pnl.toFixed(2)),
-        return: pct(t.returnPct),
+        return: pct(t.returnFraction),
         bars: t.barsHeld,
       })),
     );
   }
+  text += `\n${render.describeAssumptions(result.assumptions)}\n`;
   return text;
 }
 
@@ -136,16 +127,27 @@ export function register(program: Command): void {
   program
     .command('backtest')
     .description('Backtest a registered strategy on historical bars (bundled sample data by default)')
-    .requiredOption('-s, --strategy <name>', 'strategy name (see `neural-trader strategies list`)')
-    .option('--symbols <symbols...>', 'symbols to trade, e.g. KO PG')
-    .option('--start <date>', 'first date (YYYY-MM-DD)')
-    .option('--end <date>', 'last date, inclusive (YYYY-MM-DD)')
-    .option('--capital <amount>', 'starting cash (default 100000)')
-    .option('--commission <rate>', 'commission as a fraction of notional (default 0.001 = 0.1%)')
-    .option('--slippage <bps>', 'slippage in basis points against each fill (default 0)')
+    .requiredOption('-s, --strategy <name>', 'strategy name (see `npx neural-trader strategies list`)')
+    .option('--symbols <symbols...>', 'symbols to trade, e.g. KO PG or KO,PG')
+    .option('--start <date>', 'first date: YYYY, YYYY-MM, YYYY-MM-DD or YYYYMMDD (a year starts on Jan 1)')
+    .option('--end <date>', 'last date, inclusive (a year ends on Dec 31)')
+    .option('--capital <amount>', `starting cash (default ${DEFAULT_INITIAL_CAPITAL})`)
+    .option(
+      '--commission <rate>',
+      `commission as a fraction of notional (default ${DEFAULT_COMMISSION_RATE} = ${DEFAULT_COMMISSION_RATE * 100}%)`,
+    )
+    .option(
+      '--slippage <bps>',
+      `slippage in basis points against each fill (default ${DEFAULT_SLIPPAGE_BPS})`,
+    )
     .option('--provider <name>', 'data provider: sample, file, synthetic, alpaca, polygon (default sample)')
+    .option('-f, --file <csv>', 'read the bars from this CSV file (implies --provider file; one symbol)')
     .option('--timeframe <tf>', 'bar timeframe (default 1Day)')
-    .option('-p, --param <key=value...>', 'strategy parameters, e.g. --param lookback=20 entryThreshold=2')
+    .option(
+      '-p, --param <key=value...>',
+      "strategy parameters, e.g. --param lookback=20 entryThreshold=2; lists and objects as JSON: --param members='[...]'",
+    )
+    .option('--params-file <file>', 'strategy parameters from a JSON object file (--param flags override it)')
     .option('--preset <name>', 'backtest conventions preset: peer-parity')
     .option('--fractional', 'allow fractional quantities (default: whole units)')
     .option('--no-short', 'disallow short positions')
@@ -165,57 +167,88 @@ export function register(program: Command): void {
     .action(async (flags: BacktestFlags) => {
       // Honour --env (provider credentials for --provider alpaca/polygon).
       await loadCliConfig(program);
-      const [{ backtest }, { parseTimeframe }, { formatDate }, output, { parseParamFlags }, calendars] =
+      const [
+        { backtest },
+        { parseTimeframe },
+        time,
+        output,
+        flagsLib,
+        { strategyParamsFromFlags },
+        files,
+        calendars,
+      ] =
         await Promise.all([
           import('../../backtest/named.js'),
           import('../../core/timeframe.js'),
           import('../../core/time.js'),
           import('../output.js'),
-          import('../params.js'),
+          import('../flags.js'),
+          import('../../core/strategy-params.js'),
+          import('../../core/files.js'),
           import('../../core/calendar.js'),
         ]);
-      const params = parseParamFlags(flags.param ?? []);
-      if (flags.symbols && flags.symbols.length > 0) params.symbols = flags.symbols;
-      const preset = flags.preset;
-      // Without a preset the CLI's documented defaults apply; with one, only explicit flags override it.
-      const capital =
-        (await numberFlag('capital', flags.capital, 0, Number.POSITIVE_INFINITY, true)) ??
-        (preset ? undefined : 100_000);
-      const commission =
-        (await numberFlag('commission', flags.commission, 0, 0.999999)) ?? (preset ? undefined : 0.001);
-      const slippageBps =
-        (await numberFlag('slippage', flags.slippage, 0, 10_000)) ?? (preset ? undefined : 0);
-      const maxLeverage = await numberFlag('leverage', flags.leverage, 0, Number.POSITIVE_INFINITY, true);
-      const lastTrades = (await numberFlag('trades', flags.trades, 0)) ?? 5;
+      const { numberFlag, countFlag, symbolsFlag, printWarnings } = flagsLib;
+      const params = strategyParamsFromFlags(flags.param, flags.paramsFile);
+      if (flags.symbols && flags.symbols.length > 0) params.symbols = symbolsFlag(flags.symbols);
+      const provider = await providerFlag(flags.provider, flags.file, params.symbols);
+      // Refuse an output path that can never be written before the run, not after it.
+      for (const path of [flags.output, flags.report]) if (path) files.checkWritablePath(path);
+      const lastTrades = countFlag('trades', flags.trades, 0) ?? 5;
+      // Flags not given stay undefined: the library's defaults (src/core/defaults.ts) or the preset apply.
       const result = await backtest(flags.strategy, params, flags.start, flags.end, {
-        preset,
-        capital,
-        commission,
-        slippageBps,
-        provider: flags.provider,
+        preset: flags.preset,
+        capital: numberFlag('capital', flags.capital, { min: 0, exclusiveMin: true }),
+        commission: numberFlag('commission', flags.commission, { min: 0, max: 0.999999 }),
+        slippageBps: numberFlag('slippage', flags.slippage, { min: 0, max: 10_000 }),
+        provider,
+        providerOptions: flags.file ? { path: flags.file } : undefined,
         timeframe: flags.timeframe ? parseTimeframe(flags.timeframe) : undefined,
         fractional: flags.fractional ? true : undefined,
         allowShort: flags.short === false ? false : undefined,
-        maxLeverage,
+        maxLeverage: numberFlag('leverage', flags.leverage, { min: 0, exclusiveMin: true }),
         closeAtEnd: flags.closeAtEnd ? true : undefined,
         calendar: flags.calendar ? calendars.parseMarketCalendar(flags.calendar, '--calendar') : undefined,
       });
       if (flags.output) output.writeJsonFile(flags.output, result);
       if (flags.report) {
-        const [{ renderBacktestReport }, { writeFileAtomic }] = await Promise.all([
-          import('../../report/html.js'),
-          import('../../core/files.js'),
-        ]);
-        writeFileAtomic(flags.report, renderBacktestReport(result));
+        const { renderBacktestReport } = await import('../../report/html.js');
+        files.writeFileAtomic(flags.report, renderBacktestReport(result));
         process.stderr.write(`report written to ${flags.report}\n`);
       }
       if (flags.json) output.printJson(result);
-      else
+      else {
+        const { describeAssumptions } = await import('../../backtest/assumptions.js');
         process.stdout.write(
           renderBacktestSummary(result, lastTrades, {
             renderTable: (rows, columns) => output.renderTable(rows, columns),
-            formatDate,
+            timestampFormatter: time.timestampFormatter,
+            describeAssumptions,
           }),
         );
+      }
+      printWarnings(result.warnings);
     });
+}
+
+/** `--provider`, or `file` when `--file` is given; `--file` serves one symbol only. */
+async function providerFlag(
+  provider: string | undefined,
+  file: string | undefined,
+  symbols: unknown,
+): Promise<string | undefined> {
+  if (file === undefined) return provider;
+  const { ValidationError } = await import('../../core/errors.js');
+  if (provider !== undefined && provider !== 'file') {
+    throw new ValidationError(`--file is only read by --provider file (got --provider ${provider})`, {
+      field: 'file',
+      hint: 'drop --provider or use --provider file',
+    });
+  }
+  if (Array.isArray(symbols) && symbols.length > 1) {
+    throw new ValidationError('--file holds the bars of one symbol; this run trades several', {
+      field: 'file',
+      hint: 'import each file with `npx neural-trader data import FILE --symbol X`, then use --provider file',
+    });
+  }
+  return 'file';
 }

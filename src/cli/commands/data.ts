@@ -24,6 +24,7 @@ interface MarketDataFlags {
 
 interface ImportFlags {
   symbol: string;
+  force?: boolean;
   sort?: boolean;
   dedupe?: boolean;
   timeframe?: string;
@@ -51,7 +52,7 @@ async function marketData(program: Command, flags: MarketDataFlags): Promise<voi
   const config = await loadCliConfig(program);
   const { ValidationError } = await import('../../core/errors.js');
   const { parseTimeframe } = await import('../../core/timeframe.js');
-  const { formatTimestamp } = await import('../../core/time.js');
+  const { timestampFormatter } = await import('../../core/time.js');
   const { fetchMarketData, PROVIDER_NAMES } = await import('../../data/registry.js');
   const provider = flags.provider ?? (flags.file ? 'file' : 'sample');
   if (!(PROVIDER_NAMES as readonly string[]).includes(provider)) {
@@ -94,17 +95,18 @@ async function marketData(program: Command, flags: MarketDataFlags): Promise<voi
     alpaca: flags.adjusted ? { adjustment: 'all' } : undefined,
   });
   if (limit !== undefined && series.length > limit) series = series.slice(series.length - limit);
-  const summary = `${series.length} ${series.symbol} ${series.timeframe} bars, ${formatTimestamp(series.firstTimestamp)} to ${formatTimestamp(series.lastTimestamp)} (${provider})`;
+  const formatTime = timestampFormatter(series.timestamps);
+  const summary = `${series.length} ${series.symbol} ${series.timeframe} bars, ${formatTime(series.firstTimestamp)} to ${formatTime(series.lastTimestamp)} (${provider})`;
 
   if (flags.output) {
     const { formatCsvBars } = await import('../../data/csv.js');
     const { writeFileAtomic } = await import('../../data/store.js');
-    const { jsonReplacer } = await import('../output.js');
+    const { jsonText } = await import('../output.js');
     const lower = flags.output.toLowerCase();
     if (lower.endsWith('.csv')) {
       writeFileAtomic(flags.output, formatCsvBars(series));
     } else if (lower.endsWith('.json')) {
-      writeFileAtomic(flags.output, `${JSON.stringify(seriesJson(series, provider), jsonReplacer, 2)}\n`);
+      writeFileAtomic(flags.output, jsonText(seriesJson(series, provider)));
     } else {
       throw new ValidationError(`--output: cannot tell the format of "${flags.output}"`, {
         field: 'output',
@@ -119,7 +121,7 @@ async function marketData(program: Command, flags: MarketDataFlags): Promise<voi
     printJson(seriesJson(series, provider));
     return;
   }
-  process.stdout.write(renderBars(series, formatTimestamp));
+  process.stdout.write(renderBars(series, formatTime));
 }
 
 /**
@@ -193,7 +195,7 @@ async function dataList(program: Command, flags: { json?: boolean }): Promise<vo
   );
   process.stdout.write(
     `\nMSFT is the OHLCV file; the Dow 30 close series is DJ30:MSFT (every Dow member is also DJ30:<TICKER>).\n` +
-      `${imported.length} imported symbol(s) in ${config.home}/data (add with \`neural-trader data import FILE --symbol X\`).\n`,
+      `${imported.length} imported symbol(s) in ${config.home}/data (add with \`npx neural-trader data import FILE --symbol X\`).\n`,
   );
 }
 
@@ -201,8 +203,10 @@ async function dataImport(program: Command, file: string, flags: ImportFlags): P
   const config = await loadCliConfig(program);
   const { parseTimeframe } = await import('../../core/timeframe.js');
   const { importCsvFile } = await import('../../data/csv.js');
-  const info = importCsvFile(file, {
+  const { printWarnings } = await import('../flags.js');
+  const { warnings, ...info } = importCsvFile(file, {
     symbol: flags.symbol,
+    force: flags.force,
     sort: flags.sort,
     dedupe: flags.dedupe,
     adjusted: flags.adjusted,
@@ -210,6 +214,7 @@ async function dataImport(program: Command, file: string, flags: ImportFlags): P
     timeframe: flags.timeframe ? parseTimeframe(flags.timeframe) : undefined,
     home: config.home,
   });
+  printWarnings(warnings);
   if (flags.json) {
     const { printJson } = await import('../output.js');
     printJson(info);
@@ -217,7 +222,7 @@ async function dataImport(program: Command, file: string, flags: ImportFlags): P
   }
   process.stdout.write(
     `imported ${info.bars} ${info.timeframe} bars of ${info.symbol} (${info.first} to ${info.last}, ${info.columns}) into ${info.path}\n` +
-      `read them with: neural-trader market-data --provider file --symbol ${info.symbol}\n`,
+      `read them with: npx neural-trader market-data --provider file --symbol ${info.symbol}\n`,
   );
 }
 
@@ -262,7 +267,11 @@ export function register(program: Command): void {
     .option('--sort', 'sort rows by date instead of rejecting an out-of-order file')
     .option('--dedupe', 'drop repeated timestamps (keeping the last row) instead of rejecting the file')
     .option('-t, --timeframe <tf>', 'bar size of the file (default: inferred from the timestamps)')
-    .option('--adjusted', 'store Adj Close-adjusted prices')
+    .option(
+      '--adjusted',
+      'store Adj Close-adjusted prices (default: the raw OHLC, with a warning if there is an Adj Close)',
+    )
+    .option('--force', 'replace an earlier import of the same symbol')
     .option('--timezone <zone>', 'IANA zone of zone-less timestamps, e.g. Europe/Zurich (default UTC)')
     .option('--json', 'print what was stored as JSON')
     .action(async (file: string, flags: ImportFlags) => dataImport(program, file, flags));

@@ -23,9 +23,10 @@ interface SubmitFlags {
 
 interface TradeFlags {
   strategy: string;
-  symbols: string;
+  symbols: string[];
   broker?: string;
   param?: string[];
+  paramsFile?: string;
   capital?: string;
   replaySpeed?: string;
   bars?: string;
@@ -36,8 +37,6 @@ interface TradeFlags {
   maxPositionWeight?: string;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 async function numberFlag(name: string, value: string | undefined): Promise<number | undefined> {
   if (value === undefined) return undefined;
@@ -188,7 +187,7 @@ async function cancel(
       if (!found) {
         throw new NeuralTraderError('NOT_FOUND', `no order ${id} in the journal (${journal.path})`, {
           field: 'id',
-          hint: 'list orders with `neural-trader order list --status all`',
+          hint: 'list orders with `npx neural-trader order list --status all`',
         });
       }
       broker = found.broker === 'alpaca' ? 'alpaca' : 'paper';
@@ -266,13 +265,16 @@ async function list(
 
 async function trade(program: Command, flags: TradeFlags): Promise<void> {
   const config = await loadCliConfig(program);
-  const { runLiveStrategy, parseParamFlags } = await import('../../execution/live-runner.js');
+  const { runLiveStrategy } = await import('../../execution/live-runner.js');
+  const { countFlag, numberFlag: strictNumberFlag, symbolsFlag } = await import('../flags.js');
+  const { strategyParamsFromFlags } = await import('../../core/strategy-params.js');
   const broker = await brokerFlag(flags.broker);
   const checks = await riskChecks(flags);
-  const symbols = flags.symbols
-    .split(',')
-    .map((s) => s.trim().toUpperCase())
-    .filter(Boolean);
+  // The same readings as backtest: `KO PG` or `KO,PG`, any case; `--bars 0` or `-1` is an error.
+  const symbols = symbolsFlag(flags.symbols);
+  const params = strategyParamsFromFlags(flags.param, flags.paramsFile);
+  const maxBars = countFlag('bars', flags.bars);
+  const initialCapital = strictNumberFlag('capital', flags.capital, { min: 0, exclusiveMin: true });
   const controller = new AbortController();
   const stop = (signal: string) => {
     process.stderr.write(
@@ -288,12 +290,12 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
     const summary = await runLiveStrategy({
       strategy: flags.strategy,
       symbols,
-      params: await parseParamFlags(flags.param ?? []),
+      params,
       broker,
       config,
-      initialCapital: await numberFlag('capital', flags.capital),
+      initialCapital,
       replaySpeed: await numberFlag('replay-speed', flags.replaySpeed),
-      maxBars: await numberFlag('bars', flags.bars),
+      maxBars,
       start: flags.start,
       cancelOnExit: flags.cancelOnExit === true,
       signal: controller.signal,
@@ -303,6 +305,11 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
       onHalt: (line) => process.stderr.write(`${line}\n`),
     });
     const { printJson, renderKeyValues } = await import('../output.js');
+    if (summary.orders === 0) {
+      process.stderr.write(
+        `warning: no orders: ${summary.strategy} placed no order in ${summary.bars} bars (too few bars to warm up, or its signals never fired)\n`,
+      );
+    }
     if (flags.json) printJson(summary);
     else
       process.stdout.write(
@@ -368,12 +375,13 @@ export function register(program: Command): void {
     .command('trade')
     .description('run a strategy on streaming bars (paper with replayed sample data by default)')
     .requiredOption('--strategy <name>', 'registered strategy, e.g. momentum')
-    .requiredOption('--symbols <list>', 'comma-separated tickers, e.g. AAPL or KO,PEP')
+    .requiredOption('--symbols <symbols...>', 'tickers, e.g. AAPL, KO PG or KO,PG')
     .option('--broker <broker>', 'paper or alpaca', 'paper')
-    .option('--param <k=v>', 'strategy parameter (repeatable)', collect, [])
+    .option('--param <k=v...>', 'strategy parameters, e.g. --param lookback=20 (lists/objects as JSON)')
+    .option('--params-file <file>', 'strategy parameters from a JSON object file (--param overrides it)')
     .option('--capital <amount>', 'starting cash of a new journal', '100000')
     .option('--replay-speed <bars/s>', 'paper replay speed in bars per second (0 = as fast as possible)', '0')
-    .option('--bars <n>', 'stop after this many bars')
+    .option('--bars <n>', 'stop after this many bars (a whole number >= 1)')
     .option('--start <date>', 'paper replay: first bar date')
     .option('--cancel-on-exit', 'cancel open orders when stopping')
     .option(

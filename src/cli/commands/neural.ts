@@ -342,8 +342,10 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   let report:
     | import('../../neural/index.js').EvaluationReport
     | import('../../neural/index.js').WalkForwardReport;
+  let evaluatedSymbol: string;
   if (flags.walkForward) {
     const series = await loadBars(flags, training?.symbol);
+    evaluatedSymbol = series.symbol;
     const folds = (await number(flags.folds, 'folds', { integer: true, min: 1 })) as number;
     const testSize = await number(flags.testSize, 'test-size', { integer: true, min: 1 });
     const epochs =
@@ -374,6 +376,7 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   } else {
     // Held-out period: by default every origin after the model's training data ends.
     const series = await loadBars({ ...flags, start: undefined, end: undefined }, training?.symbol);
+    evaluatedSymbol = series.symbol;
     let first: number;
     if (flags.start) first = series.lowerBound(parseDate(flags.start, 'start'));
     else if (training?.end && series.symbol === training.symbol) {
@@ -413,6 +416,19 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
       // Recording the score in the registry is a convenience; the evaluation itself succeeded.
     }
   }
+  // A model scored on another symbol than it was trained on is legitimate but not "held-out": say so
+  // (the neural library reports it as `warnings`/`offSymbol`; older reports are checked here).
+  const reported = report as { warnings?: string[]; offSymbol?: boolean };
+  const offSymbol =
+    reported.offSymbol ?? (training?.symbol !== undefined && evaluatedSymbol !== training.symbol);
+  const warnings = reported.warnings ?? [];
+  if (offSymbol && warnings.length === 0) {
+    warnings.push(
+      `the model was trained on ${training?.symbol} and is evaluated on ${evaluatedSymbol}: these are not held-out scores of the trained series`,
+    );
+  }
+  const { printWarnings } = await import('../flags.js');
+  printWarnings(warnings);
   if (flags.json) {
     const { printJson } = await import('../output.js');
     printJson(report);
@@ -429,7 +445,9 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   });
   const kind = flags.walkForward
     ? `walk-forward (${'folds' in report ? report.folds.length : 0} folds, retrained each)`
-    : 'held-out';
+    : offSymbol
+      ? `off-symbol (trained on ${training?.symbol})`
+      : 'held-out';
   process.stdout.write(
     `${name} ${kind} evaluation on ${report.period ? `${report.period.start} .. ${report.period.end}` : 'the data'}: ${report.origins} forecasts x horizon ${report.horizon}\n`,
   );
@@ -460,7 +478,7 @@ async function models(program: Command, flags: { json?: boolean }): Promise<void
     return;
   }
   if (list.length === 0) {
-    process.stdout.write('no models registered yet (train one with `neural-trader neural train`)\n');
+    process.stdout.write('no models registered yet (train one with `npx neural-trader neural train`)\n');
     return;
   }
   const { printTable } = await import('../output.js');

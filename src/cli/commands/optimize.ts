@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import {
+  DEFAULT_COMMISSION_RATE,
+  DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_SLIPPAGE_BPS,
+} from '../../core/defaults.js';
 import { loadCliConfig } from '../context.js';
 
 interface OptimizeFlags {
@@ -8,6 +13,7 @@ interface OptimizeFlags {
   end?: string;
   range?: string[];
   param?: string[];
+  paramsFile?: string;
   method: string;
   samples: string;
   seed: string;
@@ -30,8 +36,8 @@ export function register(program: Command): void {
   program
     .command('optimize')
     .description("grid or random search over a strategy's parameters (parallel), or walk-forward analysis")
-    .requiredOption('--strategy <name>', 'strategy name (see `neural-trader strategies list`)')
-    .requiredOption('--symbols <symbols...>', 'symbols to trade, e.g. KO PG')
+    .requiredOption('--strategy <name>', 'strategy name (see `npx neural-trader strategies list`)')
+    .requiredOption('--symbols <symbols...>', 'symbols to trade, e.g. KO PG or KO,PG')
     .option('--start <date>', 'first date, YYYY-MM-DD')
     .option('--end <date>', 'last date, YYYY-MM-DD')
     .option(
@@ -39,6 +45,10 @@ export function register(program: Command): void {
       "parameters to vary: name=min:max:step or name=a,b,c; default: the strategy's own grid",
     )
     .option('-p, --param <name=value...>', 'fixed strategy parameters, e.g. --param allowShort=true')
+    .option(
+      '--params-file <file>',
+      'fixed strategy parameters from a JSON object file (--param overrides it)',
+    )
     .option('--method <grid|random>', 'search method', 'grid')
     .option('--samples <n>', 'parameter sets for random search', '50')
     .option('--seed <n>', 'seed for random search', '42')
@@ -48,9 +58,9 @@ export function register(program: Command): void {
       'sharpeRatio',
     )
     .option('--workers <n>', 'worker threads (default: one per core)')
-    .option('--capital <amount>', 'initial capital', '100000')
-    .option('--commission <rate>', 'commission as a fraction of notional', '0.001')
-    .option('--slippage <bps>', 'slippage in basis points', '0')
+    .option('--capital <amount>', 'initial capital', String(DEFAULT_INITIAL_CAPITAL))
+    .option('--commission <rate>', 'commission as a fraction of notional', String(DEFAULT_COMMISSION_RATE))
+    .option('--slippage <bps>', 'slippage in basis points', String(DEFAULT_SLIPPAGE_BPS))
     .option('--provider <name>', 'market data provider', 'sample')
     .option('--walk-forward', 'walk-forward analysis instead of one optimisation')
     .option('--in-sample <bars>', 'walk-forward: bars per in-sample window', '504')

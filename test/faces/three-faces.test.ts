@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backtest } from '../../src/backtest/index.js';
+import { toJsonView } from '../../src/core/json-view.js';
+import { runCliAsync, scratchDir } from '../helpers/cli.js';
+import { callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from '../mcp/helpers.js';
+
+/**
+ * One request, three faces: the library's `backtest()`, the CLI's `backtest --json` and the MCP tool
+ * `run_backtest`, each with only the request's own inputs (no commission, capital or slippage given, so
+ * every face must apply the same defaults from src/core/defaults.ts) and the dates written as bare years
+ * (so every face must read them the same way). Metrics must agree to the last digit, not approximately.
+ */
+const snakeToCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeToCamel(k), camelKeys(v)]));
+  }
+  return value;
+}
+
+describe('the same backtest through the library, the CLI and MCP', () => {
+  let sandbox: Sandbox;
+  let session: StdioSession;
+
+  beforeAll(async () => {
+    sandbox = makeSandbox();
+    session = await connectStdio(sandbox);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    sandbox?.cleanup();
+  });
+
+  it('returns identical metrics, benchmark and assumptions to the last digit', async () => {
+    const request = { strategy: 'pairs', symbols: ['KO', 'PG'], start: '1995', end: '1995' };
+    const [library, cli, mcp] = await Promise.all([
+      backtest(request.strategy, { symbols: request.symbols, lookback: 30 }, request.start, request.end),
+      runCliAsync(
+        [
+          'backtest',
+          '--strategy',
+          request.strategy,
+          '--symbols',
+          'ko,pg',
+          '--param',
+          'lookback=30',
+          '--start',
+          request.start,
+          '--end',
+          request.end,
+          '--json',
+        ],
+        scratchDir('nt-faces-'),
+      ),
+      callOk(session.client, 'run_backtest', {
+        strategy: request.strategy,
+        symbols: ['ko', 'PG'],
+        params: { lookback: 30 },
+        start_date: request.start,
+        end_date: request.end,
+      }),
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const cliResult = JSON.parse(cli.stdout);
+    // What the library returned, as plain JSON (NaN/Infinity become null on every face).
+    const lib = toJsonView(library, 'camel') as typeof cliResult;
+
+    // The defaults every face applied: 0.001 commission, 100,000 capital, 0 bps slippage.
+    expect(library.assumptions.commission).toBe('percent(0.001)');
+    expect(library.initialCapital).toBe(100_000);
+    expect(library.metrics.tradeCount).toBeGreaterThan(5);
+
+    // Exactly equal: every metric of the strategy and of buy-and-hold.
+    expect(cliResult.metrics).toStrictEqual(lib.metrics);
+    const { benchmark: mcpBenchmark, ...mcpMetrics } = camelKeys(mcp.metrics) as Record<string, unknown>;
+    const { benchmark: libBenchmark, ...libMetrics } = lib.metrics;
+    expect(mcpMetrics).toStrictEqual(libMetrics);
+    expect(camelKeys(mcp.benchmark)).toStrictEqual(libBenchmark);
+    expect(mcpBenchmark).toBeUndefined();
+    expect(mcp.final_equity).toBe(library.finalEquity);
+    expect(cliResult.finalEquity).toBe(library.finalEquity);
+    expect(mcp.trade_count).toBe(library.trades.length);
+
+    // The same period, read the same way from "1995".
+    expect([cliResult.start, cliResult.end]).toEqual(['1995-01-03', '1995-12-29']);
+    expect([mcp.start, mcp.end]).toEqual(['1995-01-03', '1995-12-29']);
+    expect(lib.start).toBe('1995-01-03');
+
+    // The same assumptions stated on every face.
+    expect(cliResult.assumptions).toStrictEqual(lib.assumptions);
+    expect(camelKeys(mcp.assumptions)).toStrictEqual(lib.assumptions);
+    expect(library.assumptions.dataSource).toMatch(/^sample .*1Day bars$/);
+  });
+});
