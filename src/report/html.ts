@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BacktestResult } from '../backtest/types.js';
-import { formatTimestamp } from '../core/time.js';
+import { timestampFormatter } from '../core/time.js';
 
 /**
  * A backtest as one self-contained HTML file: the charting library (uPlot) and the data are inlined, so
@@ -57,51 +57,63 @@ function num(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
 }
 
+function duration(m: { maxDrawdownDurationDays: number }): string {
+  return num(m.maxDrawdownDurationDays, 0);
+}
+
+/** Strategy and buy-and-hold side by side; trade statistics exist for the strategy only. */
 function metricsRows(result: BacktestResult): string {
   const m = result.metrics;
   const b = m.benchmark;
   const rows: [string, string, string][] = [
     ['Total return', pct(m.totalReturn), pct(b.totalReturn)],
     ['Annualised return', pct(m.annualizedReturn), pct(b.annualizedReturn)],
-    ['Annualised volatility', pct(m.annualizedVolatility), ''],
+    ['Annualised volatility', pct(m.annualizedVolatility), pct(b.annualizedVolatility)],
     ['Sharpe', num(m.sharpeRatio), num(b.sharpeRatio)],
-    ['Sortino', num(m.sortinoRatio), ''],
+    ['Sortino', num(m.sortinoRatio), num(b.sortinoRatio)],
     ['Max drawdown', pct(m.maxDrawdown), pct(b.maxDrawdown)],
-    ['Max drawdown duration (days)', num(m.maxDrawdownDurationDays, 0), ''],
-    ['Calmar', num(m.calmarRatio), ''],
-    ['Trades', String(m.tradeCount), ''],
-    ['Win rate', pct(m.winRate), ''],
-    ['Profit factor', num(m.profitFactor), ''],
-    ['Average win', num(m.averageWin), ''],
-    ['Average loss', num(m.averageLoss), ''],
-    ['Exposure', pct(m.exposure), ''],
-    ['Turnover', num(m.turnover), ''],
-    ['Commission paid', num(m.totalCommission), ''],
-    ['Annualisation', escapeHtml(m.annualisation.description), ''],
+    ['Max drawdown duration (days)', duration(m), duration(b)],
+    ['Calmar', num(m.calmarRatio), num(b.calmarRatio)],
+    ['Exposure', pct(m.exposure), pct(1)],
+    ['Trades', String(m.tradeCount), '-'],
+    ['Win rate', pct(m.winRate), '-'],
+    ['Profit factor', num(m.profitFactor), '-'],
+    ['Average win', num(m.averageWin), '-'],
+    ['Average loss', num(m.averageLoss), '-'],
+    ['Turnover', num(m.turnover), '-'],
+    ['Commission paid', num(m.totalCommission), '-'],
+    ['Annualisation', escapeHtml(m.annualisation.description), 'same as the strategy'],
   ];
   return rows
     .map(([name, strat, bench]) => `<tr><td>${name}</td><td>${strat}</td><td>${bench}</td></tr>`)
     .join('\n');
 }
 
+/** A quantity as written: no padding zeros (1991, not 1991.0000), at most 6 decimals. */
+function quantity(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toFixed(6))) : 'n/a';
+}
+
 function tradeRows(result: BacktestResult, limit: number): string {
+  const formatTime = timestampFormatter(result.timestamps);
   return result.trades
     .slice(0, limit)
     .map(
       (t) =>
-        `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.direction}</td><td>${formatTimestamp(t.entryTime)}</td>` +
-        `<td>${num(t.entryPrice, 4)}</td><td>${formatTimestamp(t.exitTime)}</td><td>${num(t.exitPrice, 4)}</td>` +
-        `<td>${num(t.quantity, 4)}</td><td class="${t.pnl >= 0 ? 'pos' : 'neg'}">${num(t.pnl)}</td>` +
-        `<td>${pct(t.returnPct)}</td><td>${t.barsHeld}</td></tr>`,
+        `<tr><td>${escapeHtml(t.symbol)}</td><td>${t.direction}</td><td>${formatTime(t.entryTime)}</td>` +
+        `<td>${num(t.entryPrice, 4)}</td><td>${formatTime(t.exitTime)}</td><td>${num(t.exitPrice, 4)}</td>` +
+        `<td>${quantity(t.quantity)}</td><td class="${t.pnl >= 0 ? 'pos' : 'neg'}">${num(t.pnl)}</td>` +
+        `<td>${pct(t.returnFraction)}</td><td>${t.barsHeld}</td></tr>`,
     )
     .join('\n');
 }
 
 export function renderBacktestReport(result: BacktestResult, options: ReportOptions = {}): string {
   const { js, css } = loadUplot();
+  const formatTime = timestampFormatter(result.timestamps);
   const title =
     options.title ??
-    `${result.strategy} on ${result.symbols.join('/')} ${formatTimestamp(result.start)} to ${formatTimestamp(result.end)}`;
+    `${result.strategy} on ${result.symbols.join('/')} ${formatTime(result.start)} to ${formatTime(result.end)}`;
   const fillsBySymbol: Record<string, { buys: [number, number][]; sells: [number, number][] }> = {};
   for (const symbol of result.symbols) fillsBySymbol[symbol] = { buys: [], sells: [] };
   for (const fill of result.fills) {
@@ -130,8 +142,12 @@ export function renderBacktestReport(result: BacktestResult, options: ReportOpti
       : '';
   const rejections =
     result.rejections.length > 0
-      ? `<h2>Rejected orders (${result.rejections.length})</h2><p class="note">Orders a risk check or the simulated broker refused; the first is at ${formatTimestamp(result.rejections[0].timestamp)} (${escapeHtml(result.rejections[0].check)}: ${escapeHtml(result.rejections[0].message)}).</p>`
+      ? `<h2>Rejected orders (${result.rejections.length})</h2><p class="note">Orders a risk check or the simulated broker refused; the first is at ${formatTime(result.rejections[0].timestamp)} (${escapeHtml(result.rejections[0].check)}: ${escapeHtml(result.rejections[0].message)}).</p>`
       : '';
+  const a = result.assumptions;
+  const warnings = (result.warnings ?? [])
+    .map((w) => `<p class="warning">Warning: ${escapeHtml(w)}</p>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -144,22 +160,24 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}td,th{padding:3px 10px;border-bottom:1px solid #e3e6ec;text-align:right}
 td:first-child,th:first-child{text-align:left}.pos{color:#137333}.neg{color:#b3261e}.note{color:#5f6b7a}
-.chart{margin:8px 0 20px}
+.chart{margin:8px 0 20px}.warning{color:#b3261e;font-weight:600}
 </style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="note">Initial capital ${num(result.initialCapital)}; final equity ${num(result.finalEquity)}; ${result.bars} bars; commission ${escapeHtml(result.options.commission)}; slippage ${result.options.slippageBps} bps.</p>
+<p class="note">Initial capital ${num(result.initialCapital)}; final equity ${num(result.finalEquity)}; ${result.bars} bars.</p>
+${warnings}
+<p class="note" id="assumptions">Assumptions: commission ${escapeHtml(a.commission)}; slippage ${a.slippageBps} bps; financing ${escapeHtml(a.financing)}; annualised with ${escapeHtml(a.annualization.description)}; fills: ${escapeHtml(a.fills)}; data: ${escapeHtml(a.dataSource)}.</p>
 <h2>Equity</h2><div id="equity" class="chart"></div>
 <h2>Drawdown (%)</h2><div id="drawdown" class="chart"></div>
 <div id="prices"></div>
 <h2>Metrics</h2>
-<table><thead><tr><th>Measure</th><th>Strategy</th><th>Buy and hold</th></tr></thead><tbody>
+<table id="metrics"><thead><tr><th>Measure</th><th>Strategy</th><th>Buy and hold</th></tr></thead><tbody>
 ${metricsRows(result)}
 </tbody></table>
 ${rejections}
 <h2>Trades (${result.trades.length})</h2>${hidden}
-<table><thead><tr><th>Symbol</th><th>Side</th><th>Entry</th><th>Entry price</th><th>Exit</th><th>Exit price</th><th>Qty</th><th>P&amp;L</th><th>Return</th><th>Bars</th></tr></thead><tbody>
+<table id="trades"><thead><tr><th>Symbol</th><th>Side</th><th>Entry</th><th>Entry price</th><th>Exit</th><th>Exit price</th><th>Qty</th><th>P&amp;L</th><th>Return</th><th>Bars</th></tr></thead><tbody>
 ${tradeRows(result, limit)}
 </tbody></table>
 <script>${js}</script>
@@ -168,9 +186,34 @@ ${tradeRows(result, limit)}
 (function () {
   var d = JSON.parse(document.getElementById('report-data').textContent);
   var width = Math.min(1060, document.body.clientWidth - 20);
-  new uPlot({ width: width, height: 300, series: [{}, { label: 'Strategy', stroke: '#1a73e8' }, { label: 'Buy and hold', stroke: '#9aa0a6' }] },
+  var grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+  // Y-axis labels with thousands separators, and an axis wide enough for the longest of them (uPlot's
+  // default 50 px clips "160,000" to "0,000").
+  function labels(u, splits) { return splits.map(function (v) { return v == null ? '' : grouped.format(v); }); }
+  function axisSize(u, values, axisIdx, cycleNum) {
+    var axis = u.axes[axisIdx];
+    if (cycleNum > 1) return axis._size;
+    var size = axis.ticks.size + axis.gap;
+    var longest = (values || []).reduce(function (acc, v) { return v != null && String(v).length > acc.length ? String(v) : acc; }, '');
+    if (longest !== '') {
+      u.ctx.font = axis.font[0];
+      size += u.ctx.measureText(longest).width / devicePixelRatio;
+    }
+    return Math.ceil(size) + 4;
+  }
+  var yAxis = { values: labels, size: axisSize };
+  var charts = [];
+  function plot(opts, data, box) {
+    opts.width = width;
+    opts.axes = [{}, yAxis];
+    var chart = new uPlot(opts, data, box);
+    chart.root.setAttribute('data-chart', box.id || box.getAttribute('data-symbol'));
+    charts.push(chart);
+    return chart;
+  }
+  plot({ height: 300, series: [{}, { label: 'Strategy', stroke: '#1a73e8' }, { label: 'Buy and hold', stroke: '#9aa0a6' }] },
     [d.times, d.equity, d.benchmark], document.getElementById('equity'));
-  new uPlot({ width: width, height: 160, series: [{}, { label: 'Drawdown %', stroke: '#b3261e', fill: 'rgba(179,38,30,0.12)' }] },
+  plot({ height: 160, series: [{}, { label: 'Drawdown %', stroke: '#b3261e', fill: 'rgba(179,38,30,0.12)' }] },
     [d.times, d.drawdown], document.getElementById('drawdown'));
   d.symbols.forEach(function (symbol) {
     var f = d.fills[symbol];
@@ -181,6 +224,7 @@ ${tradeRows(result, limit)}
     f.sells.forEach(function (s) { sells[s[0]] = s[1]; });
     var box = document.createElement('div');
     box.className = 'chart';
+    box.setAttribute('data-symbol', symbol);
     var h = document.createElement('h2');
     h.textContent = symbol + (price ? ' close and fills' : ' fills');
     document.getElementById('prices').appendChild(h);
@@ -190,8 +234,10 @@ ${tradeRows(result, limit)}
     series.push({ label: 'Buy', stroke: '#137333', width: 0, points: { show: true, size: 9, fill: '#137333' } });
     series.push({ label: 'Sell', stroke: '#b3261e', width: 0, points: { show: true, size: 9, fill: '#b3261e' } });
     data.push(buys, sells);
-    new uPlot({ width: width, height: 260, series: series }, data, box);
+    plot({ height: 260, series: series }, data, box);
   });
+  // The chart objects, for anyone inspecting the report from the browser console.
+  window.neuralTraderCharts = charts;
 })();
 </script>
 </body>
