@@ -1,5 +1,7 @@
 import type { Timeframe } from '../core/timeframe.js';
-import type { BacktestResult, ResolvedBacktestOptions } from './types.js';
+import { periodsPerYearFor } from './metrics.js';
+import { resolveBacktestOptions } from './options.js';
+import type { BacktestOptions, BacktestResult, ResolvedBacktestOptions } from './types.js';
 
 /**
  * The conventions a backtest's figures rest on, stated with every result (library object, CLI table
@@ -39,6 +41,38 @@ export function backtestAssumptions(
     fills: `market orders at the next bar's open, ${options.fractional ? 'fractional' : 'whole'} units, gross exposure at most ${options.maxLeverage}x equity${options.allowShort ? '' : ', no shorting'}`,
     dataSource: `${dataSource}, ${timeframe} bars`,
   };
+}
+
+/** A data provider as stated in assumptions: what the name means, and the file for `file`. */
+export function describeDataSource(provider: string, path?: string): string {
+  switch (provider) {
+    case 'sample':
+      return 'sample (real market data bundled with neural-trader, see DATA_SOURCES.md)';
+    case 'file':
+      return path ? `file ${path}` : 'file (imported CSV)';
+    case 'synthetic':
+      return 'synthetic (seeded random walk)';
+    default:
+      return provider;
+  }
+}
+
+/**
+ * The assumptions of runs made from plain options (optimisation trials, walk-forward windows): the same
+ * defaults and conventions a single backtest with those options states.
+ */
+export function assumptionsOf(
+  options: BacktestOptions,
+  timeframe: Timeframe,
+  dataSource?: string,
+): BacktestAssumptions {
+  const resolved = resolveBacktestOptions(options);
+  return backtestAssumptions(
+    resolved,
+    resolved.periodsPerYear ?? periodsPerYearFor(timeframe),
+    timeframe,
+    dataSource,
+  );
 }
 
 /** The assumptions as a table footer: a few short lines, the first starting `assumptions:`. */

@@ -6,6 +6,7 @@ import type { Timeframe } from '../core/timeframe.js';
 import { fetchMarketData, type ProviderOptions } from '../data/registry.js';
 import { checkRequiredColumns } from '../strategies/columns.js';
 import type { Strategy } from '../strategies/types.js';
+import { describeDataSource } from './assumptions.js';
 import { runBacktest } from './engine.js';
 import type { CommissionModel } from './fill-models.js';
 import { getBacktestPreset } from './presets.js';
@@ -23,20 +24,6 @@ export interface BacktestRunOptions extends BacktestOptions {
   preset?: string;
   /** Options for the data provider, e.g. `{ path: 'prices.csv' }` for provider 'file' or `{ seed: 7 }` for synthetic. */
   providerOptions?: ProviderOptions;
-}
-
-/** The data source as stated in a result's assumptions. */
-function describeDataSource(provider: string, providerOptions: ProviderOptions | undefined): string {
-  switch (provider) {
-    case 'sample':
-      return 'sample (real market data bundled with neural-trader, see DATA_SOURCES.md)';
-    case 'file':
-      return providerOptions?.path ? `file ${providerOptions.path}` : 'file (imported CSV)';
-    case 'synthetic':
-      return `synthetic (seed ${providerOptions?.seed ?? 42})`;
-    default:
-      return provider;
-  }
 }
 
 /** Merge a preset (if named) under explicit options and map `capital` to `initialCapital`. */
@@ -138,7 +125,10 @@ export class Backtester {
     await this.strategy.prepare?.();
     const result = runBacktest(this.strategy, series, options);
     if (this.data.length === 0) {
-      const source = describeDataSource(this.options.provider ?? 'sample', this.options.providerOptions);
+      const source = describeDataSource(
+        this.options.provider ?? 'sample',
+        this.options.providerOptions?.path,
+      );
       result.assumptions.dataSource = `${source}, ${result.timeframe} bars`;
     }
     return result;

@@ -1,3 +1,4 @@
+import { describeAssumptions } from '../backtest/assumptions.js';
 import { ValidationError } from '../core/errors.js';
 import { strategyParamsFromFlags } from '../core/strategy-params.js';
 import { formatTimestamp } from '../core/time.js';
@@ -109,6 +110,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
         'basis points in [0, 10000]',
       ),
     },
+    dataSource: flags.provider,
     signal: controller.signal,
     onProgress,
   } as const;
@@ -156,28 +158,37 @@ function paramText(params: Record<string, unknown>): string {
     .join(' ');
 }
 
+/** Metrics that are fractions of capital (printed as percents in tables). */
+const FRACTION_METRICS = new Set(['totalReturn', 'annualizedReturn', 'maxDrawdown', 'winRate']);
+
 function printOptimization(result: OptimizeResult, top: number): void {
   process.stdout.write(
     `${result.strategy} on ${result.symbols.join('/')} ${formatTimestamp(result.start)}..${formatTimestamp(result.end)} ` +
       `(${result.bars} bars): ${result.trials.length} parameter sets, ${result.method} search, ` +
       `${result.workers} worker(s), ${result.elapsedMs.toFixed(0)} ms; ranked by ${result.metric}\n\n`,
   );
+  // Returns and drawdowns are printed as percents (labelled %), ratios as plain numbers.
+  const asPercent = FRACTION_METRICS.has(result.metric);
+  const scoreColumn = asPercent ? `${result.metric} %` : result.metric;
+  const percent = (x: number | undefined) => (x === undefined ? undefined : x * 100);
   const rows: Record<string, Cell>[] = result.trials.slice(0, top).map((t) => ({
     rank: t.rank,
     params: paramText(t.params),
-    [result.metric]: t.score,
-    ...(result.metric === 'totalReturn' ? {} : { totalReturn: t.metrics?.totalReturn }),
+    [scoreColumn]: asPercent ? percent(t.score) : t.score,
+    ...(result.metric === 'totalReturn' ? {} : { 'return %': percent(t.metrics?.totalReturn) }),
     ...(result.metric === 'sharpeRatio' ? {} : { sharpe: t.metrics?.sharpeRatio }),
-    ...(result.metric === 'maxDrawdown' ? {} : { maxDrawdown: t.metrics?.maxDrawdown }),
+    ...(result.metric === 'maxDrawdown' ? {} : { 'max DD %': percent(t.metrics?.maxDrawdown) }),
     trades: t.metrics?.tradeCount,
-    error: t.error,
+    ...(t.error ? { error: t.error } : {}),
   }));
-  printTable(rows);
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  printTable(rows, columns);
   const failed = result.trials.filter((t) => t.error).length;
   if (failed > 0)
     process.stdout.write(
       `\n${failed} parameter set(s) failed (invalid combination); see --json for reasons\n`,
     );
+  process.stdout.write(`\n${describeAssumptions(result.assumptions)}\n`);
 }
 
 function printWalkForward(result: WalkForwardResult): void {
@@ -192,7 +203,7 @@ function printWalkForward(result: WalkForwardResult): void {
       best: paramText(w.bestParams),
       [`IS ${result.metric}`]: w.inSampleScore,
       [`OOS ${result.metric}`]: w.outOfSampleScore,
-      oosReturn: w.outOfSampleReturn,
+      'OOS return %': w.outOfSampleReturn * 100,
     })),
   );
   const verdict = !Number.isFinite(result.efficiency)
@@ -204,6 +215,7 @@ function printWalkForward(result: WalkForwardResult): void {
     `\nstitched out-of-sample: total return ${(result.outOfSample.totalReturn * 100).toFixed(2)}%, ` +
       `Sharpe ${result.outOfSample.sharpeRatio.toFixed(2)}, max drawdown ${(result.outOfSample.maxDrawdown * 100).toFixed(2)}%\n` +
       `mean ${result.metric}: in-sample ${result.meanInSampleScore.toFixed(3)}, out-of-sample ${result.meanOutOfSampleScore.toFixed(3)}; ` +
-      `efficiency ${Number.isFinite(result.efficiency) ? result.efficiency.toFixed(2) : 'n/a'}: ${verdict}\n`,
+      `efficiency ${Number.isFinite(result.efficiency) ? result.efficiency.toFixed(2) : 'n/a'}: ${verdict}\n` +
+      `\n${describeAssumptions(result.assumptions)}\n`,
   );
 }

@@ -1,3 +1,4 @@
+import { assumptionsOf, type BacktestAssumptions } from '../backtest/assumptions.js';
 import type { BacktestMetrics } from '../backtest/metrics.js';
 import { alignSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
@@ -54,6 +55,8 @@ export interface OptimizeInput {
   /** Worker threads; default: one per core when the sweep is long enough to repay starting them. 1 runs in-process. */
   workers?: number;
   backtestOptions?: PlainBacktestOptions;
+  /** The provider the series came from (e.g. "sample"), as stated in the result's assumptions. */
+  dataSource?: string;
   /** Called after each finished trial. */
   onProgress?: (done: number, total: number, best?: RankedTrial) => void;
   signal?: AbortSignal;
@@ -77,6 +80,8 @@ export interface OptimizeResult {
   best: RankedTrial | undefined;
   workers: number;
   elapsedMs: number;
+  /** Costs, financing, annualisation and fill rules every trial used. */
+  assumptions: BacktestAssumptions;
 }
 
 export function scoreOf(metrics: BacktestMetrics | undefined, metric: OptimizationMetric): number {
@@ -197,6 +202,7 @@ export async function optimizeStrategy(input: OptimizeInput): Promise<OptimizeRe
       best: ranked.find((t) => !Number.isNaN(t.score)),
       workers: runner.workers,
       elapsedMs: performance.now() - started,
+      assumptions: assumptionsOf(job.options, series[0].timeframe, input.dataSource),
     };
   } finally {
     await runner.close();

@@ -1,3 +1,4 @@
+import { assumptionsOf, type BacktestAssumptions } from '../backtest/assumptions.js';
 import type { BacktestMetrics } from '../backtest/metrics.js';
 import { curveMetrics } from '../backtest/metrics.js';
 import { alignSeries } from '../core/bar-ops.js';
@@ -65,6 +66,8 @@ export interface WalkForwardResult {
   trialsRun: number;
   workers: number;
   elapsedMs: number;
+  /** Costs, financing, annualisation and fill rules every window used. */
+  assumptions: BacktestAssumptions;
 }
 
 export function walkForwardWindows(
@@ -200,5 +203,6 @@ export async function walkForward(input: WalkForwardInput): Promise<WalkForwardR
     trialsRun: done,
     workers: runner.workers,
     elapsedMs: performance.now() - started,
+    assumptions: assumptionsOf(job.options, series[0].timeframe, input.dataSource),
   };
 }

@@ -244,6 +244,9 @@ const optimizeStrategyTool = defineTool({
     commission: nonNegativeNumberArg(
       `Commission as a fraction of notional (default ${DEFAULT_COMMISSION_RATE})`,
     ).default(DEFAULT_COMMISSION_RATE),
+    slippage_bps: nonNegativeNumberArg(
+      `Slippage against each fill in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
+    ).default(DEFAULT_SLIPPAGE_BPS),
     top: integerArg('How many of the best trials to return (default 10)', 1, 100).default(10),
     provider: providerArg.default('sample'),
   },
@@ -261,6 +264,9 @@ const optimizeStrategyTool = defineTool({
     top: z.array(z.record(z.string(), z.unknown())),
     workers: z.number(),
     elapsed_ms: z.number(),
+    assumptions: z
+      .record(z.string(), z.unknown())
+      .describe('Commission, slippage, financing, annualisation and fill rules every trial used'),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   checkSize(args) {
@@ -306,7 +312,12 @@ const optimizeStrategyTool = defineTool({
       samples: args.samples,
       seed: args.seed,
       metric: args.metric,
-      backtestOptions: { initialCapital: args.initial_capital, commission: args.commission },
+      backtestOptions: {
+        initialCapital: args.initial_capital,
+        commission: args.commission,
+        slippageBps: args.slippage_bps,
+      },
+      dataSource: args.provider,
       signal: context.signal,
       onProgress: (done, total, best) => {
         // One notification per percent at most: a 10,000-trial grid should not send 10,000 messages.
@@ -344,6 +355,7 @@ const optimizeStrategyTool = defineTool({
       top: result.trials.slice(0, args.top).map(describe),
       workers: result.workers,
       elapsed_ms: Math.round(result.elapsedMs),
+      assumptions: result.assumptions,
     };
   },
 });
