@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backtest } from '../../src/backtest/index.js';
 import { toJsonView } from '../../src/core/json-view.js';
 import { runCliAsync, scratchDir } from '../helpers/cli.js';
-import { callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from '../mcp/helpers.js';
+import { callOk, stdioSessionForSuite } from '../mcp/helpers.js';
 
 /**
  * One request, three faces: the library's `backtest()`, the CLI's `backtest --json` and the MCP tool
@@ -21,18 +21,7 @@ function camelKeys(value: unknown): unknown {
 }
 
 describe('the same backtest through the library, the CLI and MCP', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
-
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const session = stdioSessionForSuite();
 
   it('returns identical metrics, benchmark and assumptions to the last digit', async () => {
     const request = { strategy: 'pairs', symbols: ['KO', 'PG'], start: '1995', end: '1995' };
@@ -55,7 +44,7 @@ describe('the same backtest through the library, the CLI and MCP', () => {
         ],
         scratchDir('nt-faces-'),
       ),
-      callOk(session.client, 'run_backtest', {
+      callOk(session().client, 'run_backtest', {
         strategy: request.strategy,
         symbols: ['ko', 'PG'],
         params: { lookback: 30 },

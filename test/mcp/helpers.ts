@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 /**
  * The MCP integration tests drive the real CLI (`node bin/neural-trader.js mcp start`) with the SDK's
@@ -66,6 +66,27 @@ export async function connectStdio(
   client.onerror = (error) => errors.push(error.message);
   await client.connect(transport);
   return { client, stderr: () => stderr, protocolErrors: () => errors, close: () => client.close() };
+}
+
+/**
+ * A stdio session shared by the tests of one describe block: started before them, closed (with its
+ * sandbox) after them. Returns an accessor, since the session exists only once `beforeAll` has run.
+ */
+export function stdioSessionForSuite(extraEnv: Record<string, string> = {}): () => StdioSession {
+  let sandbox: Sandbox | undefined;
+  let session: StdioSession | undefined;
+  beforeAll(async () => {
+    sandbox = makeSandbox();
+    session = await connectStdio(sandbox, extraEnv);
+  });
+  afterAll(async () => {
+    await session?.close();
+    sandbox?.cleanup();
+  });
+  return () => {
+    if (!session) throw new Error('the MCP session was not started (beforeAll failed)');
+    return session;
+  };
 }
 
 export interface HttpServerProcess {
