@@ -1,26 +1,14 @@
 import type { Timeframe } from '../core/timeframe.js';
 import { periodsPerYearFor } from './metrics.js';
 import { resolveBacktestOptions } from './options.js';
-import type { BacktestOptions, BacktestResult, ResolvedBacktestOptions } from './types.js';
+import type {
+  BacktestAssumptions,
+  BacktestOptions,
+  BacktestResult,
+  ResolvedBacktestOptions,
+} from './types.js';
 
-/**
- * The conventions a backtest's figures rest on, stated with every result (library object, CLI table
- * footer and JSON, MCP output) so two numbers are only ever compared under the same assumptions.
- */
-export interface BacktestAssumptions {
-  /** Commission model, e.g. "percent(0.001)" (0.1% of notional per fill) or "none". */
-  commission: string;
-  /** Slippage against every fill, in basis points of price. */
-  slippageBps: number;
-  /** What borrowed cash and short positions cost. */
-  financing: string;
-  /** How per-bar figures become yearly ones. */
-  annualization: { periodsPerYear: number; riskFreeRate: number; description: string };
-  /** How orders become fills. */
-  fills: string;
-  /** Where the bars came from and their bar size. */
-  dataSource: string;
-}
+export type { BacktestAssumptions } from './types.js';
 
 /** The assumptions of a run from its resolved options (the data source as the engine knows it). */
 export function backtestAssumptions(

@@ -1,3 +1,11 @@
+export type { BacktestAssumptions } from './assumptions.js';
+export {
+  assumptionsOf,
+  backtestAssumptions,
+  backtestWarnings,
+  describeAssumptions,
+  describeDataSource,
+} from './assumptions.js';
 export type { BacktestRunOptions } from './backtester.js';
 export { Backtester, resolveRunOptions } from './backtester.js';
 export { BacktestEngine, runBacktest } from './engine.js';

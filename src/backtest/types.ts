@@ -2,7 +2,6 @@ import type { MarketCalendar } from '../core/calendar.js';
 import type { OrderRequest, PreTradeCheck, Side, TimeInForce } from '../core/orders.js';
 import type { EpochMs } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
-import type { BacktestAssumptions } from './assumptions.js';
 import type { CommissionModel } from './fill-models.js';
 import type { BacktestMetrics } from './metrics.js';
 
@@ -150,6 +149,25 @@ export interface OpenTrade {
   lastPrice: number;
   unrealizedPnl: number;
   barsHeld: number;
+}
+
+/**
+ * The conventions a backtest's figures rest on, stated with every result (library object, CLI table
+ * footer and JSON, MCP output) so two numbers are only ever compared under the same assumptions.
+ */
+export interface BacktestAssumptions {
+  /** Commission model, e.g. "percent(0.001)" (0.1% of notional per fill) or "none". */
+  commission: string;
+  /** Slippage against every fill, in basis points of price. */
+  slippageBps: number;
+  /** What borrowed cash and short positions cost. */
+  financing: string;
+  /** How per-bar figures become yearly ones. */
+  annualization: { periodsPerYear: number; riskFreeRate: number; description: string };
+  /** How orders become fills. */
+  fills: string;
+  /** Where the bars came from and their bar size. */
+  dataSource: string;
 }
 
 /** Everything a backtest produced: enough to print a summary, export JSON or render a report. */

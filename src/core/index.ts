@@ -54,6 +54,8 @@ export {
   parseStrictNumber,
   parseSymbolList,
 } from './inputs.js';
+export type { KeyCase } from './json-view.js';
+export { toJsonView } from './json-view.js';
 export type { Logger, LogLevel } from './log.js';
 export { createLogger, setLogLevel, setLogSink } from './log.js';
 export type { Currency, MinorUnits, ParseMoneyOptions } from './money.js';
@@ -75,7 +77,26 @@ export {
 export { redact, registerSecret } from './redact.js';
 export type { OpenDatabaseOptions, SqliteDatabase } from './sqlite.js';
 export { isBusyError, openDatabase, sqliteError, sqliteHeaderProblem } from './sqlite.js';
-export type { EpochMs } from './time.js';
-export { formatDate, formatTimestamp, MS_PER_DAY, parseDate, parseDateRange, tryParseDate } from './time.js';
+export {
+  parseParamAssignments,
+  parseParamValue,
+  readParamsFile,
+  strategyParamsFromFlags,
+} from './strategy-params.js';
+export type { DateBound, EpochMs } from './time.js';
+export {
+  allMidnightUtc,
+  DATE_FORMS,
+  formatDate,
+  formatInstant,
+  formatTimestamp,
+  MS_PER_DAY,
+  parseDate,
+  parseDateBound,
+  parseDateRange,
+  timestampFormatter,
+  tryParseDate,
+  tryParseDateBound,
+} from './time.js';
 export type { Timeframe } from './timeframe.js';
 export { parseTimeframe, TIMEFRAME_MS, TIMEFRAMES } from './timeframe.js';
