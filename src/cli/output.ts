@@ -5,12 +5,16 @@ import { toJsonView } from '../core/json-view.js';
  * Result formatting shared by every command: a plain aligned table for people, JSON for programs.
  * Results go to stdout; progress, warnings and logs go to stderr. The conventions (CONTRIBUTING.md
  * "Output conventions") are applied here so every command inherits them:
- * - numbers without padding zeros (`1991`, not `1991.0000`); a table column uses one number of decimals,
- *   the fewest that show each of its values to `digits` places, so the column lines up;
- * - a field named `..._pct` holds a percent and is printed with a `%` sign (`12.34%`);
+ * - whole numbers print whole (`1991`, never `1991.0000`, even when float arithmetic left 1991.0000000001);
+ * - other numbers print with `digits` decimals when the caller asks for a fixed number (money: 2, so
+ *   `98114.10`), otherwise with the fewest decimals up to 4 that show them (`0.5`, `0.4299`); a table column
+ *   uses one number of decimals for all its values, so it lines up;
+ * - a field named `..._pct` (or ending in `%`) holds a percent and is printed with a `%` sign (`12.34%`);
  * - `--json` output has camelCase keys and ISO dates (see src/core/json-view.ts).
  */
 export type Cell = string | number | boolean | null | undefined;
+
+const DEFAULT_DIGITS = 4;
 
 /** Decimals needed to show `value` to at most `digits` places without trailing zeros. */
 function decimalsNeeded(value: number, digits: number): number {
@@ -26,30 +30,40 @@ function isPercentKey(key: string | undefined): boolean {
   return key !== undefined && /(_pct|%)$/.test(key);
 }
 
+/** Decimals for one value: none when whole at this precision, else `digits` (fixed) or the fewest needed. */
+function valueDecimals(value: number, digits: number | undefined): number {
+  const needed = decimalsNeeded(value, digits ?? DEFAULT_DIGITS);
+  if (needed === 0) return 0;
+  return digits ?? needed;
+}
+
 /**
- * One cell: non-finite numbers as n/a/inf, numbers with `decimals` places (default: the fewest up to
- * `digits`), percent fields (`..._pct`) with two decimals and a `%` sign.
+ * One cell: non-finite numbers as n/a/inf, percent fields (`..._pct`) with two decimals and a `%` sign,
+ * other numbers with `decimals` places when given (a table column's), else as `valueDecimals` says.
  */
-export function formatCell(value: Cell, digits = 4, key?: string, decimals?: number): string {
+export function formatCell(value: Cell, digits?: number, key?: string, decimals?: number): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return Number.isNaN(value) ? 'n/a' : value > 0 ? 'inf' : '-inf';
     if (isPercentKey(key)) return `${value.toFixed(2)}%`;
-    const places = decimals ?? decimalsNeeded(value, digits);
-    const text = value.toFixed(places);
+    const text = value.toFixed(decimals ?? valueDecimals(value, digits));
     // -0.0000 is 0.
     return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text;
   }
   return String(value);
 }
 
-/** The decimals a numeric column needs so every value shows to `digits` places and the column aligns. */
-function columnDecimals(rows: readonly Record<string, Cell>[], column: string, digits: number): number {
+/** The decimals a numeric column needs so every value shows as the convention says and the column aligns. */
+function columnDecimals(
+  rows: readonly Record<string, Cell>[],
+  column: string,
+  digits: number | undefined,
+): number {
   let decimals = 0;
   for (const row of rows) {
     const value = row[column];
     if (typeof value === 'number' && Number.isFinite(value))
-      decimals = Math.max(decimals, decimalsNeeded(value, digits));
+      decimals = Math.max(decimals, valueDecimals(value, digits));
   }
   return decimals;
 }
@@ -58,7 +72,7 @@ function columnDecimals(rows: readonly Record<string, Cell>[], column: string, d
 export function renderTable(
   rows: readonly Record<string, Cell>[],
   columns?: readonly string[],
-  digits = 4,
+  digits?: number,
 ): string {
   if (rows.length === 0) return '(no rows)\n';
   const cols = columns ?? Object.keys(rows[0]);
@@ -74,8 +88,8 @@ export function renderTable(
   return `${[line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n')}\n`;
 }
 
-/** Key/value pairs as two aligned columns. */
-export function renderKeyValues(values: Readonly<Record<string, Cell>>, digits = 4): string {
+/** Key/value pairs as two aligned columns (undefined values are left out). */
+export function renderKeyValues(values: Readonly<Record<string, Cell>>, digits?: number): string {
   const keys = Object.keys(values).filter((k) => values[k] !== undefined);
   const width = Math.max(...keys.map((k) => k.length));
   return `${keys.map((k) => `${k.padEnd(width)}  ${formatCell(values[k], digits, k)}`.trimEnd()).join('\n')}\n`;

@@ -14,6 +14,12 @@ describe('CLI tables', () => {
     ]);
     expect(text.split('\n')[2]).toBe(' 1991.00   10.50');
     expect(text.split('\n')[3]).toBe('    2.25  101.25');
+    // Money asks for its currency decimals: 98114.1 is 98114.10, a whole amount stays whole.
+    expect(formatCell(98114.1, 2)).toBe('98114.10');
+    expect(formatCell(1991.0000000001, 2)).toBe('1991');
+    expect(renderTable([{ quantity: 10, cash: 1885.9 }], undefined, 2).split('\n')[2]).toBe(
+      '      10  1885.90',
+    );
   });
 
   it('labels percents: a `_pct` field is printed with a % sign, everything else as a number', () => {

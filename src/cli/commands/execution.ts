@@ -313,22 +313,26 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
     if (flags.json) printJson(summary);
     else
       process.stdout.write(
-        renderKeyValues({
-          strategy: summary.strategy,
-          broker: summary.broker,
-          feed: summary.feed,
-          bars: summary.bars,
-          orders: summary.orders,
-          fills: summary.fills,
-          rejected: summary.rejected,
-          canceled_on_exit: summary.canceledOnExit,
-          cash: summary.cash,
-          equity: summary.equity,
-          return_pct: summary.returnPct,
-          positions: summary.positions.map((p) => `${p.symbol}:${p.quantity}`).join(' ') || '(flat)',
-          halts: summary.halts.length,
-          journal: summary.journal,
-        }),
+        renderKeyValues(
+          {
+            strategy: summary.strategy,
+            broker: summary.broker,
+            feed: summary.feed,
+            bars: summary.bars,
+            orders: summary.orders,
+            fills: summary.fills,
+            rejected: summary.rejected,
+            canceled_on_exit: summary.canceledOnExit,
+            cash: summary.cash,
+            equity: summary.equity,
+            return_pct: summary.returnPct,
+            positions: summary.positions.map((p) => `${p.symbol}:${p.quantity}`).join(' ') || '(flat)',
+            halts: summary.halts.length,
+            journal: summary.journal,
+          },
+          // Money with its currency decimals.
+          2,
+        ),
       );
   } finally {
     process.off('SIGINT', onInt);
