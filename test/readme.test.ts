@@ -14,12 +14,15 @@ import { BIN, ROOT } from './helpers/cli.js';
  * An HTML comment directly before a block changes how it runs (see CONTRIBUTING.md "The README test"):
  *   <!-- readme-test: skip: <reason> -->               not run (the reason is required)
  *   <!-- readme-test: needs-keys -->                    each command must stop with one error line naming a *_KEY
+ *   <!-- readme-test: expect-error -->                  each command must stop with one error line (a quoted
+ *                                                       text block is then compared with its stderr)
  *   <!-- readme-test: shorten "<from>" "<to>" ... -->   run with these replacements (each must apply)
  *   <!-- readme-test: serve "<text>" -->                a server: started, must print <text>, then stopped
  */
 interface Directives {
   skip?: string;
   needsKeys: boolean;
+  expectError: boolean;
   shorten: [string, string][];
   serve?: string;
 }
@@ -34,7 +37,7 @@ interface ShellBlock {
 }
 
 function parseDirectives(comment: string, line: number): Directives {
-  const directives: Directives = { needsKeys: false, shorten: [] };
+  const directives: Directives = { needsKeys: false, expectError: false, shorten: [] };
   const skip = /^skip:\s*(.*)$/.exec(comment);
   if (skip) {
     if (skip[1].trim() === '') throw new Error(`README line ${line}: readme-test skip needs a reason`);
@@ -48,6 +51,7 @@ function parseDirectives(comment: string, line: number): Directives {
   for (let i = 0; i < tokens.length; i++) {
     const word = tokens[i].text;
     if (word === 'needs-keys') directives.needsKeys = true;
+    else if (word === 'expect-error') directives.expectError = true;
     else if (word === 'serve' && tokens[i + 1]?.quoted) directives.serve = tokens[++i].text;
     else if (word === 'shorten') {
       while (tokens[i + 1]?.quoted && tokens[i + 2]?.quoted) {
@@ -232,6 +236,20 @@ describe('README', () => {
         }
         const result = run(command, cwd, env);
         ran++;
+        if (block.directives.expectError) {
+          // A documented mistake: one line and a hint, non-zero exit, no stack trace.
+          expect(result.code, `${where}\n${result.stdout}`).not.toBe(0);
+          const errors = result.stderr.split('\n').filter((l) => l.startsWith('error:'));
+          expect(errors, `${where}\n${result.stderr}`).toHaveLength(1);
+          expect(result.stderr, where).not.toMatch(/\n\s+at /);
+          if (block.expected && k === block.commands.length - 1) {
+            expect(
+              matchesQuote(block.expected, result.stderr),
+              `${where}\nquoted:\n${block.expected.join('\n')}\nprinted:\n${result.stderr}`,
+            ).toBe(true);
+          }
+          continue;
+        }
         if (block.directives.needsKeys) {
           // Without keys: a clear stop, one line naming the key to set, no stack trace.
           expect(result.code, `${where}\n${result.stdout}`).not.toBe(0);

@@ -1,5 +1,5 @@
+import { type Annualisation, annualisationOf } from '../core/calendar.js';
 import type { Timeframe } from '../core/timeframe.js';
-import { periodsPerYearFor } from './metrics.js';
 import { resolveBacktestOptions } from './options.js';
 import type {
   BacktestAssumptions,
@@ -10,10 +10,13 @@ import type {
 
 export type { BacktestAssumptions } from './types.js';
 
-/** The assumptions of a run from its resolved options (the data source as the engine knows it). */
+/**
+ * The assumptions of a run from its resolved options and its annualisation (measured from the timestamps or
+ * a calendar's, src/core/calendar.ts); the data source as the engine knows it.
+ */
 export function backtestAssumptions(
   options: ResolvedBacktestOptions,
-  periodsPerYear: number,
+  annualisation: Pick<Annualisation, 'periodsPerYear' | 'description'>,
   timeframe: Timeframe,
   dataSource = 'series given by the caller',
 ): BacktestAssumptions {
@@ -22,9 +25,9 @@ export function backtestAssumptions(
     slippageBps: options.slippageBps,
     financing: 'none (no margin interest on borrowed cash, no borrow fee on shorts)',
     annualization: {
-      periodsPerYear,
+      periodsPerYear: annualisation.periodsPerYear,
       riskFreeRate: 0,
-      description: `${periodsPerYear} ${timeframe} bars per year, risk-free rate 0`,
+      description: annualisation.description,
     },
     fills: `market orders at the next bar's open, ${options.fractional ? 'fractional' : 'whole'} units, gross exposure at most ${options.maxLeverage}x equity${options.allowShort ? '' : ', no shorting'}`,
     dataSource: `${dataSource}, ${timeframe} bars`,
@@ -46,30 +49,31 @@ export function describeDataSource(provider: string, path?: string): string {
 }
 
 /**
- * The assumptions of runs made from plain options (optimisation trials, walk-forward windows): the same
- * defaults and conventions a single backtest with those options states.
+ * The assumptions of runs made from plain options over a series (optimisation trials, walk-forward
+ * windows): the same defaults and conventions a single backtest with those options states, annualised over
+ * the whole series, and the data provider by name.
  */
 export function assumptionsOf(
   options: BacktestOptions,
-  timeframe: Timeframe,
-  dataSource?: string,
+  series: { timestamps: ArrayLike<number>; timeframe: Timeframe },
+  provider?: string,
 ): BacktestAssumptions {
   const resolved = resolveBacktestOptions(options);
-  return backtestAssumptions(
-    resolved,
-    resolved.periodsPerYear ?? periodsPerYearFor(timeframe),
-    timeframe,
-    dataSource,
-  );
+  const annualisation = annualisationOf(series.timestamps, series.timeframe, {
+    periodsPerYear: resolved.periodsPerYear,
+    calendar: resolved.calendar,
+  });
+  const source = provider === undefined ? undefined : describeDataSource(provider);
+  return backtestAssumptions(resolved, annualisation, series.timeframe, source);
 }
 
-/** The assumptions as a table footer: a few short lines, the first starting `assumptions:`. */
+/** The assumptions as a table footer: `assumptions: ...`, then `annualisation:`, `fills:` and `data:` lines. */
 export function describeAssumptions(assumptions: BacktestAssumptions): string {
   return [
-    `assumptions: commission ${assumptions.commission}, slippage ${assumptions.slippageBps} bps, financing ${assumptions.financing}`,
-    `  annualised with ${assumptions.annualization.description}`,
-    `  fills: ${assumptions.fills}`,
-    `  data: ${assumptions.dataSource}`,
+    `assumptions: commission ${assumptions.commission}, slippage ${assumptions.slippageBps} bps, financing ${assumptions.financing}, risk-free rate ${assumptions.annualization.riskFreeRate}`,
+    `annualisation: ${assumptions.annualization.description}`,
+    `fills: ${assumptions.fills}`,
+    `data: ${assumptions.dataSource}`,
   ].join('\n');
 }
 

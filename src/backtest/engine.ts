@@ -740,7 +740,7 @@ export class BacktestEngine {
         closeAtEnd: options.closeAtEnd,
         periodsPerYear,
       },
-      assumptions: backtestAssumptions(options, periodsPerYear, timeframe),
+      assumptions: backtestAssumptions(options, annualisation, timeframe),
       warnings: [],
       elapsedMs,
     };

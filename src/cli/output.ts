@@ -7,8 +7,8 @@ import { toJsonView } from '../core/json-view.js';
  * "Output conventions") are applied here so every command inherits them:
  * - whole numbers print whole (`1991`, never `1991.0000`, even when float arithmetic left 1991.0000000001);
  * - other numbers print with `digits` decimals when the caller asks for a fixed number (money: 2, so
- *   `98114.10`), otherwise with the fewest decimals up to 4 that show them (`0.5`, `0.4299`); a table column
- *   uses one number of decimals for all its values, so it lines up;
+ *   `98114.10`), otherwise with the fewest decimals up to 4 that show them (`0.5`, `0.4299`); the
+ *   fractional values of a table column share one number of decimals, so they line up;
  * - a field named `..._pct` (or ending in `%`) holds a percent and is printed with a `%` sign (`12.34%`);
  * - `--json` output has camelCase keys and ISO dates (see src/core/json-view.ts).
  */
@@ -46,7 +46,9 @@ export function formatCell(value: Cell, digits?: number, key?: string, decimals?
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return Number.isNaN(value) ? 'n/a' : value > 0 ? 'inf' : '-inf';
     if (isPercentKey(key)) return `${value.toFixed(2)}%`;
-    const text = value.toFixed(decimals ?? valueDecimals(value, digits));
+    // Whole values print whole even in a column of decimals (no padding zeros: 12096, not 12096.00).
+    const places = valueDecimals(value, digits) === 0 ? 0 : (decimals ?? valueDecimals(value, digits));
+    const text = value.toFixed(places);
     // -0.0000 is 0.
     return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text;
   }

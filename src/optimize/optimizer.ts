@@ -202,7 +202,7 @@ export async function optimizeStrategy(input: OptimizeInput): Promise<OptimizeRe
       best: ranked.find((t) => !Number.isNaN(t.score)),
       workers: runner.workers,
       elapsedMs: performance.now() - started,
-      assumptions: assumptionsOf(job.options, series[0].timeframe, input.dataSource),
+      assumptions: assumptionsOf(job.options, series[0], input.dataSource),
     };
   } finally {
     await runner.close();

@@ -203,6 +203,6 @@ export async function walkForward(input: WalkForwardInput): Promise<WalkForwardR
     trialsRun: done,
     workers: runner.workers,
     elapsedMs: performance.now() - started,
-    assumptions: assumptionsOf(job.options, series[0].timeframe, input.dataSource),
+    assumptions: assumptionsOf(job.options, series[0], input.dataSource),
   };
 }

@@ -167,7 +167,7 @@ td:first-child,th:first-child{text-align:left}.pos{color:#137333}.neg{color:#b32
 <h1>${escapeHtml(title)}</h1>
 <p class="note">Initial capital ${num(result.initialCapital)}; final equity ${num(result.finalEquity)}; ${result.bars} bars.</p>
 ${warnings}
-<p class="note" id="assumptions">Assumptions: commission ${escapeHtml(a.commission)}; slippage ${a.slippageBps} bps; financing ${escapeHtml(a.financing)}; annualised with ${escapeHtml(a.annualization.description)}; fills: ${escapeHtml(a.fills)}; data: ${escapeHtml(a.dataSource)}.</p>
+<p class="note" id="assumptions">Assumptions: commission ${escapeHtml(a.commission)}; slippage ${a.slippageBps} bps; financing ${escapeHtml(a.financing)}; risk-free rate ${a.annualization.riskFreeRate}; annualisation: ${escapeHtml(a.annualization.description)}; fills: ${escapeHtml(a.fills)}; data: ${escapeHtml(a.dataSource)}.</p>
 <h2>Equity</h2><div id="equity" class="chart"></div>
 <h2>Drawdown (%)</h2><div id="drawdown" class="chart"></div>
 <div id="prices"></div>

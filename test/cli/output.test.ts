@@ -12,7 +12,7 @@ describe('CLI tables', () => {
       { quantity: 1991, price: 10.5 },
       { quantity: 2.25, price: 101.25 },
     ]);
-    expect(text.split('\n')[2]).toBe(' 1991.00   10.50');
+    expect(text.split('\n')[2]).toBe('    1991   10.50');
     expect(text.split('\n')[3]).toBe('    2.25  101.25');
     // Money asks for its currency decimals: 98114.1 is 98114.10, a whole amount stays whole.
     expect(formatCell(98114.1, 2)).toBe('98114.10');

@@ -24,7 +24,8 @@ describe('annualisation, horizons and required columns over stdio', () => {
       symbols: ['USDCHF'],
     });
     expect(data.annualisation).toMatch(/^12,508 periods\/year measured from the timestamps/);
-    expect((data.benchmark as { annualizedReturn: number }).annualizedReturn).toBeCloseTo(0.0788, 4);
+    // MCP results are snake_case at every level (CONTRIBUTING.md "Output conventions").
+    expect((data.benchmark as { annualized_return: number }).annualized_return).toBeCloseTo(0.0788, 4);
     const crypto = await callOk(session.client, 'run_backtest', {
       strategy: 'momentum',
       symbols: ['KO'],

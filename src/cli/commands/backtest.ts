@@ -93,7 +93,6 @@ export function renderBacktestSummary(
     { metric: 'Commission paid', strategy: num(m.totalCommission), 'buy & hold': '' },
   ];
   let text = header + render.renderTable(rows, ['metric', 'strategy', 'buy & hold']);
-  text += `annualisation: ${m.annualisation.description}\n`;
   text += `\ntrades: ${m.tradeCount} closed, ${result.openTrades.length} open lots, ${m.fillCount} fills`;
   if (result.rejections.length > 0) {
     const byCheck = new Map<string, number>();
@@ -176,17 +175,16 @@ export function register(program: Command): void {
         { strategyParamsFromFlags },
         files,
         calendars,
-      ] =
-        await Promise.all([
-          import('../../backtest/named.js'),
-          import('../../core/timeframe.js'),
-          import('../../core/time.js'),
-          import('../output.js'),
-          import('../flags.js'),
-          import('../../core/strategy-params.js'),
-          import('../../core/files.js'),
-          import('../../core/calendar.js'),
-        ]);
+      ] = await Promise.all([
+        import('../../backtest/named.js'),
+        import('../../core/timeframe.js'),
+        import('../../core/time.js'),
+        import('../output.js'),
+        import('../flags.js'),
+        import('../../core/strategy-params.js'),
+        import('../../core/files.js'),
+        import('../../core/calendar.js'),
+      ]);
       const { numberFlag, countFlag, symbolsFlag, printWarnings } = flagsLib;
       const params = strategyParamsFromFlags(flags.param, flags.paramsFile);
       if (flags.symbols && flags.symbols.length > 0) params.symbols = symbolsFlag(flags.symbols);
