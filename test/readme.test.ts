@@ -80,7 +80,7 @@ function splitCommands(code: string): string[] {
   return commands;
 }
 
-export function parseReadme(text: string): ShellBlock[] {
+function parseReadme(text: string): ShellBlock[] {
   const lines = text.split('\n');
   const blocks: ShellBlock[] = [];
   let pending: { comment: string; line: number } | undefined;
