@@ -3,6 +3,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, w
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_TABLE } from '../src/cli/commands/index.js';
 import { listStrategies } from '../src/strategies/registry.js';
 import { BIN, ROOT } from './helpers/cli.js';
 
@@ -309,6 +310,9 @@ describe('README', () => {
   });
 
   it('hints in the product name the command as `npx neural-trader`, like the README', () => {
+    // `neural-trader <command>` right after a quote or "with: ", for every command the CLI registers.
+    const commands = COMMAND_TABLE.flatMap((entry) => Object.keys(entry.commands)).join('|');
+    const bareCommand = new RegExp(`([\`'"]|: )neural-trader (${commands})\\b`);
     const offenders: string[] = [];
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -320,8 +324,7 @@ describe('README', () => {
             .forEach((line, n) => {
               const code = line.trim();
               if (code.startsWith('*') || code.startsWith('//') || code.startsWith('/*')) return;
-              if (/[`'"]neural-trader [a-z]/.test(code) || /: neural-trader [a-z]/.test(code))
-                offenders.push(`${relative(ROOT, path)}:${n + 1}: ${code}`);
+              if (bareCommand.test(code)) offenders.push(`${relative(ROOT, path)}:${n + 1}: ${code}`);
             });
         }
       }

@@ -152,7 +152,7 @@ export function loadGoalsModel(path: string): { model: GoalsModel; file: GoalsMo
   if (!existsSync(path)) {
     throw new DataError(`${path}: model file not found`, {
       field: 'model',
-      hint: 'fit one with `neural-trader sports model fit --league EPL --save NAME`',
+      hint: 'fit one with `npx neural-trader sports model fit --league EPL --save NAME`',
     });
   }
   let json: unknown;

@@ -519,7 +519,7 @@ export class BetLedger {
     if (!row) {
       throw new NeuralTraderError('NOT_FOUND', `betId: no bet "${id}" in the ledger`, {
         field: 'betId',
-        hint: 'list bets with `neural-trader sports bets report --bets`',
+        hint: 'list bets with `npx neural-trader sports bets report --bets`',
       });
     }
     if (row.status !== 'open') {
