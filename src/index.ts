@@ -15,3 +15,4 @@ export * from './report/index.js';
 export * from './risk/index.js';
 export * from './sports/index.js';
 export * from './strategies/index.js';
+export * from './syndicate/index.js';

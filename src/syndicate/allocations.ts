@@ -1,0 +1,267 @@
+import { ValidationError } from '../core/errors.js';
+import type { MinorUnits } from '../core/money.js';
+import { type EpochMs, MS_PER_DAY } from '../core/time.js';
+import { ALLOCATIONS, CASH, credit, debit, FEES, signedLine, UNDISTRIBUTED, UNREALISED } from './accounts.js';
+import { canonicalJson } from './canonical.js';
+import { fmt, type OpContext } from './context.js';
+import { type SizingBook, type SizingResult, sizeAllocation } from './sizing.js';
+import type { LedgerStore, SyndicateState } from './store.js';
+import type { AllocationMethod, Opportunity } from './types.js';
+import { type AllocationView, allocationView } from './views.js';
+
+/**
+ * Allocations: money moved from cash to an opportunity (a bet or a trade) at cost, optionally marked
+ * to market while open, and settled when the outcome is known. The result (returned - fees - cost)
+ * goes to the undistributed pool; distributions assign it to members later.
+ */
+
+/** The figures of the book that sizing needs, at time `at`. */
+export function sizingBook(store: LedgerStore, s: SyndicateState, o: Opportunity, at: EpochMs): SizingBook {
+  const dayStart = Math.floor(at / MS_PER_DAY) * MS_PER_DAY;
+  const openIn = (column: 'sport' | 'market' | 'symbol', value: string | undefined) =>
+    value === undefined
+      ? 0
+      : (
+          store
+            .stmt(
+              `SELECT COALESCE(SUM(amount), 0) AS total FROM allocations
+               WHERE syndicate_id = ? AND status = 'open' AND ${column} = ?`,
+            )
+            .get(s.id, value) as { total: number }
+        ).total;
+  const capital = store
+    .stmt(
+      "SELECT COALESCE(SUM(credits - debits), 0) AS total FROM accounts WHERE syndicate_id = ? AND class = 'capital'",
+    )
+    .get(s.id) as { total: number };
+  return {
+    bankroll: s.row.equity,
+    freeCash: store.balance(s.id, CASH) - s.row.pending,
+    capital: capital.total,
+    undistributed: store.balance(s.id, UNDISTRIBUTED),
+    allocatedToday: store.allocatedBetween(s.id, dayStart, dayStart + MS_PER_DAY),
+    openInSport: openIn('sport', o.sport),
+    openInMarket: openIn('market', o.market),
+    openInSymbol: openIn('symbol', o.symbol),
+  };
+}
+
+export interface AllocationRequest {
+  opportunity: Opportunity;
+  method: AllocationMethod;
+  /** A specific amount (must be within what the rules allow); default: the sized amount. */
+  amount?: MinorUnits;
+}
+
+export interface AllocateResult {
+  allocation: AllocationView;
+  sizing: SizingView;
+}
+
+export interface SizingView {
+  method: AllocationMethod;
+  fraction: number;
+  methodAmount: string;
+  allowed: string;
+  boundBy: string;
+  voteAbove: string;
+  needsVote: boolean;
+  stopLoss: boolean;
+  limits: { rule: string; headroom: string }[];
+  warnings: string[];
+}
+
+export function sizingView(s: SyndicateState, r: SizingResult): SizingView {
+  const f = (v: number) => fmt({ syndicate: s }, v);
+  return {
+    method: r.method,
+    fraction: r.fraction,
+    methodAmount: f(r.methodAmount),
+    allowed: f(r.amount),
+    boundBy: r.boundBy,
+    voteAbove: f(r.voteAbove),
+    needsVote: r.needsVote,
+    stopLoss: r.stopLoss,
+    limits: r.limits.map((l) => ({ rule: l.rule, headroom: f(l.headroom) })),
+    warnings: r.warnings,
+  };
+}
+
+/**
+ * Size and book an allocation. `proposalId` is set when an executed large_allocation vote books it;
+ * that is the only way past the vote threshold. The originator is credited with its result in
+ * performance-weighted distributions.
+ */
+export function allocate(
+  ctx: OpContext,
+  request: AllocationRequest,
+  originator: string,
+  proposalId: string | null = null,
+): AllocateResult {
+  const { store, syndicate: s, at } = ctx;
+  const sizing = sizeAllocation(
+    request.opportunity,
+    request.method,
+    s.rules,
+    sizingBook(store, s, request.opportunity, at),
+    s.ccy,
+  );
+  if (sizing.stopLoss) {
+    throw new ValidationError(
+      `allocation: refused by the stop-loss rule. ${sizing.warnings.at(-1) ?? ''}`.trim(),
+      {
+        field: 'opportunity',
+        hint: 'distribute the loss, or change the stopLossFraction rule by vote',
+      },
+    );
+  }
+  const amount = request.amount ?? sizing.amount;
+  if (request.amount !== undefined && request.amount > sizing.amount) {
+    throw new ValidationError(
+      `amount: ${fmt(ctx, request.amount)} is above what the rules allow for this opportunity now, ${fmt(ctx, sizing.amount)} (bound by ${sizing.boundBy})`,
+      {
+        field: 'amount',
+        hint: 'allocate at most the allowed amount (see `syndicate allocate --dry-run`); nothing was written',
+      },
+    );
+  }
+  if (amount <= 0) {
+    throw new ValidationError(
+      `allocation: the rules allow nothing for this opportunity now (bound by ${sizing.boundBy})`,
+      {
+        field: 'opportunity',
+        hint: sizing.warnings[0] ?? 'see the limits with `syndicate allocate --dry-run`',
+      },
+    );
+  }
+  if (amount > sizing.voteAbove && proposalId === null) {
+    throw new ValidationError(
+      `allocation: ${fmt(ctx, amount)} is above the vote threshold of ${fmt(ctx, sizing.voteAbove)}; it needs an approved vote`,
+      {
+        field: 'amount',
+        hint: 'propose it as a large_allocation (`syndicate propose --kind large_allocation`), or allocate less',
+      },
+    );
+  }
+  const id = `A${store.nextId(s.id, 'allocation')}`;
+  const o = request.opportunity;
+  store
+    .stmt(
+      `INSERT INTO allocations (syndicate_id, id, op_key, originator, kind, reference, sport, market, symbol,
+         opportunity, method, amount, bound_by, proposal_id, status, opened_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
+    )
+    .run(
+      s.id,
+      id,
+      ctx.key,
+      originator,
+      o.kind,
+      o.reference ?? null,
+      o.sport ?? null,
+      o.market ?? null,
+      o.symbol ?? null,
+      canonicalJson(o),
+      request.method,
+      amount,
+      request.amount !== undefined && request.amount < sizing.amount ? 'requested_amount' : sizing.boundBy,
+      proposalId,
+      at,
+    );
+  ctx.post.transfer('allocation', [debit(ALLOCATIONS, amount), credit(CASH, amount)], `opens ${id}`);
+  ctx.warnings.push(...sizing.warnings);
+  return { allocation: allocationView(s.ccy, store.allocation(s.id, id)), sizing: sizingView(s, sizing) };
+}
+
+function openAllocation(ctx: OpContext, id: string) {
+  const a = ctx.store.allocation(ctx.syndicate.id, id);
+  if (a.status !== 'open') {
+    throw new ValidationError(`allocation: ${id} was already settled`, {
+      field: 'allocationId',
+      hint: 'a settlement is final; book a correction as a new allocation if needed',
+    });
+  }
+  return a;
+}
+
+export interface AllocationResult {
+  allocation: AllocationView;
+}
+
+/** Mark an open allocation to market: its unrealised P&L becomes `mark` (not below minus its cost). */
+export function markAllocation(ctx: OpContext, id: string, mark: MinorUnits): AllocationResult {
+  const a = openAllocation(ctx, id);
+  if (mark < -a.amount) {
+    throw new ValidationError(
+      `unrealised: ${fmt(ctx, mark)} would value ${id} below zero (cost ${fmt(ctx, a.amount)})`,
+      {
+        field: 'unrealised',
+      },
+    );
+  }
+  const change = mark - a.mark;
+  ctx.post.transfer(
+    'mark',
+    [signedLine(UNREALISED, change, 'asset'), signedLine(UNDISTRIBUTED, change, 'pool')],
+    `marks ${id} at ${fmt(ctx, mark)}`,
+  );
+  ctx.store
+    .stmt('UPDATE allocations SET mark = ? WHERE syndicate_id = ? AND id = ?')
+    .run(mark, ctx.syndicate.id, id);
+  return { allocation: allocationView(ctx.syndicate.ccy, ctx.store.allocation(ctx.syndicate.id, id)) };
+}
+
+/**
+ * Settle an open allocation: `returned` is everything the bookmaker or broker paid back (stake
+ * included; 0 for a lost bet), `fees` what they charged. Any mark is reversed first.
+ */
+export function settleAllocation(
+  ctx: OpContext,
+  id: string,
+  returned: MinorUnits,
+  fees: MinorUnits,
+): AllocationResult {
+  const a = openAllocation(ctx, id);
+  const freeCash = ctx.store.balance(ctx.syndicate.id, CASH) - ctx.syndicate.row.pending;
+  if (fees > freeCash + returned) {
+    throw new ValidationError(`fees: ${fmt(ctx, fees)} is more than the free cash the syndicate would hold`, {
+      field: 'fees',
+    });
+  }
+  if (a.mark !== 0) {
+    ctx.post.transfer(
+      'unmark',
+      [signedLine(UNREALISED, -a.mark, 'asset'), signedLine(UNDISTRIBUTED, -a.mark, 'pool')],
+      `reverses the mark of ${id}`,
+    );
+  }
+  const pnl = returned - fees - a.amount;
+  ctx.post.transfer(
+    'settlement',
+    [
+      debit(CASH, returned),
+      credit(ALLOCATIONS, a.amount),
+      signedLine(UNDISTRIBUTED, returned - a.amount, 'pool'),
+    ],
+    `settles ${id}`,
+  );
+  if (fees > 0) {
+    // Fees pass through the clearing account: charged to the pool, paid out of cash.
+    ctx.post.transfer(
+      'fee',
+      [debit(UNDISTRIBUTED, fees), credit(FEES, fees), debit(FEES, fees), credit(CASH, fees)],
+      `fees on ${id}`,
+    );
+  }
+  ctx.store
+    .stmt(
+      `UPDATE allocations SET status = 'settled', settled_at = ?, returned = ?, fees = ?, pnl = ?, mark = 0
+       WHERE syndicate_id = ? AND id = ?`,
+    )
+    .run(ctx.at, returned, fees, pnl, ctx.syndicate.id, id);
+  if (pnl < 0)
+    ctx.warnings.push(
+      `${id} lost ${fmt(ctx, -pnl)}; the loss is in the undistributed pool until the next distribution`,
+    );
+  return { allocation: allocationView(ctx.syndicate.ccy, ctx.store.allocation(ctx.syndicate.id, id)) };
+}

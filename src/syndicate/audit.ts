@@ -1,0 +1,144 @@
+import { formatTimestamp } from '../core/time.js';
+import { canonicalJson, GENESIS_HASH, sha256Hex } from './canonical.js';
+import type { LedgerStore } from './store.js';
+
+/**
+ * The audit log: one entry per applied operation, naming who did what, when, with which idempotency
+ * key, and its parameters and result. Entries are hash-chained: each entry's hash is
+ * SHA-256(previous hash + canonical JSON of the entry), so editing, inserting or deleting any entry
+ * changes every hash after it. The syndicate row keeps the head hash and the entry count, so a
+ * truncated tail is detected too. (Someone who can rewrite the whole file can rewrite the chain;
+ * record the head hash that `audit verify` prints somewhere else to anchor it.)
+ */
+export interface AuditEntry {
+  syndicateId: string;
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  key: string;
+  details: unknown;
+}
+
+interface AuditRow {
+  syndicate_id: string;
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  op_key: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function auditHash(prevHash: string, entry: AuditEntry): string {
+  return sha256Hex(prevHash + canonicalJson(entry));
+}
+
+/** Append the next entry of a syndicate's chain; returns its sequence number and hash. */
+export function appendAudit(
+  store: LedgerStore,
+  entry: Omit<AuditEntry, 'seq'>,
+  previous: { seq: number; head: string },
+): { seq: number; hash: string } {
+  const seq = previous.seq + 1;
+  const full: AuditEntry = { ...entry, seq };
+  const hash = auditHash(previous.head, full);
+  store
+    .stmt(
+      `INSERT INTO audit (syndicate_id, seq, at, actor, action, op_key, details, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      entry.syndicateId,
+      seq,
+      entry.at,
+      entry.actor,
+      entry.action,
+      entry.key,
+      canonicalJson(entry.details),
+      previous.head,
+      hash,
+    );
+  store
+    .stmt('UPDATE syndicates SET audit_seq = ?, audit_head = ? WHERE id = ?')
+    .run(seq, hash, entry.syndicateId);
+  return { seq, hash };
+}
+
+export interface AuditProblem {
+  /** The first entry that fails (0 when the problem is the chain's end). */
+  seq: number;
+  action?: string;
+  actor?: string;
+  reason: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  /** Hash of the last entry: record it elsewhere to anchor the chain. */
+  head: string;
+  problem?: AuditProblem;
+}
+
+/** Recompute a syndicate's chain from its stored entries and compare with the stored hashes. */
+export function verifyAuditChain(
+  store: LedgerStore,
+  syndicateId: string,
+  expected: { seq: number; head: string },
+): AuditVerification {
+  const rows = store
+    .stmt('SELECT * FROM audit WHERE syndicate_id = ? ORDER BY seq')
+    .iterate(syndicateId) as Iterable<AuditRow>;
+  let prev = GENESIS_HASH;
+  let count = 0;
+  const fail = (row: AuditRow | undefined, reason: string): AuditVerification => ({
+    ok: false,
+    entries: count,
+    head: prev,
+    problem: row ? { seq: row.seq, action: row.action, actor: row.actor, reason } : { seq: 0, reason },
+  });
+  for (const row of rows) {
+    count++;
+    const where = `audit entry #${row.seq} (${row.action} by ${row.actor} at ${formatTimestamp(row.at)})`;
+    if (row.seq !== count)
+      return fail(row, `${where}: expected entry #${count} here; entries were removed or reordered`);
+    if (row.prev_hash !== prev)
+      return fail(
+        row,
+        `${where}: does not link to the entry before it; an earlier entry was changed or removed`,
+      );
+    let details: unknown;
+    try {
+      details = JSON.parse(row.details);
+    } catch {
+      return fail(row, `${where}: its details are not valid JSON; the entry was edited`);
+    }
+    const hash = auditHash(prev, {
+      syndicateId: row.syndicate_id,
+      seq: row.seq,
+      at: row.at,
+      actor: row.actor,
+      action: row.action,
+      key: row.op_key,
+      details,
+    });
+    if (hash !== row.hash)
+      return fail(row, `${where}: its content does not match its hash; the entry was edited`);
+    prev = row.hash;
+  }
+  if (count !== expected.seq || prev !== expected.head) {
+    return {
+      ok: false,
+      entries: count,
+      head: prev,
+      problem: {
+        seq: count,
+        reason: `the log ends at entry #${count} but the syndicate recorded ${expected.seq} entries; entries were removed from the end`,
+      },
+    };
+  }
+  return { ok: true, entries: count, head: prev };
+}

@@ -1,0 +1,191 @@
+import { NeuralTraderError } from '../core/errors.js';
+import { type Currency, formatMoney } from '../core/money.js';
+import type { EpochMs } from '../core/time.js';
+import { type AccountClass, accountClass, balanceOf, CASH, type PostingLine } from './accounts.js';
+import type { LedgerStore } from './store.js';
+
+/**
+ * A ledger invariant would break if this operation were committed. Valid input never gets here (each
+ * operation checks its own preconditions first and says so in user terms); this is the last line that
+ * keeps a bug from committing an unbalanced or negative ledger. Nothing is written.
+ */
+export class LedgerInvariantError extends NeuralTraderError {
+  constructor(message: string) {
+    super('VALIDATION', `ledger invariant: ${message}`, {
+      hint: 'nothing was written; if the input was valid this is a bug, please report it',
+    });
+    this.name = 'LedgerInvariantError';
+  }
+}
+
+interface Touched {
+  cls: AccountClass;
+  debits: number;
+  credits: number;
+}
+
+/**
+ * Posts the transfers of one operation and checks, before the operation commits, that the ledger it
+ * leaves behind still holds every invariant (see accounts.ts). Each transfer must balance on its own;
+ * the syndicate's running totals (all debits, all credits, assets, members' equity, clearing) are
+ * updated from the same lines and compared; every account the operation touched is checked against
+ * its floor.
+ */
+export class Poster {
+  private readonly touched = new Map<string, Touched>();
+  private debits = 0;
+  private credits = 0;
+  private assets = 0;
+  private equity = 0;
+  private pending = 0;
+  private clearing = 0;
+  transfers = 0;
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly syndicateId: string,
+    private readonly opKey: string,
+    private readonly at: EpochMs,
+    private readonly ccy: Currency,
+  ) {}
+
+  /** Book one balanced transfer; zero-amount lines are dropped. Returns the transfer id (0 if empty). */
+  transfer(
+    kind: string,
+    lines: readonly (PostingLine | undefined)[],
+    memo?: string,
+    reverses?: number,
+  ): number {
+    const real = lines.filter((l): l is PostingLine => l !== undefined && l.amount !== 0);
+    if (real.length === 0) return 0;
+    let debits = 0;
+    let credits = 0;
+    for (const line of real) {
+      if (!Number.isSafeInteger(line.amount) || line.amount < 0) {
+        throw new LedgerInvariantError(
+          `${kind}: line amount ${line.amount} on ${line.account} is not a whole minor unit`,
+        );
+      }
+      if (line.side === 'debit') debits += line.amount;
+      else credits += line.amount;
+    }
+    if (debits !== credits) {
+      throw new LedgerInvariantError(`${kind}: debits ${debits} do not equal credits ${credits}`);
+    }
+    const transfer = this.store
+      .stmt(
+        'INSERT INTO transfers (syndicate_id, op_key, at, kind, reverses, memo) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(this.syndicateId, this.opKey, this.at, kind, reverses ?? null, memo ?? null);
+    const transferId = Number(transfer.lastInsertRowid);
+    const insertPosting = this.store.stmt(
+      'INSERT INTO postings (transfer_id, syndicate_id, account, debit, credit, at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const updateAccount = this.store.stmt(
+      `UPDATE accounts SET debits = debits + ?, credits = credits + ? WHERE syndicate_id = ? AND code = ?
+       RETURNING debits, credits`,
+    );
+    for (const line of real) {
+      const d = line.side === 'debit' ? line.amount : 0;
+      const c = line.amount - d;
+      insertPosting.run(transferId, this.syndicateId, line.account, d, c, this.at);
+      const after = updateAccount.get(d, c, this.syndicateId, line.account) as
+        | { debits: number; credits: number }
+        | undefined;
+      if (!after) throw new LedgerInvariantError(`${kind}: account ${line.account} does not exist`);
+      const cls = accountClass(line.account);
+      this.touched.set(line.account, { cls, debits: after.debits, credits: after.credits });
+      const change = balanceOf(cls, d, c);
+      if (cls === 'asset') this.assets += change;
+      else if (cls === 'clearing') this.clearing += change;
+      else this.equity += change;
+      if (cls === 'pending') this.pending += change;
+    }
+    this.debits += debits;
+    this.credits += credits;
+    this.transfers++;
+    return transferId;
+  }
+
+  /** The in-memory state, to restore after a savepoint is rolled back (a proposal that fails to apply). */
+  snapshot(): () => void {
+    const touched = new Map(this.touched);
+    const { debits, credits, assets, equity, pending, clearing, transfers } = this;
+    return () => {
+      this.touched.clear();
+      for (const [k, v] of touched) this.touched.set(k, v);
+      Object.assign(this, { debits, credits, assets, equity, pending, clearing, transfers });
+    };
+  }
+
+  /** Apply the operation's totals to the syndicate and check every invariant; throws to roll back. */
+  finish(): void {
+    if (this.transfers === 0) return;
+    const totals = this.store
+      .stmt(
+        `UPDATE syndicates SET total_debits = total_debits + ?, total_credits = total_credits + ?,
+           assets = assets + ?, equity = equity + ?, pending = pending + ?, clearing = clearing + ?
+         WHERE id = ? RETURNING total_debits, total_credits, assets, equity, pending, clearing`,
+      )
+      .get(
+        this.debits,
+        this.credits,
+        this.assets,
+        this.equity,
+        this.pending,
+        this.clearing,
+        this.syndicateId,
+      ) as {
+      total_debits: number;
+      total_credits: number;
+      assets: number;
+      equity: number;
+      pending: number;
+      clearing: number;
+    };
+    const money = (v: number) => formatMoney(v, this.ccy);
+    if (totals.total_debits !== totals.total_credits) {
+      throw new LedgerInvariantError(
+        `debits ${money(totals.total_debits)} != credits ${money(totals.total_credits)}`,
+      );
+    }
+    if (totals.assets !== totals.equity) {
+      throw new LedgerInvariantError(
+        `assets ${money(totals.assets)} != members' equity ${money(totals.equity)}`,
+      );
+    }
+    if (totals.clearing !== 0)
+      throw new LedgerInvariantError(`clearing accounts hold ${money(totals.clearing)}`);
+    for (const [code, account] of this.touched) {
+      const balance = balanceOf(account.cls, account.debits, account.credits);
+      const floorBroken =
+        (account.cls === 'capital' || account.cls === 'profit' || account.cls === 'pending') && balance < 0
+          ? true
+          : account.cls === 'clearing'
+            ? balance !== 0
+            : code !== 'unrealised' && account.cls === 'asset' && balance < 0;
+      if (floorBroken) throw new LedgerInvariantError(`${code} would be ${money(balance)}`);
+    }
+    const cash = this.touched.get(CASH);
+    const cashBalance = cash
+      ? balanceOf('asset', cash.debits, cash.credits)
+      : this.store.balance(this.syndicateId, CASH);
+    if (cashBalance < totals.pending) {
+      throw new LedgerInvariantError(
+        `cash ${money(cashBalance)} would not cover pending withdrawals of ${money(totals.pending)}`,
+      );
+    }
+    const allocations = this.touched.get('allocations');
+    const unrealised = this.touched.get('unrealised');
+    if (allocations || unrealised) {
+      const cost = allocations
+        ? balanceOf('asset', allocations.debits, allocations.credits)
+        : this.store.balance(this.syndicateId, 'allocations');
+      const marks = unrealised
+        ? balanceOf('asset', unrealised.debits, unrealised.credits)
+        : this.store.balance(this.syndicateId, 'unrealised');
+      if (cost + marks < 0)
+        throw new LedgerInvariantError(`open allocations would be worth ${money(cost + marks)}`);
+    }
+  }
+}

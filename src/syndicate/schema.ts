@@ -1,0 +1,231 @@
+/**
+ * The syndicate ledger's tables. One file holds any number of syndicates; every row carries its
+ * syndicate id. Money columns are INTEGER minor units.
+ *
+ * Immutable by construction: transfers, postings, operations, audit entries, votes and distribution
+ * lines are append-only (triggers refuse UPDATE and DELETE); a correction is a new, reversing transfer.
+ * Mutable rows are state derived from them (account balances, syndicate totals, statuses), which
+ * `verifyLedger` recomputes from the postings.
+ */
+export const SCHEMA_VERSION = 1;
+
+const APPEND_ONLY = ['transfers', 'postings', 'operations', 'audit', 'votes', 'distribution_lines'];
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS syndicates (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  clock INTEGER NOT NULL,
+  rules TEXT NOT NULL,
+  period_start INTEGER NOT NULL,
+  total_debits INTEGER NOT NULL DEFAULT 0,
+  total_credits INTEGER NOT NULL DEFAULT 0,
+  assets INTEGER NOT NULL DEFAULT 0,
+  equity INTEGER NOT NULL DEFAULT 0,
+  pending INTEGER NOT NULL DEFAULT 0,
+  clearing INTEGER NOT NULL DEFAULT 0,
+  next_member INTEGER NOT NULL DEFAULT 1,
+  next_allocation INTEGER NOT NULL DEFAULT 1,
+  next_withdrawal INTEGER NOT NULL DEFAULT 1,
+  next_proposal INTEGER NOT NULL DEFAULT 1,
+  next_distribution INTEGER NOT NULL DEFAULT 1,
+  audit_seq INTEGER NOT NULL DEFAULT 0,
+  audit_head TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS members (
+  syndicate_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  status TEXT NOT NULL,
+  jurisdiction TEXT NOT NULL,
+  join_seq INTEGER NOT NULL,
+  joined_at INTEGER NOT NULL,
+  first_deposit_at INTEGER,
+  PRIMARY KEY (syndicate_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS accounts (
+  syndicate_id TEXT NOT NULL,
+  code TEXT NOT NULL,
+  member_id TEXT,
+  class TEXT NOT NULL,
+  debits INTEGER NOT NULL DEFAULT 0,
+  credits INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (syndicate_id, code)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS accounts_class ON accounts(syndicate_id, class);
+
+CREATE TABLE IF NOT EXISTS transfers (
+  id INTEGER PRIMARY KEY,
+  syndicate_id TEXT NOT NULL,
+  op_key TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  reverses INTEGER,
+  memo TEXT
+);
+CREATE INDEX IF NOT EXISTS transfers_op ON transfers(syndicate_id, op_key);
+
+CREATE TABLE IF NOT EXISTS postings (
+  id INTEGER PRIMARY KEY,
+  transfer_id INTEGER NOT NULL,
+  syndicate_id TEXT NOT NULL,
+  account TEXT NOT NULL,
+  debit INTEGER NOT NULL,
+  credit INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  CHECK (debit >= 0 AND credit >= 0 AND (debit = 0) <> (credit = 0))
+);
+CREATE INDEX IF NOT EXISTS postings_account ON postings(syndicate_id, account, at);
+
+CREATE TABLE IF NOT EXISTS operations (
+  syndicate_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  audit_seq INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  PRIMARY KEY (syndicate_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS audit (
+  syndicate_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  op_key TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (syndicate_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS allocations (
+  syndicate_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  op_key TEXT NOT NULL,
+  originator TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  reference TEXT,
+  sport TEXT,
+  market TEXT,
+  symbol TEXT,
+  opportunity TEXT NOT NULL,
+  method TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  bound_by TEXT NOT NULL,
+  proposal_id TEXT,
+  status TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  mark INTEGER NOT NULL DEFAULT 0,
+  settled_at INTEGER,
+  returned INTEGER,
+  fees INTEGER,
+  pnl INTEGER,
+  PRIMARY KEY (syndicate_id, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS allocations_open ON allocations(syndicate_id, status);
+CREATE INDEX IF NOT EXISTS allocations_opened ON allocations(syndicate_id, opened_at);
+
+CREATE TABLE IF NOT EXISTS withdrawals (
+  syndicate_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  member TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  from_profit INTEGER NOT NULL,
+  from_capital INTEGER NOT NULL,
+  emergency INTEGER NOT NULL,
+  penalty INTEGER NOT NULL,
+  earmark_transfer INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  available_at INTEGER NOT NULL,
+  decided_by TEXT,
+  decided_at INTEGER,
+  paid_at INTEGER,
+  PRIMARY KEY (syndicate_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS proposals (
+  syndicate_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  proposer TEXT NOT NULL,
+  weighting TEXT NOT NULL,
+  quorum REAL NOT NULL,
+  threshold REAL NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  total_weight INTEGER NOT NULL,
+  yes INTEGER NOT NULL DEFAULT 0,
+  no INTEGER NOT NULL DEFAULT 0,
+  abstain INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT,
+  decided_at INTEGER,
+  PRIMARY KEY (syndicate_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS electorate (
+  syndicate_id TEXT NOT NULL,
+  proposal_id TEXT NOT NULL,
+  member TEXT NOT NULL,
+  weight INTEGER NOT NULL,
+  PRIMARY KEY (syndicate_id, proposal_id, member)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS votes (
+  syndicate_id TEXT NOT NULL,
+  proposal_id TEXT NOT NULL,
+  member TEXT NOT NULL,
+  choice TEXT NOT NULL,
+  weight INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (syndicate_id, proposal_id, member)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS distributions (
+  syndicate_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  op_key TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  method TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  tax INTEGER NOT NULL,
+  period_start INTEGER NOT NULL,
+  period_end INTEGER NOT NULL,
+  PRIMARY KEY (syndicate_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS distribution_lines (
+  syndicate_id TEXT NOT NULL,
+  distribution_id TEXT NOT NULL,
+  member TEXT NOT NULL,
+  weight REAL NOT NULL,
+  gross INTEGER NOT NULL,
+  tax INTEGER NOT NULL,
+  net INTEGER NOT NULL,
+  rate_ppm INTEGER NOT NULL,
+  jurisdiction TEXT NOT NULL,
+  PRIMARY KEY (syndicate_id, distribution_id, member)
+) WITHOUT ROWID;
+
+${APPEND_ONLY.map(
+  (table) => `
+CREATE TRIGGER IF NOT EXISTS ${table}_no_update BEFORE UPDATE ON ${table}
+BEGIN SELECT RAISE(ABORT, '${table} is append-only: corrections are new reversing entries'); END;
+CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table}
+BEGIN SELECT RAISE(ABORT, '${table} is append-only: corrections are new reversing entries'); END;`,
+).join('\n')}
+`;

@@ -1,0 +1,339 @@
+import type Database from 'better-sqlite3';
+import { NeuralTraderError } from '../core/errors.js';
+import { type Currency, currency } from '../core/money.js';
+import type { SqliteDatabase } from '../core/sqlite.js';
+import type { EpochMs } from '../core/time.js';
+import { type AccountClass, accountClass, balanceOf } from './accounts.js';
+import type { SyndicateRules } from './rules.js';
+import type { MemberStatus, Role } from './types.js';
+
+/** Rows as stored (snake_case columns) and the typed views the operations work with. */
+export interface SyndicateRow {
+  id: string;
+  name: string;
+  currency: string;
+  created_at: number;
+  clock: number;
+  rules: string;
+  period_start: number;
+  total_debits: number;
+  total_credits: number;
+  assets: number;
+  equity: number;
+  pending: number;
+  clearing: number;
+  next_member: number;
+  next_allocation: number;
+  next_withdrawal: number;
+  next_proposal: number;
+  next_distribution: number;
+  audit_seq: number;
+  audit_head: string;
+}
+
+/** A syndicate row with its currency and rules parsed. */
+export interface SyndicateState {
+  row: SyndicateRow;
+  id: string;
+  ccy: Currency;
+  rules: SyndicateRules;
+}
+
+export interface MemberRow {
+  syndicate_id: string;
+  id: string;
+  name: string;
+  role: Role;
+  status: MemberStatus;
+  jurisdiction: string;
+  join_seq: number;
+  joined_at: number;
+  first_deposit_at: number | null;
+}
+
+export interface OperationRow {
+  syndicate_id: string;
+  key: string;
+  kind: string;
+  actor: string;
+  fingerprint: string;
+  at: number;
+  audit_seq: number;
+  result: string;
+}
+
+export interface AllocationRow {
+  syndicate_id: string;
+  id: string;
+  op_key: string;
+  originator: string;
+  kind: 'bet' | 'trade';
+  reference: string | null;
+  sport: string | null;
+  market: string | null;
+  symbol: string | null;
+  opportunity: string;
+  method: string;
+  amount: number;
+  bound_by: string;
+  proposal_id: string | null;
+  status: 'open' | 'settled';
+  opened_at: number;
+  mark: number;
+  settled_at: number | null;
+  returned: number | null;
+  fees: number | null;
+  pnl: number | null;
+}
+
+export interface WithdrawalRow {
+  syndicate_id: string;
+  id: string;
+  member: string;
+  amount: number;
+  from_profit: number;
+  from_capital: number;
+  emergency: number;
+  penalty: number;
+  earmark_transfer: number;
+  status: 'requested' | 'approved' | 'paid' | 'cancelled' | 'rejected';
+  requested_at: number;
+  available_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  paid_at: number | null;
+}
+
+export interface ProposalRow {
+  syndicate_id: string;
+  id: string;
+  kind: string;
+  payload: string;
+  proposer: string;
+  weighting: string;
+  quorum: number;
+  threshold: number;
+  created_at: number;
+  expires_at: number;
+  status: string;
+  total_weight: number;
+  yes: number;
+  no: number;
+  abstain: number;
+  outcome: string | null;
+  decided_at: number | null;
+}
+
+export interface AccountRow {
+  code: string;
+  member_id: string | null;
+  class: AccountClass;
+  debits: number;
+  credits: number;
+}
+
+/** Member balances in minor units. */
+export interface MemberBalances {
+  capital: number;
+  profit: number;
+  pending: number;
+}
+
+/**
+ * Prepared-statement access to the ledger file. Statements are prepared once per SQL text and reused:
+ * a deposit runs about ten of them, so preparing each time would cost more than the commit.
+ */
+export class LedgerStore {
+  readonly db: SqliteDatabase;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(db: SqliteDatabase) {
+    this.db = db;
+  }
+
+  stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  syndicateRow(id: string): SyndicateRow | undefined {
+    return this.stmt('SELECT * FROM syndicates WHERE id = ?').get(id) as SyndicateRow | undefined;
+  }
+
+  /** The syndicate with parsed rules, or a NOT_FOUND error naming it. */
+  syndicate(id: string): SyndicateState {
+    const row = this.syndicateRow(id);
+    if (!row) {
+      throw new NeuralTraderError('NOT_FOUND', `syndicate "${id}" does not exist`, {
+        field: 'syndicateId',
+        hint: 'create it with `neural-trader syndicate create` (or check the spelling)',
+      });
+    }
+    return { row, id: row.id, ccy: currency(row.currency), rules: JSON.parse(row.rules) as SyndicateRules };
+  }
+
+  listSyndicates(): SyndicateRow[] {
+    return this.stmt('SELECT * FROM syndicates ORDER BY id').all() as SyndicateRow[];
+  }
+
+  memberRow(syndicateId: string, id: string): MemberRow | undefined {
+    return this.stmt('SELECT * FROM members WHERE syndicate_id = ? AND id = ?').get(syndicateId, id) as
+      | MemberRow
+      | undefined;
+  }
+
+  /** A member, or a NOT_FOUND error naming them. */
+  member(syndicateId: string, id: string, field = 'member'): MemberRow {
+    const row = this.memberRow(syndicateId, id);
+    if (!row) {
+      throw new NeuralTraderError(
+        'NOT_FOUND',
+        `${field}: unknown member "${id}" in syndicate "${syndicateId}"`,
+        {
+          field,
+          hint: 'list members with `neural-trader syndicate status`; nothing was written',
+        },
+      );
+    }
+    return row;
+  }
+
+  /** Members in join order (the order every split and tie rule uses). */
+  members(syndicateId: string): MemberRow[] {
+    return this.stmt('SELECT * FROM members WHERE syndicate_id = ? ORDER BY join_seq').all(
+      syndicateId,
+    ) as MemberRow[];
+  }
+
+  accounts(syndicateId: string): AccountRow[] {
+    return this.stmt(
+      'SELECT code, member_id, class, debits, credits FROM accounts WHERE syndicate_id = ? ORDER BY code',
+    ).all(syndicateId) as AccountRow[];
+  }
+
+  balance(syndicateId: string, code: string): number {
+    const row = this.stmt('SELECT debits, credits FROM accounts WHERE syndicate_id = ? AND code = ?').get(
+      syndicateId,
+      code,
+    ) as { debits: number; credits: number } | undefined;
+    if (!row) throw new Error(`account ${code} of ${syndicateId} does not exist`);
+    return balanceOf(accountClass(code), row.debits, row.credits);
+  }
+
+  /** Every member's capital, profit and pending balance, by member id. */
+  memberBalances(syndicateId: string): Map<string, MemberBalances> {
+    const rows = this.stmt(
+      `SELECT member_id, class, credits - debits AS balance FROM accounts
+       WHERE syndicate_id = ? AND member_id IS NOT NULL`,
+    ).all(syndicateId) as { member_id: string; class: AccountClass; balance: number }[];
+    const result = new Map<string, MemberBalances>();
+    for (const row of rows) {
+      let entry = result.get(row.member_id);
+      if (!entry) {
+        entry = { capital: 0, profit: 0, pending: 0 };
+        result.set(row.member_id, entry);
+      }
+      if (row.class === 'capital' || row.class === 'profit' || row.class === 'pending')
+        entry[row.class] = row.balance;
+    }
+    return result;
+  }
+
+  /** One member's balances (three primary-key lookups, not a scan of every member). */
+  memberBalance(syndicateId: string, id: string): MemberBalances {
+    return {
+      capital: this.balance(syndicateId, `member:${id}:capital`),
+      profit: this.balance(syndicateId, `member:${id}:profit`),
+      pending: this.balance(syndicateId, `member:${id}:pending`),
+    };
+  }
+
+  operation(syndicateId: string, key: string): OperationRow | undefined {
+    return this.stmt('SELECT * FROM operations WHERE syndicate_id = ? AND key = ?').get(syndicateId, key) as
+      | OperationRow
+      | undefined;
+  }
+
+  allocation(syndicateId: string, id: string): AllocationRow {
+    const row = this.stmt('SELECT * FROM allocations WHERE syndicate_id = ? AND id = ?').get(
+      syndicateId,
+      id,
+    ) as AllocationRow | undefined;
+    if (!row) {
+      throw new NeuralTraderError(
+        'NOT_FOUND',
+        `allocation: unknown allocation "${id}" in syndicate "${syndicateId}"`,
+        {
+          field: 'allocationId',
+          hint: 'see open allocations with `neural-trader syndicate report`',
+        },
+      );
+    }
+    return row;
+  }
+
+  withdrawal(syndicateId: string, id: string): WithdrawalRow {
+    const row = this.stmt('SELECT * FROM withdrawals WHERE syndicate_id = ? AND id = ?').get(
+      syndicateId,
+      id,
+    ) as WithdrawalRow | undefined;
+    if (!row) {
+      throw new NeuralTraderError(
+        'NOT_FOUND',
+        `withdrawal: unknown request "${id}" in syndicate "${syndicateId}"`,
+        {
+          field: 'withdrawalId',
+          hint: 'see requests with `neural-trader syndicate report`',
+        },
+      );
+    }
+    return row;
+  }
+
+  proposal(syndicateId: string, id: string): ProposalRow {
+    const row = this.stmt('SELECT * FROM proposals WHERE syndicate_id = ? AND id = ?').get(syndicateId, id) as
+      | ProposalRow
+      | undefined;
+    if (!row) {
+      throw new NeuralTraderError(
+        'NOT_FOUND',
+        `proposal: unknown proposal "${id}" in syndicate "${syndicateId}"`,
+        {
+          field: 'proposalId',
+          hint: 'see proposals with `neural-trader syndicate report`',
+        },
+      );
+    }
+    return row;
+  }
+
+  /** Take the next number of a per-syndicate sequence (allocation, withdrawal, proposal, ...). */
+  nextId(
+    syndicateId: string,
+    sequence: 'member' | 'allocation' | 'withdrawal' | 'proposal' | 'distribution',
+  ): number {
+    const column = `next_${sequence}`;
+    const row = this.stmt(
+      `UPDATE syndicates SET ${column} = ${column} + 1 WHERE id = ? RETURNING ${column} - 1 AS n`,
+    ).get(syndicateId) as { n: number };
+    return row.n;
+  }
+
+  openAllocations(syndicateId: string): AllocationRow[] {
+    return this.stmt(
+      "SELECT * FROM allocations WHERE syndicate_id = ? AND status = 'open' ORDER BY opened_at, id",
+    ).all(syndicateId) as AllocationRow[];
+  }
+
+  /** Sum of allocations opened in [from, to). */
+  allocatedBetween(syndicateId: string, from: EpochMs, to: EpochMs): number {
+    const row = this.stmt(
+      'SELECT COALESCE(SUM(amount), 0) AS total FROM allocations WHERE syndicate_id = ? AND opened_at >= ? AND opened_at < ?',
+    ).get(syndicateId, from, to) as { total: number };
+    return row.total;
+  }
+}
