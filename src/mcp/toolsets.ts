@@ -15,6 +15,7 @@ export const MCP_TOOLSETS = [
   'risk',
   'neural',
   'sports',
+  'syndicate',
   'system',
 ] as const;
 export type McpToolset = (typeof MCP_TOOLSETS)[number];

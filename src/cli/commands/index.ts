@@ -66,6 +66,12 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import('./sports.js'),
   },
   {
+    commands: {
+      syndicate: 'pooled funds: double-entry ledger, roles, allocation rules, payouts, withdrawals, votes',
+    },
+    load: () => import('./syndicate.js'),
+  },
+  {
     commands: { mcp: 'Model Context Protocol server: every capability as tools for AI assistants' },
     load: () => import('./mcp.js'),
   },

@@ -7,6 +7,7 @@ import { portfolioTools } from './portfolio.js';
 import { riskTools } from './risk.js';
 import { sportsTools } from './sports.js';
 import { strategyTools } from './strategies.js';
+import { syndicateTools } from './syndicate.js';
 import { systemTools } from './system.js';
 import { tradingTools } from './trading.js';
 
@@ -24,6 +25,7 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   ...riskTools,
   ...neuralTools,
   ...sportsTools,
+  ...syndicateTools,
 ];
 
 /** The tools exposed for a set of toolsets. */
