@@ -62,8 +62,12 @@ export interface SizingView {
   method: AllocationMethod;
   fraction: number;
   methodAmount: string;
+  /** The method's amount within the rules. */
   allowed: string;
   boundBy: string;
+  /** The most the bankroll rules allow for one allocation now, and the rule that sets it. */
+  limit: string;
+  limitRule: string;
   voteAbove: string;
   needsVote: boolean;
   stopLoss: boolean;
@@ -79,6 +83,8 @@ export function sizingView(s: SyndicateState, r: SizingResult): SizingView {
     methodAmount: f(r.methodAmount),
     allowed: f(r.amount),
     boundBy: r.boundBy,
+    limit: f(r.limit),
+    limitRule: r.limitRule,
     voteAbove: f(r.voteAbove),
     needsVote: r.needsVote,
     stopLoss: r.stopLoss,
@@ -116,13 +122,18 @@ export function allocate(
     );
   }
   const amount = request.amount ?? sizing.amount;
-  if (request.amount !== undefined && request.amount > sizing.amount) {
+  if (request.amount !== undefined && request.amount > sizing.limit) {
     throw new ValidationError(
-      `amount: ${fmt(ctx, request.amount)} is above what the rules allow for this opportunity now, ${fmt(ctx, sizing.amount)} (bound by ${sizing.boundBy})`,
+      `amount: ${fmt(ctx, request.amount)} is above what the rules allow for this opportunity now, ${fmt(ctx, sizing.limit)} (bound by ${sizing.limitRule})`,
       {
         field: 'amount',
         hint: 'allocate at most the allowed amount (see `syndicate allocate --dry-run`); nothing was written',
       },
+    );
+  }
+  if (request.amount !== undefined && request.amount > sizing.methodAmount) {
+    ctx.warnings.push(
+      `${fmt(ctx, request.amount)} is more than ${request.method} suggests (${fmt(ctx, sizing.methodAmount)}); within the rules, so booked as asked`,
     );
   }
   if (amount <= 0) {
@@ -139,7 +150,7 @@ export function allocate(
       `allocation: ${fmt(ctx, amount)} is above the vote threshold of ${fmt(ctx, sizing.voteAbove)}; it needs an approved vote`,
       {
         field: 'amount',
-        hint: 'propose it as a large_allocation (`syndicate propose --kind large_allocation`), or allocate less',
+        hint: 'propose it as a large_allocation (`syndicate propose --type large_allocation`), or allocate less',
       },
     );
   }
@@ -164,7 +175,7 @@ export function allocate(
       canonicalJson(o),
       request.method,
       amount,
-      request.amount !== undefined && request.amount < sizing.amount ? 'requested_amount' : sizing.boundBy,
+      request.amount !== undefined && request.amount !== sizing.amount ? 'requested_amount' : sizing.boundBy,
       proposalId,
       at,
     );

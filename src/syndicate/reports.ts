@@ -5,7 +5,7 @@ import { CASH, FEES, TAX_WITHHELD, UNDISTRIBUTED, UNREALISED } from './accounts.
 import { type SizingView, sizingBook, sizingView } from './allocations.js';
 import { ROUNDING_RULE, realisedUndistributed } from './distribute.js';
 import { rulesJson } from './rules.js';
-import { sizeAllocation } from './sizing.js';
+import { ceilUnits, floorUnits, sizeAllocation } from './sizing.js';
 import type { AllocationRow, LedgerStore, ProposalRow, SyndicateState, WithdrawalRow } from './store.js';
 import { ALLOCATION_METHODS, type AllocationMethod, type Opportunity } from './types.js';
 import {
@@ -447,7 +447,7 @@ export function allocationLimits(
   const r = s.rules;
   const bankroll = Math.max(0, s.row.equity);
   const book = sizingBook(store, s, o ?? { kind: 'trade' }, at);
-  const concentration = Math.floor(r.maxConcentrationFraction * bankroll);
+  const concentration = floorUnits(r.maxConcentrationFraction * bankroll);
   const open: { key: string; open: string; headroom: string }[] = [];
   for (const column of ['sport', 'market', 'symbol'] as const) {
     for (const row of store
@@ -463,14 +463,14 @@ export function allocationLimits(
       });
     }
   }
-  const triggerAt = -Math.floor(r.stopLossFraction * book.capital);
+  const triggerAt = -floorUnits(r.stopLossFraction * book.capital);
   return {
     bankroll: f(bankroll),
     freeCash: f(book.freeCash),
-    cashReserveRequired: f(Math.ceil(r.cashReserveFraction * bankroll)),
-    maxPerAllocation: f(Math.floor(r.maxAllocationFraction * bankroll)),
-    voteAbove: f(Math.floor(r.voteAboveFraction * bankroll)),
-    dailyExposureLimit: f(Math.floor(r.dailyExposureFraction * bankroll)),
+    cashReserveRequired: f(ceilUnits(r.cashReserveFraction * bankroll)),
+    maxPerAllocation: f(floorUnits(r.maxAllocationFraction * bankroll)),
+    voteAbove: f(floorUnits(r.voteAboveFraction * bankroll)),
+    dailyExposureLimit: f(floorUnits(r.dailyExposureFraction * bankroll)),
     allocatedToday: f(book.allocatedToday),
     concentrationLimit: f(concentration),
     openConcentrations: open,

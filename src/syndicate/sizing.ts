@@ -19,7 +19,8 @@ import { ALLOCATION_METHODS, type AllocationMethod, type Opportunity } from './t
  *  - confidence: the fraction of the highest confidence tier the opportunity reaches (0 below all tiers);
  *  - risk_parity: riskBudget / sigma, where sigma is the standard deviation of the return per unit
  *    allocated (trades: the volatility given; bets: odds x sqrt(p (1 - p))), capped at 1.
- * Amounts are rounded down to whole minor units.
+ * Amounts are rounded down to whole minor units, after a relative tolerance of 1e-12 for binary
+ * floating point (0.0625 x 20,000.00 is 1,250.00, not 1,249.99).
  */
 export interface SizingBook {
   /** The syndicate's total equity (cash + open allocations at cost + marks). */
@@ -51,7 +52,11 @@ export interface SizingResult {
   fraction: number;
   /** The method's amount, before caps. */
   methodAmount: MinorUnits;
-  /** The amount allowed: the smallest of the method's amount and every rule's headroom (never negative). */
+  /** The most the bankroll rules allow for one allocation now: the smallest headroom (0 under the stop-loss). */
+  limit: MinorUnits;
+  /** The rule that sets `limit`. */
+  limitRule: string;
+  /** The amount to allocate: the method's amount within the limit (never negative). */
   amount: MinorUnits;
   /** What set `amount`: the method's name, a rule name, or stop_loss. */
   boundBy: string;
@@ -196,6 +201,15 @@ function methodFraction(
   }
 }
 
+/** Floor / ceiling to whole minor units, forgiving the last bits of binary floating point. */
+export function floorUnits(x: number): MinorUnits {
+  return Math.floor(x * (1 + 1e-12));
+}
+
+export function ceilUnits(x: number): MinorUnits {
+  return Math.ceil(x * (1 - 1e-12));
+}
+
 /** Size an opportunity against the rules and the book. */
 export function sizeAllocation(
   o: Opportunity,
@@ -207,8 +221,8 @@ export function sizeAllocation(
   const warnings: string[] = [];
   const bankroll = Math.max(0, book.bankroll);
   const fraction = methodFraction(o, method, rules, warnings);
-  const methodAmount = Math.floor(fraction * bankroll);
-  const cap = (f: number) => Math.floor(f * bankroll);
+  const methodAmount = floorUnits(fraction * bankroll);
+  const cap = (f: number) => floorUnits(f * bankroll);
   const limits: AllocationLimit[] = [
     { rule: 'max_per_allocation', headroom: cap(rules.maxAllocationFraction) },
     { rule: 'daily_exposure', headroom: cap(rules.dailyExposureFraction) - book.allocatedToday },
@@ -230,22 +244,26 @@ export function sizeAllocation(
     });
   limits.push({
     rule: 'cash_reserve',
-    headroom: book.freeCash - Math.ceil(rules.cashReserveFraction * bankroll),
+    headroom: book.freeCash - ceilUnits(rules.cashReserveFraction * bankroll),
   });
   for (const limit of limits) limit.headroom = Math.max(0, limit.headroom);
 
-  let amount = methodAmount;
-  let boundBy: string = method;
-  for (const limit of limits) {
-    if (limit.headroom < amount) {
-      amount = limit.headroom;
-      boundBy = limit.rule;
+  let limit = limits[0].headroom;
+  let limitRule = limits[0].rule;
+  for (const l of limits) {
+    if (l.headroom < limit) {
+      limit = l.headroom;
+      limitRule = l.rule;
     }
   }
   const stopLoss = book.capital > 0 && book.undistributed <= -rules.stopLossFraction * book.capital;
   if (stopLoss) {
-    amount = 0;
-    boundBy = 'stop_loss';
+    limit = 0;
+    limitRule = 'stop_loss';
+  }
+  const amount = Math.min(methodAmount, limit);
+  const boundBy = methodAmount <= limit ? method : limitRule;
+  if (stopLoss) {
     warnings.push(
       `stop-loss: the result since the last distribution is ${formatMoney(book.undistributed, ccy)}, at least ` +
         `${(rules.stopLossFraction * 100).toFixed(1)}% of members' capital; no new allocations until it is distributed`,
@@ -262,6 +280,8 @@ export function sizeAllocation(
     method,
     fraction,
     methodAmount,
+    limit,
+    limitRule,
     amount,
     boundBy,
     limits,

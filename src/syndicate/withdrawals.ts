@@ -4,6 +4,7 @@ import { MS_PER_DAY } from '../core/time.js';
 import { CASH, credit, debit, memberAccount, type PostingLine, UNDISTRIBUTED } from './accounts.js';
 import { fmt, iso, type OpContext } from './context.js';
 import { permissionDenied, roleAllows } from './permissions.js';
+import { floorUnits } from './sizing.js';
 import type { MemberRow, WithdrawalRow } from './store.js';
 import { type WithdrawalView, withdrawalView } from './views.js';
 
@@ -49,7 +50,7 @@ export function requestWithdrawal(ctx: OpContext, amount: MinorUnits, emergency:
     }
   }
   const equity = syndicate.row.equity;
-  const maxRequest = Math.floor(rules.maxWithdrawalFraction * equity);
+  const maxRequest = floorUnits(rules.maxWithdrawalFraction * equity);
   if (amount > maxRequest) {
     throw new ValidationError(
       `amount: ${fmt(ctx, amount)} is above the largest request allowed, ${fmt(ctx, maxRequest)} (${(rules.maxWithdrawalFraction * 100).toFixed(1)}% of the syndicate's equity)`,
@@ -70,8 +71,8 @@ export function requestWithdrawal(ctx: OpContext, amount: MinorUnits, emergency:
     debit(memberAccount(actor.id, 'capital'), fromCapital),
     credit(memberAccount(actor.id, 'pending'), amount),
   ]);
-  const needsApproval = amount > Math.floor(rules.withdrawalApprovalAboveFraction * equity);
-  const penalty = emergency ? Math.floor(amount * rules.emergencyPenaltyFraction) : 0;
+  const needsApproval = amount > floorUnits(rules.withdrawalApprovalAboveFraction * equity);
+  const penalty = emergency ? floorUnits(amount * rules.emergencyPenaltyFraction) : 0;
   const id = `W${store.nextId(syndicate.id, 'withdrawal')}`;
   store
     .stmt(
@@ -118,7 +119,7 @@ function openRequest(ctx: OpContext, id: string, allowed: readonly WithdrawalRow
   const w = ctx.store.withdrawal(ctx.syndicate.id, id);
   if (!allowed.includes(w.status)) {
     throw new ValidationError(
-      `withdrawal: ${id} is ${w.status}; only a ${allowed.join(' or ')} request can be changed that way`,
+      `withdrawal: ${id} is ${w.status}; this needs a request that is ${allowed.join(' or ')}`,
       {
         field: 'withdrawalId',
       },
