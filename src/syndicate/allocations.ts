@@ -15,34 +15,31 @@ import { type AllocationView, allocationView } from './views.js';
  * goes to the undistributed pool; distributions assign it to members later.
  */
 
-/** The figures of the book that sizing needs, at time `at`. */
+/** Exposure keys: allocations opened on a UTC day, and open allocations per sport, market and symbol. */
+export function dayKey(at: EpochMs): string {
+  return `day:${Math.floor(at / MS_PER_DAY)}`;
+}
+
+function openKeys(o: Pick<Opportunity, 'sport' | 'market' | 'symbol'>): string[] {
+  const keys: string[] = [];
+  if (o.sport) keys.push(`sport:${o.sport}`);
+  if (o.market) keys.push(`market:${o.market}`);
+  if (o.symbol) keys.push(`symbol:${o.symbol}`);
+  return keys;
+}
+
+/** The figures of the book that sizing needs, at time `at` (each one a key lookup, not a scan). */
 export function sizingBook(store: LedgerStore, s: SyndicateState, o: Opportunity, at: EpochMs): SizingBook {
-  const dayStart = Math.floor(at / MS_PER_DAY) * MS_PER_DAY;
-  const openIn = (column: 'sport' | 'market' | 'symbol', value: string | undefined) =>
-    value === undefined
-      ? 0
-      : (
-          store
-            .stmt(
-              `SELECT COALESCE(SUM(amount), 0) AS total FROM allocations
-               WHERE syndicate_id = ? AND status = 'open' AND ${column} = ?`,
-            )
-            .get(s.id, value) as { total: number }
-        ).total;
-  const capital = store
-    .stmt(
-      "SELECT COALESCE(SUM(credits - debits), 0) AS total FROM accounts WHERE syndicate_id = ? AND class = 'capital'",
-    )
-    .get(s.id) as { total: number };
+  const exposure = (key: string | false | undefined) => (key ? store.exposure(s.id, key) : 0);
   return {
     bankroll: s.row.equity,
     freeCash: store.balance(s.id, CASH) - s.row.pending,
-    capital: capital.total,
+    capital: s.row.capital,
     undistributed: store.balance(s.id, UNDISTRIBUTED),
-    allocatedToday: store.allocatedBetween(s.id, dayStart, dayStart + MS_PER_DAY),
-    openInSport: openIn('sport', o.sport),
-    openInMarket: openIn('market', o.market),
-    openInSymbol: openIn('symbol', o.symbol),
+    allocatedToday: exposure(dayKey(at)),
+    openInSport: exposure(o.sport && `sport:${o.sport}`),
+    openInMarket: exposure(o.market && `market:${o.market}`),
+    openInSymbol: exposure(o.symbol && `symbol:${o.symbol}`),
   };
 }
 
@@ -180,6 +177,7 @@ export function allocate(
       at,
     );
   ctx.post.transfer('allocation', [debit(ALLOCATIONS, amount), credit(CASH, amount)], `opens ${id}`);
+  for (const key of [dayKey(at), ...openKeys(o)]) store.addExposure(s.id, key, amount);
   ctx.warnings.push(...sizing.warnings);
   return { allocation: allocationView(s.ccy, store.allocation(s.id, id)), sizing: sizingView(s, sizing) };
 }
@@ -270,6 +268,13 @@ export function settleAllocation(
        WHERE syndicate_id = ? AND id = ?`,
     )
     .run(ctx.at, returned, fees, pnl, ctx.syndicate.id, id);
+  for (const key of openKeys({
+    sport: a.sport ?? undefined,
+    market: a.market ?? undefined,
+    symbol: a.symbol ?? undefined,
+  })) {
+    ctx.store.addExposure(ctx.syndicate.id, key, -a.amount);
+  }
   if (pnl < 0)
     ctx.warnings.push(
       `${id} lost ${fmt(ctx, -pnl)}; the loss is in the undistributed pool until the next distribution`,

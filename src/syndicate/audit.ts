@@ -1,10 +1,12 @@
 import { formatTimestamp } from '../core/time.js';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from './canonical.js';
-import type { LedgerStore } from './store.js';
+import type { AuditRow, LedgerStore } from './store.js';
 
 /**
  * The audit log: one entry per applied operation, naming who did what, when, with which idempotency
- * key, and its parameters and result. Entries are hash-chained: each entry's hash is
+ * key, and its parameters and result. The entry is also the operation's idempotency record: its key is
+ * unique per syndicate and its fingerprint (a hash of the request) tells a retry from a different
+ * request reusing the key. Entries are hash-chained: each entry's hash is
  * SHA-256(previous hash + canonical JSON of the entry), so editing, inserting or deleting any entry
  * changes every hash after it. The syndicate row keeps the head hash and the entry count, so a
  * truncated tail is detected too. (Someone who can rewrite the whole file can rewrite the chain;
@@ -17,54 +19,56 @@ export interface AuditEntry {
   actor: string;
   action: string;
   key: string;
+  /** SHA-256 of the canonical request (kind, actor, normalised parameters). */
+  fingerprint: string;
+  /** { params, result }: the normalised request and the result returned to the caller. */
   details: unknown;
+  /** The operation's double-entry lines: [transfer, kind, account, debit, credit, memo, reverses]. */
+  postings: readonly (readonly (string | number | null)[])[];
 }
 
-interface AuditRow {
-  syndicate_id: string;
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  op_key: string;
-  details: string;
-  prev_hash: string;
-  hash: string;
+/**
+ * canonicalJson(entry), built from the already serialised details and postings so the (possibly large)
+ * details are serialised once: the keys are written in sorted order, exactly as canonicalJson would.
+ */
+function entryText(entry: AuditEntry, detailsText: string, postingsText: string): string {
+  const q = JSON.stringify;
+  return (
+    `{"action":${q(entry.action)},"actor":${q(entry.actor)},"at":${canonicalJson(entry.at)},"details":${detailsText},` +
+    `"fingerprint":${q(entry.fingerprint)},"key":${q(entry.key)},"postings":${postingsText},` +
+    `"seq":${canonicalJson(entry.seq)},"syndicateId":${q(entry.syndicateId)}}`
+  );
 }
 
+/** SHA-256(previous hash + canonical JSON of the entry). */
 export function auditHash(prevHash: string, entry: AuditEntry): string {
-  return sha256Hex(prevHash + canonicalJson(entry));
+  return sha256Hex(prevHash + entryText(entry, canonicalJson(entry.details), canonicalJson(entry.postings)));
 }
 
-/** Append the next entry of a syndicate's chain; returns its sequence number and hash. */
-export function appendAudit(
-  store: LedgerStore,
-  entry: Omit<AuditEntry, 'seq'>,
-  previous: { seq: number; head: string },
-): { seq: number; hash: string } {
-  const seq = previous.seq + 1;
-  const full: AuditEntry = { ...entry, seq };
-  const hash = auditHash(previous.head, full);
+/** Append an entry after `prevHash`; returns its hash. The caller records the new head. */
+export function appendAudit(store: LedgerStore, entry: AuditEntry, prevHash: string): string {
+  const detailsText = canonicalJson(entry.details);
+  const postingsText = canonicalJson(entry.postings);
+  const hash = sha256Hex(prevHash + entryText(entry, detailsText, postingsText));
   store
     .stmt(
-      `INSERT INTO audit (syndicate_id, seq, at, actor, action, op_key, details, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO audit (syndicate_id, seq, at, actor, action, op_key, fingerprint, details, postings, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       entry.syndicateId,
-      seq,
+      entry.seq,
       entry.at,
       entry.actor,
       entry.action,
       entry.key,
-      canonicalJson(entry.details),
-      previous.head,
+      entry.fingerprint,
+      detailsText,
+      postingsText,
+      prevHash,
       hash,
     );
-  store
-    .stmt('UPDATE syndicates SET audit_seq = ?, audit_head = ? WHERE id = ?')
-    .run(seq, hash, entry.syndicateId);
-  return { seq, hash };
+  return hash;
 }
 
 export interface AuditProblem {
@@ -90,7 +94,7 @@ export function verifyAuditChain(
   expected: { seq: number; head: string },
 ): AuditVerification {
   const rows = store
-    .stmt('SELECT * FROM audit WHERE syndicate_id = ? ORDER BY seq')
+    .stmt('SELECT * FROM audit WHERE syndicate_id = ? ORDER BY id')
     .iterate(syndicateId) as Iterable<AuditRow>;
   let prev = GENESIS_HASH;
   let count = 0;
@@ -111,10 +115,12 @@ export function verifyAuditChain(
         `${where}: does not link to the entry before it; an earlier entry was changed or removed`,
       );
     let details: unknown;
+    let postings: AuditEntry['postings'];
     try {
       details = JSON.parse(row.details);
+      postings = JSON.parse(row.postings);
     } catch {
-      return fail(row, `${where}: its details are not valid JSON; the entry was edited`);
+      return fail(row, `${where}: its details or postings are not valid JSON; the entry was edited`);
     }
     const hash = auditHash(prev, {
       syndicateId: row.syndicate_id,
@@ -123,7 +129,9 @@ export function verifyAuditChain(
       actor: row.actor,
       action: row.action,
       key: row.op_key,
+      fingerprint: row.fingerprint,
       details,
+      postings,
     });
     if (hash !== row.hash)
       return fail(row, `${where}: its content does not match its hash; the entry was edited`);

@@ -72,15 +72,15 @@ export function distributionMembers(
   start: EpochMs,
   end: EpochMs,
 ): DistributionMember[] {
+  // Each capital account carries the integral of its balance up to its last change (tw_anchor); add the
+  // current balance from then to the end of the period.
   const tw = new Map<string, number>();
   const twRows = store
     .stmt(
-      `SELECT a.member_id AS member, TOTAL((p.credit - p.debit) * (? - MAX(p.at, ?))) AS tw
-       FROM accounts a JOIN postings p ON p.syndicate_id = a.syndicate_id AND p.account = a.code
-       WHERE a.syndicate_id = ? AND a.class = 'capital' AND p.at <= ?
-       GROUP BY a.member_id`,
+      `SELECT member_id AS member, tw_accum + (credits - debits) * (? - tw_anchor) AS tw
+       FROM accounts WHERE syndicate_id = ? AND class = 'capital'`,
     )
-    .all(end, start, s.id, end) as { member: string; tw: number }[];
+    .all(end, s.id) as { member: string; tw: number }[];
   for (const row of twRows) tw.set(row.member, row.tw);
   const performance = new Map<string, number>();
   const perfRows = store
@@ -240,6 +240,10 @@ export function distribute(ctx: OpContext, request: DistributeRequest): { distri
     };
   }
   store.stmt('UPDATE syndicates SET period_start = ? WHERE id = ?').run(at, s.id);
+  // A new period: every capital account's integral restarts from now.
+  store
+    .stmt("UPDATE accounts SET tw_accum = 0, tw_anchor = ? WHERE syndicate_id = ? AND class = 'capital'")
+    .run(at, s.id);
   return { distribution: view };
 }
 

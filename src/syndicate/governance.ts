@@ -367,7 +367,9 @@ function execute(ctx: OpContext, p: ProposalRow): Record<string, unknown> {
     case 'strategy_change':
     case 'change_rules': {
       const rules = applyRuleChanges(s.rules, payload.changes, s.ccy, 'changes');
-      ctx.store.stmt('UPDATE syndicates SET rules = ? WHERE id = ?').run(JSON.stringify(rules), s.id);
+      ctx.store
+        .stmt('UPDATE syndicates SET rules = ?, rules_rev = rules_rev + 1 WHERE id = ?')
+        .run(JSON.stringify(rules), s.id);
       return { rulesChanged: Object.keys(payload.changes) };
     }
     case 'large_allocation': {

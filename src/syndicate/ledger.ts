@@ -6,7 +6,7 @@ import { parseIdentifier } from '../core/inputs.js';
 import { currency as parseCurrency } from '../core/money.js';
 import { openDatabase, type SqliteDatabase, sqliteError } from '../core/sqlite.js';
 import type { EpochMs } from '../core/time.js';
-import { SYNDICATE_ACCOUNTS } from './accounts.js';
+import { memberAccount, SYNDICATE_ACCOUNTS } from './accounts.js';
 import {
   type AllocateResult,
   type AllocationResult,
@@ -59,7 +59,7 @@ import {
 import { applyRuleChanges, DEFAULT_SYNDICATE_RULES, type SyndicateRulesInput } from './rules.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { parseAllocationMethod, parseOpportunity } from './sizing.js';
-import { LedgerStore, type MemberRow, type SyndicateState } from './store.js';
+import { type AuditRow, LedgerStore, type MemberRow, type SyndicateState } from './store.js';
 import {
   DISTRIBUTION_METHODS,
   type DistributionMethod,
@@ -207,65 +207,61 @@ export class SyndicateLedger {
     return explicit;
   }
 
-  private replay<T>(
-    existing: {
-      fingerprint: string;
-      kind: string;
-      actor: string;
-      at: number;
-      audit_seq: number;
-      result: string;
-    },
-    fingerprint: string,
-    key: string,
-  ): OperationResult<T> {
+  private replay<T>(existing: AuditRow, fingerprint: string): OperationResult<T> {
     if (existing.fingerprint !== fingerprint) {
       throw new ValidationError(
-        `key: "${key}" was already used for a different operation (${existing.kind} by ${existing.actor} at ${iso(existing.at)})`,
+        `key: "${existing.op_key}" was already used for a different operation (${existing.action} by ${existing.actor} at ${iso(existing.at)})`,
         {
           field: 'key',
           hint: 'a retry must repeat the same request; use a new key for a new operation. Nothing was written',
         },
       );
     }
-    const stored = JSON.parse(existing.result) as T & { warnings: string[] };
+    const stored = (JSON.parse(existing.details) as { result: T & { warnings: string[] } }).result;
     const operation: OperationRecord = {
-      key,
-      kind: existing.kind,
+      key: existing.op_key,
+      kind: existing.action,
       actor: existing.actor,
       at: existing.at,
-      auditSeq: existing.audit_seq,
+      auditSeq: existing.seq,
       replayed: true,
     };
     return { ...stored, operation };
   }
 
-  /** Record the applied operation (audit entry + operation row + clock) and build its result. */
-  private commitRecord<T extends object>(
-    s: { id: string; seq: number; head: string },
-    kind: string,
-    key: string,
-    actor: string,
-    at: EpochMs,
-    fingerprint: string,
-    params: unknown,
+  /**
+   * Record an applied operation: its audit entry (which is also its idempotency record), then the
+   * syndicate's totals, clock and audit head in one write that checks the invariants. Returns the result.
+   */
+  private record<T extends object>(
+    s: SyndicateState,
+    post: Poster,
+    op: { kind: string; key: string; actor: string; at: EpochMs; fingerprint: string; params: unknown },
     result: T,
     warnings: string[],
   ): OperationResult<T> {
     const stored = { ...result, warnings };
-    const audit = appendAudit(
+    const seq = s.row.audit_seq + 1;
+    const hash = appendAudit(
       this.store,
-      { syndicateId: s.id, at, actor, action: kind, key, details: { params, result: stored } },
-      { seq: s.seq, head: s.head },
+      {
+        syndicateId: s.id,
+        seq,
+        at: op.at,
+        actor: op.actor,
+        action: op.kind,
+        key: op.key,
+        fingerprint: op.fingerprint,
+        details: { params: op.params, result: stored },
+        postings: post.lines,
+      },
+      s.row.audit_head,
     );
-    this.store
-      .stmt(
-        `INSERT INTO operations (syndicate_id, key, kind, actor, fingerprint, at, audit_seq, result)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(s.id, key, kind, actor, fingerprint, at, audit.seq, JSON.stringify(stored));
-    this.store.stmt('UPDATE syndicates SET clock = ? WHERE id = ?').run(at, s.id);
-    return { ...stored, operation: { key, kind, actor, at, auditSeq: audit.seq, replayed: false } };
+    post.finish({ clock: op.at, auditSeq: seq, auditHead: hash });
+    return {
+      ...stored,
+      operation: { key: op.key, kind: op.kind, actor: op.actor, at: op.at, auditSeq: seq, replayed: false },
+    };
   }
 
   /**
@@ -284,22 +280,17 @@ export class SyndicateLedger {
       const s = this.store.syndicate(base.syndicateId);
       const p = params(s);
       const fingerprint = sha256Hex(canonicalJson({ kind, actor: base.actor, params: p }));
-      const existing = this.store.operation(s.id, base.key);
-      if (existing) return this.replay<T>(existing, fingerprint, base.key);
+      const existing = this.store.auditByKey(s.id, base.key);
+      if (existing) return this.replay<T>(existing, fingerprint);
       const actor = this.authorise(s, base.actor, permission);
       const at = this.clockFor(s, base.at);
-      const post = new Poster(this.store, s.id, base.key, at, s.ccy);
+      const post = new Poster(this.store, s.row, at, s.ccy);
       const warnings: string[] = [];
       const result = apply({ store: this.store, syndicate: s, actor, at, key: base.key, post, warnings }, p);
-      post.finish();
-      return this.commitRecord(
-        { id: s.id, seq: s.row.audit_seq, head: s.row.audit_head },
-        kind,
-        base.key,
-        actor.id,
-        at,
-        fingerprint,
-        p,
+      return this.record(
+        s,
+        post,
+        { kind, key: base.key, actor: actor.id, at, fingerprint, params: p },
         result,
         warnings,
       );
@@ -360,8 +351,8 @@ export class SyndicateLedger {
     const params = { name, currency: ccy.code, lead, rules };
     const fingerprint = sha256Hex(canonicalJson({ kind: 'create', actor: base.actor, params }));
     return this.transaction(() => {
-      const existing = this.store.operation(base.syndicateId, base.key);
-      if (existing) return this.replay<CreateSyndicateResult>(existing, fingerprint, base.key);
+      const existing = this.store.auditByKey(base.syndicateId, base.key);
+      if (existing) return this.replay<CreateSyndicateResult>(existing, fingerprint);
       if (this.store.syndicateRow(base.syndicateId)) {
         throw new ValidationError(`syndicateId: "${base.syndicateId}" already exists`, {
           field: 'syndicateId',
@@ -376,23 +367,21 @@ export class SyndicateLedger {
         )
         .run(base.syndicateId, name, ccy.code, at, at, JSON.stringify(rules), at, GENESIS_HASH);
       const open = this.store.stmt(
-        'INSERT INTO accounts (syndicate_id, code, member_id, class) VALUES (?, ?, NULL, ?)',
+        'INSERT INTO accounts (syndicate_id, code, member_id, class, tw_anchor) VALUES (?, ?, NULL, ?, ?)',
       );
-      for (const [code, cls] of SYNDICATE_ACCOUNTS) open.run(base.syndicateId, code, cls);
+      for (const [code, cls] of SYNDICATE_ACCOUNTS) open.run(base.syndicateId, code, cls, at);
       const s = this.store.syndicate(base.syndicateId);
       const row = insertMember(this.store, s.id, lead, at);
-      return this.commitRecord(
-        { id: s.id, seq: 0, head: GENESIS_HASH },
-        'create',
-        base.key,
-        base.actor,
-        at,
-        fingerprint,
-        params,
-        {
-          syndicate: { id: s.id, name, currency: ccy.code, createdAt: at },
-          lead: memberView(s, row, undefined),
-        },
+      const post = new Poster(this.store, s.row, at, ccy);
+      const result: CreateSyndicateResult = {
+        syndicate: { id: s.id, name, currency: ccy.code, createdAt: at },
+        lead: memberView(s, row, undefined),
+      };
+      return this.record(
+        s,
+        post,
+        { kind: 'create', key: base.key, actor: base.actor, at, fingerprint, params },
+        result,
         [],
       );
     });
@@ -458,7 +447,7 @@ export class SyndicateLedger {
       (s) => ({ amount: money({ syndicate: s }, input.amount, 'amount') }),
       (ctx, p) => {
         bookDeposit(ctx, ctx.actor, p.amount);
-        const capital = ctx.store.balance(ctx.syndicate.id, `member:${ctx.actor.id}:capital`);
+        const capital = ctx.post.balance(memberAccount(ctx.actor.id, 'capital'));
         return {
           member: ctx.actor.id,
           amount: fmt(ctx, p.amount),

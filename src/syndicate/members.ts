@@ -62,8 +62,10 @@ export function insertMember(store: LedgerStore, syndicateId: string, m: NewMemb
        VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
     )
     .run(syndicateId, m.id, m.name, m.role, m.jurisdiction, joinSeq, at);
-  const open = store.stmt('INSERT INTO accounts (syndicate_id, code, member_id, class) VALUES (?, ?, ?, ?)');
-  for (const kind of MEMBER_ACCOUNT_KINDS) open.run(syndicateId, memberAccount(m.id, kind), m.id, kind);
+  const open = store.stmt(
+    'INSERT INTO accounts (syndicate_id, code, member_id, class, tw_anchor) VALUES (?, ?, ?, ?, ?)',
+  );
+  for (const kind of MEMBER_ACCOUNT_KINDS) open.run(syndicateId, memberAccount(m.id, kind), m.id, kind, at);
   return store.member(syndicateId, m.id);
 }
 

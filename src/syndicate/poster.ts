@@ -1,7 +1,15 @@
 import { NeuralTraderError } from '../core/errors.js';
 import { type Currency, formatMoney } from '../core/money.js';
 import type { EpochMs } from '../core/time.js';
-import { type AccountClass, accountClass, balanceOf, CASH, type PostingLine } from './accounts.js';
+import {
+  type AccountClass,
+  ALLOCATIONS,
+  accountClass,
+  balanceOf,
+  CASH,
+  type PostingLine,
+  UNREALISED,
+} from './accounts.js';
 import type { LedgerStore } from './store.js';
 
 /**
@@ -30,6 +38,10 @@ interface Touched {
  * the syndicate's running totals (all debits, all credits, assets, members' equity, clearing) are
  * updated from the same lines and compared; every account the operation touched is checked against
  * its floor.
+ *
+ * A transfer is the postings that share a transfer number (a per-syndicate sequence). Posting to a
+ * capital account also advances its time-weighted integral (balance x time since the last change),
+ * which distributions read instead of scanning the postings.
  */
 export class Poster {
   private readonly touched = new Map<string, Touched>();
@@ -38,18 +50,23 @@ export class Poster {
   private assets = 0;
   private equity = 0;
   private pending = 0;
+  private capital = 0;
   private clearing = 0;
+  private nextTransfer: number;
+  /** The operation's postings as the journal stores them: [transfer, kind, account, debit, credit, memo, reverses]. */
+  readonly lines: [number, string, string, number, number, string | null, number | null][] = [];
   transfers = 0;
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly syndicateId: string,
-    private readonly opKey: string,
+    private readonly syndicate: { id: string; next_transfer: number },
     private readonly at: EpochMs,
     private readonly ccy: Currency,
-  ) {}
+  ) {
+    this.nextTransfer = syndicate.next_transfer;
+  }
 
-  /** Book one balanced transfer; zero-amount lines are dropped. Returns the transfer id (0 if empty). */
+  /** Book one balanced transfer; zero-amount lines are dropped. Returns its number (0 if empty). */
   transfer(
     kind: string,
     lines: readonly (PostingLine | undefined)[],
@@ -72,24 +89,20 @@ export class Poster {
     if (debits !== credits) {
       throw new LedgerInvariantError(`${kind}: debits ${debits} do not equal credits ${credits}`);
     }
-    const transfer = this.store
-      .stmt(
-        'INSERT INTO transfers (syndicate_id, op_key, at, kind, reverses, memo) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(this.syndicateId, this.opKey, this.at, kind, reverses ?? null, memo ?? null);
-    const transferId = Number(transfer.lastInsertRowid);
-    const insertPosting = this.store.stmt(
-      'INSERT INTO postings (transfer_id, syndicate_id, account, debit, credit, at) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    const transfer = this.nextTransfer++;
+    // SET expressions see the row as it was: the integral grows by the old balance times the time since
+    // the last change of a capital account.
     const updateAccount = this.store.stmt(
-      `UPDATE accounts SET debits = debits + ?, credits = credits + ? WHERE syndicate_id = ? AND code = ?
-       RETURNING debits, credits`,
+      `UPDATE accounts SET
+         tw_accum = CASE WHEN class = 'capital' THEN tw_accum + (credits - debits) * (? - tw_anchor) ELSE tw_accum END,
+         tw_anchor = ?, debits = debits + ?, credits = credits + ?
+       WHERE syndicate_id = ? AND code = ? RETURNING debits, credits`,
     );
     for (const line of real) {
       const d = line.side === 'debit' ? line.amount : 0;
       const c = line.amount - d;
-      insertPosting.run(transferId, this.syndicateId, line.account, d, c, this.at);
-      const after = updateAccount.get(d, c, this.syndicateId, line.account) as
+      this.lines.push([transfer, kind, line.account, d, c, memo ?? null, reverses ?? null]);
+      const after = updateAccount.get(this.at, this.at, d, c, this.syndicate.id, line.account) as
         | { debits: number; credits: number }
         | undefined;
       if (!after) throw new LedgerInvariantError(`${kind}: account ${line.account} does not exist`);
@@ -100,31 +113,55 @@ export class Poster {
       else if (cls === 'clearing') this.clearing += change;
       else this.equity += change;
       if (cls === 'pending') this.pending += change;
+      else if (cls === 'capital') this.capital += change;
     }
     this.debits += debits;
     this.credits += credits;
     this.transfers++;
-    return transferId;
+    return transfer;
+  }
+
+  /** An account's balance after this operation's transfers so far. */
+  balance(code: string): number {
+    const account = this.touched.get(code);
+    return account
+      ? balanceOf(account.cls, account.debits, account.credits)
+      : this.store.balance(this.syndicate.id, code);
   }
 
   /** The in-memory state, to restore after a savepoint is rolled back (a proposal that fails to apply). */
   snapshot(): () => void {
     const touched = new Map(this.touched);
-    const { debits, credits, assets, equity, pending, clearing, transfers } = this;
+    const { debits, credits, assets, equity, pending, capital, clearing, transfers, nextTransfer } = this;
+    const lines = this.lines.length;
     return () => {
       this.touched.clear();
       for (const [k, v] of touched) this.touched.set(k, v);
-      Object.assign(this, { debits, credits, assets, equity, pending, clearing, transfers });
+      this.lines.length = lines;
+      Object.assign(this, {
+        debits,
+        credits,
+        assets,
+        equity,
+        pending,
+        capital,
+        clearing,
+        transfers,
+        nextTransfer,
+      });
     };
   }
 
-  /** Apply the operation's totals to the syndicate and check every invariant; throws to roll back. */
-  finish(): void {
-    if (this.transfers === 0) return;
+  /**
+   * Write the operation's totals to the syndicate together with its clock and audit head (one UPDATE),
+   * and check every invariant on the result; throws (so the transaction rolls back) if one breaks.
+   */
+  finish(record: { clock: EpochMs; auditSeq: number; auditHead: string }): void {
     const totals = this.store
       .stmt(
         `UPDATE syndicates SET total_debits = total_debits + ?, total_credits = total_credits + ?,
-           assets = assets + ?, equity = equity + ?, pending = pending + ?, clearing = clearing + ?
+           assets = assets + ?, equity = equity + ?, pending = pending + ?, capital = capital + ?, clearing = clearing + ?,
+           next_transfer = ?, clock = ?, audit_seq = ?, audit_head = ?
          WHERE id = ? RETURNING total_debits, total_credits, assets, equity, pending, clearing`,
       )
       .get(
@@ -133,8 +170,13 @@ export class Poster {
         this.assets,
         this.equity,
         this.pending,
+        this.capital,
         this.clearing,
-        this.syndicateId,
+        this.nextTransfer,
+        record.clock,
+        record.auditSeq,
+        record.auditHead,
+        this.syndicate.id,
       ) as {
       total_debits: number;
       total_credits: number;
@@ -143,6 +185,7 @@ export class Poster {
       pending: number;
       clearing: number;
     };
+    if (this.transfers === 0) return;
     const money = (v: number) => formatMoney(v, this.ccy);
     if (totals.total_debits !== totals.total_credits) {
       throw new LedgerInvariantError(
@@ -159,31 +202,33 @@ export class Poster {
     for (const [code, account] of this.touched) {
       const balance = balanceOf(account.cls, account.debits, account.credits);
       const floorBroken =
-        (account.cls === 'capital' || account.cls === 'profit' || account.cls === 'pending') && balance < 0
-          ? true
+        account.cls === 'capital' || account.cls === 'profit' || account.cls === 'pending'
+          ? balance < 0
           : account.cls === 'clearing'
             ? balance !== 0
-            : code !== 'unrealised' && account.cls === 'asset' && balance < 0;
+            : account.cls === 'asset' && code !== UNREALISED && balance < 0;
       if (floorBroken) throw new LedgerInvariantError(`${code} would be ${money(balance)}`);
     }
     const cash = this.touched.get(CASH);
-    const cashBalance = cash
-      ? balanceOf('asset', cash.debits, cash.credits)
-      : this.store.balance(this.syndicateId, CASH);
-    if (cashBalance < totals.pending) {
-      throw new LedgerInvariantError(
-        `cash ${money(cashBalance)} would not cover pending withdrawals of ${money(totals.pending)}`,
-      );
+    if (cash || this.pending !== 0) {
+      const cashBalance = cash
+        ? balanceOf('asset', cash.debits, cash.credits)
+        : this.store.balance(this.syndicate.id, CASH);
+      if (cashBalance < totals.pending) {
+        throw new LedgerInvariantError(
+          `cash ${money(cashBalance)} would not cover pending withdrawals of ${money(totals.pending)}`,
+        );
+      }
     }
-    const allocations = this.touched.get('allocations');
-    const unrealised = this.touched.get('unrealised');
+    const allocations = this.touched.get(ALLOCATIONS);
+    const unrealised = this.touched.get(UNREALISED);
     if (allocations || unrealised) {
       const cost = allocations
         ? balanceOf('asset', allocations.debits, allocations.credits)
-        : this.store.balance(this.syndicateId, 'allocations');
+        : this.store.balance(this.syndicate.id, ALLOCATIONS);
       const marks = unrealised
         ? balanceOf('asset', unrealised.debits, unrealised.credits)
-        : this.store.balance(this.syndicateId, 'unrealised');
+        : this.store.balance(this.syndicate.id, UNREALISED);
       if (cost + marks < 0)
         throw new LedgerInvariantError(`open allocations would be worth ${money(cost + marks)}`);
     }

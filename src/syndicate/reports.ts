@@ -227,8 +227,8 @@ export function memberPerformance(
   };
   const deposits = byMember<{ member: string; total: number }>(
     `SELECT a.member_id AS member, SUM(p.credit) AS total FROM postings p
-     JOIN transfers t ON t.id = p.transfer_id JOIN accounts a ON a.syndicate_id = p.syndicate_id AND a.code = p.account
-     WHERE p.syndicate_id = ? AND t.kind = 'deposit' AND a.class = 'capital' GROUP BY a.member_id`,
+     JOIN accounts a ON a.syndicate_id = p.syndicate_id AND a.code = p.account
+     WHERE p.syndicate_id = ? AND p.kind = 'deposit' AND a.class = 'capital' GROUP BY a.member_id`,
   );
   const withdrawn = byMember<{ member: string; total: number }>(
     "SELECT member, SUM(amount - penalty) AS total FROM withdrawals WHERE syndicate_id = ? AND status = 'paid' GROUP BY member",

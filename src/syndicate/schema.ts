@@ -2,14 +2,23 @@
  * The syndicate ledger's tables. One file holds any number of syndicates; every row carries its
  * syndicate id. Money columns are INTEGER minor units.
  *
- * Immutable by construction: transfers, postings, operations, audit entries, votes and distribution
- * lines are append-only (triggers refuse UPDATE and DELETE); a correction is a new, reversing transfer.
- * Mutable rows are state derived from them (account balances, syndicate totals, statuses), which
+ * The journal is the audit table: one immutable, hash-chained entry per applied operation holding
+ * who, when, the idempotency key and request fingerprint, the parameters and result, and the
+ * operation's postings (the double-entry lines, grouped into transfers by transfer number). The
+ * `postings` view lists those lines as rows for SQL. Audit entries, votes and distribution lines are
+ * append-only (triggers refuse UPDATE and DELETE); a correction is a new, reversing transfer. Mutable
+ * rows are state derived from the journal (account balances, syndicate totals, statuses), which
  * `verifyLedger` recomputes from the postings.
+ *
+ * The layout is shaped by what a commit costs: SQLite writes every B-tree page an operation dirtied to
+ * the WAL, so an operation touches as few trees as possible - typically four pages: the journal entry
+ * (appended in rowid order, which is the chain's order), the small index of idempotency keys, the
+ * accounts it moves and the syndicate row. The time-weighted capital that distributions need is kept
+ * incrementally on each capital account rather than by indexing postings.
  */
 export const SCHEMA_VERSION = 1;
 
-const APPEND_ONLY = ['transfers', 'postings', 'operations', 'audit', 'votes', 'distribution_lines'];
+const APPEND_ONLY = ['audit', 'votes', 'distribution_lines'];
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,18 +30,21 @@ CREATE TABLE IF NOT EXISTS syndicates (
   created_at INTEGER NOT NULL,
   clock INTEGER NOT NULL,
   rules TEXT NOT NULL,
+  rules_rev INTEGER NOT NULL DEFAULT 1,
   period_start INTEGER NOT NULL,
   total_debits INTEGER NOT NULL DEFAULT 0,
   total_credits INTEGER NOT NULL DEFAULT 0,
   assets INTEGER NOT NULL DEFAULT 0,
   equity INTEGER NOT NULL DEFAULT 0,
   pending INTEGER NOT NULL DEFAULT 0,
+  capital INTEGER NOT NULL DEFAULT 0,
   clearing INTEGER NOT NULL DEFAULT 0,
   next_member INTEGER NOT NULL DEFAULT 1,
   next_allocation INTEGER NOT NULL DEFAULT 1,
   next_withdrawal INTEGER NOT NULL DEFAULT 1,
   next_proposal INTEGER NOT NULL DEFAULT 1,
   next_distribution INTEGER NOT NULL DEFAULT 1,
+  next_transfer INTEGER NOT NULL DEFAULT 1,
   audit_seq INTEGER NOT NULL DEFAULT 0,
   audit_head TEXT NOT NULL
 );
@@ -57,57 +69,37 @@ CREATE TABLE IF NOT EXISTS accounts (
   class TEXT NOT NULL,
   debits INTEGER NOT NULL DEFAULT 0,
   credits INTEGER NOT NULL DEFAULT 0,
+  -- Capital accounts: integral of the balance (minor units x ms) from the period start to tw_anchor.
+  tw_accum REAL NOT NULL DEFAULT 0,
+  tw_anchor INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (syndicate_id, code)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS accounts_class ON accounts(syndicate_id, class);
 
-CREATE TABLE IF NOT EXISTS transfers (
-  id INTEGER PRIMARY KEY,
-  syndicate_id TEXT NOT NULL,
-  op_key TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  reverses INTEGER,
-  memo TEXT
-);
-CREATE INDEX IF NOT EXISTS transfers_op ON transfers(syndicate_id, op_key);
-
-CREATE TABLE IF NOT EXISTS postings (
-  id INTEGER PRIMARY KEY,
-  transfer_id INTEGER NOT NULL,
-  syndicate_id TEXT NOT NULL,
-  account TEXT NOT NULL,
-  debit INTEGER NOT NULL,
-  credit INTEGER NOT NULL,
-  at INTEGER NOT NULL,
-  CHECK (debit >= 0 AND credit >= 0 AND (debit = 0) <> (credit = 0))
-);
-CREATE INDEX IF NOT EXISTS postings_account ON postings(syndicate_id, account, at);
-
-CREATE TABLE IF NOT EXISTS operations (
-  syndicate_id TEXT NOT NULL,
-  key TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  audit_seq INTEGER NOT NULL,
-  result TEXT NOT NULL,
-  PRIMARY KEY (syndicate_id, key)
-) WITHOUT ROWID;
-
 CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY,
   syndicate_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   at INTEGER NOT NULL,
   actor TEXT NOT NULL,
   action TEXT NOT NULL,
   op_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
   details TEXT NOT NULL,
+  -- JSON array of [transfer, kind, account, debit, credit, memo, reverses]
+  postings TEXT NOT NULL,
   prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  PRIMARY KEY (syndicate_id, seq)
-) WITHOUT ROWID;
+  hash TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS audit_key ON audit(syndicate_id, op_key);
+
+CREATE VIEW IF NOT EXISTS postings AS
+SELECT a.syndicate_id AS syndicate_id, a.seq AS seq, a.op_key AS op_key, a.at AS at,
+  json_extract(p.value, '$[0]') AS transfer, json_extract(p.value, '$[1]') AS kind,
+  json_extract(p.value, '$[2]') AS account, json_extract(p.value, '$[3]') AS debit,
+  json_extract(p.value, '$[4]') AS credit, json_extract(p.value, '$[5]') AS memo,
+  json_extract(p.value, '$[6]') AS reverses
+FROM audit a, json_each(a.postings) p;
 
 CREATE TABLE IF NOT EXISTS allocations (
   syndicate_id TEXT NOT NULL,
@@ -134,7 +126,15 @@ CREATE TABLE IF NOT EXISTS allocations (
   PRIMARY KEY (syndicate_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS allocations_open ON allocations(syndicate_id, status);
-CREATE INDEX IF NOT EXISTS allocations_opened ON allocations(syndicate_id, opened_at);
+
+-- Running exposures that allocation sizing reads by key: day:<epoch day> (allocated that UTC day) and
+-- sport:<x>, market:<y>, symbol:<z> (open allocations at cost). verifyLedger recomputes them.
+CREATE TABLE IF NOT EXISTS exposures (
+  syndicate_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  PRIMARY KEY (syndicate_id, key)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS withdrawals (
   syndicate_id TEXT NOT NULL,

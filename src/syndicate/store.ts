@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import { NeuralTraderError } from '../core/errors.js';
 import { type Currency, currency } from '../core/money.js';
 import type { SqliteDatabase } from '../core/sqlite.js';
-import type { EpochMs } from '../core/time.js';
 import { type AccountClass, accountClass, balanceOf } from './accounts.js';
 import type { SyndicateRules } from './rules.js';
 import type { MemberStatus, Role } from './types.js';
@@ -14,19 +13,24 @@ export interface SyndicateRow {
   currency: string;
   created_at: number;
   clock: number;
-  rules: string;
+  /** Rules JSON; read only when rules_rev changed since this process last parsed it. */
+  rules?: string;
+  rules_rev: number;
   period_start: number;
   total_debits: number;
   total_credits: number;
   assets: number;
   equity: number;
   pending: number;
+  /** Sum of the members' capital accounts. */
+  capital: number;
   clearing: number;
   next_member: number;
   next_allocation: number;
   next_withdrawal: number;
   next_proposal: number;
   next_distribution: number;
+  next_transfer: number;
   audit_seq: number;
   audit_head: string;
 }
@@ -49,17 +53,6 @@ export interface MemberRow {
   join_seq: number;
   joined_at: number;
   first_deposit_at: number | null;
-}
-
-export interface OperationRow {
-  syndicate_id: string;
-  key: string;
-  kind: string;
-  actor: string;
-  fingerprint: string;
-  at: number;
-  audit_seq: number;
-  result: string;
 }
 
 export interface AllocationRow {
@@ -124,6 +117,21 @@ export interface ProposalRow {
   decided_at: number | null;
 }
 
+/** An audit entry as stored (it is also the operation's idempotency record). */
+export interface AuditRow {
+  syndicate_id: string;
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  op_key: string;
+  fingerprint: string;
+  details: string;
+  postings: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface AccountRow {
   code: string;
   member_id: string | null;
@@ -146,6 +154,8 @@ export interface MemberBalances {
 export class LedgerStore {
   readonly db: SqliteDatabase;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Parsed rules per syndicate with the revision they were read at (every operation needs them). */
+  private readonly parsedRules = new Map<string, { rev: number; rules: SyndicateRules }>();
 
   constructor(db: SqliteDatabase) {
     this.db = db;
@@ -160,8 +170,13 @@ export class LedgerStore {
     return statement;
   }
 
+  /** The syndicate row without its rules text (every operation reads it; the rules rarely change). */
   syndicateRow(id: string): SyndicateRow | undefined {
-    return this.stmt('SELECT * FROM syndicates WHERE id = ?').get(id) as SyndicateRow | undefined;
+    return this.stmt(
+      `SELECT id, name, currency, created_at, clock, rules_rev, period_start, total_debits, total_credits, assets,
+         equity, pending, capital, clearing, next_member, next_allocation, next_withdrawal, next_proposal, next_distribution,
+         next_transfer, audit_seq, audit_head FROM syndicates WHERE id = ?`,
+    ).get(id) as SyndicateRow | undefined;
   }
 
   /** The syndicate with parsed rules, or a NOT_FOUND error naming it. */
@@ -173,7 +188,15 @@ export class LedgerStore {
         hint: 'create it with `neural-trader syndicate create` (or check the spelling)',
       });
     }
-    return { row, id: row.id, ccy: currency(row.currency), rules: JSON.parse(row.rules) as SyndicateRules };
+    const cached = this.parsedRules.get(row.id);
+    let rules = cached?.rev === row.rules_rev ? cached.rules : undefined;
+    if (!rules) {
+      const text = (this.stmt('SELECT rules FROM syndicates WHERE id = ?').get(id) as { rules: string })
+        .rules;
+      rules = JSON.parse(text) as SyndicateRules;
+      this.parsedRules.set(row.id, { rev: row.rules_rev, rules });
+    }
+    return { row, id: row.id, ccy: currency(row.currency), rules };
   }
 
   listSyndicates(): SyndicateRow[] {
@@ -252,9 +275,10 @@ export class LedgerStore {
     };
   }
 
-  operation(syndicateId: string, key: string): OperationRow | undefined {
-    return this.stmt('SELECT * FROM operations WHERE syndicate_id = ? AND key = ?').get(syndicateId, key) as
-      | OperationRow
+  /** The audit entry (= operation record) of an idempotency key, if the key was used. */
+  auditByKey(syndicateId: string, key: string): AuditRow | undefined {
+    return this.stmt('SELECT * FROM audit WHERE syndicate_id = ? AND op_key = ?').get(syndicateId, key) as
+      | AuditRow
       | undefined;
   }
 
@@ -329,11 +353,19 @@ export class LedgerStore {
     ).all(syndicateId) as AllocationRow[];
   }
 
-  /** Sum of allocations opened in [from, to). */
-  allocatedBetween(syndicateId: string, from: EpochMs, to: EpochMs): number {
-    const row = this.stmt(
-      'SELECT COALESCE(SUM(amount), 0) AS total FROM allocations WHERE syndicate_id = ? AND opened_at >= ? AND opened_at < ?',
-    ).get(syndicateId, from, to) as { total: number };
-    return row.total;
+  /** Exposure under a key (see allocations.ts): allocations opened on a day, or open per sport/market/symbol. */
+  exposure(syndicateId: string, key: string): number {
+    const row = this.stmt('SELECT amount FROM exposures WHERE syndicate_id = ? AND key = ?').get(
+      syndicateId,
+      key,
+    ) as { amount: number } | undefined;
+    return row?.amount ?? 0;
+  }
+
+  addExposure(syndicateId: string, key: string, delta: number): void {
+    this.stmt(
+      `INSERT INTO exposures (syndicate_id, key, amount) VALUES (?, ?, ?)
+       ON CONFLICT (syndicate_id, key) DO UPDATE SET amount = amount + excluded.amount`,
+    ).run(syndicateId, key, delta);
   }
 }

@@ -8,8 +8,8 @@ import type { LedgerStore, SyndicateRow } from './store.js';
  * credits equal the sum of its postings, the syndicate's totals equal the recomputed ones, assets equal
  * members' equity, clearing accounts are zero, member accounts and cash are not negative, cash covers
  * pending withdrawals, the allocations account equals the open allocations at cost and the unrealised
- * account their marks, each member's pending account equals their outstanding requests, and every
- * operation has its audit entry.
+ * account their marks, each member's pending account equals their outstanding requests, and each
+ * capital account's time-weighted integral (used by distributions) matches its postings.
  */
 export interface LedgerVerification {
   ok: boolean;
@@ -25,18 +25,17 @@ export function verifyLedger(store: LedgerStore, row: SyndicateRow, ccy: Currenc
   const f = (v: number) => formatMoney(v, ccy);
   const unbalanced = store
     .stmt(
-      `SELECT transfer_id, SUM(debit) AS d, SUM(credit) AS c FROM postings WHERE syndicate_id = ?
-       GROUP BY transfer_id HAVING SUM(debit) <> SUM(credit) LIMIT 5`,
+      `SELECT transfer, SUM(debit) AS d, SUM(credit) AS c FROM postings WHERE syndicate_id = ?
+       GROUP BY transfer HAVING SUM(debit) <> SUM(credit) LIMIT 5`,
     )
-    .all(id) as { transfer_id: number; d: number; c: number }[];
+    .all(id) as { transfer: number; d: number; c: number }[];
   for (const u of unbalanced)
-    problems.push(`transfer ${u.transfer_id} does not balance: debits ${f(u.d)}, credits ${f(u.c)}`);
+    problems.push(`transfer ${u.transfer} does not balance: debits ${f(u.d)}, credits ${f(u.c)}`);
   const counts = store
     .stmt(
-      `SELECT (SELECT COUNT(*) FROM transfers WHERE syndicate_id = ?) AS transfers,
-              (SELECT COUNT(*) FROM postings WHERE syndicate_id = ?) AS postings`,
+      'SELECT COUNT(DISTINCT transfer) AS transfers, COUNT(*) AS postings FROM postings WHERE syndicate_id = ?',
     )
-    .get(id, id) as { transfers: number; postings: number };
+    .get(id) as { transfers: number; postings: number };
   const sums = new Map<string, { d: number; c: number }>();
   for (const p of store
     .stmt(
@@ -87,8 +86,9 @@ export function verifyLedger(store: LedgerStore, row: SyndicateRow, ccy: Currenc
     assets: row.assets,
     equity: row.equity,
     pending: row.pending,
+    capital: row.capital,
   };
-  const recomputed = { debits, credits, assets, equity, pending };
+  const recomputed = { debits, credits, assets, equity, pending, capital: byClass.get('capital') ?? 0 };
   for (const k of Object.keys(cached) as (keyof typeof cached)[]) {
     if (cached[k] !== recomputed[k])
       problems.push(`syndicate total ${k}: cached ${f(cached[k])}, recomputed ${f(recomputed[k])}`);
@@ -105,6 +105,36 @@ export function verifyLedger(store: LedgerStore, row: SyndicateRow, ccy: Currenc
   }
   if (open.marks !== unrealisedBalance)
     problems.push(`unrealised account ${f(unrealisedBalance)} != marks of open allocations ${f(open.marks)}`);
+  // The running exposures that sizing reads, against the allocations themselves.
+  const exposures = new Map<string, number>();
+  const add = (key: string, amount: number) => exposures.set(key, (exposures.get(key) ?? 0) + amount);
+  for (const a of store
+    .stmt('SELECT amount, status, opened_at, sport, market, symbol FROM allocations WHERE syndicate_id = ?')
+    .iterate(id) as Iterable<{
+    amount: number;
+    status: string;
+    opened_at: number;
+    sport: string | null;
+    market: string | null;
+    symbol: string | null;
+  }>) {
+    add(`day:${Math.floor(a.opened_at / 86_400_000)}`, a.amount);
+    if (a.status !== 'open') continue;
+    if (a.sport) add(`sport:${a.sport}`, a.amount);
+    if (a.market) add(`market:${a.market}`, a.amount);
+    if (a.symbol) add(`symbol:${a.symbol}`, a.amount);
+  }
+  for (const e of store.stmt('SELECT key, amount FROM exposures WHERE syndicate_id = ?').all(id) as {
+    key: string;
+    amount: number;
+  }[]) {
+    const expected = exposures.get(e.key) ?? 0;
+    exposures.delete(e.key);
+    if (e.amount !== expected)
+      problems.push(`exposure ${e.key}: recorded ${f(e.amount)}, allocations say ${f(expected)}`);
+  }
+  for (const [key, amount] of exposures)
+    if (amount !== 0) problems.push(`exposure ${key}: not recorded (${f(amount)})`);
   const outstanding = new Map<string, number>();
   for (const w of store
     .stmt(
@@ -121,13 +151,35 @@ export function verifyLedger(store: LedgerStore, row: SyndicateRow, ccy: Currenc
       );
     }
   }
-  const unaudited = store
+  // The time-weighted capital each capital account carries (for distributions), recomputed from postings:
+  // the integral of the balance from the period start to the account's last change.
+  const tw = new Map<string, number>();
+  const anchors = new Map<string, { accum: number; anchor: number }>();
+  for (const a of store
+    .stmt("SELECT code, tw_accum, tw_anchor FROM accounts WHERE syndicate_id = ? AND class = 'capital'")
+    .all(id) as { code: string; tw_accum: number; tw_anchor: number }[]) {
+    anchors.set(a.code, { accum: a.tw_accum, anchor: a.tw_anchor });
+    tw.set(a.code, 0);
+  }
+  for (const p of store
     .stmt(
-      `SELECT COUNT(*) AS n FROM operations o LEFT JOIN audit a ON a.syndicate_id = o.syndicate_id AND a.seq = o.audit_seq
-       AND a.op_key = o.key WHERE o.syndicate_id = ? AND a.seq IS NULL`,
+      `SELECT p.account, p.credit - p.debit AS delta, p.at FROM postings p JOIN accounts a
+         ON a.syndicate_id = p.syndicate_id AND a.code = p.account
+       WHERE p.syndicate_id = ? AND a.class = 'capital'`,
     )
-    .get(id) as { n: number };
-  if (unaudited.n > 0) problems.push(`${unaudited.n} operations have no matching audit entry`);
+    .iterate(id) as Iterable<{ account: string; delta: number; at: number }>) {
+    const a = anchors.get(p.account);
+    if (a && p.at <= a.anchor)
+      tw.set(p.account, (tw.get(p.account) ?? 0) + p.delta * (a.anchor - Math.max(p.at, row.period_start)));
+  }
+  for (const [code, a] of anchors) {
+    const expected = tw.get(code) ?? 0;
+    if (Math.abs(a.accum - expected) > 1e-9 * Math.max(1, Math.abs(expected))) {
+      problems.push(
+        `account ${code}: time-weighted capital ${a.accum} differs from its postings (${expected})`,
+      );
+    }
+  }
   return {
     ok: problems.length === 0,
     problems,

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { auditHash } from '../../src/syndicate/audit.js';
 import { canonicalJson, sha256Hex } from '../../src/syndicate/canonical.js';
 import type { SyndicateLedger } from '../../src/syndicate/index.js';
 import { cleanupHomes, DAY, deposit, S, seededLedger, T0 } from './helpers.js';
@@ -19,9 +21,7 @@ function booked(): SyndicateLedger {
 function tamper(l: SyndicateLedger, sql: string, ...params: unknown[]): void {
   l.close();
   const db = new Database(l.path);
-  for (const table of ['audit', 'postings']) {
-    db.exec(`DROP TRIGGER IF EXISTS ${table}_no_update; DROP TRIGGER IF EXISTS ${table}_no_delete;`);
-  }
+  db.exec('DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;');
   db.prepare(sql).run(...params);
   db.close();
 }
@@ -55,10 +55,47 @@ describe('audit log', () => {
       actor: 'bob',
       action: 'deposit',
       key: e.op_key,
+      fingerprint: e.fingerprint,
       details: JSON.parse(e.details as string),
+      postings: JSON.parse(e.postings as string),
     };
     expect(sha256Hex(rows[6].hash + canonicalJson(entry))).toBe(e.hash);
     expect(JSON.parse(e.details as string).params).toEqual({ amount: 50_000 });
+  });
+
+  it('hashes exactly SHA-256(previous hash + canonical JSON of the entry), however the entry is built', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          syndicateId: fc.string(),
+          seq: fc.integer(),
+          at: fc.integer(),
+          actor: fc.string(),
+          action: fc.string(),
+          key: fc.string(),
+          fingerprint: fc.string(),
+          details: fc.jsonValue(),
+          postings: fc.array(
+            fc.tuple(
+              fc.integer(),
+              fc.string(),
+              fc.string(),
+              fc.integer(),
+              fc.integer(),
+              fc.option(fc.string()),
+              fc.option(fc.integer()),
+            ),
+          ),
+        }),
+        fc.string(),
+        (entry, prev) => {
+          expect(auditHash(prev, entry)).toBe(sha256Hex(prev + canonicalJson(entry)));
+        },
+      ),
+    );
+    expect(canonicalJson({ b: 1, a: [true, null, 'x'], c: undefined, d: { z: 1.5, y: -0 } })).toBe(
+      '{"a":[true,null,"x"],"b":1,"d":{"y":0,"z":1.5}}',
+    );
   });
 
   it('detects an edited entry and names it', async () => {
@@ -95,7 +132,9 @@ describe('audit log', () => {
           actor: row.actor,
           action: row.action,
           key: row.op_key,
+          fingerprint: row.fingerprint,
           details,
+          postings: JSON.parse(row.postings as string),
         }),
     );
     db.prepare('UPDATE audit SET details = ?, hash = ? WHERE syndicate_id = ? AND seq = 8').run(
@@ -125,16 +164,19 @@ describe('audit log', () => {
     );
   });
 
-  it('recomputes the ledger from its postings: an edited posting is found', async () => {
+  it('finds an edited posting twice: the entry no longer matches its hash, and the ledger no longer balances', async () => {
     const l = booked();
     tamper(
       l,
-      "UPDATE postings SET credit = credit + 1 WHERE syndicate_id = ? AND account = 'member:bob:capital'",
+      `UPDATE audit SET postings = replace(postings, '"member:bob:capital",0,50000', '"member:bob:capital",0,50001')
+       WHERE syndicate_id = ? AND seq = 8`,
       S,
     );
     const v = (await reopen(l)).verify({ syndicateId: S });
     expect(v.ok).toBe(false);
-    expect(v.audit.ok).toBe(true);
+    expect(v.audit.problem?.reason).toMatch(
+      /audit entry #8 \(deposit by bob at 2024-01-02\): its content does not match its hash/,
+    );
     expect(v.ledger.problems).toContain('transfer 2 does not balance: debits 500.00, credits 500.01');
     expect(v.ledger.problems).toContain(
       'account member:bob:capital: cached debits/credits 0.00/500.00 differ from its postings 0.00/500.01',
