@@ -515,8 +515,8 @@ export function simulateAllocation(
     const f = (v: MinorUnits) => formatMoney(v, s.ccy);
     let reason: string | null = null;
     if (chosen.stopLoss) reason = 'refused by the stop-loss rule';
-    else if (amount > chosen.amount)
-      reason = `above what the rules allow now, ${f(chosen.amount)} (bound by ${chosen.boundBy})`;
+    else if (amount > chosen.limit)
+      reason = `above what the rules allow now, ${f(chosen.limit)} (bound by ${chosen.limitRule})`;
     else if (amount > chosen.voteAbove)
       reason = `above the vote threshold of ${f(chosen.voteAbove)}: needs a large_allocation vote`;
     requested = { amount: f(amount), accepted: reason === null, reason };

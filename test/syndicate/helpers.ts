@@ -65,7 +65,12 @@ export function deposit(
  * read through a second connection, so "nothing was written" can be checked exactly.
  */
 export function stateDigest(l: SyndicateLedger): string {
-  const db = new Database(l.path, { readonly: true });
+  return fileDigest(l.path);
+}
+
+/** The same digest for a ledger file by path (for files written by the CLI or the MCP server). */
+export function fileDigest(path: string): string {
+  const db = new Database(path, { readonly: true });
   try {
     const hash = createHash('sha256');
     const tables = db

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withIsoTimes } from '../../cli/json-times.js';
+import { NeuralTraderError } from '../../core/errors.js';
 import type { SyndicateLedger } from '../../syndicate/index.js';
 import { enumArg } from '../args.js';
 import {
@@ -9,6 +10,7 @@ import {
   READ_ONLY,
   type ToolData,
   type ToolHints,
+  type ToolSpec,
 } from '../tool.js';
 
 /**
@@ -46,6 +48,38 @@ function mapKeys(value: unknown, rename: (key: string) => string): unknown {
 /** Library result -> tool data: snake_case keys, timestamps as ISO text. */
 function out(value: object): ToolData {
   return mapKeys(withIsoTimes(value), snake) as ToolData;
+}
+
+const ARGUMENT_NAMES: Readonly<Record<string, string>> = { actor: 'acting_member', key: 'idempotency_key' };
+
+/**
+ * A library error as the tool's caller needs it: named by the tool's argument (acting_member, not the
+ * library's actor; kelly_fraction, not kellyFraction), once.
+ */
+function asToolError(error: unknown): unknown {
+  if (!(error instanceof NeuralTraderError)) return error;
+  const argument = (name: string) => ARGUMENT_NAMES[name] ?? name.split('.').map(snake).join('.');
+  const prefix = /^([A-Za-z][\w.]*): /.exec(error.message);
+  const message = prefix
+    ? `${argument(prefix[1])}${error.message.slice(prefix[1].length)}`
+    : error.field
+      ? `${argument(error.field)}: ${error.message}`
+      : error.message;
+  return new NeuralTraderError(error.code, message, { hint: error.hint, cause: error });
+}
+
+/** defineTool for this toolset: library errors are renamed to the tool's arguments. */
+function syndicateTool<Input extends z.ZodRawShape>(spec: ToolSpec<Input>): AnyToolSpec {
+  return defineTool({
+    ...spec,
+    async run(args, context) {
+      try {
+        return await spec.run(args, context);
+      } catch (error) {
+        throw asToolError(error);
+      }
+    },
+  });
 }
 
 /** Tool arguments (snake_case) -> library input (camelCase), for nested objects such as rules. */
@@ -134,7 +168,7 @@ const reader = (args: { syndicate_id: string; acting_member: string }) => ({
   actor: args.acting_member,
 });
 
-const createSyndicate = defineTool({
+const createSyndicate = syndicateTool({
   name: 'create_syndicate',
   title: 'Create a syndicate',
   description:
@@ -168,7 +202,7 @@ const createSyndicate = defineTool({
   },
 });
 
-const addSyndicateMember = defineTool({
+const addSyndicateMember = syndicateTool({
   name: 'add_syndicate_member',
   title: 'Add a syndicate member',
   description:
@@ -203,7 +237,7 @@ const addSyndicateMember = defineTool({
   },
 });
 
-const depositSyndicateFunds = defineTool({
+const depositSyndicateFunds = syndicateTool({
   name: 'deposit_syndicate_funds',
   title: 'Deposit into a syndicate',
   description: "Pay money into the acting member's capital.",
@@ -222,7 +256,7 @@ const depositSyndicateFunds = defineTool({
   },
 });
 
-const getSyndicateStatus = defineTool({
+const getSyndicateStatus = syndicateTool({
   name: 'get_syndicate_status',
   title: 'Syndicate status',
   description:
@@ -245,7 +279,7 @@ const getSyndicateStatus = defineTool({
   },
 });
 
-const allocateSyndicateFunds = defineTool({
+const allocateSyndicateFunds = syndicateTool({
   name: 'allocate_syndicate_funds',
   title: 'Allocate syndicate funds',
   description:
@@ -278,7 +312,7 @@ const allocateSyndicateFunds = defineTool({
   },
 });
 
-const settleSyndicateAllocation = defineTool({
+const settleSyndicateAllocation = syndicateTool({
   name: 'settle_syndicate_allocation',
   title: 'Settle a syndicate allocation',
   description:
@@ -308,7 +342,7 @@ const settleSyndicateAllocation = defineTool({
   },
 });
 
-const distributeSyndicateProfits = defineTool({
+const distributeSyndicateProfits = syndicateTool({
   name: 'distribute_syndicate_profits',
   title: 'Distribute syndicate profits',
   description:
@@ -340,7 +374,7 @@ const distributeSyndicateProfits = defineTool({
   },
 });
 
-const processSyndicateWithdrawal = defineTool({
+const processSyndicateWithdrawal = syndicateTool({
   name: 'process_syndicate_withdrawal',
   title: 'Syndicate withdrawal',
   description:
@@ -387,7 +421,7 @@ const processSyndicateWithdrawal = defineTool({
   },
 });
 
-const getSyndicateMemberPerformance = defineTool({
+const getSyndicateMemberPerformance = syndicateTool({
   name: 'get_syndicate_member_performance',
   title: 'Syndicate member performance',
   description:
@@ -408,7 +442,7 @@ const getSyndicateMemberPerformance = defineTool({
   },
 });
 
-const createSyndicateVote = defineTool({
+const createSyndicateVote = syndicateTool({
   name: 'create_syndicate_vote',
   title: 'Propose a syndicate vote',
   description:
@@ -480,7 +514,7 @@ const createSyndicateVote = defineTool({
   },
 });
 
-const castSyndicateVote = defineTool({
+const castSyndicateVote = syndicateTool({
   name: 'cast_syndicate_vote',
   title: 'Vote on a syndicate proposal',
   description:
@@ -504,7 +538,7 @@ const castSyndicateVote = defineTool({
   },
 });
 
-const getSyndicateAllocationLimits = defineTool({
+const getSyndicateAllocationLimits = syndicateTool({
   name: 'get_syndicate_allocation_limits',
   title: 'Syndicate allocation limits',
   description:
@@ -533,7 +567,7 @@ const getSyndicateAllocationLimits = defineTool({
   },
 });
 
-const simulateSyndicateAllocation = defineTool({
+const simulateSyndicateAllocation = syndicateTool({
   name: 'simulate_syndicate_allocation',
   title: 'Simulate a syndicate allocation',
   description:
@@ -561,7 +595,7 @@ const simulateSyndicateAllocation = defineTool({
   },
 });
 
-const getSyndicateProfitHistory = defineTool({
+const getSyndicateProfitHistory = syndicateTool({
   name: 'get_syndicate_profit_history',
   title: 'Syndicate profit history',
   description:
@@ -575,7 +609,7 @@ const getSyndicateProfitHistory = defineTool({
   },
 });
 
-const calculateSyndicateTaxLiability = defineTool({
+const calculateSyndicateTaxLiability = syndicateTool({
   name: 'calculate_syndicate_tax_liability',
   title: 'Syndicate tax liability',
   description:
@@ -597,7 +631,7 @@ const calculateSyndicateTaxLiability = defineTool({
   },
 });
 
-const verifySyndicateAudit = defineTool({
+const verifySyndicateAudit = syndicateTool({
   name: 'verify_syndicate_audit',
   title: 'Verify a syndicate audit log',
   description:
