@@ -282,57 +282,34 @@ export class LedgerStore {
       | undefined;
   }
 
-  allocation(syndicateId: string, id: string): AllocationRow {
-    const row = this.stmt('SELECT * FROM allocations WHERE syndicate_id = ? AND id = ?').get(
-      syndicateId,
-      id,
-    ) as AllocationRow | undefined;
-    if (!row) {
-      throw new NeuralTraderError(
-        'NOT_FOUND',
-        `allocation: unknown allocation "${id}" in syndicate "${syndicateId}"`,
-        {
-          field: 'allocationId',
-          hint: 'see open allocations with `neural-trader syndicate report`',
-        },
-      );
-    }
-    return row;
-  }
-
-  withdrawal(syndicateId: string, id: string): WithdrawalRow {
-    const row = this.stmt('SELECT * FROM withdrawals WHERE syndicate_id = ? AND id = ?').get(
-      syndicateId,
-      id,
-    ) as WithdrawalRow | undefined;
-    if (!row) {
-      throw new NeuralTraderError(
-        'NOT_FOUND',
-        `withdrawal: unknown request "${id}" in syndicate "${syndicateId}"`,
-        {
-          field: 'withdrawalId',
-          hint: 'see requests with `neural-trader syndicate report`',
-        },
-      );
-    }
-    return row;
-  }
-
-  proposal(syndicateId: string, id: string): ProposalRow {
-    const row = this.stmt('SELECT * FROM proposals WHERE syndicate_id = ? AND id = ?').get(syndicateId, id) as
-      | ProposalRow
+  /** A row of a per-syndicate table by id, or a NOT_FOUND error naming what was looked for. */
+  private byId<Row>(table: string, what: string, field: string, syndicateId: string, id: string): Row {
+    const row = this.stmt(`SELECT * FROM ${table} WHERE syndicate_id = ? AND id = ?`).get(syndicateId, id) as
+      | Row
       | undefined;
     if (!row) {
       throw new NeuralTraderError(
         'NOT_FOUND',
-        `proposal: unknown proposal "${id}" in syndicate "${syndicateId}"`,
+        `${field}: unknown ${what} "${id}" in syndicate "${syndicateId}"`,
         {
-          field: 'proposalId',
-          hint: 'see proposals with `neural-trader syndicate report`',
+          field,
+          hint: `see the ${table} with \`neural-trader syndicate report\``,
         },
       );
     }
     return row;
+  }
+
+  allocation(syndicateId: string, id: string): AllocationRow {
+    return this.byId('allocations', 'allocation', 'allocation', syndicateId, id);
+  }
+
+  withdrawal(syndicateId: string, id: string): WithdrawalRow {
+    return this.byId('withdrawals', 'request', 'withdrawal', syndicateId, id);
+  }
+
+  proposal(syndicateId: string, id: string): ProposalRow {
+    return this.byId('proposals', 'proposal', 'proposal', syndicateId, id);
   }
 
   /** Take the next number of a per-syndicate sequence (allocation, withdrawal, proposal, ...). */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SYNDICATE_RULES, type SizingBook, sizeAllocation } from '../../src/syndicate/index.js';
-import { cleanupHomes, DAY, deposit, expectBalanced, expectRefused, S, seededLedger, T0 } from './helpers.js';
+import { cleanupHomes, DAY, expectBalanced, expectRefused, fundedLedger, S, T0 } from './helpers.js';
 
 afterEach(cleanupHomes);
 
@@ -114,17 +114,8 @@ describe('sizing methods (known values on a 20,000.00 bankroll, default rules)',
 });
 
 describe('allocate and settle through the ledger', () => {
-  function funded(rules: Record<string, unknown> = {}) {
-    const l = seededLedger(rules);
-    deposit(l, 'alice', '10000', T0);
-    deposit(l, 'bob', '5000', T0);
-    deposit(l, 'carol', '2500', T0);
-    deposit(l, 'dave', '2500', T0);
-    return l;
-  }
-
   it('books an allocation at cost, settles it into the undistributed pool, and reverses marks', () => {
-    const l = funded();
+    const l = fundedLedger();
     const a = l.allocate({ key: 'a1', syndicateId: S, actor: 'bob', opportunity: bet(), at: T0 + DAY });
     expect(a.allocation).toMatchObject({
       id: 'A1',
@@ -218,7 +209,7 @@ describe('allocate and settle through the ledger', () => {
   });
 
   it('refuses an allocation above the rules, naming the binding rule, and writes nothing', () => {
-    const l = funded();
+    const l = fundedLedger();
     expectRefused(
       l,
       () =>
@@ -297,7 +288,7 @@ describe('allocate and settle through the ledger', () => {
   });
 
   it('refuses new allocations once the stop-loss is hit, until the loss is distributed', () => {
-    const l = funded({ stopLossFraction: 0.1 });
+    const l = fundedLedger({ stopLossFraction: 0.1 });
     // Four lost bets of 500.00: a 2,000.00 loss is 10% of the members' 20,000.00 of capital.
     for (let i = 1; i <= 4; i++) {
       l.allocate({
@@ -338,7 +329,7 @@ describe('allocate and settle through the ledger', () => {
   });
 
   it('simulates every method without writing, and says why an amount would be refused', () => {
-    const l = funded();
+    const l = fundedLedger();
     const before = l.verify({ syndicateId: S }).audit.head;
     const sim = l.simulateAllocation({
       syndicateId: S,
@@ -369,7 +360,7 @@ describe('allocate and settle through the ledger', () => {
   });
 
   it('counts daily exposure per UTC day and concentration per open market', () => {
-    const l = funded();
+    const l = fundedLedger();
     const at = T0 + 3 * DAY + 3_600_000;
     for (let i = 1; i <= 6; i++) {
       l.allocate({

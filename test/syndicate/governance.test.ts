@@ -1,25 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyndicateLedger } from '../../src/syndicate/index.js';
-import { cleanupHomes, DAY, deposit, expectBalanced, expectRefused, S, seededLedger, T0 } from './helpers.js';
+import { cleanupHomes, DAY, deposit, expectBalanced, expectRefused, fundedLedger, S, T0 } from './helpers.js';
 
 afterEach(cleanupHomes);
-
-/** alice 10,000, bob 5,000, carol 2,500, dave 2,500 at T0 (capital weights 50% / 25% / 12.5% / 12.5%). */
-function funded(): SyndicateLedger {
-  const l = seededLedger();
-  deposit(l, 'alice', '10000', T0);
-  deposit(l, 'bob', '5000', T0);
-  deposit(l, 'carol', '2500', T0);
-  deposit(l, 'dave', '2500', T0);
-  return l;
-}
 
 const vote = (l: SyndicateLedger, actor: string, proposalId: string, choice: string, at = T0 + DAY) =>
   l.vote({ key: `v-${proposalId}-${actor}`, syndicateId: S, actor, proposalId, choice, at });
 
 describe('proposals and votes', () => {
   it('weights votes by capital fixed at proposal time and applies a passed change in the same transaction as the deciding vote', () => {
-    const l = funded();
+    const l = fundedLedger();
     const p = l.propose({
       key: 'p',
       syndicateId: S,
@@ -58,7 +48,7 @@ describe('proposals and votes', () => {
   });
 
   it('rejects a proposal as soon as it can no longer pass', () => {
-    const l = funded();
+    const l = fundedLedger();
     l.propose({
       key: 'p',
       syndicateId: S,
@@ -75,7 +65,7 @@ describe('proposals and votes', () => {
   });
 
   it('one member one vote with a quorum: 3 of 5 yes is a majority but needs 90% turnout', () => {
-    const l = funded();
+    const l = fundedLedger();
     l.propose({
       key: 'p',
       syndicateId: S,
@@ -99,7 +89,7 @@ describe('proposals and votes', () => {
   });
 
   it('refuses a vote after expiry, a second vote, and a voter outside the electorate; nothing written', () => {
-    const l = funded();
+    const l = fundedLedger();
     l.propose({
       key: 'p',
       syndicateId: S,
@@ -139,7 +129,7 @@ describe('proposals and votes', () => {
   });
 
   it('checks a proposal when it is made', () => {
-    const l = funded();
+    const l = fundedLedger();
     expectRefused(
       l,
       () =>
@@ -221,7 +211,7 @@ describe('proposals and votes', () => {
   });
 
   it('a large allocation above the vote threshold is booked by the vote that passes it', () => {
-    const l = funded();
+    const l = fundedLedger();
     const opportunity = { kind: 'trade', symbol: 'MSFT', expectedReturn: 0.01, volatility: 0.2 };
     expectRefused(
       l,
@@ -249,7 +239,7 @@ describe('proposals and votes', () => {
   });
 
   it('records a passed proposal that can no longer be applied as failed, with the reason, and changes nothing else', () => {
-    const l = funded();
+    const l = fundedLedger();
     l.propose({
       key: 'p',
       syndicateId: S,
@@ -270,7 +260,7 @@ describe('proposals and votes', () => {
   });
 
   it('adds and removes members by vote; a removed member is paid out and can no longer act', () => {
-    const l = funded();
+    const l = fundedLedger();
     l.propose({
       key: 'p1',
       syndicateId: S,

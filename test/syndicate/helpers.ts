@@ -50,6 +50,16 @@ export function seededLedger(rules: Record<string, unknown> = {}): SyndicateLedg
   return l;
 }
 
+/** seededLedger with alice 10,000, bob 5,000, carol 2,500 and dave 2,500 deposited at T0 (20,000 in all). */
+export function fundedLedger(rules: Record<string, unknown> = {}): SyndicateLedger {
+  const l = seededLedger(rules);
+  deposit(l, 'alice', '10000', T0);
+  deposit(l, 'bob', '5000', T0);
+  deposit(l, 'carol', '2500', T0);
+  deposit(l, 'dave', '2500', T0);
+  return l;
+}
+
 export function deposit(
   l: SyndicateLedger,
   actor: string,

@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyndicateLedger } from '../../src/syndicate/index.js';
-import { cleanupHomes, DAY, deposit, expectBalanced, expectRefused, S, seededLedger, T0 } from './helpers.js';
+import {
+  cleanupHomes,
+  DAY,
+  deposit,
+  expectBalanced,
+  expectRefused,
+  fundedLedger,
+  S,
+  seededLedger,
+  T0,
+} from './helpers.js';
 
 afterEach(cleanupHomes);
-
-/** alice 10,000, bob 5,000, carol 2,500, dave 2,500 at T0; default rules (30-day lock-up, 7-day notice). */
-function funded(rules: Record<string, unknown> = {}): SyndicateLedger {
-  const l = seededLedger(rules);
-  deposit(l, 'alice', '10000', T0);
-  deposit(l, 'bob', '5000', T0);
-  deposit(l, 'carol', '2500', T0);
-  deposit(l, 'dave', '2500', T0);
-  return l;
-}
 
 const request = (
   l: SyndicateLedger,
@@ -28,7 +28,7 @@ const member = (l: SyndicateLedger, id: string) =>
 
 describe('withdrawal requests', () => {
   it('refuses a request inside the lock-up, beyond the balance, above the largest share or the free cash', () => {
-    const l = funded({ maxWithdrawalFraction: 0.2 });
+    const l = fundedLedger({ maxWithdrawalFraction: 0.2 });
     expectRefused(
       l,
       () => request(l, 'carol', '100', T0 + 10 * DAY),
@@ -51,7 +51,7 @@ describe('withdrawal requests', () => {
       maxConcentrationFraction: 1,
       cashReserveFraction: 0,
     };
-    const m = funded(loose);
+    const m = fundedLedger(loose);
     m.allocate({
       key: 'big',
       syndicateId: S,
@@ -69,7 +69,7 @@ describe('withdrawal requests', () => {
   });
 
   it('waits for approval above the threshold (four eyes), then for the notice period, then pays atomically', () => {
-    const l = funded();
+    const l = fundedLedger();
     const r = request(l, 'carol', '2500', T0 + 31 * DAY);
     expect(r.withdrawal).toMatchObject({
       id: 'W1',
@@ -208,7 +208,7 @@ describe('withdrawal requests', () => {
   });
 
   it('cancels or rejects with a reversing transfer that puts the money back where it came from', () => {
-    const l = funded();
+    const l = fundedLedger();
     request(l, 'dave', '1000', T0 + 31 * DAY);
     expectRefused(
       l,
@@ -237,7 +237,7 @@ describe('withdrawal requests', () => {
   });
 
   it('pays an emergency withdrawal inside the lock-up at once, its penalty split exactly among the others by capital', () => {
-    const l = funded();
+    const l = fundedLedger();
     const r = request(l, 'dave', '2500', T0 + 10 * DAY, true);
     expect(r.withdrawal).toMatchObject({
       emergency: true,

@@ -137,10 +137,19 @@ async function keyValues(values: object): Promise<void> {
   process.stdout.write(renderKeyValues(snakeKeys(values)));
 }
 
-async function table(rows: object[], title?: string): Promise<void> {
+/** Rows as a table: only `columns` when given, timestamps (fields ending in At, period bounds) as ISO text. */
+async function table(rows: readonly object[], title?: string, columns?: readonly string[]): Promise<void> {
   const { renderTable } = await import('../output.js');
   if (title) process.stdout.write(`\n${title}\n`);
-  process.stdout.write(renderTable(rows.map(snakeKeys)));
+  const shown = rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(row)) {
+      if (columns && !columns.includes(key)) continue;
+      out[key] = /(^at|At)$|^period(Start|End)$/.test(key) && typeof value === 'number' ? time(value) : value;
+    }
+    return snakeKeys(out);
+  });
+  process.stdout.write(renderTable(shown));
 }
 
 const time = (ts: number | null | undefined) =>
@@ -633,19 +642,8 @@ export function register(program: Command): void {
           const h = ledger.profitHistory(input);
           await print(h, flags, async () => {
             await keyValues(h.totals);
-            await table(
-              h.distributions.map((d) => ({
-                ...d,
-                at: time(d.at),
-                periodStart: time(d.periodStart),
-                periodEnd: time(d.periodEnd),
-              })),
-              'distributions',
-            );
-            await table(
-              h.settlements.map((x) => ({ ...x, settledAt: time(x.settledAt) })),
-              'settlements',
-            );
+            await table(h.distributions, 'distributions');
+            await table(h.settlements, 'settlements');
           });
           return;
         }
@@ -682,59 +680,18 @@ export function register(program: Command): void {
           const r = ledger.report(input);
           await print(r, flags, async () => {
             await keyValues({ syndicate: `${r.syndicate.id} (${r.syndicate.name})`, ...r.balances });
-            await table(
-              r.members.map((m) => ({
-                member: m.id,
-                role: m.role,
-                status: m.status,
-                equity: m.equity,
-                share: m.share,
-              })),
-              'members',
-            );
-            await table(
-              r.allocations.map((a) => ({
-                id: a.id,
-                status: a.status,
-                kind: a.kind,
-                amount: a.amount,
-                originator: a.originator,
-                pnl: a.pnl,
-              })),
-              'allocations',
-            );
-            await table(
-              r.withdrawals.map((w) => ({
-                id: w.id,
-                member: w.member,
-                status: w.status,
-                amount: w.amount,
-                available_at: time(w.availableAt),
-              })),
-              'withdrawals',
-            );
-            await table(
-              r.proposals.map((p) => ({
-                id: p.id,
-                kind: p.kind,
-                status: p.status,
-                yes: p.yes,
-                no: p.no,
-                electorate: p.totalWeight,
-              })),
-              'proposals',
-            );
-            await table(
-              r.distributions.map((d) => ({
-                id: d.id,
-                at: time(d.at),
-                kind: d.kind,
-                method: d.method,
-                amount: d.amount,
-                tax: d.tax,
-              })),
-              'distributions',
-            );
+            await table(r.members, 'members', ['id', 'role', 'status', 'equity', 'share']);
+            await table(r.allocations, 'allocations', [
+              'id',
+              'status',
+              'kind',
+              'amount',
+              'originator',
+              'pnl',
+            ]);
+            await table(r.withdrawals, 'withdrawals', ['id', 'member', 'status', 'amount', 'availableAt']);
+            await table(r.proposals, 'proposals', ['id', 'kind', 'status', 'yes', 'no', 'totalWeight']);
+            await table(r.distributions, 'distributions', ['id', 'at', 'kind', 'method', 'amount', 'tax']);
           });
           return;
         }
