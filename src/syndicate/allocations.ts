@@ -124,7 +124,7 @@ export function allocate(
       `amount: ${fmt(ctx, request.amount)} is above what the rules allow for this opportunity now, ${fmt(ctx, sizing.limit)} (bound by ${sizing.limitRule})`,
       {
         field: 'amount',
-        hint: 'allocate at most the allowed amount (see `syndicate allocate --dry-run`); nothing was written',
+        hint: 'allocate at most the allowed amount (see `npx neural-trader syndicate allocate --dry-run`); nothing was written',
       },
     );
   }
@@ -138,7 +138,7 @@ export function allocate(
       `allocation: the rules allow nothing for this opportunity now (bound by ${sizing.boundBy})`,
       {
         field: 'opportunity',
-        hint: sizing.warnings[0] ?? 'see the limits with `syndicate allocate --dry-run`',
+        hint: sizing.warnings[0] ?? 'see the limits with `npx neural-trader syndicate allocate --dry-run`',
       },
     );
   }
@@ -147,7 +147,7 @@ export function allocate(
       `allocation: ${fmt(ctx, amount)} is above the vote threshold of ${fmt(ctx, sizing.voteAbove)}; it needs an approved vote`,
       {
         field: 'amount',
-        hint: 'propose it as a large_allocation (`syndicate propose --type large_allocation`), or allocate less',
+        hint: 'propose it as a large_allocation (`npx neural-trader syndicate propose --type large_allocation`), or allocate less',
       },
     );
   }

@@ -50,8 +50,8 @@ export interface DistributionView {
   amount: string;
   tax: string;
   net: string;
-  periodStart: EpochMs;
-  periodEnd: EpochMs;
+  /** The distribution period: from the previous distribution (or creation) to this one. */
+  period: { start: EpochMs; end: EpochMs };
   lines: DistributionLineView[];
   /** How leftover minor units of a split are assigned. */
   roundingRule: string;
@@ -162,8 +162,7 @@ export function distribute(ctx: OpContext, request: DistributeRequest): { distri
       amount: fmt(ctx, amount),
       tax: fmt(ctx, tax),
       net: fmt(ctx, amount - tax),
-      periodStart: start,
-      periodEnd: at,
+      period: { start, end: at },
       roundingRule: ROUNDING_RULE,
       lines: split.lines.map((l) => ({
         member: l.member,
@@ -225,8 +224,7 @@ export function distribute(ctx: OpContext, request: DistributeRequest): { distri
       amount: fmt(ctx, loss),
       tax: fmt(ctx, 0),
       net: fmt(ctx, loss),
-      periodStart: start,
-      periodEnd: at,
+      period: { start, end: at },
       roundingRule: ROUNDING_RULE,
       lines: shares.map((sh, i) => ({
         member: sh.member,

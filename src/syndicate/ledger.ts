@@ -222,7 +222,7 @@ export class SyndicateLedger {
       key: existing.op_key,
       kind: existing.action,
       actor: existing.actor,
-      at: existing.at,
+      appliedAt: existing.at,
       auditSeq: existing.seq,
       replayed: true,
     };
@@ -260,7 +260,14 @@ export class SyndicateLedger {
     post.finish({ clock: op.at, auditSeq: seq, auditHead: hash });
     return {
       ...stored,
-      operation: { key: op.key, kind: op.kind, actor: op.actor, at: op.at, auditSeq: seq, replayed: false },
+      operation: {
+        key: op.key,
+        kind: op.kind,
+        actor: op.actor,
+        appliedAt: op.at,
+        auditSeq: seq,
+        replayed: false,
+      },
     };
   }
 

@@ -38,7 +38,8 @@ export interface StatusView {
     currency: string;
     createdAt: EpochMs;
     lastOperationAt: EpochMs;
-    periodStart: EpochMs;
+    /** Start of the current distribution period (the last distribution, or creation). */
+    periodStartedAt: EpochMs;
   };
   balances: {
     bankroll: string;
@@ -91,7 +92,7 @@ export function status(store: LedgerStore, s: SyndicateState): StatusView {
       currency: s.ccy.code,
       createdAt: s.row.created_at,
       lastOperationAt: s.row.clock,
-      periodStart: s.row.period_start,
+      periodStartedAt: s.row.period_start,
     },
     balances: {
       bankroll: f(s.row.equity),
@@ -132,13 +133,12 @@ export function status(store: LedgerStore, s: SyndicateState): StatusView {
 
 export interface DistributionSummary {
   id: string;
-  at: EpochMs;
+  distributedAt: EpochMs;
   kind: 'profit' | 'loss';
   method: string;
   amount: string;
   tax: string;
-  periodStart: EpochMs;
-  periodEnd: EpochMs;
+  period: { start: EpochMs; end: EpochMs };
   members: number;
 }
 
@@ -162,13 +162,12 @@ function distributions(store: LedgerStore, s: SyndicateState): DistributionSumma
   }[];
   return rows.map((d) => ({
     id: d.id,
-    at: d.at,
+    distributedAt: d.at,
     kind: d.kind,
     method: d.method,
     amount: formatMoney(d.amount, s.ccy),
     tax: formatMoney(d.tax, s.ccy),
-    periodStart: d.period_start,
-    periodEnd: d.period_end,
+    period: { start: d.period_start, end: d.period_end },
     members: d.members,
   }));
 }

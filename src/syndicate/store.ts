@@ -185,7 +185,7 @@ export class LedgerStore {
     if (!row) {
       throw new NeuralTraderError('NOT_FOUND', `syndicate "${id}" does not exist`, {
         field: 'syndicateId',
-        hint: 'create it with `neural-trader syndicate create` (or check the spelling)',
+        hint: 'create it with `npx neural-trader syndicate create` (or check the spelling)',
       });
     }
     const cached = this.parsedRules.get(row.id);
@@ -218,7 +218,7 @@ export class LedgerStore {
         `${field}: unknown member "${id}" in syndicate "${syndicateId}"`,
         {
           field,
-          hint: 'list members with `neural-trader syndicate status`; nothing was written',
+          hint: 'list members with `npx neural-trader syndicate status`; nothing was written',
         },
       );
     }
@@ -293,7 +293,7 @@ export class LedgerStore {
         `${field}: unknown ${what} "${id}" in syndicate "${syndicateId}"`,
         {
           field,
-          hint: `see the ${table} with \`neural-trader syndicate report\``,
+          hint: `see the ${table} with \`npx neural-trader syndicate report\``,
         },
       );
     }

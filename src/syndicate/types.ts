@@ -96,8 +96,8 @@ export interface OperationRecord {
   key: string;
   kind: string;
   actor: string;
-  /** Timestamp booked for the operation (epoch ms). */
-  at: EpochMs;
+  /** Time booked for the operation (epoch ms). */
+  appliedAt: EpochMs;
   /** Position in the syndicate's audit log. */
   auditSeq: number;
   /** True when this call was a retry of an operation already applied with the same key. */

@@ -199,7 +199,7 @@ export function processWithdrawal(ctx: OpContext, id: string): WithdrawalResult 
   if (w.status === 'requested') {
     throw new ValidationError(`withdrawal: ${id} is waiting for approval`, {
       field: 'withdrawalId',
-      hint: 'a lead or senior analyst approves it with `syndicate withdraw approve`',
+      hint: 'a lead or senior analyst approves it with `npx neural-trader syndicate withdraw approve`',
     });
   }
   if (ctx.at < w.available_at) {

@@ -99,7 +99,7 @@ describe('syndicate MCP tools', () => {
       key: 'dep-alice',
       kind: 'deposit',
       actor: 'alice',
-      at: '2025-01-11',
+      applied_at: '2025-01-11',
       replayed: false,
     });
 

@@ -152,7 +152,7 @@ describe('syndicate CLI walkthrough', () => {
       method: 'hybrid',
       amount: '402.51',
       tax: '38.98',
-      periodStart: '2025-01-01',
+      period: { start: '2025-01-01', end: '2025-01-31' },
     });
     expect(
       d.distribution.lines.map((l: { member: string; gross: string; tax: string }) => [

@@ -165,8 +165,7 @@ describe('profit distribution methods (exact known values)', () => {
     });
     expect(second.distribution).toMatchObject({
       amount: '200.00',
-      periodStart: T0 + 10 * DAY,
-      periodEnd: T0 + 12 * DAY,
+      period: { start: T0 + 10 * DAY, end: T0 + 12 * DAY },
     });
     expect(second.distribution.lines.map((x) => x.gross)).toEqual(['133.33', '66.67']);
     expectRefused(

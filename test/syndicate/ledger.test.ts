@@ -120,7 +120,7 @@ describe('time', () => {
     clocked.deposit({ key: 'd1', syndicateId: S, actor: 'alice', amount: '1', at: T0 + 20 * DAY });
     now = T0 + 15 * DAY; // the wall clock steps back (NTP): the ledger's time does not
     const r = clocked.deposit({ key: 'd2', syndicateId: S, actor: 'alice', amount: '1' });
-    expect(r.operation.at).toBe(T0 + 20 * DAY);
+    expect(r.operation.appliedAt).toBe(T0 + 20 * DAY);
     clocked.close();
   });
 });

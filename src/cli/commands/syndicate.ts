@@ -114,11 +114,9 @@ async function print(
     );
   }
   if (flags.json) {
-    const [{ printJson }, { withIsoTimes }] = await Promise.all([
-      import('../output.js'),
-      import('../json-times.js'),
-    ]);
-    printJson(withIsoTimes(result));
+    // The shared formatter applies the JSON convention (camelCase, ISO 8601 dates, one format per document).
+    const { printJson } = await import('../output.js');
+    printJson(result);
     return;
   }
   await human();
@@ -137,29 +135,58 @@ async function keyValues(values: object): Promise<void> {
   process.stdout.write(renderKeyValues(snakeKeys(values)));
 }
 
-/** Rows as a table: only `columns` when given, timestamps (fields ending in At, period bounds) as ISO text. */
+type Period = { start: number; end: number };
+const isPeriod = (value: unknown): value is Period =>
+  typeof value === 'object' && value !== null && 'start' in value && 'end' in value;
+
+/**
+ * Rows as a table: only `columns` when given; timestamps (fields ending in At, and a period's start and
+ * end) as dates, one format for the whole table (timestampFormatter).
+ */
 async function table(rows: readonly object[], title?: string, columns?: readonly string[]): Promise<void> {
-  const { renderTable } = await import('../output.js');
+  const [{ renderTable }, { timestampFormatter }] = await Promise.all([
+    import('../output.js'),
+    import('../../core/time.js'),
+  ]);
   if (title) process.stdout.write(`\n${title}\n`);
-  const shown = rows.map((row) => {
+  const picked = rows.map((row) =>
+    Object.entries(row).filter(([key]) => columns === undefined || columns.includes(key)),
+  );
+  const stamps: number[] = [];
+  for (const entries of picked) {
+    for (const [key, value] of entries) {
+      if (/At$/.test(key) && typeof value === 'number') stamps.push(value);
+      if (isPeriod(value)) stamps.push(value.start, value.end);
+    }
+  }
+  const time = timestampFormatter(stamps);
+  const shown = picked.map((entries) => {
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row)) {
-      if (columns && !columns.includes(key)) continue;
-      out[key] = /(^at|At)$|^period(Start|End)$/.test(key) && typeof value === 'number' ? time(value) : value;
+    for (const [key, value] of entries) {
+      if (/At$/.test(key) && typeof value === 'number') out[key] = time(value);
+      else if (isPeriod(value)) out[key] = `${time(value.start)} .. ${time(value.end)}`;
+      else out[key] = value;
     }
     return snakeKeys(out);
   });
   process.stdout.write(renderTable(shown));
 }
 
-const time = (ts: number | null | undefined) =>
-  ts === null || ts === undefined ? '' : new Date(ts).toISOString().replace('.000Z', 'Z');
+/** One timestamp shown on its own (a key/value line). */
+async function time(ts: number | null | undefined): Promise<string> {
+  if (ts === null || ts === undefined) return '';
+  const { formatTimestamp } = await import('../../core/time.js');
+  return formatTimestamp(ts);
+}
 
 function addWriteOptions(command: Command): Command {
   return command
     .requiredOption('--as <member>', 'the acting member (checked against the permission table)')
     .requiredOption('--key <key>', 'idempotency key: a retry with the same key is applied once')
-    .option('--at <time>', 'when it happens (ISO 8601; default now; never before the latest operation)')
+    .option(
+      '--at <time>',
+      'when it happens: a date or ISO 8601 time (default now; never before the latest operation)',
+    )
     .option('--json', 'print JSON');
 }
 
@@ -434,7 +461,7 @@ export function register(program: Command): void {
           amount: d.amount,
           tax_withheld: d.tax,
           net: d.net,
-          period: `${time(d.periodStart)} .. ${time(d.periodEnd)}`,
+          period: `${await time(d.period.start)} .. ${await time(d.period.end)}`,
         });
         await table(
           d.lines.map((l) => ({
@@ -560,7 +587,7 @@ export function register(program: Command): void {
             weighting: p.weighting,
             quorum: p.quorum,
             threshold: p.threshold,
-            expires_at: time(p.expiresAt),
+            expires_at: await time(p.expiresAt),
           });
           await table(
             result.electorate.map((e) => ({ member: e.member, weight: e.weight })),
@@ -753,6 +780,6 @@ async function printWithdrawal(w: {
     emergency: w.emergency,
     penalty: w.penalty,
     payout: w.payout,
-    available_at: time(w.availableAt),
+    available_at: await time(w.availableAt),
   });
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { withIsoTimes } from '../../cli/json-times.js';
 import { NeuralTraderError } from '../../core/errors.js';
 import type { SyndicateLedger } from '../../syndicate/index.js';
 import { enumArg } from '../args.js';
@@ -45,9 +44,9 @@ function mapKeys(value: unknown, rename: (key: string) => string): unknown {
   return value;
 }
 
-/** Library result -> tool data: snake_case keys, timestamps as ISO text. */
+/** Library result -> tool data (registration turns it into snake_case with ISO dates, as every tool). */
 function out(value: object): ToolData {
-  return mapKeys(withIsoTimes(value), snake) as ToolData;
+  return value as ToolData;
 }
 
 const ARGUMENT_NAMES: Readonly<Record<string, string>> = { actor: 'acting_member', key: 'idempotency_key' };
@@ -132,7 +131,7 @@ const operationShape = z
     key: z.string(),
     kind: z.string(),
     actor: z.string(),
-    at: z.string(),
+    applied_at: z.string(),
     audit_seq: z.number(),
     replayed: z
       .boolean()
