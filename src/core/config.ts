@@ -17,6 +17,27 @@ export const ALPACA_DATA_URL = 'https://data.alpaca.markets';
 export const POLYGON_URL = 'https://api.polygon.io';
 export const ODDS_API_URL = 'https://api.the-odds-api.com';
 
+/** Alpaca's paper trading host: the only Alpaca host that does not trade real money. */
+const ALPACA_PAPER_HOST = 'paper-api.alpaca.markets';
+
+/**
+ * Whether a trading API URL reaches Alpaca's live (real-money) API. The URL is parsed and its host
+ * compared exactly: `https://api.alpaca.markets/paper-api.alpaca.markets/..` is the LIVE host with an
+ * odd path, and `https://paper-api.alpaca.markets.example.com` is not Alpaca at all. Every
+ * *.alpaca.markets host other than the paper one counts as live; other hosts (a local test server, a
+ * proxy) are not Alpaca's live API.
+ */
+export function isAlpacaLiveUrl(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (host === ALPACA_PAPER_HOST) return false;
+  return host === 'alpaca.markets' || host.endsWith('.alpaca.markets');
+}
+
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
 
 const booleanFlag = z
@@ -195,7 +216,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       secretKey: e.ALPACA_SECRET_KEY,
       baseUrl,
       dataUrl: e.ALPACA_DATA_URL.replace(/\/+$/, ''),
-      isLiveEndpoint: !/paper-api\.alpaca\.markets/.test(baseUrl) && /alpaca\.markets/.test(baseUrl),
+      isLiveEndpoint: isAlpacaLiveUrl(baseUrl),
     },
     polygon: { apiKey: e.POLYGON_API_KEY, baseUrl: e.POLYGON_BASE_URL.replace(/\/+$/, '') },
     oddsApi: { apiKey: e.ODDS_API_KEY, baseUrl: e.ODDS_API_BASE_URL.replace(/\/+$/, '') },

@@ -25,6 +25,21 @@ export const DEFAULT_MARGIN_INTEREST_RATE = 0.06;
 /** Annual borrow fee on the market value of short positions (an easy-to-borrow "general collateral" stock). */
 export const DEFAULT_BORROW_FEE_RATE = 0.005;
 
+/**
+ * Largest quantity of one order, in shares/units, on paper and live (a typo guard: 1e15 shares is never
+ * meant). Override per session with the `maxOrderQuantity` limit.
+ */
+export const DEFAULT_MAX_ORDER_QUANTITY = 10_000_000;
+
+/** Largest notional (quantity x price, account currency) of one order, on paper and live. */
+export const DEFAULT_MAX_ORDER_NOTIONAL = 100_000_000;
+
+/**
+ * Smallest tradable quantity (fractional shares and crypto trade in steps of 1e-9 at Alpaca; below a
+ * millionth an order is a typo or an attack such as 1e-300, which would stay open forever).
+ */
+export const DEFAULT_MIN_ORDER_QUANTITY = 0.000001;
+
 /** Name of the paper account that order, portfolio and MCP trading tools use when none is given. */
 export const DEFAULT_ACCOUNT = 'paper';
 

@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'MODEL'
   | 'CANCELLED'
   | 'IO'
+  /** Someone else holds what was asked for: an account owned by another process, a reused id. */
+  | 'CONFLICT'
   | 'UNSUPPORTED';
 
 export interface NeuralTraderErrorOptions {

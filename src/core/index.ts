@@ -22,6 +22,7 @@ export {
   ALPACA_LIVE_URL,
   ALPACA_PAPER_URL,
   getConfig,
+  isAlpacaLiveUrl,
   loadConfig,
   POLYGON_URL,
   redactedConfig,
@@ -35,6 +36,9 @@ export {
   DEFAULT_INITIAL_CAPITAL,
   DEFAULT_MARGIN_INTEREST_RATE,
   DEFAULT_MAX_LEVERAGE,
+  DEFAULT_MAX_ORDER_NOTIONAL,
+  DEFAULT_MAX_ORDER_QUANTITY,
+  DEFAULT_MIN_ORDER_QUANTITY,
   DEFAULT_SLIPPAGE_BPS,
 } from './defaults.js';
 export type { ErrorCode, NeuralTraderErrorOptions } from './errors.js';
@@ -76,7 +80,15 @@ export {
 } from './performance.js';
 export { redact, registerSecret } from './redact.js';
 export type { OpenDatabaseOptions, SqliteDatabase } from './sqlite.js';
-export { isBusyError, openDatabase, sqliteError, sqliteHeaderProblem } from './sqlite.js';
+export {
+  damagedFileError,
+  isBusyError,
+  isCorruptionError,
+  openDatabase,
+  sqliteError,
+  sqliteHeaderProblem,
+} from './sqlite.js';
+export { walProblem } from './sqlite-wal.js';
 export {
   parseParamAssignments,
   parseParamValue,

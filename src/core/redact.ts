@@ -15,13 +15,19 @@ export function clearSecretsForTests(): void {
   secretValues.clear();
 }
 
+// A credential after its name: `Authorization: Bearer abc`, `api_key=abc`, `"secret": "abc"`. Values that
+// are placeholders in a hint (`<token>`, `...`, `***`, `$ALPACA_API_KEY`) are not secrets and stay
+// readable, so a hint never turns into `ALPACA_API_KEY=***`.
 const HEADER_PATTERN =
-  /((?:APCA-API-KEY-ID|APCA-API-SECRET-KEY|Authorization|apiKey|api_key|apikey|token|secret)["']?\s*[:=]\s*["']?)(?:Bearer\s+)?[^\s"'&,}]+/gi;
+  /((?:APCA-API-KEY-ID|APCA-API-SECRET-KEY|Authorization|apiKey|api_key|apikey|token|secret)["']?\s*[:=]\s*["']?)((?:Bearer\s+)?)([^\s"'&,}]+)/gi;
+const PLACEHOLDER = /^(?:<|\.\.\.|\*\*\*|\$)/;
 
 export function redact(text: string): string {
   let out = text;
   for (const secret of secretValues) {
     if (out.includes(secret)) out = out.split(secret).join('***');
   }
-  return out.replace(HEADER_PATTERN, '$1***');
+  return out.replace(HEADER_PATTERN, (match: string, name: string, _bearer: string, value: string) =>
+    PLACEHOLDER.test(value) ? match : `${name}***`,
+  );
 }

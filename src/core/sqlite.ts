@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { NeuralTraderError } from './errors.js';
+import { walProblem } from './sqlite-wal.js';
 
 /**
  * Opening the project's SQLite files (order journal, bar cache, bet ledger, syndicate ledger, agent
@@ -25,8 +26,34 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
   /** Open read-only (no schema changes, no WAL switch). */
   readonly?: boolean;
-  /** Run `PRAGMA quick_check` after opening and refuse a file that fails it (default false). */
+  /**
+   * Check an existing file before anything is written to it (default false): its write-ahead log
+   * (a damaged WAL would silently drop committed transactions), `PRAGMA quick_check`, then `verify`,
+   * all on a read-only connection, so a damaged file is refused exactly as it was found.
+   */
   check?: boolean;
+  /**
+   * The file's own consistency rules (schema, cross-checks), run on the read-only connection when
+   * `check` is set and the file already exists. Throw a NeuralTraderError naming the file to refuse it.
+   */
+  verify?: (db: SqliteDatabase) => void;
+}
+
+const RESTORE_HINT =
+  'restore the file from a backup, or move it aside to start a new one (nothing was written)';
+
+/** The refusal for a damaged file: one line naming the file and what is wrong with it. */
+export function damagedFileError(
+  kind: string,
+  path: string,
+  problem: string,
+  cause?: unknown,
+): NeuralTraderError {
+  return new NeuralTraderError('IO', `${kind} ${path} ${problem}`, {
+    field: path,
+    hint: RESTORE_HINT,
+    cause,
+  });
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
@@ -50,13 +77,9 @@ export function sqliteHeaderProblem(path: string): string | undefined {
 
 /** Open (creating if missing) a project database with the conventions above. */
 export function openDatabase(path: string, options: OpenDatabaseOptions): SqliteDatabase {
-  const problem = sqliteHeaderProblem(path);
-  if (problem) {
-    throw new NeuralTraderError('IO', `${options.kind} ${path} ${problem}`, {
-      field: path,
-      hint: 'restore the file from a backup, or move it aside to start a new one (nothing was written)',
-    });
-  }
+  const problem = sqliteHeaderProblem(path) ?? (options.check ? walProblem(path) : undefined);
+  if (problem) throw damagedFileError(options.kind, path, problem);
+  if (options.check && existsSync(path) && statSync(path).size > 0) checkReadOnly(path, options);
   let db: SqliteDatabase | undefined;
   try {
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
@@ -66,20 +89,6 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     }
-    if (options.check) {
-      const rows = db.pragma('quick_check') as { quick_check: string }[];
-      const verdict = rows.map((r) => r.quick_check).join('; ');
-      if (verdict !== 'ok') {
-        throw new NeuralTraderError(
-          'IO',
-          `${options.kind} ${path} failed its integrity check: ${verdict.slice(0, 200)}`,
-          {
-            field: path,
-            hint: 'restore the file from a backup, or move it aside to start a new one (nothing was written)',
-          },
-        );
-      }
-    }
     return db;
   } catch (error) {
     db?.close();
@@ -87,10 +96,40 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
   }
 }
 
+/** quick_check and the caller's own checks on a read-only connection: nothing is written to a bad file. */
+function checkReadOnly(path: string, options: OpenDatabaseOptions): void {
+  let db: SqliteDatabase | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 200))}`);
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    const verdict = rows.map((r) => r.quick_check).join('; ');
+    if (verdict !== 'ok') {
+      throw damagedFileError(options.kind, path, `failed its integrity check: ${verdict.slice(0, 200)}`);
+    }
+    options.verify?.(db);
+  } catch (error) {
+    throw sqliteError(error, options.kind, path);
+  } finally {
+    db?.close();
+  }
+}
+
 /** True for SQLite's "another connection holds the lock" errors. */
 export function isBusyError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/** True for SQLite's "the file is damaged" errors (a corrupt page, not a database, malformed image). */
+export function isCorruptionError(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  const message = (error as Error)?.message ?? '';
+  return (
+    code.startsWith('SQLITE_CORRUPT') ||
+    code === 'SQLITE_NOTADB' ||
+    /malformed|not a database|file is not a database/i.test(message)
+  );
 }
 
 /**
@@ -108,13 +147,7 @@ export function sqliteError(error: unknown, kind: string, path: string): NeuralT
       cause: error,
     });
   }
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /malformed|not a database/i.test(message)) {
-    return new NeuralTraderError('IO', `${kind} ${path} is damaged (${message})`, {
-      field: path,
-      hint: 'restore the file from a backup, or move it aside to start a new one (nothing was written)',
-      cause: error,
-    });
-  }
+  if (isCorruptionError(error)) return damagedFileError(kind, path, `is damaged (${message})`, error);
   return new NeuralTraderError('IO', `${kind} ${path}: ${message}${code ? ` (${code})` : ''}`, {
     field: path,
     cause: error,

@@ -1,9 +1,10 @@
 import WebSocket from 'ws';
 import type { z } from 'zod';
+import { isAlpacaLiveUrl } from '../core/config.js';
 import { ConfigError, NeuralTraderError, ProviderError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { OrderStatus } from '../core/orders.js';
-import { registerSecret } from '../core/redact.js';
+import { redact, registerSecret } from '../core/redact.js';
 import type { EpochMs } from '../core/time.js';
 import {
   AlpacaAccountSchema,
@@ -74,14 +75,18 @@ class HttpStatusError extends Error {
   }
 }
 
+/**
+ * The message of an Alpaca error body, redacted: a rejection may echo the request's headers or keys,
+ * and this text is printed, returned to MCP clients and stored as the order's reason.
+ */
 function errorMessage(body: string): string {
   try {
     const parsed = AlpacaErrorSchema.safeParse(JSON.parse(body));
-    if (parsed.success) return parsed.data.message;
+    if (parsed.success) return redact(parsed.data.message).slice(0, 500);
   } catch {
     // not JSON
   }
-  return body.slice(0, 200) || '(empty body)';
+  return redact(body.slice(0, 200)) || '(empty body)';
 }
 
 /** Map an Alpaca order status onto our state machine's states. */
@@ -116,6 +121,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class AlpacaBroker implements Broker {
   readonly name = 'alpaca';
   readonly persistent = true;
+  /** Orders trade real money (the base URL's host is Alpaca's live API). */
+  readonly live: boolean;
   private readonly baseUrl: string;
   private readonly streamUrl: string;
   private readonly headers: Record<string, string>;
@@ -144,6 +151,7 @@ export class AlpacaBroker implements Broker {
     this.keyId = options.keyId;
     this.secretKey = options.secretKey;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.live = isAlpacaLiveUrl(this.baseUrl);
     this.streamUrl = options.streamUrl ?? `${this.baseUrl.replace(/^http/, 'ws')}/stream`;
     this.headers = {
       'APCA-API-KEY-ID': options.keyId,
@@ -622,6 +630,6 @@ export class AlpacaBroker implements Broker {
 
 function describeError(error: unknown): string {
   if (error instanceof HttpStatusError) return `HTTP ${error.status}: ${errorMessage(error.body)}`;
-  if (error instanceof Error) return error.name === 'TimeoutError' ? 'timed out' : error.message;
-  return String(error);
+  if (error instanceof Error) return redact(error.name === 'TimeoutError' ? 'timed out' : error.message);
+  return redact(String(error));
 }

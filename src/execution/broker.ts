@@ -26,6 +26,8 @@ export interface BrokerFill {
   timestamp: EpochMs;
   /** The order's cumulative filled quantity after this execution, when the broker reports it. */
   cumulativeQuantity?: number;
+  /** Bar time of the price it was filled at (the paper broker), when it differs from `timestamp`. */
+  priceTime?: EpochMs;
 }
 
 export type BrokerEventType = 'accepted' | 'fill' | 'canceled' | 'expired' | 'rejected' | 'replaced';
@@ -88,6 +90,8 @@ export interface Broker {
    * OrderManager re-places journaled open orders with it instead of asking it what happened.
    */
   readonly persistent: boolean;
+  /** True when orders trade real money (Alpaca's live endpoint); client order ids say so. */
+  readonly live?: boolean;
   /** Send an order. Events for it may be emitted before this resolves (a paper market order fills at once). */
   submit(order: BrokerOrderRequest): Promise<BrokerAck>;
   cancel(brokerOrderId: string): Promise<void>;

@@ -1,3 +1,9 @@
+import {
+  DEFAULT_MAX_LEVERAGE,
+  DEFAULT_MAX_ORDER_NOTIONAL,
+  DEFAULT_MAX_ORDER_QUANTITY,
+  DEFAULT_MIN_ORDER_QUANTITY,
+} from '../core/defaults.js';
 import { NeuralTraderError } from '../core/errors.js';
 import type { OrderRequest, PreTradeCheck, PreTradeContext, PreTradeRejection } from '../core/orders.js';
 
@@ -15,12 +21,29 @@ function describe(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
 }
 
+/** Prices outside this range are typos or attacks (a limit at 1e-300 would rest forever). */
+const MIN_PRICE = 1e-8;
+const MAX_PRICE = 1e9;
+
 function positive(field: string, value: unknown): PreTradeRejection | null {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     return {
       check: 'order-shape',
       field,
       message: `${field}: must be a positive finite number, got ${describe(value)}`,
+    };
+  }
+  return null;
+}
+
+function price(field: string, value: unknown): PreTradeRejection | null {
+  const shape = positive(field, value);
+  if (shape) return shape;
+  if ((value as number) < MIN_PRICE || (value as number) > MAX_PRICE) {
+    return {
+      check: 'order-shape',
+      field,
+      message: `${field}: ${describe(value)} is outside the tradable range ${MIN_PRICE} to ${MAX_PRICE}`,
     };
   }
   return null;
@@ -61,7 +84,7 @@ export function checkOrderShape(order: OrderRequest): PreTradeRejection | null {
   const needsLimit = order.type === 'limit' || order.type === 'stop_limit';
   const needsStop = order.type === 'stop' || order.type === 'stop_limit';
   if (needsLimit) {
-    const r = positive('limitPrice', order.limitPrice);
+    const r = price('limitPrice', order.limitPrice);
     if (r) return { ...r, message: `${r.message} (a ${order.type} order needs limitPrice)` };
   } else if (order.limitPrice !== undefined) {
     return {
@@ -71,7 +94,7 @@ export function checkOrderShape(order: OrderRequest): PreTradeRejection | null {
     };
   }
   if (needsStop) {
-    const r = positive('stopPrice', order.stopPrice);
+    const r = price('stopPrice', order.stopPrice);
     if (r) return { ...r, message: `${r.message} (a ${order.type} order needs stopPrice)` };
   }
   if (order.type === 'trailing_stop') {
@@ -86,7 +109,7 @@ export function checkOrderShape(order: OrderRequest): PreTradeRejection | null {
     }
     const r = hasPercent
       ? positive('trailPercent', order.trailPercent)
-      : positive('trailPrice', order.trailPrice);
+      : price('trailPrice', order.trailPrice);
     if (r) return r;
     if (hasPercent && (order.trailPercent as number) >= 100) {
       return { check: 'order-shape', field: 'trailPercent', message: 'trailPercent: must be below 100' };
@@ -114,15 +137,25 @@ export function referencePrice(order: OrderRequest, context: PreTradeContext): n
 }
 
 export interface RiskLimitOptions {
-  /** Largest notional (quantity x price) of one order. */
+  /** Largest notional (quantity x price) of one order (default DEFAULT_MAX_ORDER_NOTIONAL). */
   maxOrderNotional?: number;
+  /** Largest quantity of one order (default DEFAULT_MAX_ORDER_QUANTITY). */
+  maxOrderQuantity?: number;
+  /** Smallest quantity of one order (default DEFAULT_MIN_ORDER_QUANTITY). */
+  minOrderQuantity?: number;
+  /**
+   * Maximum gross exposure (sum of |position| x price over every symbol, after the order fills) as a
+   * multiple of equity: the backtester's margin rule (default DEFAULT_MAX_LEVERAGE = 2). It binds
+   * shorts as much as leveraged longs; orders that reduce a position always pass.
+   */
+  maxLeverage?: number;
   /** Largest absolute position per symbol after the order fills, in shares. */
   maxPositionQuantity?: number;
   /** Only these symbols may be traded (case-insensitive). */
   allowSymbols?: readonly string[];
   /** These symbols may never be traded. */
   denySymbols?: readonly string[];
-  /** Refuse buys whose notional exceeds available cash (default true). */
+  /** Apply the gross exposure (buying power) rule (default true). */
   checkBuyingPower?: boolean;
   /** Known symbols; when set, others are rejected as unknown. */
   knownSymbol?: (symbol: string) => boolean;
@@ -170,24 +203,44 @@ export function builtInChecks(options: RiskLimitOptions): PreTradeCheck[] {
       },
     });
   }
-  if (options.maxOrderNotional !== undefined) {
-    const max = options.maxOrderNotional;
-    checks.push({
-      name: 'max-order-notional',
-      check: (order, context) => {
-        const price = referencePrice(order, context);
-        if (price === undefined) return null;
-        const notional = order.quantity * price;
-        return notional > max
-          ? {
-              check: 'max-order-notional',
-              field: 'quantity',
-              message: `quantity: order notional ${notional.toFixed(2)} exceeds the maximum ${max}`,
-            }
-          : null;
-      },
-    });
-  }
+  const minQuantity = options.minOrderQuantity ?? DEFAULT_MIN_ORDER_QUANTITY;
+  const maxQuantity = options.maxOrderQuantity ?? DEFAULT_MAX_ORDER_QUANTITY;
+  checks.push({
+    name: 'order-size',
+    check: (order) => {
+      if (order.quantity < minQuantity) {
+        return {
+          check: 'order-size',
+          field: 'quantity',
+          message: `quantity: ${order.quantity} is below the smallest tradable quantity ${minQuantity}`,
+        };
+      }
+      if (order.quantity > maxQuantity) {
+        return {
+          check: 'order-size',
+          field: 'quantity',
+          message: `quantity: ${order.quantity} is above the maximum order quantity ${maxQuantity}`,
+        };
+      }
+      return null;
+    },
+  });
+  const maxNotional = options.maxOrderNotional ?? DEFAULT_MAX_ORDER_NOTIONAL;
+  checks.push({
+    name: 'max-order-notional',
+    check: (order, context) => {
+      const price = referencePrice(order, context);
+      if (price === undefined) return null;
+      const notional = order.quantity * price;
+      return notional > maxNotional
+        ? {
+            check: 'max-order-notional',
+            field: 'quantity',
+            message: `quantity: order notional ${notional.toFixed(2)} exceeds the maximum ${maxNotional}`,
+          }
+        : null;
+    },
+  });
   if (options.maxPositionQuantity !== undefined) {
     const max = options.maxPositionQuantity;
     checks.push({
@@ -205,26 +258,80 @@ export function builtInChecks(options: RiskLimitOptions): PreTradeCheck[] {
       },
     });
   }
-  if (options.checkBuyingPower !== false) {
-    checks.push({
-      name: 'buying-power',
-      check: (order, context) => {
-        if (order.side !== 'buy') return null;
-        const held = context.positions.get(order.symbol) ?? 0;
-        // Covering a short releases margin rather than using cash; only the part that opens a long counts.
-        const opening = held < 0 ? Math.max(0, order.quantity + held) : order.quantity;
-        const price = referencePrice(order, context);
-        if (price === undefined || opening === 0) return null;
-        const cost = opening * price;
-        return cost > context.cash + 1e-9
-          ? {
-              check: 'buying-power',
-              field: 'quantity',
-              message: `quantity: buying ${opening} ${order.symbol} costs about ${cost.toFixed(2)}, more than the available cash ${context.cash.toFixed(2)}`,
-            }
-          : null;
-      },
-    });
-  }
+  if (options.checkBuyingPower !== false)
+    checks.push(grossExposureCheck(options.maxLeverage ?? DEFAULT_MAX_LEVERAGE));
   return checks;
+}
+
+/**
+ * The margin rule of the backtester, before the order reaches a broker: gross exposure after the
+ * order (every position at its latest price, this one at the order's reference price) at most
+ * `maxLeverage` x equity. An order that does not increase its position's size always passes, so a
+ * book that is already over the limit can always be reduced.
+ */
+export function grossExposureCheck(maxLeverage: number): PreTradeCheck {
+  if (!(maxLeverage > 0) || !Number.isFinite(maxLeverage)) {
+    throw new NeuralTraderError(
+      'VALIDATION',
+      `maxLeverage: must be a positive finite number, got ${maxLeverage}`,
+      {
+        field: 'maxLeverage',
+      },
+    );
+  }
+  return {
+    name: 'buying-power',
+    check: (order, context) => {
+      const held = context.positions.get(order.symbol) ?? 0;
+      const after = held + (order.side === 'buy' ? order.quantity : -order.quantity);
+      if (Math.abs(after) <= Math.abs(held)) return null;
+      const price = referencePrice(order, context);
+      if (price === undefined) return null;
+      let grossOthers = 0;
+      for (const [symbol, quantity] of context.positions) {
+        if (symbol === order.symbol) continue;
+        grossOthers += Math.abs(quantity) * (context.price(symbol) ?? 0);
+      }
+      const grossAfter = grossOthers + Math.abs(after) * price;
+      const limit = maxLeverage * context.equity;
+      if (grossAfter <= limit * (1 + 1e-12) && context.equity > 0) return null;
+      return {
+        check: 'buying-power',
+        field: 'quantity',
+        message:
+          `quantity: ${order.side} ${order.quantity} ${order.symbol} at about ${price.toFixed(2)} would take gross exposure to ` +
+          `${grossAfter.toFixed(2)}, above ${maxLeverage} x equity ${context.equity.toFixed(2)}`,
+      };
+    },
+  };
+}
+
+/**
+ * Target weights (symbol -> fraction of equity, negative = short) as a rebalance would trade them,
+ * refused when their gross weight (sum of |w|) exceeds `maxLeverage`: the same exposure rule the
+ * orders would meet one by one, checked before the first of them is placed.
+ */
+export function checkTargetWeights(
+  targets: Readonly<Record<string, number>>,
+  maxLeverage: number = DEFAULT_MAX_LEVERAGE,
+  field = 'target_weights',
+): void {
+  let gross = 0;
+  for (const [symbol, weight] of Object.entries(targets)) {
+    if (!Number.isFinite(weight)) {
+      throw new NeuralTraderError(
+        'VALIDATION',
+        `${field}.${symbol}: must be a finite number, got ${weight}`,
+        { field },
+      );
+    }
+    gross += Math.abs(weight);
+  }
+  if (gross > maxLeverage + 1e-12) {
+    throw new NeuralTraderError(
+      'RISK_LIMIT',
+      `${field}: gross weight ${gross.toFixed(4)} (sum of |weight|) exceeds the maximum gross exposure of ${maxLeverage} x equity`,
+      { field, hint: `scale the weights so that their absolute values add up to at most ${maxLeverage}` },
+    );
+  }
 }

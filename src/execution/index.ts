@@ -1,6 +1,17 @@
 // Public surface of src/execution: orders, the OrderManager, brokers, the journal, live market data.
 export type { OrderRequest } from '../core/orders.js';
 export { OrderStatus, OrderType, Side, TimeInForce } from '../core/orders.js';
+export {
+  ALPACA_ACCOUNT,
+  accountJournalPath,
+  accountsDirectory,
+  defaultAccountFor,
+  MAX_ACCOUNT_NAME_LENGTH,
+  parseAccountName,
+  replayAccountName,
+} from './account-names.js';
+export type { AccountBook, AccountSummary, PositionMark, ResetAccountOptions } from './accounts.js';
+export { accountBook, describeAccount, listAccounts, resetAccount } from './accounts.js';
 export type { AlpacaBrokerOptions, AlpacaClock } from './alpaca-broker.js';
 export { AlpacaBroker, mapAlpacaStatus } from './alpaca-broker.js';
 export type {
@@ -16,10 +27,38 @@ export type {
   OrderChanges,
 } from './broker.js';
 export type { RiskLimitOptions } from './checks.js';
-export { builtInChecks, checkOrderShape, OrderRejectedError } from './checks.js';
+export {
+  builtInChecks,
+  checkOrderShape,
+  checkTargetWeights,
+  grossExposureCheck,
+  OrderRejectedError,
+} from './checks.js';
 export { BrokerRejectedError, OrderStateUnknownError } from './errors.js';
-export type { JournalEvent, JournalFill, JournalOptions, OrderQuery } from './journal.js';
-export { Journal } from './journal.js';
+export type { HandoffOutcome } from './handoff.js';
+export { HandoffServer, handOffOrders } from './handoff.js';
+export type {
+  AccountKind,
+  AccountSettings,
+  HandoffRow,
+  JournalEvent,
+  JournalFill,
+  JournalMark,
+  JournalOptions,
+  OrderQuery,
+} from './journal.js';
+export { Journal, JournalLockedError } from './journal.js';
+export { JOURNAL_SCHEMA_VERSION, JournalIntegrityError, verifyJournal } from './journal-check.js';
+export type { AccountLeaseOptions, LeaseHolder } from './lease.js';
+export {
+  AccountInUseError,
+  AccountLease,
+  describeHolder,
+  isLeaseLive,
+  LEASE_HEARTBEAT_MS,
+  LEASE_STALE_AFTER_MS,
+  LeaseLostError,
+} from './lease.js';
 export type {
   AlpacaMarketDataStreamOptions,
   MarketDataEvent,
@@ -39,9 +78,11 @@ export {
   OrderTransitionError,
 } from './order.js';
 export type { OrderManagerOptions, OrderUpdate, ReconcileReport } from './order-manager.js';
-export { OrderManager } from './order-manager.js';
+export { newClientOrderId, OrderManager } from './order-manager.js';
 export type { PaperBar, PaperBrokerOptions, PaperQuote } from './paper-broker.js';
 export { PaperBroker } from './paper-broker.js';
+export type { PlacedOrder, PlaceOrderOptions } from './place.js';
+export { placeOrder } from './place.js';
 export type { BrokerName, ReferencePrice, TradingSession, TradingSessionOptions } from './session.js';
 export {
   checkLiveTradingAllowed,

@@ -1,19 +1,45 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import {
+  DEFAULT_ACCOUNT,
+  DEFAULT_COMMISSION_RATE,
+  DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_SLIPPAGE_BPS,
+} from '../core/defaults.js';
+import { NeuralTraderError } from '../core/errors.js';
 import type { Fill, OrderStatus } from '../core/orders.js';
+import { redact } from '../core/redact.js';
+import { isBusyError, openDatabase, type SqliteDatabase, sqliteError } from '../core/sqlite.js';
 import type { EpochMs } from '../core/time.js';
+import { accountJournalPath, defaultAccountFor, parseAccountName } from './account-names.js';
+import {
+  checksumOf,
+  FILL_CHECKED_COLUMNS,
+  JOURNAL_SCHEMA_VERSION,
+  journalFormat,
+  ORDER_CHECKED_COLUMNS,
+  verifyJournal,
+} from './journal-check.js';
+import { AccountLease, type AccountLeaseOptions, LEASE_SCHEMA, type LeaseHolder } from './lease.js';
 import type { OrderRole, OrderSnapshot } from './order.js';
 
 /** Commits after which a WAL checkpoint is scheduled for the next idle moment of the event loop. */
 const CHECKPOINT_SOFT_COMMITS = 256;
 /** Commits after which the checkpoint is taken inline even without an idle moment (bounds the WAL). */
 const CHECKPOINT_HARD_COMMITS = 4096;
+/**
+ * How long one statement may wait for another connection's write lock, ON the event loop
+ * (better-sqlite3 waits synchronously). Longer waits are asynchronous retries (OrderManager).
+ */
+const DEFAULT_BUSY_TIMEOUT_MS = 20;
 
 /**
- * The execution journal: every order, every state change and every fill, in SQLite, written in a
+ * The journal of one account: every order, every state change and every fill, in SQLite, written in a
  * transaction before the caller hears about it. It is the source of truth after a crash: positions are
- * rebuilt from its fills, and its open orders are reconciled with the broker.
+ * rebuilt from its fills, and its open orders are reconciled with the broker. One file per account
+ * (`{home}/accounts/<name>.sqlite`), holding the account's settings (starting cash, commission,
+ * slippage, kind), its ownership lease (lease.ts) and orders handed over by other processes.
  *
  * Durability: WAL with synchronous=NORMAL by default. In WAL mode a commit is in the OS's hands when
  * the commit call returns, so an acknowledged order survives the process being killed (SIGKILL, crash,
@@ -22,17 +48,73 @@ const CHECKPOINT_HARD_COMMITS = 4096;
  * ~10x in latency on most disks. Pass `synchronous: 'FULL'` to fsync every commit when the host itself
  * is not trusted.
  *
- * Fills are keyed by the broker's execution id (PRIMARY KEY fill_id + INSERT OR IGNORE): recording the
+ * Integrity: an existing file is checked before anything is written to it (journal-check.ts: SQLite's
+ * quick_check, the WAL, row checksums, fills against each order's filled quantity and the booked
+ * positions); a file that fails is refused with an error naming it, never replaced.
+ *
+ * Time: created/updated times, events and `recordedAt` are the wall clock, made monotonic per journal
+ * (a clock stepped back never makes a later row look older). A fill's `timestamp` is the account's
+ * market time (the bar time in a replay, the wall clock otherwise) and `priceTime` the bar that priced it.
+ *
+ * Fills are keyed by the broker's execution id (UNIQUE fill_id + INSERT OR IGNORE): recording the
  * same execution twice is a no-op, and `recordFill` tells the caller whether the row was new.
  */
+
+/** paper: the paper broker priced at the latest known close; replay: a strategy replayed on history; alpaca: Alpaca. */
+export type AccountKind = 'paper' | 'replay' | 'alpaca';
+
+/** An account's settings, fixed when it is created (reset may change the starting cash). */
+export interface AccountSettings {
+  account: string;
+  /** The broker its orders go to ("paper" or "alpaca"). */
+  broker: string;
+  kind: AccountKind;
+  initialCapital: number;
+  /** Paper commission as a fraction of notional. */
+  commissionRate: number;
+  /** Paper slippage in basis points. */
+  slippageBps: number;
+  createdAt: EpochMs;
+  resetAt?: EpochMs;
+  resets: number;
+  /** Latest market time the account has reached (bar time of a replay); undefined before any. */
+  marketClock?: EpochMs;
+}
+
 export interface JournalOptions {
   synchronous?: 'NORMAL' | 'FULL';
-  /** Starting cash of the account this journal books (stored on first open). */
+  /** Account name (default DEFAULT_ACCOUNT): stored when the file is created, checked afterwards. */
+  account?: string;
+  /** Broker of a new account (default paper). Opening an existing account for another broker is refused. */
+  broker?: string;
+  /** Kind of a new account (default: alpaca for the alpaca broker, else paper). */
+  kind?: AccountKind;
+  /** Starting cash of a new account (default DEFAULT_INITIAL_CAPITAL). */
   initialCapital?: number;
+  /** Paper commission rate of a new account (default DEFAULT_COMMISSION_RATE). */
+  commissionRate?: number;
+  /** Paper slippage of a new account in bps (default DEFAULT_SLIPPAGE_BPS). */
+  slippageBps?: number;
+  /** false: refuse to create a missing journal (a NOT_FOUND error naming it). Default true. */
+  create?: boolean;
+  /** Open read-only (listing, reports): no schema, no lease, no writes. */
+  readonly?: boolean;
+  /** Synchronous lock wait of one statement (default 20 ms). */
+  busyTimeoutMs?: number;
+  lease?: AccountLeaseOptions;
+  /**
+   * A journal of an earlier version (one file for every account, `{home}/journal.sqlite`) whose
+   * orders of this account's broker are copied into a NEW account journal. The old file is only read.
+   */
+  importFrom?: string;
 }
 
 export interface JournalFill extends Fill {
   fillId: string;
+  /** Bar time of the price the fill was priced at (paper), when known. */
+  priceTime?: EpochMs;
+  /** Wall-clock time the fill was journaled. */
+  recordedAt?: EpochMs;
 }
 
 export interface JournalEvent {
@@ -51,6 +133,24 @@ export interface OrderQuery {
   /** Only orders sent through this broker ("paper", "alpaca"). */
   broker?: string;
   limit?: number;
+}
+
+/** A price a position was last marked at (saved when a session closes, read by `portfolio show`). */
+export interface JournalMark {
+  symbol: string;
+  price: number;
+  timestamp: EpochMs;
+}
+
+/** An order another process handed to the account's owner (see handoff.ts). */
+export interface HandoffRow {
+  seq: number;
+  clientOrderId: string;
+  request: string;
+  requestedAt: EpochMs;
+  requester: string;
+  state: 'pending' | 'taken' | 'done' | 'failed' | 'withdrawn';
+  result?: string;
 }
 
 interface OrderRow {
@@ -76,6 +176,7 @@ interface OrderRow {
   held: number;
   tag: string | null;
   reason: string | null;
+  market_time: number;
   created_at: number;
   updated_at: number;
 }
@@ -90,11 +191,13 @@ interface FillRow {
   price: number;
   commission: number;
   timestamp: number;
+  price_time: number | null;
+  recorded_at: number;
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS orders (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE orders (
   id TEXT PRIMARY KEY,
   client_order_id TEXT NOT NULL UNIQUE,
   broker_order_id TEXT,
@@ -117,11 +220,13 @@ CREATE TABLE IF NOT EXISTS orders (
   held INTEGER NOT NULL DEFAULT 0,
   tag TEXT,
   reason TEXT,
+  market_time INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  checksum TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
-CREATE TABLE IF NOT EXISTS order_events (
+CREATE INDEX orders_status ON orders(status);
+CREATE TABLE order_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   order_id TEXT NOT NULL,
   from_status TEXT,
@@ -129,8 +234,8 @@ CREATE TABLE IF NOT EXISTS order_events (
   timestamp INTEGER NOT NULL,
   reason TEXT
 );
-CREATE INDEX IF NOT EXISTS order_events_order ON order_events(order_id);
-CREATE TABLE IF NOT EXISTS fills (
+CREATE INDEX order_events_order ON order_events(order_id);
+CREATE TABLE fills (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   fill_id TEXT NOT NULL UNIQUE,
   order_id TEXT NOT NULL,
@@ -140,106 +245,224 @@ CREATE TABLE IF NOT EXISTS fills (
   quantity REAL NOT NULL,
   price REAL NOT NULL,
   commission REAL NOT NULL,
-  timestamp INTEGER NOT NULL
+  timestamp INTEGER NOT NULL,
+  price_time INTEGER,
+  recorded_at INTEGER NOT NULL,
+  checksum TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS fills_order ON fills(order_id);
+CREATE INDEX fills_order ON fills(order_id);
+CREATE TABLE positions (symbol TEXT PRIMARY KEY, quantity REAL NOT NULL);
+CREATE TABLE marks (symbol TEXT PRIMARY KEY, price REAL NOT NULL, timestamp INTEGER NOT NULL);
+CREATE TABLE handoffs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  client_order_id TEXT NOT NULL,
+  request TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  requester TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  result TEXT,
+  handled_at INTEGER
+);
+CREATE INDEX handoffs_state ON handoffs(state);
+${LEASE_SCHEMA}
 `;
 
 const OPEN = "('new','accepted','partially_filled')";
+const KIND = 'order journal';
+
+/** The wall clock of the journal's rows so far (the monotonic clock starts from it). */
+const LATEST_WALL_TIME = `SELECT MAX(t) AS t FROM (
+  SELECT MAX(updated_at) AS t FROM orders UNION ALL SELECT MAX(timestamp) FROM order_events
+  UNION ALL SELECT MAX(recorded_at) FROM fills UNION ALL SELECT MAX(requested_at) FROM handoffs)`;
+
+/** The journal is locked by another connection; `busy` lets callers retry asynchronously. */
+export class JournalLockedError extends NeuralTraderError {
+  readonly busy = true;
+  constructor(path: string, holder: LeaseHolder | undefined, cause: unknown) {
+    super(
+      'IO',
+      `order journal ${path} is locked by another process${holder ? ` (owner pid ${holder.pid})` : ''}`,
+      {
+        field: path,
+        hint: 'retry in a moment; if it persists, stop the other process writing to it',
+        cause,
+      },
+    );
+    this.name = 'JournalLockedError';
+  }
+}
 
 export class Journal {
   readonly path: string;
   readonly synchronous: 'NORMAL' | 'FULL';
-  private readonly db: Database.Database;
-  private readonly insertOrderStmt: Database.Statement;
-  private readonly upsertOrderStmt: Database.Statement;
-  private readonly updateOrderStmt: Database.Statement;
-  private readonly insertEventStmt: Database.Statement;
-  private readonly insertFillStmt: Database.Statement;
-  private readonly byClientIdStmt: Database.Statement;
-  private readonly byIdStmt: Database.Statement;
-  private readonly beginStmt: Database.Statement;
-  private readonly commitStmt: Database.Statement;
+  readonly readonly: boolean;
+  readonly lease: AccountLease;
+  private readonly db: SqliteDatabase;
+  private settingsCache: AccountSettings;
+  private readonly statements: ReturnType<typeof prepareStatements>;
   private commitsSinceCheckpoint = 0;
   private checkpointTimer: NodeJS.Immediate | undefined;
-  private readonly rollbackStmt: Database.Statement;
   private readonly runInTransaction: (fn: () => unknown) => unknown;
   private closed = false;
   private readonly closeHooks = new Set<() => void>();
+  private lastWallTime = 0;
 
   constructor(path: string, options: JournalOptions = {}) {
     this.path = path;
     this.synchronous = options.synchronous ?? 'NORMAL';
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${this.synchronous}`);
-    this.db.pragma('busy_timeout = 5000');
-    // Checkpoints are taken off the order path (see afterCommit), not by SQLite inside a commit.
-    this.db.pragma('wal_autocheckpoint = 0');
-    this.db.exec(SCHEMA);
-    if (options.initialCapital !== undefined) {
-      this.db
-        .prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)')
-        .run('initial_capital', String(options.initialCapital));
+    this.readonly = options.readonly === true;
+    const memory = path === ':memory:';
+    if (!memory && (options.create === false || this.readonly) && !existsSync(path)) {
+      const account = options.account ?? DEFAULT_ACCOUNT;
+      throw new NeuralTraderError('NOT_FOUND', `no account ${account} (no journal ${path})`, {
+        field: 'account',
+        hint: 'list accounts with `neural-trader account list`; an account is created by its first order',
+      });
     }
-    this.insertOrderStmt = this.db.prepare(
-      `INSERT INTO orders (id, client_order_id, broker_order_id, broker, symbol, side, type, quantity, limit_price,
-        stop_price, trail_percent, trail_price, time_in_force, status, filled_quantity, average_fill_price, role,
-        parent_id, oco_group, held, tag, reason, created_at, updated_at)
-       VALUES (@id, @clientOrderId, @brokerOrderId, @broker, @symbol, @side, @type, @quantity, @limitPrice,
-        @stopPrice, @trailPercent, @trailPrice, @timeInForce, @status, @filledQuantity, @averageFillPrice, @role,
-        @parentId, @ocoGroup, @held, @tag, @reason, @createdAt, @updatedAt)`,
-    );
-    this.upsertOrderStmt = this.db.prepare(
-      `INSERT INTO orders (id, client_order_id, broker_order_id, broker, symbol, side, type, quantity, limit_price,
-        stop_price, trail_percent, trail_price, time_in_force, status, filled_quantity, average_fill_price, role,
-        parent_id, oco_group, held, tag, reason, created_at, updated_at)
-       VALUES (@id, @clientOrderId, @brokerOrderId, @broker, @symbol, @side, @type, @quantity, @limitPrice,
-        @stopPrice, @trailPercent, @trailPrice, @timeInForce, @status, @filledQuantity, @averageFillPrice, @role,
-        @parentId, @ocoGroup, @held, @tag, @reason, @createdAt, @updatedAt)
-       ON CONFLICT(id) DO UPDATE SET broker_order_id = excluded.broker_order_id, type = excluded.type,
-        quantity = excluded.quantity, limit_price = excluded.limit_price, stop_price = excluded.stop_price,
-        trail_percent = excluded.trail_percent, trail_price = excluded.trail_price,
-        time_in_force = excluded.time_in_force, status = excluded.status,
-        filled_quantity = excluded.filled_quantity, average_fill_price = excluded.average_fill_price,
-        held = excluded.held, reason = excluded.reason, updated_at = excluded.updated_at`,
-    );
-    this.updateOrderStmt = this.db.prepare(
-      `UPDATE orders SET broker_order_id = @brokerOrderId, type = @type, quantity = @quantity,
-        limit_price = @limitPrice, stop_price = @stopPrice, trail_percent = @trailPercent,
-        trail_price = @trailPrice, time_in_force = @timeInForce, status = @status,
-        filled_quantity = @filledQuantity, average_fill_price = @averageFillPrice, held = @held,
-        reason = @reason, updated_at = @updatedAt
-       WHERE id = @id`,
-    );
-    this.insertEventStmt = this.db.prepare(
-      'INSERT INTO order_events (order_id, from_status, to_status, timestamp, reason) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.insertFillStmt = this.db.prepare(
-      `INSERT OR IGNORE INTO fills (fill_id, order_id, client_order_id, symbol, side, quantity, price, commission, timestamp)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.byClientIdStmt = this.db.prepare('SELECT * FROM orders WHERE client_order_id = ?');
-    this.byIdStmt = this.db.prepare('SELECT * FROM orders WHERE id = ?');
-    this.beginStmt = this.db.prepare('BEGIN');
-    this.commitStmt = this.db.prepare('COMMIT');
-    this.rollbackStmt = this.db.prepare('ROLLBACK');
+    this.db = memory
+      ? new Database(':memory:')
+      : openDatabase(path, {
+          kind: KIND,
+          check: true,
+          verify: (db) => verifyJournal(db, path),
+          readonly: this.readonly,
+          synchronous: this.synchronous,
+          busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+        });
+    try {
+      if (memory) this.db.pragma('journal_mode = WAL');
+      if (!this.readonly) {
+        // Checkpoints are taken off the order path (see afterCommit), not by SQLite inside a commit.
+        this.db.pragma('wal_autocheckpoint = 0');
+        this.createIfEmpty(options);
+      } else if (journalFormat(this.db) !== 'journal') {
+        throw new NeuralTraderError('IO', `order journal ${path} is empty`, { field: path });
+      }
+      this.settingsCache = this.readSettings();
+      this.checkOpenedAs(options);
+      this.statements = prepareStatements(this.db);
+      this.lastWallTime = (this.db.prepare(LATEST_WALL_TIME).get() as { t: number | null }).t ?? 0;
+    } catch (error) {
+      this.db.close();
+      throw sqliteError(error, KIND, path);
+    }
+    this.lease = new AccountLease(this.db, this.settingsCache.account, path, options.lease);
     // One transaction function for every call (better-sqlite3 turns it into a savepoint when a
     // transaction is already open).
     this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
   }
 
-  /** Journal at {home}/journal.sqlite. */
+  /**
+   * The journal of `options.account` (default DEFAULT_ACCOUNT) under `home`. A new default account of
+   * a broker first takes that broker's orders over from an earlier version's `{home}/journal.sqlite`.
+   */
   static open(home: string, options: JournalOptions = {}): Journal {
-    return new Journal(join(home, 'journal.sqlite'), options);
+    const account = parseAccountName(options.account);
+    const path = accountJournalPath(home, account);
+    const legacy = join(home, 'journal.sqlite');
+    const importFrom =
+      options.importFrom ??
+      (account === defaultAccountFor(options.broker ?? 'paper') && !existsSync(path) && existsSync(legacy)
+        ? legacy
+        : undefined);
+    return new Journal(path, { ...options, account, importFrom });
   }
 
-  get initialCapital(): number | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'initial_capital'").get() as
-      | { value: string }
-      | undefined;
-    return row ? Number(row.value) : undefined;
+  private createIfEmpty(options: JournalOptions): void {
+    if (journalFormat(this.db) !== 'empty') return;
+    const create = this.db.transaction(() => {
+      if (journalFormat(this.db) !== 'empty') return; // another process created it first
+      this.db.exec(SCHEMA);
+      const broker = options.broker ?? 'paper';
+      const settings: Record<string, string> = {
+        account: parseAccountName(options.account),
+        broker,
+        kind: options.kind ?? (broker === 'alpaca' ? 'alpaca' : 'paper'),
+        initial_capital: String(options.initialCapital ?? DEFAULT_INITIAL_CAPITAL),
+        commission_rate: String(options.commissionRate ?? DEFAULT_COMMISSION_RATE),
+        slippage_bps: String(options.slippageBps ?? DEFAULT_SLIPPAGE_BPS),
+        created_at: String(Date.now()),
+        resets: '0',
+      };
+      const insert = this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
+      for (const [key, value] of Object.entries(settings)) insert.run(key, value);
+      if (options.importFrom) importLegacyJournal(this.db, options.importFrom, broker, insert);
+      this.db.pragma(`user_version = ${JOURNAL_SCHEMA_VERSION}`);
+    });
+    create.immediate();
+  }
+
+  private readSettings(): AccountSettings {
+    const meta = new Map(
+      (this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [
+        r.key,
+        r.value,
+      ]),
+    );
+    const number = (key: string, fallback: number) => {
+      const value = meta.get(key);
+      return value === undefined ? fallback : Number(value);
+    };
+    const clock = meta.get('market_clock');
+    return {
+      account: meta.get('account') ?? DEFAULT_ACCOUNT,
+      broker: meta.get('broker') ?? 'paper',
+      kind: (meta.get('kind') as AccountKind | undefined) ?? 'paper',
+      initialCapital: number('initial_capital', DEFAULT_INITIAL_CAPITAL),
+      commissionRate: number('commission_rate', DEFAULT_COMMISSION_RATE),
+      slippageBps: number('slippage_bps', DEFAULT_SLIPPAGE_BPS),
+      createdAt: number('created_at', 0),
+      resetAt: meta.has('reset_at') ? number('reset_at', 0) : undefined,
+      resets: number('resets', 0),
+      marketClock: clock === undefined ? undefined : Number(clock),
+    };
+  }
+
+  private checkOpenedAs(options: JournalOptions): void {
+    const s = this.settingsCache;
+    if (options.account !== undefined && parseAccountName(options.account) !== s.account) {
+      throw new NeuralTraderError(
+        'IO',
+        `order journal ${this.path} belongs to account ${s.account}, not ${options.account}`,
+        {
+          field: this.path,
+          hint: 'account journals must keep their file names; rename it back',
+        },
+      );
+    }
+    if (options.broker !== undefined && options.broker !== s.broker) {
+      throw new NeuralTraderError(
+        'CONFLICT',
+        `account ${s.account} books the ${s.broker} broker, not ${options.broker}`,
+        {
+          field: 'account',
+          hint: `use --broker ${s.broker}, or another account for ${options.broker} (e.g. --account ${defaultAccountFor(options.broker)})`,
+        },
+      );
+    }
+  }
+
+  /** The account's settings (name, broker, kind, starting cash, paper costs, clock). */
+  get settings(): AccountSettings {
+    return this.settingsCache;
+  }
+
+  get account(): string {
+    return this.settingsCache.account;
+  }
+
+  get initialCapital(): number {
+    return this.settingsCache.initialCapital;
+  }
+
+  /**
+   * The journal's wall clock: Date.now(), but never earlier than any time already written, so rows
+   * written later never carry an earlier time (the system clock may be stepped back).
+   */
+  now(): EpochMs {
+    const t = Math.max(Date.now(), this.lastWallTime);
+    this.lastWallTime = t;
+    return t;
   }
 
   /**
@@ -254,27 +477,43 @@ export class Journal {
   }
 
   /**
-   * Open a group commit: the writes of several `transaction` calls (each a savepoint) become durable
-   * together at `commit`. Callers must not acknowledge anything written in the group before `commit`.
+   * Open a group commit holding the write lock (BEGIN IMMEDIATE): the writes of several `transaction`
+   * calls (each a savepoint) become durable together at `commit`. Throws JournalLockedError at once
+   * (after the short busy timeout) when another connection holds the lock, so callers can wait
+   * asynchronously; throws LeaseLostError when another process has taken the account over.
    */
   begin(): void {
-    if (!this.db.inTransaction) this.beginStmt.run();
+    if (this.db.inTransaction) return;
+    try {
+      this.statements.beginImmediate.run();
+    } catch (error) {
+      if (isBusyError(error)) throw new JournalLockedError(this.path, this.lease.holder(), error);
+      throw sqliteError(error, KIND, this.path);
+    }
+    try {
+      this.lease.assertHeld();
+    } catch (error) {
+      this.statements.rollback.run();
+      throw error;
+    }
   }
 
   commit(): void {
     if (!this.db.inTransaction) return;
-    this.commitStmt.run();
+    try {
+      this.statements.commit.run();
+    } catch (error) {
+      throw sqliteError(error, KIND, this.path);
+    }
     this.afterCommit();
   }
 
   /**
    * WAL checkpoints copy committed pages back into the database file; SQLite's automatic one runs inside
-   * whichever commit crosses its threshold and made that order's acknowledgement take milliseconds (the
-   * p99 of one-at-a-time orders was 7 ms with it, 0.3 ms without). Instead, after
-   * CHECKPOINT_SOFT_COMMITS commits a checkpoint is scheduled for when the event loop is next idle
-   * (between orders, not inside one), and only past CHECKPOINT_HARD_COMMITS without an idle moment (a
-   * tight loop of awaited orders) is it taken inline, which bounds the WAL's size. Durability is
-   * unchanged: a commit is in the WAL before it is acknowledged either way.
+   * whichever commit crosses its threshold and made that order's acknowledgement take milliseconds.
+   * Instead, after CHECKPOINT_SOFT_COMMITS commits a checkpoint is scheduled for when the event loop is
+   * next idle, and only past CHECKPOINT_HARD_COMMITS without an idle moment is it taken inline, which
+   * bounds the WAL's size. Durability is unchanged: a commit is in the WAL before it is acknowledged.
    */
   private afterCommit(): void {
     this.commitsSinceCheckpoint++;
@@ -298,7 +537,7 @@ export class Journal {
   }
 
   rollback(): void {
-    if (this.db.inTransaction) this.rollbackStmt.run();
+    if (this.db.inTransaction) this.statements.rollback.run();
   }
 
   get inTransaction(): boolean {
@@ -306,20 +545,26 @@ export class Journal {
   }
 
   insertOrder(order: OrderSnapshot): void {
-    this.insertOrderStmt.run(toParams(order));
-    this.insertEventStmt.run(order.id, null, order.status, order.createdAt, order.reason ?? null);
+    this.statements.insertOrder.run(orderParams(order));
+    this.statements.insertEvent.run(order.id, null, order.status, order.createdAt, cleanReason(order.reason));
   }
 
   /** Write the order's row as it stands now (insert, or update every mutable field). */
   upsertOrder(order: OrderSnapshot): void {
-    this.upsertOrderStmt.run(toParams(order));
+    this.statements.upsertOrder.run(orderParams(order));
   }
 
   /** Save the order's current fields; `fromStatus` set records a state change in order_events. */
   updateOrder(order: OrderSnapshot, fromStatus?: OrderStatus): void {
-    this.updateOrderStmt.run(toParams(order));
+    this.statements.upsertOrder.run(orderParams(order));
     if (fromStatus !== undefined && fromStatus !== order.status) {
-      this.insertEventStmt.run(order.id, fromStatus, order.status, order.updatedAt, order.reason ?? null);
+      this.statements.insertEvent.run(
+        order.id,
+        fromStatus,
+        order.status,
+        order.updatedAt,
+        cleanReason(order.reason),
+      );
     }
   }
 
@@ -330,44 +575,53 @@ export class Journal {
     at: EpochMs,
     reason?: string,
   ): void {
-    this.insertEventStmt.run(orderId, from, to, at, reason ?? null);
+    this.statements.insertEvent.run(orderId, from, to, at, cleanReason(reason));
   }
 
-  /** Insert a fill; false when a fill with this id is already journaled (nothing written). */
+  /**
+   * Insert a fill and book it in the positions table; false when a fill with this id is already
+   * journaled (nothing written).
+   */
   recordFill(fill: JournalFill): boolean {
-    const result = this.insertFillStmt.run(
-      fill.fillId,
-      fill.orderId,
-      fill.clientOrderId ?? null,
-      fill.symbol,
-      fill.side,
-      fill.quantity,
-      fill.price,
-      fill.commission,
-      fill.timestamp,
-    );
-    return result.changes === 1;
+    const row = {
+      fill_id: fill.fillId,
+      order_id: fill.orderId,
+      client_order_id: fill.clientOrderId ?? null,
+      symbol: fill.symbol,
+      side: fill.side,
+      quantity: fill.quantity,
+      price: fill.price,
+      commission: fill.commission,
+      timestamp: fill.timestamp,
+      price_time: fill.priceTime ?? null,
+      recorded_at: fill.recordedAt ?? this.now(),
+    };
+    const result = this.statements.insertFill.run({
+      ...row,
+      checksum: checksumOf(row, FILL_CHECKED_COLUMNS),
+    });
+    if (result.changes !== 1) return false;
+    this.statements.bookPosition.run(fill.symbol, fill.side === 'buy' ? fill.quantity : -fill.quantity);
+    return true;
   }
 
   hasFill(fillId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM fills WHERE fill_id = ?').get(fillId) !== undefined;
+    return this.statements.hasFill.get(fillId) !== undefined;
   }
 
   getOrder(id: string): OrderSnapshot | undefined {
-    const row = this.byIdStmt.get(id) as OrderRow | undefined;
+    const row = this.statements.byId.get(id) as OrderRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   getOrderByClientId(clientOrderId: string): OrderSnapshot | undefined {
-    const row = this.byClientIdStmt.get(clientOrderId) as OrderRow | undefined;
+    const row = this.statements.byClientId.get(clientOrderId) as OrderRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   /** Find an order by our id, the client order id or the broker's id. */
   findOrder(anyId: string): OrderSnapshot | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM orders WHERE id = ? OR client_order_id = ? OR broker_order_id = ? LIMIT 1')
-      .get(anyId, anyId, anyId) as OrderRow | undefined;
+    const row = this.statements.byAnyId.get(anyId, anyId, anyId) as OrderRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
@@ -393,6 +647,13 @@ export class Journal {
       query.limit ? ` LIMIT ${Math.floor(query.limit)}` : ''
     }`;
     return (this.db.prepare(sql).all(...params) as OrderRow[]).map(fromRow);
+  }
+
+  /** Number of orders by status group. */
+  countOrders(): { total: number; open: number } {
+    return this.db
+      .prepare(`SELECT COUNT(*) AS total, COALESCE(SUM(status IN ${OPEN}), 0) AS open FROM orders`)
+      .get() as { total: number; open: number };
   }
 
   listFills(filter: { orderId?: string; symbol?: string; broker?: string } = {}): JournalFill[] {
@@ -421,6 +682,8 @@ export class Journal {
       price: r.price,
       commission: r.commission,
       timestamp: r.timestamp,
+      priceTime: r.price_time ?? undefined,
+      recordedAt: r.recorded_at,
     }));
   }
 
@@ -447,6 +710,155 @@ export class Journal {
     }));
   }
 
+  /** Latest market time the account reached: its stored clock, or its newest fill or mark. */
+  marketClock(): EpochMs | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT MAX(t) AS t FROM (SELECT MAX(timestamp) AS t FROM fills UNION ALL SELECT MAX(timestamp) FROM marks)',
+      )
+      .get() as { t: number | null };
+    const stored = this.settingsCache.marketClock;
+    const latest = Math.max(row.t ?? Number.NEGATIVE_INFINITY, stored ?? Number.NEGATIVE_INFINITY);
+    return Number.isFinite(latest) ? latest : undefined;
+  }
+
+  /** Move the account's market clock forward (never back) to `time`. */
+  advanceMarketClock(time: EpochMs): void {
+    const current = this.settingsCache.marketClock;
+    if (current !== undefined && current >= time) return;
+    this.transaction(() =>
+      this.db
+        .prepare(
+          "INSERT INTO meta(key, value) VALUES ('market_clock', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .run(String(time)),
+    );
+    this.settingsCache = { ...this.settingsCache, marketClock: time };
+  }
+
+  /** Save the prices positions were last marked at. */
+  saveMarks(marks: readonly JournalMark[]): void {
+    if (marks.length === 0) return;
+    this.transaction(() => {
+      for (const m of marks) this.statements.saveMark.run(m.symbol, m.price, m.timestamp);
+    });
+  }
+
+  listMarks(): JournalMark[] {
+    return this.db
+      .prepare('SELECT symbol, price, timestamp FROM marks ORDER BY symbol')
+      .all() as JournalMark[];
+  }
+
+  /**
+   * Return the account to its starting cash: every order, event, fill, position, mark and handoff is
+   * deleted in one transaction (the caller holds the lease), the reset is recorded in the settings.
+   */
+  reset(options: { initialCapital?: number } = {}): AccountSettings {
+    this.transaction(() => {
+      for (const table of ['orders', 'order_events', 'fills', 'positions', 'marks', 'handoffs']) {
+        this.db.prepare(`DELETE FROM ${table}`).run();
+      }
+      const set = this.db.prepare(
+        'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      );
+      set.run('reset_at', String(this.now()));
+      set.run('resets', String(this.settingsCache.resets + 1));
+      if (options.initialCapital !== undefined) set.run('initial_capital', String(options.initialCapital));
+      this.db.prepare("DELETE FROM meta WHERE key = 'market_clock'").run();
+    });
+    this.settingsCache = this.readSettings();
+    return this.settingsCache;
+  }
+
+  // ---- handoffs (see handoff.ts) -------------------------------------------------------------------
+
+  /** Queue orders for the account's owner; returns their sequence numbers. */
+  insertHandoffs(
+    requests: readonly { clientOrderId: string; request: string }[],
+    requester: string,
+  ): number[] {
+    return this.transaction(() => {
+      const last =
+        (this.db.prepare('SELECT MAX(requested_at) AS t FROM handoffs').get() as { t: number | null }).t ?? 0;
+      const at = Math.max(this.now(), last);
+      return requests.map((r) =>
+        Number(this.statements.insertHandoff.run(r.clientOrderId, r.request, at, requester).lastInsertRowid),
+      );
+    });
+  }
+
+  /** Handoffs in `states`, oldest first. */
+  listHandoffs(states: readonly HandoffRow['state'][], limit = 500): HandoffRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM handoffs WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY seq LIMIT ?`,
+      )
+      .all(...states, limit) as {
+      seq: number;
+      client_order_id: string;
+      request: string;
+      requested_at: number;
+      requester: string;
+      state: HandoffRow['state'];
+      result: string | null;
+    }[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      clientOrderId: r.client_order_id,
+      request: r.request,
+      requestedAt: r.requested_at,
+      requester: r.requester,
+      state: r.state,
+      result: r.result ?? undefined,
+    }));
+  }
+
+  getHandoffs(seqs: readonly number[]): HandoffRow[] {
+    if (seqs.length === 0) return [];
+    const found: HandoffRow[] = [];
+    for (let i = 0; i < seqs.length; i += 500) {
+      const part = seqs.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT * FROM handoffs WHERE seq IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as {
+        seq: number;
+        client_order_id: string;
+        request: string;
+        requested_at: number;
+        requester: string;
+        state: HandoffRow['state'];
+        result: string | null;
+      }[];
+      for (const r of rows) {
+        found.push({
+          seq: r.seq,
+          clientOrderId: r.client_order_id,
+          request: r.request,
+          requestedAt: r.requested_at,
+          requester: r.requester,
+          state: r.state,
+          result: r.result ?? undefined,
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Move a handoff from one state to the next; false when it was not in `from` (someone else moved it). */
+  moveHandoff(seq: number, from: HandoffRow['state'], to: HandoffRow['state'], result?: string): boolean {
+    return this.transaction(
+      () =>
+        this.statements.moveHandoff.run(
+          to,
+          result === undefined ? null : redact(result),
+          this.now(),
+          seq,
+          from,
+        ).changes === 1,
+    );
+  }
+
   /** Run `hook` just before the journal commits and closes (writers flush buffered rows there). */
   onBeforeClose(hook: () => void): () => void {
     this.closeHooks.add(hook);
@@ -464,41 +876,114 @@ export class Journal {
     this.closed = true;
     if (this.checkpointTimer !== undefined) clearImmediate(this.checkpointTimer);
     try {
-      this.commit();
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      if (!this.readonly) {
+        this.commit();
+        this.lease.releaseAll();
+        try {
+          this.db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch (error) {
+          // Another connection is reading: the WAL is checkpointed by whoever closes last.
+          if (!isBusyError(error)) throw error;
+        }
+      }
     } finally {
       this.db.close();
     }
   }
 }
 
-function toParams(o: OrderSnapshot): Record<string, unknown> {
+function prepareStatements(db: SqliteDatabase) {
+  const columns = [...ORDER_CHECKED_COLUMNS, 'checksum'];
+  const values = columns.map((c) => `@${c}`).join(', ');
+  const mutable = [
+    'broker_order_id',
+    'type',
+    'quantity',
+    'limit_price',
+    'stop_price',
+    'trail_percent',
+    'trail_price',
+    'time_in_force',
+    'status',
+    'filled_quantity',
+    'average_fill_price',
+    'held',
+    'reason',
+    'updated_at',
+    'checksum',
+  ];
   return {
+    insertOrder: db.prepare(`INSERT INTO orders (${columns.join(', ')}) VALUES (${values})`),
+    upsertOrder: db.prepare(
+      `INSERT INTO orders (${columns.join(', ')}) VALUES (${values})
+       ON CONFLICT(id) DO UPDATE SET ${mutable.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+    ),
+    insertEvent: db.prepare(
+      'INSERT INTO order_events (order_id, from_status, to_status, timestamp, reason) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insertFill: db.prepare(
+      `INSERT OR IGNORE INTO fills (${[...FILL_CHECKED_COLUMNS, 'checksum'].join(', ')})
+       VALUES (${[...FILL_CHECKED_COLUMNS, 'checksum'].map((c) => `@${c}`).join(', ')})`,
+    ),
+    bookPosition: db.prepare(
+      'INSERT INTO positions (symbol, quantity) VALUES (?, ?) ON CONFLICT(symbol) DO UPDATE SET quantity = quantity + excluded.quantity',
+    ),
+    hasFill: db.prepare('SELECT 1 FROM fills WHERE fill_id = ?'),
+    byClientId: db.prepare('SELECT * FROM orders WHERE client_order_id = ?'),
+    byId: db.prepare('SELECT * FROM orders WHERE id = ?'),
+    byAnyId: db.prepare(
+      'SELECT * FROM orders WHERE id = ? OR client_order_id = ? OR broker_order_id = ? LIMIT 1',
+    ),
+    saveMark: db.prepare(
+      'INSERT INTO marks (symbol, price, timestamp) VALUES (?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET price = excluded.price, timestamp = excluded.timestamp',
+    ),
+    insertHandoff: db.prepare(
+      'INSERT INTO handoffs (client_order_id, request, requested_at, requester) VALUES (?, ?, ?, ?)',
+    ),
+    moveHandoff: db.prepare(
+      'UPDATE handoffs SET state = ?, result = ?, handled_at = ? WHERE seq = ? AND state = ?',
+    ),
+    beginImmediate: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+  };
+}
+
+/** Reasons may quote a broker's answer: never store a secret it echoed. */
+function cleanReason(reason: string | undefined): string | null {
+  return reason === undefined ? null : redact(reason);
+}
+
+function orderParams(o: OrderSnapshot): Record<string, unknown> {
+  const row: Record<string, unknown> = {
     id: o.id,
-    clientOrderId: o.clientOrderId,
-    brokerOrderId: o.brokerOrderId ?? null,
+    client_order_id: o.clientOrderId,
+    broker_order_id: o.brokerOrderId ?? null,
     broker: o.broker,
     symbol: o.symbol,
     side: o.side,
     type: o.type,
     quantity: o.quantity,
-    limitPrice: o.limitPrice ?? null,
-    stopPrice: o.stopPrice ?? null,
-    trailPercent: o.trailPercent ?? null,
-    trailPrice: o.trailPrice ?? null,
-    timeInForce: o.timeInForce,
+    limit_price: o.limitPrice ?? null,
+    stop_price: o.stopPrice ?? null,
+    trail_percent: o.trailPercent ?? null,
+    trail_price: o.trailPrice ?? null,
+    time_in_force: o.timeInForce,
     status: o.status,
-    filledQuantity: o.filledQuantity,
-    averageFillPrice: Number.isFinite(o.averageFillPrice) ? o.averageFillPrice : null,
+    filled_quantity: o.filledQuantity,
+    average_fill_price: Number.isFinite(o.averageFillPrice) ? o.averageFillPrice : null,
     role: o.role,
-    parentId: o.parentId ?? null,
-    ocoGroup: o.ocoGroup ?? null,
+    parent_id: o.parentId ?? null,
+    oco_group: o.ocoGroup ?? null,
     held: o.held ? 1 : 0,
     tag: o.tag ?? null,
-    reason: o.reason ?? null,
-    createdAt: o.createdAt,
-    updatedAt: o.updatedAt,
+    reason: cleanReason(o.reason),
+    market_time: o.marketTime,
+    created_at: o.createdAt,
+    updated_at: o.updatedAt,
   };
+  row.checksum = checksumOf(row, ORDER_CHECKED_COLUMNS);
+  return row;
 }
 
 function fromRow(r: OrderRow): OrderSnapshot {
@@ -526,7 +1011,65 @@ function fromRow(r: OrderRow): OrderSnapshot {
     held: r.held === 1,
     tag: r.tag ?? undefined,
     reason: r.reason ?? undefined,
+    marketTime: r.market_time,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+/**
+ * Copy one broker's orders, events and fills from an earlier version's single journal into a new
+ * account journal (inside its creation transaction). The old file is opened read-only and checked.
+ */
+function importLegacyJournal(
+  db: SqliteDatabase,
+  legacyPath: string,
+  broker: string,
+  setMeta: Database.Statement,
+): void {
+  const legacy = openDatabase(legacyPath, { kind: KIND, readonly: true, check: true });
+  try {
+    if (journalFormat(legacy) !== 'legacy-journal') return;
+    const statements = prepareStatements(db);
+    const capital = legacy.prepare("SELECT value FROM meta WHERE key = 'initial_capital'").get() as
+      | { value: string }
+      | undefined;
+    if (capital) db.prepare("UPDATE meta SET value = ? WHERE key = 'initial_capital'").run(capital.value);
+    const orders = legacy
+      .prepare('SELECT * FROM orders WHERE broker = ? ORDER BY created_at, rowid')
+      .all(broker) as Omit<OrderRow, 'market_time'>[];
+    for (const order of orders) {
+      statements.insertOrder.run(orderParams(fromRow({ ...order, market_time: order.created_at })));
+    }
+    const events = legacy
+      .prepare(
+        'SELECT * FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE broker = ?) ORDER BY seq',
+      )
+      .all(broker) as {
+      order_id: string;
+      from_status: string | null;
+      to_status: string;
+      timestamp: number;
+      reason: string | null;
+    }[];
+    for (const e of events)
+      statements.insertEvent.run(
+        e.order_id,
+        e.from_status,
+        e.to_status,
+        e.timestamp,
+        cleanReason(e.reason ?? undefined),
+      );
+    const fills = legacy
+      .prepare('SELECT * FROM fills WHERE order_id IN (SELECT id FROM orders WHERE broker = ?) ORDER BY seq')
+      .all(broker) as Omit<FillRow, 'price_time' | 'recorded_at'>[];
+    for (const f of fills) {
+      const row = { ...f, price_time: f.timestamp, recorded_at: f.timestamp };
+      statements.insertFill.run({ ...row, checksum: checksumOf(row, FILL_CHECKED_COLUMNS) });
+      statements.bookPosition.run(f.symbol, f.side === 'buy' ? f.quantity : -f.quantity);
+    }
+    setMeta.run('imported_from', legacyPath);
+  } finally {
+    legacy.close();
+  }
 }

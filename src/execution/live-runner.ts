@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { alignSeries } from '../core/bar-ops.js';
 import { BarSeries } from '../core/bars.js';
 import type { Config } from '../core/config.js';
@@ -8,6 +7,7 @@ import type { Fill, OrderRequest, PreTradeCheck } from '../core/orders.js';
 import { type EpochMs, formatTimestamp, parseDate } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import type { PortfolioView, Strategy, StrategyContext, StrategyOrder } from '../strategies/types.js';
+import { defaultAccountFor, parseAccountName, replayAccountName } from './account-names.js';
 import { AlpacaMarketDataStream } from './market-stream.js';
 import type { OrderManager } from './order-manager.js';
 import { PaperBroker } from './paper-broker.js';
@@ -43,9 +43,22 @@ export interface LiveRunOptions {
   symbols?: string[];
   params?: Record<string, unknown>;
   broker?: BrokerName;
+  /**
+   * The account to trade. Paper runs replay history, so they run in a replay account of their own: a
+   * new `replay-<time>-<id>` per run unless one is named here (an existing replay account continues
+   * from its clock; its history never goes back in time). Alpaca runs default to the `alpaca` account.
+   */
+  account?: string;
   config?: Config;
   home?: string;
+  /** Starting cash of a new account. */
   initialCapital?: number;
+  /** Paper commission rate of a new account (default DEFAULT_COMMISSION_RATE, as in backtests). */
+  commissionRate?: number;
+  /** Paper slippage of a new account in bps (default DEFAULT_SLIPPAGE_BPS, as in backtests). */
+  slippageBps?: number;
+  /** How long to wait for another process that owns the account (default 0: refuse at once). */
+  leaseWaitMs?: number;
   /** Paper replay: bars per second (0 or undefined = as fast as possible). */
   replaySpeed?: number;
   /** Stop after this many steps. */
@@ -70,6 +83,10 @@ export interface LiveRunOptions {
 export interface LiveRunSummary {
   strategy: string;
   broker: BrokerName;
+  /** The account the run traded (see LiveRunOptions.account). */
+  account: string;
+  /** The account's market clock at the end (the last bar's time), if a bar was seen. */
+  marketClock?: EpochMs;
   feed: string;
   bars: number;
   orders: number;
@@ -292,7 +309,7 @@ class LiveContext implements StrategyContext {
   }
   /** Returns the client order id (known at once; the order is journaled before the next bar). */
   submitOrder(order: StrategyOrder): string {
-    const clientOrderId = order.clientOrderId ?? `nt-live-${randomUUID()}`;
+    const clientOrderId = order.clientOrderId ?? this.manager.newClientOrderId();
     const request: OrderRequest = { ...order, symbol: order.symbol ?? this.symbols[0], clientOrderId };
     this.pending.push(this.manager.submitOrder(request).catch((error) => this.onOrderError(request, error)));
     return clientOrderId;
@@ -382,17 +399,36 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
   // the time of the bar they were decided on (a circuit breaker's trading day is the bar's day, not
   // the wall clock's). Alpaca trades now, so its orders keep the wall clock.
   let barClock = Number.NaN;
+  const account =
+    options.account !== undefined
+      ? parseAccountName(options.account)
+      : broker === 'paper'
+        ? replayAccountName()
+        : defaultAccountFor(broker);
   const session = await openTradingSession({
     broker,
+    account,
+    kind: broker === 'paper' ? 'replay' : undefined,
     config,
     home: options.home,
     initialCapital: options.initialCapital,
+    commissionRate: options.commissionRate,
+    slippageBps: options.slippageBps,
     checks: options.checks,
+    leaseWaitMs: options.leaseWaitMs,
     now: broker === 'paper' ? () => (Number.isFinite(barClock) ? barClock : Date.now()) : undefined,
     // Orders decided on a bar fill on the next bar, at its open for market orders: the backtest's rule.
     paper: { fillTiming: 'next-bar' },
   });
   const { manager } = session;
+  if (broker === 'paper' && session.settings.kind !== 'replay') {
+    await session.close();
+    throw new ValidationError(
+      `account: ${account} is a ${session.settings.kind} account; a replay of history runs in a replay account of its own`,
+      { field: 'account', hint: 'leave --account out for a new replay account per run, or name a new one' },
+    );
+  }
+  const startClock = session.journal.marketClock();
   let stream: AlpacaMarketDataStream | undefined;
   let feedName: string;
   let feed: AsyncIterable<LiveStep>;
@@ -469,6 +505,7 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
   let canceledOnExit = 0;
   const paper = session.broker instanceof PaperBroker ? session.broker : undefined;
   let book: { cash: number; equity: number; initial: number; positions: LiveRunSummary['positions'] };
+  const lastBars = new Map<string, LiveBar>();
   try {
     await strategy.prepare?.();
     strategy.onStart?.(context);
@@ -477,13 +514,27 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
         stoppedBy = 'signal';
         break;
       }
+      if (startClock !== undefined && step.timestamp < startClock) {
+        throw new ValidationError(
+          `start: account ${account} is already at ${formatTimestamp(startClock)}; a bar at ${formatTimestamp(step.timestamp)} would take it back in time`,
+          {
+            field: 'start',
+            hint: `start after ${formatTimestamp(startClock)}, or use a new account (leave --account out)`,
+          },
+        );
+      }
       barClock = step.timestamp;
+      // The bar's fills are journaled synchronously: take the journal's lock first (asynchronously).
+      if (paper) await manager.prepareWrite();
       for (const [symbol, bar] of step.bars) {
         histories.get(symbol)?.push(bar);
         paper?.feedBar(symbol, bar);
       }
       await manager.settled();
-      for (const [symbol, bar] of step.bars) manager.portfolio.mark(symbol, bar.close);
+      for (const [symbol, bar] of step.bars) {
+        manager.portfolio.mark(symbol, bar.close);
+        lastBars.set(symbol, bar);
+      }
       manager.onEquity(step.timestamp, manager.portfolio.equity);
       reportNewHalts();
       manager.portfolio.recordEquity(step.timestamp);
@@ -504,6 +555,19 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
     if (options.cancelOnExit) canceledOnExit = await manager.cancelAll();
   } finally {
     stream?.close();
+    // The account remembers where it stopped: its clock and the prices its positions were marked at,
+    // so `portfolio show` afterwards values it exactly as this summary does.
+    if (Number.isFinite(barClock) && session.journal.isOpen) {
+      try {
+        await manager.settled();
+        session.journal.saveMarks(
+          [...lastBars].map(([symbol, bar]) => ({ symbol, price: bar.close, timestamp: bar.timestamp })),
+        );
+        if (broker === 'paper') session.journal.advanceMarketClock(barClock);
+      } catch (error) {
+        say(`could not save the account's marks: ${(error as Error).message}`);
+      }
+    }
     book = {
       cash: manager.portfolio.cash,
       equity: manager.portfolio.equity,
@@ -518,6 +582,8 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
   return {
     strategy: strategy.name,
     broker,
+    account,
+    marketClock: Number.isFinite(barClock) ? barClock : undefined,
     feed: feedName,
     bars,
     orders,

@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { DEFAULT_INITIAL_CAPITAL } from '../core/defaults.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
+import { normalizeSymbol, parseIdentifier } from '../core/inputs.js';
 import { createLogger } from '../core/log.js';
 import type { Fill, OrderRequest, OrderStatus, PreTradeCheck, PreTradeContext } from '../core/orders.js';
-import type { EpochMs } from '../core/time.js';
+import { redact } from '../core/redact.js';
+import { type EpochMs, MS_PER_DAY } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { Broker, BrokerEvent, BrokerFill, OrderChanges } from './broker.js';
 import { builtInChecks, checkOrderShape, OrderRejectedError, type RiskLimitOptions } from './checks.js';
 import { BrokerRejectedError, OrderStateUnknownError } from './errors.js';
-import type { Journal, OrderQuery } from './journal.js';
+import type { Journal, JournalFill, OrderQuery } from './journal.js';
+import { LeaseLostError } from './lease.js';
 import {
   type BracketOrderRequest,
   isOpenStatus,
@@ -27,7 +31,7 @@ export interface OrderUpdate {
   /** accepted, fill, canceled, expired, rejected, replaced, submitted (journaled, not yet acked). */
   type: 'submitted' | 'accepted' | 'fill' | 'canceled' | 'expired' | 'rejected' | 'replaced';
   order: OrderSnapshot;
-  fill?: Fill & { fillId: string };
+  fill?: JournalFill;
 }
 
 export interface EquityObserver {
@@ -38,7 +42,7 @@ export interface OrderManagerOptions {
   broker: Broker;
   /** Where orders and fills are made durable. Without one, state lives only in memory. */
   journal?: Journal;
-  /** Starting cash when the journal has none recorded (default 100,000). */
+  /** Starting cash without a journal (a journal carries its account's own). Default DEFAULT_INITIAL_CAPITAL. */
   initialCapital?: number;
   /** Built-in limits (buying power on by default). */
   limits?: RiskLimitOptions;
@@ -46,7 +50,21 @@ export interface OrderManagerOptions {
   checks?: PreTradeCheck[];
   /** Latest price of a symbol for notional checks (default: the broker's last price, else the portfolio's mark). */
   priceOf?: (symbol: string) => number | undefined;
+  /**
+   * The account's market clock: the bar time in a replay, the wall clock otherwise (default Date.now).
+   * Pre-trade checks (a circuit breaker's trading day) and an order's `marketTime` use it.
+   */
   now?: () => EpochMs;
+  /**
+   * The wall clock for created/updated times and events (default: the journal's monotonic clock, or
+   * a monotonic Date.now without a journal).
+   */
+  wallClock?: () => EpochMs;
+  /**
+   * How long an order may wait, asynchronously, for another connection's lock on the journal before it
+   * is refused with an error naming the file (default 5,000 ms). The event loop is never blocked by it.
+   */
+  lockTimeoutMs?: number;
 }
 
 export interface ReconcileReport {
@@ -54,6 +72,8 @@ export interface ReconcileReport {
   fillsApplied: number;
   closed: number;
   replaced: number;
+  /** Day orders of a non-persistent (paper) broker whose trading day ended while nobody held them. */
+  expired: number;
 }
 
 interface FillsFilter {
@@ -62,7 +82,16 @@ interface FillsFilter {
 }
 
 const EPS = 1e-9;
+const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+/** Longest client order id (Alpaca's limit). */
+const MAX_CLIENT_ORDER_ID_LENGTH = 128;
 const log = createLogger('execution');
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function isBusy(error: unknown): boolean {
+  return (error as { busy?: unknown })?.busy === true;
+}
 
 /**
  * Order ids: time-ordered (ms since epoch, then a per-process counter) plus a random per-process tag,
@@ -76,6 +105,11 @@ function newOrderId(): string {
   return `${Date.now().toString(36)}${idSequence.toString(36).padStart(5, '0')}${PROCESS_TAG}`;
 }
 
+/** A generated client order id: `nt-paper-...` or `nt-live-...` (real money), never the other way round. */
+export function newClientOrderId(live: boolean, id: string = newOrderId()): string {
+  return `nt-${live ? 'live' : 'paper'}-${id}`;
+}
+
 export class OrderManager {
   readonly broker: Broker;
   readonly journal?: Journal;
@@ -86,27 +120,56 @@ export class OrderManager {
   private readonly byBrokerId = new Map<string, Order>();
   /** Filled quantity already booked when an order was (re)placed with the broker: broker cumulative counts start from it. */
   private readonly fillBase = new Map<string, number>();
-  private readonly memoryFills: (Fill & { fillId: string })[] = [];
+  private readonly memoryFills: JournalFill[] = [];
   private readonly memoryFillIds = new Set<string>();
   private readonly checks: PreTradeCheck[] = [];
   private readonly equityObservers = new Set<EquityObserver>();
   private readonly priceOf: (symbol: string) => number | undefined;
   private readonly now: () => EpochMs;
+  private readonly wallClock: () => EpochMs;
+  private readonly lockTimeoutMs: number;
   private readonly pending = new Set<Promise<unknown>>();
   private notifications: OrderUpdate[] = [];
   private depth = 0;
   private readonly dirty = new Set<Order>();
-  private group?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
+  /** Paper orders placed with the in-process broker in the current group (forgotten if it fails). */
+  private readonly placedInGroup: string[] = [];
+  private group?: {
+    promise: Promise<void>;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+    /** A microtask commit is scheduled (else only the setImmediate fallback of writable()). */
+    microtask: boolean;
+  };
+  /** Broker events that arrived while another connection held the journal's lock, in arrival order. */
+  private readonly eventQueue: BrokerEvent[] = [];
+  private draining?: Promise<void>;
   private killSwitch: string | undefined;
+  /** Set when the account can no longer be traded safely (lost ownership, a failed journal write). */
+  private haltReason: NeuralTraderError | undefined;
   private unsubscribe: () => void;
 
   constructor(options: OrderManagerOptions) {
     this.broker = options.broker;
     this.journal = options.journal;
     this.now = options.now ?? Date.now;
+    const journal = options.journal;
+    let last = 0;
+    this.wallClock =
+      options.wallClock ??
+      (journal
+        ? () => journal.now()
+        : () => {
+            last = Math.max(last, Date.now());
+            return last;
+          });
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.emitter.setMaxListeners(0);
-    const capital = options.journal?.initialCapital ?? options.initialCapital ?? 100_000;
+    const capital = journal ? journal.initialCapital : (options.initialCapital ?? DEFAULT_INITIAL_CAPITAL);
     this.portfolio = new Portfolio(capital);
+    // One process at a time trades an account: take its lease before reading its open orders (throws
+    // AccountInUseError naming the owner when another live process has it).
+    if (journal && !journal.readonly) journal.lease.acquire(this);
     this.checks.push(...builtInChecks(options.limits ?? {}));
     for (const check of options.checks ?? []) this.addPreTradeCheck(check);
     const brokerPrice = (this.broker as { lastPrice?: (s: string) => number | undefined }).lastPrice;
@@ -130,10 +193,49 @@ export class OrderManager {
 
   /** Rebuild the portfolio from every journaled fill and load open orders. */
   private restoreFromJournal(journal: Journal): void {
-    // One journal may hold paper and Alpaca orders; each manager books only its own broker's.
     const broker = this.broker.name;
     for (const fill of journal.listFills({ broker })) this.portfolio.applyFill(fill);
     for (const snap of journal.listOrders({ status: 'open', broker })) this.track(orderFromSnapshot(snap));
+  }
+
+  /**
+   * Forget everything held in memory and reload it from the journal (after a write failed and was
+   * rolled back): no order, fill or position survives that the journal does not have.
+   */
+  private resyncFromJournal(forget: readonly string[]): void {
+    const journal = this.journal;
+    if (!journal) return;
+    // Orders the in-process broker took in the failed writes must not exist there either.
+    const paper = this.broker as { forget?: (clientOrderId: string) => void };
+    for (const clientOrderId of forget) paper.forget?.(clientOrderId);
+    const bases = new Map(this.fillBase);
+    this.orders.clear();
+    this.byClientId.clear();
+    this.byBrokerId.clear();
+    this.fillBase.clear();
+    this.dirty.clear();
+    this.portfolio.clearBook();
+    this.restoreFromJournal(journal);
+    for (const id of this.orders.keys()) {
+      const base = bases.get(id);
+      if (base !== undefined) this.fillBase.set(id, base);
+    }
+  }
+
+  /** Stop trading for good with `error` as the reason every later order is refused with. */
+  private halt(error: NeuralTraderError): void {
+    if (this.haltReason) return;
+    this.haltReason = error;
+    log.error(`trading halted: ${error.message}`);
+  }
+
+  /** Why this manager no longer trades (lost ownership, a journal that cannot be written), if it stopped. */
+  get halted(): NeuralTraderError | undefined {
+    return this.haltReason;
+  }
+
+  private assertTrading(): void {
+    if (this.haltReason) throw this.haltReason;
   }
 
   private untrack(order: Order): void {
@@ -208,6 +310,25 @@ export class OrderManager {
     };
   }
 
+  /**
+   * The request as the manager books it: symbol normalised (`aapl` -> `AAPL`), client order id checked
+   * for length and characters. Throws ValidationError naming the field.
+   */
+  normalize(request: OrderRequest): OrderRequest {
+    if (request === null || typeof request !== 'object') {
+      throw new ValidationError('order: expected an object with symbol, side, quantity and type', {
+        field: 'order',
+      });
+    }
+    const symbol = normalizeSymbol(String(request.symbol ?? ''), 'symbol');
+    const clientOrderId =
+      request.clientOrderId === undefined
+        ? undefined
+        : parseIdentifier(request.clientOrderId, 'clientOrderId', { maxLength: MAX_CLIENT_ORDER_ID_LENGTH });
+    const tag = request.tag === undefined ? undefined : redact(String(request.tag)).slice(0, 200);
+    return { ...request, symbol, clientOrderId, tag };
+  }
+
   /** Run the shape check, the kill switch and every registered check; throws OrderRejectedError. */
   validate(request: OrderRequest): void {
     const shape = checkOrderShape(request);
@@ -280,6 +401,9 @@ export class OrderManager {
    * synchronous code of the tick has run. A caller awaiting each order still gets one commit per order;
    * orders submitted together (Promise.all, a strategy's orders on one bar, fills of one bar) share one
    * commit. Nothing is acknowledged before its commit, so every acknowledged order is durable.
+   *
+   * A unit that fails leaves nothing behind: its savepoint is rolled back, and the orders, fills and
+   * positions held in memory are reloaded from the journal (no phantom order for a retry to find).
    */
   private atomically<T>(fn: () => T): T {
     const journal = this.journal;
@@ -296,24 +420,52 @@ export class OrderManager {
         if (this.depth === 0) this.emitNotifications();
       }
     }
-    this.openGroup(journal);
     // Nested calls (a paper fill emitted while its order is being placed) run inside the enclosing
     // savepoint: if they fail, the whole enclosing unit is rolled back, never half of it.
     if (this.depth > 0) return fn();
+    // Throws before anything changed when another connection holds the lock (JournalLockedError) or
+    // the account was taken over (LeaseLostError).
+    this.openGroup(journal, 'microtask');
     const mark = this.notifications.length;
+    const placedMark = this.placedInGroup.length;
     this.depth++;
     try {
-      return journal.transaction(fn);
+      return journal.transaction(() => {
+        const result = fn();
+        // Rows are written inside the unit's savepoint, so a failure rolls back exactly this unit.
+        this.flushDirty();
+        return result;
+      });
     } catch (error) {
       this.notifications.length = mark;
-      throw error;
+      this.resyncFromJournal(this.placedInGroup.splice(placedMark));
+      throw this.journalFailure(error);
     } finally {
       this.depth--;
     }
   }
 
-  private openGroup(journal: Journal): void {
-    if (this.group) return;
+  /** A write error as the caller should see it; lost ownership also halts trading. */
+  private journalFailure(error: unknown): unknown {
+    if (error instanceof LeaseLostError) this.halt(error);
+    return error;
+  }
+
+  /**
+   * Open the commit group: BEGIN IMMEDIATE takes the journal's write lock (failing fast, after the
+   * short busy timeout, when another connection holds it) and checks the lease still names us.
+   * 'microtask' commits after the current synchronous code; 'immediate' (writable()) commits on the
+   * next turn of the event loop unless a unit joins and schedules the microtask commit itself.
+   */
+  private openGroup(journal: Journal, commit: 'microtask' | 'immediate'): void {
+    if (this.group) {
+      if (commit === 'microtask' && !this.group.microtask) {
+        this.group.microtask = true;
+        const group = this.group;
+        queueMicrotask(() => this.commitGroup(group));
+      }
+      return;
+    }
     journal.begin();
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
@@ -324,16 +476,41 @@ export class OrderManager {
     // Nobody may be waiting (e.g. fills of a bar nobody awaits): keep a failed commit from being an
     // unhandled rejection; it is logged below and surfaces to anyone awaiting durable().
     promise.catch(() => {});
-    this.group = { promise, resolve, reject };
-    queueMicrotask(() => this.commitGroup());
+    const group = { promise, resolve, reject, microtask: commit === 'microtask' };
+    this.group = group;
+    if (commit === 'microtask') queueMicrotask(() => this.commitGroup(group));
+    else setImmediate(() => this.commitGroup(group));
   }
 
-  private commitGroup(): void {
-    const group = this.group;
-    if (!group || !this.journal) return;
+  /**
+   * Wait, without blocking the event loop, until this manager holds the journal's write lock (a group
+   * is open), for at most lockTimeoutMs. Public operations call it before they change anything, so a
+   * lock held by another process delays them but never leaves half an order behind.
+   */
+  private async writable(): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return;
+    const deadline = Date.now() + this.lockTimeoutMs;
+    let delay = 1;
+    while (!this.group) {
+      this.assertTrading();
+      try {
+        this.openGroup(journal, 'immediate');
+        return;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw this.journalFailure(error);
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 25);
+    }
+  }
+
+  private commitGroup(group?: OrderManager['group']): void {
+    if (!group || this.group !== group || !this.journal) return;
     this.group = undefined;
     if (!this.journal.isOpen) {
       // Journal.close() committed the group (after flushing our rows through its close hook).
+      this.placedInGroup.length = 0;
       this.emitNotifications();
       group.resolve();
       return;
@@ -344,15 +521,16 @@ export class OrderManager {
     } catch (error) {
       log.error('journal commit failed; the last orders were not acknowledged', { error });
       this.notifications = [];
-      this.dirty.clear();
       try {
         this.journal.rollback();
       } catch {
         // already rolled back
       }
+      this.resyncFromJournal(this.placedInGroup.splice(0));
       group.reject(error);
       return;
     }
+    this.placedInGroup.length = 0;
     this.emitNotifications();
     group.resolve();
   }
@@ -402,6 +580,11 @@ export class OrderManager {
     this.dirty.clear();
   }
 
+  /** Journal events happen at wall-clock time; an order's last change is never before its creation. */
+  private stamp(): EpochMs {
+    return this.wallClock();
+  }
+
   // ---- submit --------------------------------------------------------------------------------------
 
   private findTracked(anyId: string): Order | undefined {
@@ -421,14 +604,54 @@ export class OrderManager {
    * check refuses (nothing reaches the broker), OrderStateUnknownError when the broker's answer was lost.
    */
   async submitOrder(request: OrderRequest): Promise<OrderSnapshot> {
-    if (request.clientOrderId !== undefined) {
-      const existing = this.findTracked(request.clientOrderId);
-      if (existing && existing.clientOrderId === request.clientOrderId) return existing.snapshot();
+    this.assertTrading();
+    const normalized = this.normalize(request);
+    const existing = this.existingOrder(normalized);
+    if (existing) return existing;
+    this.validate(normalized);
+    for (;;) {
+      await this.writable();
+      // Another call may have placed this client order id while we waited for the lock.
+      const placed = this.existingOrder(normalized);
+      if (placed) return placed;
+      const order = this.newOrder(normalized);
+      try {
+        await this.place(order, true);
+        return order.snapshot();
+      } catch (error) {
+        // The group we waited for was committed by someone else before our turn and the lock was
+        // taken again: nothing was written, try again within the deadline.
+        if (isBusy(error) && !this.journal?.getOrderByClientId(order.clientOrderId)) continue;
+        throw error;
+      }
     }
-    this.validate(request);
-    const order = this.newOrder(request);
-    await this.place(order, true);
-    return order.snapshot();
+  }
+
+  /**
+   * The order already booked under this request's client order id, or undefined. The same id for a
+   * DIFFERENT order is refused (a retry must repeat the request exactly; a new order needs a new id).
+   */
+  private existingOrder(request: OrderRequest): OrderSnapshot | undefined {
+    if (request.clientOrderId === undefined) return undefined;
+    const existing = this.findTracked(request.clientOrderId);
+    if (!existing || existing.clientOrderId !== request.clientOrderId) return undefined;
+    const differences = requestDifferences(existing, request);
+    if (differences.length > 0) {
+      throw new NeuralTraderError(
+        'CONFLICT',
+        `clientOrderId: "${request.clientOrderId}" was already used for ${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type} (${differences.join(', ')} differ)`,
+        {
+          field: 'clientOrderId',
+          hint: 'repeat the exact order to retry it, or use a new client order id for a new order',
+        },
+      );
+    }
+    return existing.snapshot();
+  }
+
+  /** A client order id for an order that has none: says paper or live truthfully. */
+  newClientOrderId(): string {
+    return newClientOrderId(this.broker.live === true);
   }
 
   private newOrder(
@@ -438,10 +661,11 @@ export class OrderManager {
     const id = newOrderId();
     return new Order({
       id,
-      clientOrderId: request.clientOrderId ?? `nt-${id}`,
+      clientOrderId: request.clientOrderId ?? newClientOrderId(this.broker.live === true, id),
       broker: this.broker.name,
       request,
-      createdAt: this.now(),
+      createdAt: this.stamp(),
+      marketTime: this.now(),
       role: extra.role,
       parentId: extra.parentId,
       ocoGroup: extra.ocoGroup,
@@ -451,7 +675,6 @@ export class OrderManager {
 
   /** Journal a new order (when `insert`) and send it to the broker. */
   private async place(order: Order, insert: boolean): Promise<void> {
-    this.track(order);
     const sync = (this.broker as { submitSync?: (r: ReturnType<Order['toRequest']>) => unknown }).submitSync;
     const request = {
       ...order.toRequest(),
@@ -461,12 +684,15 @@ export class OrderManager {
     if (sync && !this.broker.persistent) {
       // In-process broker: the order, its acceptance and any immediate fills commit together. A crash
       // before the commit loses an order no broker ever kept, which is the same as never submitting it.
+      if (!this.group) await this.writable();
       this.atomically(() => {
+        this.track(order);
         if (insert) {
           this.insert(order);
           this.notify({ type: 'submitted', order: order.snapshot() });
         }
         this.fillBase.set(order.id, order.filledQuantity);
+        this.placedInGroup.push(order.clientOrderId);
         const ack = sync.call(this.broker, request) as { brokerOrderId: string };
         this.setBrokerId(order, ack.brokerOrderId);
       });
@@ -477,26 +703,31 @@ export class OrderManager {
     // reconciled by client order id on restart.
     if (insert) {
       this.atomically(() => {
+        this.track(order);
         this.insert(order);
         this.notify({ type: 'submitted', order: order.snapshot() });
       });
+    } else {
+      this.track(order);
     }
     await this.durable();
     this.fillBase.set(order.id, order.filledQuantity);
     try {
       const ack = await this.broker.submit(request);
+      await this.writable();
       this.atomically(() => {
         this.setBrokerId(order, ack.brokerOrderId);
         if (order.status === 'new' && ack.status !== 'new' && ack.status !== 'rejected') {
-          this.transition(order, 'accepted', this.now());
+          this.transition(order, 'accepted', this.stamp());
         }
         this.save(order);
       });
       await this.durable();
     } catch (error) {
       if (error instanceof BrokerRejectedError) {
+        await this.writable();
         this.atomically(() => {
-          if (order.status === 'new') this.transition(order, 'rejected', this.now(), error.message);
+          if (order.status === 'new') this.transition(order, 'rejected', this.stamp(), redact(error.message));
         });
         await this.durable();
         return;
@@ -507,8 +738,9 @@ export class OrderManager {
           log.info('order confirmed by the trade stream despite the failed request', { orderId: order.id });
           return;
         }
+        await this.writable();
         this.atomically(() => {
-          order.reason = error.message;
+          order.reason = redact(error.message);
           this.save(order);
         });
         await this.durable();
@@ -527,7 +759,7 @@ export class OrderManager {
 
   private transition(order: Order, to: OrderStatus, at: EpochMs, reason?: string): void {
     const from = order.status;
-    order.transition(to, at, reason);
+    order.transition(to, at, reason === undefined ? undefined : redact(reason));
     this.save(order, from);
     this.notify({
       type: to === 'partially_filled' || to === 'filled' ? 'fill' : (to as OrderUpdate['type']),
@@ -542,7 +774,8 @@ export class OrderManager {
   async submitBracket(
     bracket: BracketOrderRequest,
   ): Promise<{ entry: OrderSnapshot; takeProfit: OrderSnapshot; stopLoss: OrderSnapshot }> {
-    const entryRequest = bracket.entry;
+    this.assertTrading();
+    const entryRequest = this.normalize(bracket.entry);
     if (entryRequest.clientOrderId !== undefined) {
       const existing = this.findTracked(entryRequest.clientOrderId);
       if (existing) {
@@ -607,6 +840,7 @@ export class OrderManager {
       ocoGroup: entry.id,
       held: true,
     });
+    await this.writable();
     this.atomically(() => {
       for (const leg of [takeProfit, stopLoss]) {
         this.track(leg);
@@ -620,12 +854,16 @@ export class OrderManager {
 
   /** Two live orders; the first fill of either cancels the other. */
   async submitOco(oco: OcoOrderRequest): Promise<[OrderSnapshot, OrderSnapshot]> {
-    this.validate(oco.first);
-    this.validate(oco.second);
+    this.assertTrading();
+    const firstRequest = this.normalize(oco.first);
+    const secondRequest = this.normalize(oco.second);
+    this.validate(firstRequest);
+    this.validate(secondRequest);
     const group = `oco-${newOrderId()}`;
-    const first = this.newOrder(oco.first, { role: 'oco', ocoGroup: group });
-    const second = this.newOrder(oco.second, { role: 'oco', ocoGroup: group });
+    const first = this.newOrder(firstRequest, { role: 'oco', ocoGroup: group });
+    const second = this.newOrder(secondRequest, { role: 'oco', ocoGroup: group });
     // Journal both before either can fill, so the sibling exists when the first fill cancels it.
+    await this.writable();
     this.atomically(() => {
       for (const o of [first, second]) {
         this.track(o);
@@ -665,12 +903,17 @@ export class OrderManager {
         },
       );
     }
+    this.assertTrading();
     if (order.held || !order.brokerOrderId) {
-      this.atomically(() => this.transition(order, 'canceled', this.now(), 'canceled by request'));
+      await this.writable();
+      this.atomically(() => this.transition(order, 'canceled', this.stamp(), 'canceled by request'));
       await this.durable();
       return order.snapshot();
     }
+    // An in-process broker reports the cancel synchronously: hold the lock before asking it.
+    if (!this.broker.persistent) await this.writable();
     await this.broker.cancel(order.brokerOrderId);
+    await this.settleEvents();
     await this.durable();
     return order.snapshot();
   }
@@ -722,9 +965,11 @@ export class OrderManager {
       order.trailPercent = merged.trailPercent;
       order.trailPrice = merged.trailPrice;
       order.timeInForce = merged.timeInForce ?? order.timeInForce;
-      order.updatedAt = this.now();
+      order.touch(this.stamp());
     };
+    this.assertTrading();
     if (order.held || !order.brokerOrderId) {
+      await this.writable();
       this.atomically(() => {
         apply();
         this.save(order);
@@ -741,7 +986,9 @@ export class OrderManager {
       const covered = this.broker.persistent ? order.filledQuantity : (this.fillBase.get(order.id) ?? 0);
       brokerChanges.quantity = changes.quantity - covered;
     }
+    if (!this.broker.persistent) await this.writable();
     const ack = await this.broker.replace(order.brokerOrderId, brokerChanges, order.clientOrderId);
+    await this.writable();
     this.atomically(() => {
       apply();
       if (ack.brokerOrderId !== order.brokerOrderId) {
@@ -809,33 +1056,84 @@ export class OrderManager {
       this.atomically(() => this.applyEvent(order, event));
       return;
     }
+    if (this.eventQueue.length > 0) {
+      // Keep broker events in their order: earlier ones are still waiting for the lock.
+      this.eventQueue.push(event);
+      return;
+    }
     try {
       this.atomically(() => this.applyEvent(order, event));
     } catch (error) {
+      if (isBusy(error)) {
+        // Another connection holds the journal's lock: wait for it asynchronously, never on the event loop.
+        this.eventQueue.push(event);
+        this.drainEvents();
+        return;
+      }
+      // The broker did something the journal could not record: the book no longer matches the broker.
+      const failure =
+        error instanceof NeuralTraderError
+          ? error
+          : new NeuralTraderError(
+              'IO',
+              `could not journal a ${event.type} of order ${order.id}: ${(error as Error).message}`,
+            );
+      this.halt(failure);
       log.error('could not apply broker event', { type: event.type, orderId: order.id, error });
     }
+  }
+
+  /** Apply queued broker events, in order, as soon as the journal can be written. */
+  private drainEvents(): void {
+    if (this.draining) return;
+    this.draining = (async () => {
+      try {
+        while (this.eventQueue.length > 0) {
+          await this.writable();
+          const event = this.eventQueue.shift() as BrokerEvent;
+          const order =
+            (event.brokerOrderId ? this.byBrokerId.get(event.brokerOrderId) : undefined) ??
+            this.findTracked(event.clientOrderId);
+          if (order) this.atomically(() => this.applyEvent(order, event));
+        }
+      } catch (error) {
+        this.eventQueue.length = 0;
+        this.halt(
+          error instanceof NeuralTraderError
+            ? error
+            : new NeuralTraderError('IO', `could not journal broker events: ${(error as Error).message}`),
+        );
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+  }
+
+  /** Resolves when broker events waiting for the journal's lock have been applied. */
+  private async settleEvents(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
   private applyEvent(order: Order, event: BrokerEvent): void {
     if (event.brokerOrderId && !order.brokerOrderId) this.setBrokerId(order, event.brokerOrderId);
     switch (event.type) {
       case 'accepted':
-        if (order.status === 'new') this.transition(order, 'accepted', event.timestamp);
+        if (order.status === 'new') this.transition(order, 'accepted', this.stamp());
         return;
       case 'fill':
         if (event.fill) this.applyFill(order, event.fill);
         return;
       case 'canceled':
       case 'expired':
-        if (order.isOpen) this.transition(order, event.type, event.timestamp, event.reason);
+        if (order.isOpen) this.transition(order, event.type, this.stamp(), event.reason);
         this.afterClose(order);
         return;
       case 'rejected':
-        if (order.status === 'new') this.transition(order, 'rejected', event.timestamp, event.reason);
+        if (order.status === 'new') this.transition(order, 'rejected', this.stamp(), event.reason);
         // A broker may refuse an order it had already accepted (e.g. the exchange refused it): the
         // state machine has no accepted -> rejected, so it is a cancel with the broker's reason.
         else if (order.isOpen)
-          this.transition(order, 'canceled', event.timestamp, `rejected by broker: ${event.reason ?? ''}`);
+          this.transition(order, 'canceled', this.stamp(), `rejected by broker: ${event.reason ?? ''}`);
         this.afterClose(order);
         return;
       case 'replaced':
@@ -865,7 +1163,8 @@ export class OrderManager {
       quantity = order.remainingQuantity;
     }
     if (quantity <= EPS) return;
-    const fill = {
+    const recordedAt = this.stamp();
+    const fill: JournalFill = {
       fillId: brokerFill.fillId,
       orderId: order.id,
       clientOrderId: order.clientOrderId,
@@ -875,6 +1174,8 @@ export class OrderManager {
       price: brokerFill.price,
       commission: brokerFill.commission,
       timestamp: brokerFill.timestamp,
+      priceTime: brokerFill.priceTime ?? brokerFill.timestamp,
+      recordedAt,
     };
     if (this.journal) {
       if (!this.journal.recordFill(fill)) return;
@@ -885,11 +1186,12 @@ export class OrderManager {
     }
     const from = order.status;
     const wasUnfilled = order.filledQuantity === 0;
-    order.applyFill(quantity, fill.price, fill.timestamp);
+    // The order changes at wall-clock time; the fill keeps the market time it happened at.
+    order.applyFill(quantity, fill.price, recordedAt);
     this.portfolio.applyFill(fill);
     this.save(order, from === 'new' ? undefined : from);
-    if (from === 'new') this.journal?.recordEvent(order.id, 'new', 'accepted', fill.timestamp);
-    if (from === 'new') this.journal?.recordEvent(order.id, 'accepted', order.status, fill.timestamp);
+    if (from === 'new') this.journal?.recordEvent(order.id, 'new', 'accepted', recordedAt);
+    if (from === 'new') this.journal?.recordEvent(order.id, 'accepted', order.status, recordedAt);
     this.notify({ type: 'fill', order: order.snapshot(), fill });
     if (wasUnfilled && order.ocoGroup) this.cancelSiblings(order);
     if (order.status === 'filled' && order.role === 'bracket_entry')
@@ -901,7 +1203,7 @@ export class OrderManager {
     for (const sibling of this.orders.values()) {
       if (sibling === order || sibling.ocoGroup !== order.ocoGroup || !sibling.isOpen) continue;
       if (sibling.held || !sibling.brokerOrderId) {
-        this.transition(sibling, 'canceled', this.now(), `OCO: ${order.id} filled`);
+        this.transition(sibling, 'canceled', this.stamp(), `OCO: ${order.id} filled`);
       } else {
         const brokerOrderId = sibling.brokerOrderId;
         this.defer(() => this.broker.cancel(brokerOrderId));
@@ -929,7 +1231,7 @@ export class OrderManager {
     }
     for (const leg of this.legsOf(order.id)) {
       if (leg.held && leg.isOpen)
-        this.transition(leg, 'canceled', this.now(), `bracket entry ${order.status}`);
+        this.transition(leg, 'canceled', this.stamp(), `bracket entry ${order.status}`);
     }
   }
 
@@ -944,8 +1246,9 @@ export class OrderManager {
 
   /** Resolves when follow-up actions (bracket legs, OCO cancels) started so far have finished. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0 || this.group) {
+    while (this.pending.size > 0 || this.group || this.draining) {
       if (this.pending.size > 0) await Promise.all([...this.pending]);
+      await this.settleEvents();
       await this.durable();
     }
   }
@@ -960,23 +1263,34 @@ export class OrderManager {
    * re-placed for their remaining quantity.
    */
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { checked: 0, fillsApplied: 0, closed: 0, replaced: 0 };
+    this.assertTrading();
+    const report: ReconcileReport = { checked: 0, fillsApplied: 0, closed: 0, replaced: 0, expired: 0 };
     for (const order of [...this.orders.values()]) {
       if (!order.isOpen || order.held) continue;
       report.checked++;
       if (!this.broker.persistent) {
+        await this.writable();
+        if (this.sessionEnded(order)) {
+          // The broker that held it is gone and so is its trading day: a day order ends there.
+          this.atomically(() =>
+            this.transition(order, 'expired', this.stamp(), 'day order expired at the end of its session'),
+          );
+          report.expired++;
+          continue;
+        }
         await this.place(order, false);
         report.replaced++;
         continue;
       }
       const state = await this.broker.lookup(order.clientOrderId);
+      await this.writable();
       if (!state) {
         if (order.status === 'new') {
           this.atomically(() =>
             this.transition(
               order,
               'rejected',
-              this.now(),
+              this.stamp(),
               'never placed: the broker has no order with this client order id',
             ),
           );
@@ -1009,17 +1323,17 @@ export class OrderManager {
           report.fillsApplied++;
         }
         if (order.status === 'new' && state.status !== 'new' && state.status !== 'rejected') {
-          this.transition(order, 'accepted', this.now());
+          this.transition(order, 'accepted', this.stamp());
         }
         if (order.isOpen && !isOpenStatus(state.status) && state.status !== 'filled') {
           if (state.status === 'rejected')
             this.applyEvent(order, {
               type: 'rejected',
               clientOrderId: order.clientOrderId,
-              timestamp: this.now(),
+              timestamp: this.stamp(),
               reason: 'rejected while offline',
             });
-          else this.transition(order, state.status, this.now(), `${state.status} while offline`);
+          else this.transition(order, state.status, this.stamp(), `${state.status} while offline`);
           report.closed++;
         }
       });
@@ -1028,13 +1342,55 @@ export class OrderManager {
     return report;
   }
 
-  /** Stop listening to the broker, wait for follow-ups, end update iterators. Does not close the journal or broker. */
+  /**
+   * True for a day order whose trading day (the UTC day of its market time) is over by the account's
+   * market clock. Used for orders of a broker that forgot them (paper) when they are re-placed.
+   */
+  private sessionEnded(order: Order): boolean {
+    if (order.timeInForce !== 'day') return false;
+    return Math.floor(this.now() / MS_PER_DAY) > Math.floor(order.marketTime / MS_PER_DAY);
+  }
+
+  /**
+   * Open the journal's write lock now (asynchronously, waiting for another connection's lock without
+   * blocking the event loop). Callers that are about to feed an in-process broker bars (whose fills are
+   * journaled synchronously) call it first.
+   */
+  async prepareWrite(): Promise<void> {
+    this.assertTrading();
+    await this.writable();
+  }
+
+  /**
+   * Stop listening to the broker, wait for follow-ups, end update iterators, and give up the account's
+   * lease. Does not close the journal or broker.
+   */
   async close(): Promise<void> {
     await this.settled();
     this.unsubscribe();
     this.unsubscribe = () => {};
     this.emitter.emit('close');
+    if (this.journal?.isOpen) {
+      this.commitGroup(this.group);
+      this.journal.lease.release(this);
+    }
   }
+}
+
+/** The fields of a request that differ from the order booked under its client order id. */
+function requestDifferences(order: Order, request: OrderRequest): string[] {
+  const differences: string[] = [];
+  const same = (a: unknown, b: unknown) =>
+    a === b || (a === undefined && b === null) || (a === null && b === undefined);
+  if (order.symbol !== request.symbol) differences.push('symbol');
+  if (order.side !== request.side) differences.push('side');
+  if (order.type !== request.type) differences.push('type');
+  if (order.quantity !== request.quantity) differences.push('quantity');
+  if (!same(order.limitPrice, request.limitPrice)) differences.push('limitPrice');
+  if (!same(order.stopPrice, request.stopPrice)) differences.push('stopPrice');
+  if (request.timeInForce !== undefined && order.timeInForce !== request.timeInForce)
+    differences.push('timeInForce');
+  return differences;
 }
 
 function orderFromSnapshot(snap: OrderSnapshot): Order {
@@ -1044,6 +1400,7 @@ function orderFromSnapshot(snap: OrderSnapshot): Order {
     broker: snap.broker,
     request: snap,
     createdAt: snap.createdAt,
+    marketTime: snap.marketTime,
     role: snap.role,
     parentId: snap.parentId,
     ocoGroup: snap.ocoGroup,

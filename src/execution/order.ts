@@ -98,6 +98,11 @@ export interface OrderSnapshot {
   tag?: string;
   /** Why the order was rejected, canceled or expired, in the broker's or our words. */
   reason?: string;
+  /**
+   * The account's market time when the order was decided: the bar time in a replay, the wall clock
+   * otherwise. `createdAt`/`updatedAt` are always the wall clock, and updatedAt >= createdAt.
+   */
+  marketTime: EpochMs;
   createdAt: EpochMs;
   updatedAt: EpochMs;
 }
@@ -107,7 +112,10 @@ export interface OrderInit {
   clientOrderId: string;
   broker: string;
   request: OrderRequest;
+  /** Wall-clock creation time. */
   createdAt: EpochMs;
+  /** Market time of the decision (default createdAt). */
+  marketTime?: EpochMs;
   role?: OrderRole;
   parentId?: string;
   ocoGroup?: string;
@@ -137,6 +145,7 @@ export class Order {
   held: boolean;
   readonly tag?: string;
   reason?: string;
+  readonly marketTime: EpochMs;
   readonly createdAt: EpochMs;
   updatedAt: EpochMs;
   private statusValue: OrderStatus = 'new';
@@ -163,6 +172,7 @@ export class Order {
     this.ocoGroup = init.ocoGroup;
     this.held = init.held ?? false;
     this.createdAt = init.createdAt;
+    this.marketTime = init.marketTime ?? init.createdAt;
     this.updatedAt = init.createdAt;
   }
 
@@ -191,8 +201,13 @@ export class Order {
   transition(to: OrderStatus, at: EpochMs, reason?: string): void {
     if (!canTransition(this.statusValue, to)) throw new OrderTransitionError(this.id, this.statusValue, to);
     this.statusValue = to;
-    this.updatedAt = at;
+    this.touch(at);
     if (reason !== undefined) this.reason = reason;
+  }
+
+  /** Record a change at wall-clock time `at` (never earlier than the order's last change). */
+  touch(at: EpochMs): void {
+    if (at > this.updatedAt) this.updatedAt = at;
   }
 
   /**
@@ -272,6 +287,7 @@ export class Order {
       held: this.held,
       tag: this.tag,
       reason: this.reason,
+      marketTime: this.marketTime,
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
     };

@@ -2,9 +2,10 @@ import {
   type BarPrices,
   type CommissionModel,
   executionPrice,
-  noCommission,
+  percentCommission,
   slippedFillPrice,
 } from '../backtest/fill-models.js';
+import { DEFAULT_COMMISSION_RATE, DEFAULT_SLIPPAGE_BPS } from '../core/defaults.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import type { OrderStatus } from '../core/orders.js';
 import { type EpochMs, MS_PER_DAY } from '../core/time.js';
@@ -34,6 +35,11 @@ import type {
  *   its first test or is canceled; day expires when a bar of a later (UTC) day arrives; gtc stays.
  * - trailing stops follow the high-water mark (sells) or low-water mark (buys) of the prices seen since
  *   submission; the stop is tested against each bar before the mark moves with it.
+ * - costs: commission and slippage default to the backtester's (DEFAULT_COMMISSION_RATE,
+ *   DEFAULT_SLIPPAGE_BPS), so paper and backtest results of the same orders agree.
+ * - time (`fillTime`): 'bar' (default, replays) stamps a fill with the bar's time; 'clock' stamps it
+ *   with `now()` (paper trading on the latest known close: the execution happens now, at a price
+ *   from the bar shown as `priceTime`). Day orders expire on the day of that same time.
  */
 export interface PaperBar extends BarPrices {
   timestamp: EpochMs;
@@ -53,7 +59,9 @@ export interface PaperBrokerOptions {
   slippageBps?: number;
   maxParticipation?: number;
   fillTiming?: 'immediate' | 'next-bar';
-  /** Clock for events without market data (default Date.now). */
+  /** Which time a fill carries: the bar's (default) or `now()`. */
+  fillTime?: 'bar' | 'clock';
+  /** Clock for events without market data, and for fills with fillTime 'clock' (default Date.now). */
   now?: () => EpochMs;
 }
 
@@ -92,6 +100,7 @@ export class PaperBroker implements Broker {
   private readonly slippageBps: number;
   private readonly participation: number;
   private readonly timing: 'immediate' | 'next-bar';
+  private readonly fillTime: 'bar' | 'clock';
   private readonly now: () => EpochMs;
   private readonly listeners = new Set<BrokerEventListener>();
   private readonly market = new Map<string, MarketState>();
@@ -103,8 +112,8 @@ export class PaperBroker implements Broker {
   private nextId = 1;
 
   constructor(options: PaperBrokerOptions = {}) {
-    this.commission = options.commission ?? noCommission;
-    this.slippageBps = options.slippageBps ?? 0;
+    this.commission = options.commission ?? percentCommission(DEFAULT_COMMISSION_RATE);
+    this.slippageBps = options.slippageBps ?? DEFAULT_SLIPPAGE_BPS;
     const participation = options.maxParticipation ?? Number.POSITIVE_INFINITY;
     if (!(participation > 0)) {
       throw new ValidationError(`maxParticipation must be > 0, got ${participation}`, {
@@ -113,6 +122,7 @@ export class PaperBroker implements Broker {
     }
     this.participation = participation;
     this.timing = options.fillTiming ?? 'immediate';
+    this.fillTime = options.fillTime ?? 'bar';
     this.now = options.now ?? Date.now;
   }
 
@@ -254,6 +264,17 @@ export class PaperBroker implements Broker {
     };
   }
 
+  /**
+   * Drop every trace of an order (its journal write failed, so it must not exist anywhere: a retry
+   * with the same client order id then places it afresh instead of finding a phantom).
+   */
+  forget(clientOrderId: string): void {
+    const order = this.byClientId.get(clientOrderId);
+    if (!order) return;
+    this.remove(order);
+    this.byClientId.delete(clientOrderId);
+  }
+
   /** Open orders held by this broker. */
   openOrderCount(): number {
     return this.byId.size;
@@ -306,14 +327,15 @@ export class PaperBroker implements Broker {
 
   private test(order: RestingOrder, bar: PaperBar, state: MarketState): void {
     const r = order.request;
-    const day = Math.floor(bar.timestamp / MS_PER_DAY);
+    const time = this.fillTime === 'clock' ? this.now() : bar.timestamp;
+    const day = Math.floor(time / MS_PER_DAY);
     if (
       order.tested &&
       r.timeInForce !== 'gtc' &&
       (r.timeInForce ?? 'day') === 'day' &&
       day > order.sessionDay
     ) {
-      this.finish(order, 'expired', bar.timestamp, 'day order expired at the end of its session');
+      this.finish(order, 'expired', time, 'day order expired at the end of its session');
       return;
     }
     const firstTest = !order.tested;
@@ -338,13 +360,12 @@ export class PaperBroker implements Broker {
     const remaining = r.quantity - order.filled;
     const tif = r.timeInForce ?? 'day';
     if (Number.isNaN(price)) {
-      if (tif === 'ioc' || tif === 'fok')
-        this.finish(order, 'canceled', bar.timestamp, `${tif}: not marketable`);
+      if (tif === 'ioc' || tif === 'fok') this.finish(order, 'canceled', time, `${tif}: not marketable`);
       return;
     }
     const available = Math.min(remaining, Math.max(0, state.volumeBudget));
     if (tif === 'fok' && available + EPS < remaining) {
-      this.finish(order, 'canceled', bar.timestamp, 'fok: the whole quantity was not available');
+      this.finish(order, 'canceled', time, 'fok: the whole quantity was not available');
       return;
     }
     if (available > EPS) {
@@ -360,20 +381,21 @@ export class PaperBroker implements Broker {
         type: 'fill',
         clientOrderId: r.clientOrderId,
         brokerOrderId: order.brokerOrderId,
-        timestamp: bar.timestamp,
+        timestamp: time,
         fill: {
           fillId: `${order.brokerOrderId}-${order.fillSeq}`,
           quantity: available,
           price: fillPrice,
           commission: this.commission.commission(available, fillPrice),
-          timestamp: bar.timestamp,
+          timestamp: time,
+          priceTime: bar.timestamp,
           cumulativeQuantity: order.filled,
         },
       });
       if (complete) return;
     }
     if (tif === 'ioc' && firstTest) {
-      this.finish(order, 'canceled', bar.timestamp, 'ioc: unfilled remainder canceled');
+      this.finish(order, 'canceled', time, 'ioc: unfilled remainder canceled');
     }
   }
 }

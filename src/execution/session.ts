@@ -1,19 +1,24 @@
+import { percentCommission } from '../backtest/fill-models.js';
 import { type Config, getConfig } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, ValidationError } from '../core/errors.js';
 import type { OrderRequest, PreTradeCheck } from '../core/orders.js';
 import { type EpochMs, formatTimestamp } from '../core/time.js';
+import { defaultAccountFor, parseAccountName } from './account-names.js';
 import { AlpacaBroker } from './alpaca-broker.js';
 import type { Broker } from './broker.js';
 import type { RiskLimitOptions } from './checks.js';
-import { Journal } from './journal.js';
+import { HandoffServer } from './handoff.js';
+import { type AccountKind, type AccountSettings, Journal } from './journal.js';
+import { AccountInUseError, isLeaseLive } from './lease.js';
 import type { OrderSnapshot } from './order.js';
 import { OrderManager } from './order-manager.js';
 import { PaperBroker, type PaperBrokerOptions } from './paper-broker.js';
 
 /**
- * Ready-made OrderManagers for the library's `executeOrder`, the CLI and the live runner: paper by
- * default with the journal in config.home; Alpaca only with keys, and real money only when
- * NEURAL_TRADER_LIVE_TRADING=true and ALPACA_BASE_URL is the live endpoint.
+ * Ready-made OrderManagers for the library's `executeOrder`, the CLI, the MCP tools and the live
+ * runner: one account (default DEFAULT_ACCOUNT, the paper broker) with its own journal under
+ * config.home, owned by this session while it is open (lease.ts); Alpaca only with keys, and real money
+ * only when NEURAL_TRADER_LIVE_TRADING=true and ALPACA_BASE_URL's host is Alpaca's live API.
  */
 export type BrokerName = 'paper' | 'alpaca';
 
@@ -81,41 +86,106 @@ export async function samplePrice(symbol: string): Promise<ReferencePrice | unde
 
 export interface TradingSessionOptions {
   broker?: BrokerName;
+  /** The account to trade (default: `paper` for the paper broker, `alpaca` for Alpaca). */
+  account?: string;
+  /** Kind of the account when it is created here (default paper/alpaca by broker; the runner's replays: replay). */
+  kind?: AccountKind;
+  /** false: refuse an account that does not exist yet. Default true (created on first use). */
+  create?: boolean;
   config?: Config;
   /** Default config.home. */
   home?: string;
+  /** Starting cash of a NEW account (an existing one keeps its own). */
   initialCapital?: number;
+  /** Paper commission rate of a NEW account (default DEFAULT_COMMISSION_RATE, the backtester's). */
+  commissionRate?: number;
+  /** Paper slippage of a NEW account in bps (default DEFAULT_SLIPPAGE_BPS, the backtester's). */
+  slippageBps?: number;
   limits?: RiskLimitOptions;
   /** Extra pre-trade checks (risk limits, circuit breakers) registered on the OrderManager. */
   checks?: PreTradeCheck[];
-  /** The OrderManager's clock (default Date.now); a replay passes the bar clock. */
+  /** The account's market clock (default Date.now); a replay passes the bar clock. */
   now?: () => EpochMs;
   paper?: PaperBrokerOptions;
   /** Alpaca trade stream URL override (tests). */
   alpacaStreamUrl?: string;
   /** Print the live-trading warning here (default stderr). */
   warn?: (text: string) => void;
+  /**
+   * How long to wait for another process that owns the account to finish (default 0: refuse at once
+   * with AccountInUseError naming it). The wait is asynchronous.
+   */
+  leaseWaitMs?: number;
+  /** Take orders handed over by other processes while the session is open (default true). */
+  serveHandoffs?: boolean;
+  /** How long an order may wait for the journal's lock (OrderManager lockTimeoutMs). */
+  lockTimeoutMs?: number;
 }
 
 export interface TradingSession {
   manager: OrderManager;
   broker: Broker;
   journal: Journal;
+  /** The account traded and its settings. */
+  account: string;
+  settings: AccountSettings;
   live: boolean;
   /** Make sure the paper broker has a price for `symbol` (from the sample data); returns what it used. */
   ensurePrice(symbol: string): Promise<ReferencePrice | undefined>;
   close(): Promise<void>;
 }
 
-/** Open the journal, the broker and an OrderManager, and reconcile journaled open orders. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Construct the account's OrderManager, which takes the account's lease; while another live process
+ * owns it, wait (asynchronously) up to `waitMs`, then let AccountInUseError through.
+ */
+async function ownAccount(
+  journal: Journal,
+  waitMs: number,
+  create: () => OrderManager,
+): Promise<OrderManager> {
+  const deadline = Date.now() + waitMs;
+  let delay = 25;
+  for (;;) {
+    const holder = journal.lease.holder();
+    const free = !holder || holder.ownerId === journal.lease.ownerId || !isLeaseLive(holder);
+    if (free) {
+      try {
+        return create();
+      } catch (error) {
+        const retryable = error instanceof AccountInUseError || (error as { busy?: unknown })?.busy === true;
+        if (!retryable || Date.now() >= deadline) throw error;
+      }
+    } else if (Date.now() >= deadline) {
+      throw new AccountInUseError(journal.account, holder);
+    }
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    delay = Math.min(delay * 2, 250);
+  }
+}
+
+/**
+ * Open the account's journal, the broker and an OrderManager (which owns the account until `close`),
+ * and reconcile journaled open orders. Throws AccountInUseError when another live process owns the
+ * account (after waiting `leaseWaitMs`).
+ */
 export async function openTradingSession(options: TradingSessionOptions = {}): Promise<TradingSession> {
   const config = options.config ?? getConfig();
   const brokerName = options.broker ?? 'paper';
   const { live, warning } = checkLiveTradingAllowed(config, brokerName);
-  if (warning) (options.warn ?? ((text: string) => process.stderr.write(`${text}\n`)))(warning);
+  const account = parseAccountName(options.account ?? defaultAccountFor(brokerName));
   const journal = Journal.open(options.home ?? config.home, {
-    initialCapital: options.initialCapital ?? 100_000,
+    account,
+    broker: brokerName,
+    kind: options.kind,
+    create: options.create,
+    initialCapital: options.initialCapital,
+    commissionRate: options.commissionRate,
+    slippageBps: options.slippageBps,
   });
+  const settings = journal.settings;
   const prices = new Map<string, ReferencePrice>();
   let broker: Broker;
   let paper: PaperBroker | undefined;
@@ -127,7 +197,14 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
       streamUrl: options.alpacaStreamUrl,
     });
   } else {
-    paper = new PaperBroker(options.paper);
+    paper = new PaperBroker({
+      // The account's own costs (the backtester's defaults unless it was created with others).
+      commission: percentCommission(settings.commissionRate),
+      slippageBps: settings.slippageBps,
+      // A replay's fills happen at bar time; elsewhere paper fills happen now, at the latest close.
+      fillTime: settings.kind === 'replay' ? 'bar' : 'clock',
+      ...options.paper,
+    });
     broker = paper;
   }
   const ensurePrice = async (symbol: string): Promise<ReferencePrice | undefined> => {
@@ -136,6 +213,17 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
     if (known) return known;
     const reference = await samplePrice(symbol);
     if (!reference) return undefined;
+    const clock = settings.kind === 'replay' ? journal.marketClock() : undefined;
+    if (clock !== undefined && reference.timestamp < clock) {
+      // A replay account's fills follow its bar clock; an older price would fill back in time.
+      throw new ValidationError(
+        `symbol: the latest bundled price of ${symbol} (${formatTimestamp(reference.timestamp).slice(0, 10)}) is before account ${account}'s clock (${formatTimestamp(clock).slice(0, 10)})`,
+        {
+          field: 'symbol',
+          hint: 'trade it in another account (the default paper account takes the latest prices)',
+        },
+      );
+    }
     paper.feedBar(symbol, {
       timestamp: reference.timestamp,
       open: reference.price,
@@ -152,33 +240,61 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
     const p = paper;
     limits.knownSymbol = (symbol) => p.hasMarketData(symbol);
   }
-  const manager = new OrderManager({
-    broker,
-    journal,
-    initialCapital: options.initialCapital,
-    limits,
-    checks: options.checks,
-    now: options.now,
-  });
+  let manager: OrderManager;
+  try {
+    manager = await ownAccount(
+      journal,
+      options.leaseWaitMs ?? 0,
+      () =>
+        new OrderManager({
+          broker,
+          journal,
+          limits,
+          checks: options.checks,
+          now: options.now,
+          lockTimeoutMs: options.lockTimeoutMs,
+        }),
+    );
+  } catch (error) {
+    await broker.close();
+    journal.close();
+    throw error;
+  }
+  // Only the owner trades: the live-money warning is printed once the account is ours.
+  if (warning) (options.warn ?? ((text: string) => process.stderr.write(`${text}\n`)))(warning);
+  let server: HandoffServer | undefined;
   try {
     if (broker instanceof AlpacaBroker) await broker.connect();
     if (paper) {
       for (const open of manager.getOrders({ status: 'open' })) await ensurePrice(open.symbol);
     }
     await manager.reconcile();
+    if (options.serveHandoffs !== false) {
+      server = new HandoffServer(journal, manager, async (request) => {
+        await ensurePrice(String(request.symbol ?? '').toUpperCase());
+      });
+      server.start();
+    }
   } catch (error) {
+    await server?.stop();
     await manager.close();
     await broker.close();
     journal.close();
     throw error;
   }
+  let closed = false;
   return {
     manager,
     broker,
     journal,
+    account,
+    settings,
     live,
     ensurePrice,
     close: async () => {
+      if (closed) return;
+      closed = true;
+      await server?.stop();
       await manager.close();
       await broker.close();
       journal.close();
@@ -188,13 +304,17 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
 
 let defaultSession: Promise<TradingSession> | undefined;
 
-/** The process-wide paper session behind `executeOrder` (journal in config.home). */
+/** The process-wide paper session behind `executeOrder` (account DEFAULT_ACCOUNT in config.home). */
 export function getDefaultTradingSession(): Promise<TradingSession> {
   defaultSession ??= openTradingSession({ broker: 'paper' });
+  // A failed open (e.g. the account is in use) is retried on the next call, not cached.
+  defaultSession.catch(() => {
+    defaultSession = undefined;
+  });
   return defaultSession;
 }
 
-/** Close the process-wide session (flushes and closes the journal). */
+/** Close the process-wide session (flushes and closes the journal, gives the account up). */
 export async function closeDefaultTradingSession(): Promise<void> {
   const session = defaultSession;
   defaultSession = undefined;
@@ -202,11 +322,12 @@ export async function closeDefaultTradingSession(): Promise<void> {
 }
 
 /**
- * Place one order through the process-wide paper OrderManager (journal in config.home). The paper
- * broker prices the symbol from the bundled sample data. Resolves with the journaled order.
+ * Place one order through the process-wide paper OrderManager (account DEFAULT_ACCOUNT in
+ * config.home). The paper broker prices the symbol from the bundled sample data. Resolves with the
+ * journaled order.
  */
 export async function executeOrder(request: OrderRequest): Promise<OrderSnapshot> {
   const session = await getDefaultTradingSession();
-  await session.ensurePrice(request.symbol);
+  await session.ensurePrice(String(request.symbol ?? '').toUpperCase());
   return session.manager.submitOrder(request);
 }

@@ -137,6 +137,19 @@ export class Portfolio implements PortfolioView {
     return p;
   }
 
+  /**
+   * Back to the starting cash with no positions, keeping each symbol's last price (the OrderManager
+   * rebuilds its book from the journal's fills after a failed write).
+   */
+  clearBook(): void {
+    const marks = new Map([...this.book.values()].map((p) => [p.symbol, p.lastPrice]));
+    this.book.clear();
+    this.cashBalance = this.initialCapital;
+    this.realized = 0;
+    this.commissionPaid = 0;
+    for (const [symbol, price] of marks) this.entry(symbol, price);
+  }
+
   /** Book an execution: cash, position, average cost, realised P&L, commission. Allocation-free after the first fill of a symbol. */
   applyFill(fill: Pick<Fill, 'symbol' | 'side' | 'quantity' | 'price' | 'commission'>): void {
     const delta = signedQuantity(fill);

@@ -58,14 +58,22 @@ describe('trade risk flags', () => {
     expect(r.stdout).toMatch(/^halts\s+1$/m);
     expect(r.stdout).toMatch(new RegExp(`^rejected\\s+${after.length}$`, 'm'));
 
-    // The journal holds only orders created up to the trip (paper replay stamps orders with the bar time).
-    const list = await cli(['order', 'list', '--status', 'all', '--json'], ntHome);
+    // The run's replay account holds only orders decided up to the trip (its market time is the bar
+    // time; created/updated are the wall clock).
+    const account = /^account\s+(replay-\S+)$/m.exec(r.stdout)?.[1] as string;
+    expect(account).toBeDefined();
+    const list = await cli(['order', 'list', '--account', account, '--status', 'all', '--json'], ntHome);
     expect(list.code, list.stderr).toBe(0);
-    // CLI JSON carries timestamps as ISO text (CONTRIBUTING.md "Output conventions").
-    const orders: { createdAt: string }[] = JSON.parse(list.stdout);
+    const orders: { marketTime: string; createdAt: string; updatedAt: string }[] = JSON.parse(list.stdout);
     expect(orders.length).toBeGreaterThan(0);
     const tripTime = Date.parse(`${trip?.[1]}T00:00:00Z`);
-    for (const order of orders) expect(Date.parse(order.createdAt)).toBeLessThan(tripTime);
+    for (const order of orders) {
+      expect(Date.parse(order.marketTime)).toBeLessThan(tripTime);
+      expect(Date.parse(order.updatedAt)).toBeGreaterThanOrEqual(Date.parse(order.createdAt));
+    }
+    // The default account was never touched.
+    const paper = await cli(['order', 'list', '--status', 'all', '--json'], ntHome);
+    expect(JSON.parse(paper.stdout)).toEqual([]);
   });
 
   it('reports the halt on stderr with --json too, and the summary lists it', async () => {
@@ -99,13 +107,17 @@ describe('trade risk flags', () => {
         ['--max-position-weight', '1.5'],
         /^error: --max-position-weight: expected a fraction in \(0, 1\] .*got 1\.5$/,
       ],
-      [['--max-drawdown', 'ten'], /^error: --max-drawdown: expected a number, got "ten"$/],
+      [['--max-drawdown', 'ten'], /^error: --max-drawdown: "ten" is not a decimal number$/],
+      [['--max-drawdown', '0x10'], /^error: --max-drawdown: "0x10" is not a decimal number$/],
     ];
     for (const [flags, message] of cases) {
       const r = await cli([...trade, ...flags], join(home, 'errors'));
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr.trim().split('\n'), r.stderr).toEqual([expect.stringMatching(message)]);
+      // One error line, optionally followed by its hint.
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0], r.stderr).toMatch(message);
+      expect(lines.slice(1).every((l) => l.startsWith('  hint: ')), r.stderr).toBe(true);
     }
   });
 });

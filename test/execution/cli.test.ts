@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_COMMISSION_RATE } from '../../src/core/defaults.js';
 import { FakeAlpacaTrading } from '../fakes/alpaca-trading.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -117,13 +118,15 @@ describe('order / portfolio / trade CLI', () => {
     const portfolio = JSON.parse(show.stdout);
     expect(portfolio.positions).toHaveLength(1);
     expect(portfolio.positions[0]).toMatchObject({ symbol: 'AAPL', quantity: 10 });
-    expect(portfolio.cash).toBeCloseTo(100_000 - 10 * result.order.averageFillPrice, 6);
+    // Paper commission is the backtester's default (DEFAULT_COMMISSION_RATE of notional).
+    const notional = 10 * result.order.averageFillPrice;
+    expect(portfolio.cash).toBeCloseTo(100_000 - notional - notional * DEFAULT_COMMISSION_RATE, 6);
   });
 
   it('rejects invalid orders with one line naming the field', async () => {
     const zero = await cli(['order', 'submit', '--symbol', 'AAPL', '--side', 'buy', '--quantity', '0']);
     expect(zero.code).toBe(1);
-    expect(zero.stderr).toMatch(/^error: order rejected: quantity: must be a positive finite number, got 0/);
+    expect(zero.stderr).toMatch(/^error: --quantity: must be more than 0, got 0/);
     const unknown = await cli(['order', 'submit', '--symbol', 'ZZZZQ', '--side', 'buy', '--quantity', '1']);
     expect(unknown.stderr).toMatch(/symbol: unknown symbol ZZZZQ/);
     const noPrice = await cli([

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.js';
 import { loadConfig } from '../../src/core/config.js';
+import { DEFAULT_COMMISSION_RATE } from '../../src/core/defaults.js';
 import { loadSampleSeries } from '../../src/data/sample.js';
 import { Journal } from '../../src/execution/journal.js';
 import { runLiveStrategy } from '../../src/execution/live-runner.js';
@@ -31,14 +32,18 @@ describe('live runner (paper, sample replay)', () => {
     expect(summary.bars).toBe(bars);
     expect(summary.fills).toBeGreaterThan(0);
     expect(summary.stoppedBy).toBe('max-bars');
-    const journal = Journal.open(home);
+    // A replay runs in an account of its own; the default paper account is untouched.
+    expect(summary.account).toMatch(/^replay-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    const journal = Journal.open(home, { account: summary.account, create: false });
     const liveFills = journal.listFills();
     journal.close();
     expect(liveFills.length).toBe(summary.fills);
 
     const series = loadSampleSeries('AAPL').slice(0, bars);
+    // Paper and backtest share their cost defaults (commission 0.001, slippage 0).
     const result = runBacktest(createStrategy('momentum', { symbols: ['AAPL'] }), [series], {
       defaultTimeInForce: 'day',
+      commission: DEFAULT_COMMISSION_RATE,
     });
     const backtestFills = result.fills;
     const n = Math.min(liveFills.length, backtestFills.length, 10);
@@ -47,6 +52,7 @@ describe('live runner (paper, sample replay)', () => {
       expect(liveFills[i].timestamp).toBe(backtestFills[i].timestamp);
       expect(liveFills[i].side).toBe(backtestFills[i].side);
       expect(liveFills[i].price).toBeCloseTo(backtestFills[i].price, 9);
+      expect(liveFills[i].commission).toBeCloseTo(backtestFills[i].commission, 9);
     }
   });
 
@@ -67,8 +73,9 @@ describe('live runner (paper, sample replay)', () => {
       },
     });
     expect(summary.stoppedBy).toBe('signal');
-    const journal = Journal.open(home);
+    const journal = Journal.open(home, { account: summary.account, create: false });
     expect(journal.listOrders({ status: 'open' })).toHaveLength(0);
+    expect(journal.lease.holder()?.releasedAt).toBeDefined();
     journal.close();
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { percentCommission } from '../../src/backtest/fill-models.js';
+import { DEFAULT_COMMISSION_RATE } from '../../src/core/defaults.js';
 import type { PreTradeCheck } from '../../src/core/orders.js';
 import { Journal } from '../../src/execution/journal.js';
 import { OrderManager, type OrderUpdate } from '../../src/execution/order-manager.js';
@@ -85,7 +86,24 @@ describe('OrderManager with the PaperBroker', () => {
       [{ type: 'stop' }, /stopPrice/],
       [{ type: 'trailing_stop' }, /trailPercent/],
       [{ symbol: 'ZZZZ' }, /symbol: unknown symbol ZZZZ/],
-      [{ quantity: 10_000 }, /quantity: buying 10000 AAPL costs about/],
+      // Gross exposure above DEFAULT_MAX_LEVERAGE (2) x equity, long or short.
+      [
+        { quantity: 10_000 },
+        /quantity: buy 10000 AAPL at about 100.00 would take gross exposure to 1000000.00, above 2 x equity 100000.00/,
+      ],
+      [{ side: 'sell', quantity: 3_000 }, /sell 3000 AAPL .* above 2 x equity/],
+      // Size limits: typos and attacks (1e15 shares, 1e-300 shares that would rest forever).
+      [
+        { side: 'sell', quantity: 1e15 },
+        /quantity: 1000000000000000 is above the maximum order quantity 10000000/,
+      ],
+      [{ quantity: 1e-300 }, /quantity: 1e-300 is below the smallest tradable quantity 0.000001/],
+      [{ type: 'limit', limitPrice: 1e-300 }, /limitPrice: 1e-300 is outside the tradable range/],
+      // Bounded ids and symbols.
+      [{ symbol: 'AA PL' }, /symbol: "AA PL" is not a symbol/],
+      [{ symbol: 'A'.repeat(33) }, /symbol: symbol is longer than 32 characters/],
+      [{ clientOrderId: 'x\nforged log line' }, /clientOrderId: .* has characters ids may not use/],
+      [{ clientOrderId: 'x'.repeat(100_000) }, /clientOrderId: longer than 128 characters/],
     ];
     for (const [patch, message] of cases) {
       await expect(
@@ -132,7 +150,8 @@ describe('OrderManager with the PaperBroker', () => {
     ).rejects.toThrow(/kill switch: drawdown/);
     manager.releaseKillSwitch();
     manager.mark('AAPL', 110, T0 + 1);
-    expect(seen).toEqual([100_000 + 300]);
+    // Paper commission defaults to the backtester's (DEFAULT_COMMISSION_RATE of notional).
+    expect(seen).toEqual([100_000 + 300 - 30 * 100 * DEFAULT_COMMISSION_RATE]);
   });
 
   it('partial fills by volume participation, then completes on later bars', async () => {

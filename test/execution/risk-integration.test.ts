@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { noCommission } from '../../src/backtest/fill-models.js';
 import { loadConfig } from '../../src/core/config.js';
 import type { OrderRequest } from '../../src/core/orders.js';
 import type { BrokerOrderRequest } from '../../src/execution/broker.js';
@@ -38,7 +39,8 @@ class CountingPaperBroker extends PaperBroker {
 
 function setup() {
   let clock = T0;
-  const broker = new CountingPaperBroker({ now: () => clock });
+  // No commission: the expected losses below are exact percentages of price moves.
+  const broker = new CountingPaperBroker({ now: () => clock, commission: noCommission });
   const price = (symbol: string, value: number) =>
     broker.feedBar(symbol, {
       timestamp: clock,
@@ -183,6 +185,7 @@ describe('risk checks in the live runner (paper, custom feed)', () => {
       strategy: buyer,
       broker: 'paper',
       config: loadConfig({ env: { NEURAL_TRADER_HOME: home }, envFile: false, applyLogLevel: false }),
+      commissionRate: 0,
       // Each bar's order fills at the next bar's open. By 18:00 the book holds 300 shares bought at
       // 100, 100 and 95, marked at 85: equity 97,500, 2.5% below the day's 100,000 base.
       // The next day (24 h later) starts a new base and trading resumes.

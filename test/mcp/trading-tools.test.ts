@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_COMMISSION_RATE } from '../../src/core/defaults.js';
 import { loadSampleSeries } from '../../src/data/index.js';
 import type { TradingSession } from '../../src/execution/index.js';
 import { requireConfirmation } from '../../src/mcp/tools/desk.js';
@@ -6,6 +7,8 @@ import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioS
 
 const aapl = loadSampleSeries('AAPL');
 const AAPL_LAST = aapl.close[aapl.length - 1];
+/** Cash after buying 10 AAPL on paper: notional plus the default commission (the backtester's). */
+const CASH_AFTER_10 = 100_000 - 10 * AAPL_LAST * (1 + DEFAULT_COMMISSION_RATE);
 
 describe('trading and portfolio tools (paper) over stdio', () => {
   let sandbox: Sandbox;
@@ -73,7 +76,7 @@ describe('trading and portfolio tools (paper) over stdio', () => {
     expect(order.filled_quantity).toBe(10);
     expect(order.average_fill_price).toBeCloseTo(AAPL_LAST, 10);
     expect(data.position_after).toBe(10);
-    expect(data.cash_after).toBeCloseTo(100_000 - 10 * AAPL_LAST, 6);
+    expect(data.cash_after).toBeCloseTo(CASH_AFTER_10, 6);
   });
 
   it('execute_trade is idempotent on client_order_id', async () => {
@@ -91,7 +94,7 @@ describe('trading and portfolio tools (paper) over stdio', () => {
       quantity: 5,
       client_order_id: 'mcp-test-1',
     });
-    expect(reused).toMatch(/client_order_id: "mcp-test-1" was already used for buy 10 AAPL/);
+    expect(reused).toMatch(/(client_order_id|clientOrderId): "mcp-test-1" was already used for buy 10 AAPL/);
   });
 
   it('execute_trade validates arguments by name', async () => {
@@ -173,9 +176,11 @@ describe('trading and portfolio tools (paper) over stdio', () => {
   it('get_portfolio_status and get_positions show the paper account', async () => {
     const status = await callOk(session.client, 'get_portfolio_status');
     expect(status.mode).toBe('paper');
-    expect(status.cash).toBeCloseTo(100_000 - 10 * AAPL_LAST, 6);
+    expect(status.account).toBe('paper');
+    expect(status.commission_rate).toBe(DEFAULT_COMMISSION_RATE);
+    expect(status.cash).toBeCloseTo(CASH_AFTER_10, 6);
     expect(status.position_count).toBe(1);
-    expect(status.equity).toBeCloseTo(100_000, 6);
+    expect(status.equity).toBeCloseTo(100_000 - 10 * AAPL_LAST * DEFAULT_COMMISSION_RATE, 6);
     expect(String(status.journal).startsWith(sandbox.home)).toBe(true);
     const positions = await callOk(session.client, 'get_positions');
     const rows = positions.positions as {
@@ -186,7 +191,7 @@ describe('trading and portfolio tools (paper) over stdio', () => {
     }[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ symbol: 'AAPL', quantity: 10 });
-    expect(rows[0].weight).toBeCloseTo((10 * AAPL_LAST) / 100_000, 8);
+    expect(rows[0].weight).toBeCloseTo((10 * AAPL_LAST) / (100_000 - 10 * AAPL_LAST * DEFAULT_COMMISSION_RATE), 8);
   });
 
   it('portfolio_rebalance plans by default and executes idempotently with a prefix', async () => {

@@ -1,10 +1,18 @@
 import type { Command } from 'commander';
+import {
+  DEFAULT_COMMISSION_RATE,
+  DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_SLIPPAGE_BPS,
+} from '../../core/defaults.js';
 import type { PreTradeCheck } from '../../core/orders.js';
+import type { OrderSnapshot } from '../../execution/order.js';
 import { loadCliConfig } from '../context.js';
+import { accountFlag, brokerFlag, isoTime, numberFlag, orderJson } from '../trading-flags.js';
 
 /**
  * Execution commands: `order submit|cancel|list` and `trade` (a strategy on streaming bars). Paper is
- * the default broker; the library is imported inside the actions to keep `--help` fast.
+ * the default broker and `paper` the default account; `trade` on replayed history runs in a replay
+ * account of its own. The library is imported inside the actions to keep `--help` fast.
  */
 interface SubmitFlags {
   symbol: string;
@@ -18,6 +26,8 @@ interface SubmitFlags {
   tif?: string;
   clientOrderId?: string;
   broker?: string;
+  account?: string;
+  wait?: string;
   json?: boolean;
 }
 
@@ -25,9 +35,11 @@ interface TradeFlags {
   strategy: string;
   symbols: string[];
   broker?: string;
+  account?: string;
   param?: string[];
-  paramsFile?: string;
   capital?: string;
+  commission?: string;
+  slippageBps?: string;
   replaySpeed?: string;
   bars?: string;
   start?: string;
@@ -38,15 +50,7 @@ interface TradeFlags {
   json?: boolean;
 }
 
-async function numberFlag(name: string, value: string | undefined): Promise<number | undefined> {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) {
-    const { ValidationError } = await import('../../core/errors.js');
-    throw new ValidationError(`--${name}: expected a number, got "${value}"`, { field: name });
-  }
-  return n;
-}
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
  * A risk fraction flag (0.05 = 5%). Loss thresholds must be below 1 (a 100% loss cannot be exceeded
@@ -84,32 +88,7 @@ async function riskChecks(flags: TradeFlags): Promise<PreTradeCheck[]> {
   return checks;
 }
 
-async function brokerFlag(value: string | undefined): Promise<'paper' | 'alpaca'> {
-  const broker = value ?? 'paper';
-  if (broker !== 'paper' && broker !== 'alpaca') {
-    const { ValidationError } = await import('../../core/errors.js');
-    throw new ValidationError(`--broker: expected paper or alpaca, got "${broker}"`, { field: 'broker' });
-  }
-  return broker;
-}
-
-function orderRow(o: {
-  id: string;
-  clientOrderId: string;
-  broker: string;
-  symbol: string;
-  side: string;
-  type: string;
-  quantity: number;
-  filledQuantity: number;
-  averageFillPrice: number;
-  status: string;
-  limitPrice?: number;
-  stopPrice?: number;
-  timeInForce: string;
-  createdAt: number;
-  reason?: string;
-}) {
+function orderRow(o: OrderSnapshot) {
   return {
     id: o.id,
     client_order_id: o.clientOrderId,
@@ -124,82 +103,101 @@ function orderRow(o: {
     stop: o.stopPrice ?? null,
     tif: o.timeInForce,
     status: o.status,
-    created: new Date(o.createdAt).toISOString().replace('.000Z', 'Z'),
+    created: isoTime(o.createdAt),
+    updated: isoTime(o.updatedAt),
+    market_time: isoTime(o.marketTime),
     reason: o.reason ?? null,
   };
 }
 
 async function submit(program: Command, flags: SubmitFlags): Promise<void> {
   const config = await loadCliConfig(program);
-  const { openTradingSession } = await import('../../execution/session.js');
+  const { placeOrder } = await import('../../execution/place.js');
+  const { describeHolder } = await import('../../execution/lease.js');
   const { printJson, renderKeyValues } = await import('../output.js');
   const broker = await brokerFlag(flags.broker);
-  const quantity = (await numberFlag('quantity', flags.quantity)) as number;
+  const account = await accountFlag(flags.account, broker);
   const request = {
-    symbol: flags.symbol.toUpperCase(),
+    symbol: flags.symbol,
     side: flags.side as 'buy' | 'sell',
-    quantity,
+    quantity: (await numberFlag('quantity', flags.quantity, { min: 0, exclusiveMin: true })) as number,
     type: (flags.type ?? 'market') as 'market',
-    limitPrice: await numberFlag('limit-price', flags.limitPrice),
-    stopPrice: await numberFlag('stop-price', flags.stopPrice),
-    trailPercent: await numberFlag('trail-percent', flags.trailPercent),
-    trailPrice: await numberFlag('trail-price', flags.trailPrice),
+    limitPrice: await numberFlag('limit-price', flags.limitPrice, { min: 0, exclusiveMin: true }),
+    stopPrice: await numberFlag('stop-price', flags.stopPrice, { min: 0, exclusiveMin: true }),
+    trailPercent: await numberFlag('trail-percent', flags.trailPercent, { min: 0, exclusiveMin: true }),
+    trailPrice: await numberFlag('trail-price', flags.trailPrice, { min: 0, exclusiveMin: true }),
     timeInForce: (flags.tif ?? 'day') as 'day',
     clientOrderId: flags.clientOrderId,
   };
-  const session = await openTradingSession({ broker, config });
-  try {
-    const reference = await session.ensurePrice(request.symbol);
-    const order = await session.manager.submitOrder(request);
-    const priceNote = reference
-      ? `${reference.symbol} ${reference.price} = ${reference.source}`
-      : broker === 'paper'
-        ? 'none'
-        : 'market price at Alpaca';
-    if (flags.json) {
-      printJson({ order, referencePrice: reference ?? null });
-    } else {
-      process.stdout.write(
-        renderKeyValues({ ...orderRow(order), paper_price: broker === 'paper' ? priceNote : undefined }),
-      );
-    }
-    if (order.status === 'rejected') process.exitCode = 1;
-  } finally {
-    await session.close();
+  const waitSeconds = await numberFlag('wait', flags.wait, { min: 0, max: 3600 });
+  const placed = await placeOrder(request, {
+    broker,
+    account,
+    config,
+    waitMs: waitSeconds === undefined ? undefined : waitSeconds * 1000,
+  });
+  const { order, referencePrice: reference } = placed;
+  const priceNote = reference
+    ? `${reference.symbol} ${reference.price} = ${reference.source}`
+    : broker === 'paper'
+      ? placed.via === 'handoff'
+        ? 'priced by the owner'
+        : 'none'
+      : 'market price at Alpaca';
+  if (flags.json) {
+    printJson({
+      account,
+      order: orderJson(order),
+      referencePrice: reference ? { ...reference, timestamp: isoTime(reference.timestamp) } : null,
+      placedBy: placed.via === 'handoff' && placed.owner ? describeHolder(placed.owner) : 'this process',
+    });
+  } else {
+    process.stdout.write(
+      renderKeyValues({
+        account,
+        ...orderRow(order),
+        paper_price: broker === 'paper' ? priceNote : undefined,
+        placed_by:
+          placed.via === 'handoff' && placed.owner
+            ? `the account's owner, ${describeHolder(placed.owner)}`
+            : undefined,
+      }),
+    );
   }
+  if (order.status === 'rejected') process.exitCode = 1;
 }
 
 async function cancel(
   program: Command,
   id: string,
-  flags: { broker?: string; json?: boolean },
+  flags: { broker?: string; account?: string; json?: boolean },
 ): Promise<void> {
   const config = await loadCliConfig(program);
   const { openTradingSession } = await import('../../execution/session.js');
   const { Journal } = await import('../../execution/journal.js');
+  const { accountJournalPath } = await import('../../execution/account-names.js');
   const { NeuralTraderError } = await import('../../core/errors.js');
   const { printJson, renderKeyValues } = await import('../output.js');
-  let broker = flags.broker ? await brokerFlag(flags.broker) : undefined;
-  if (!broker) {
-    const journal = Journal.open(config.home);
-    try {
-      const found = journal.findOrder(id);
-      if (!found) {
-        throw new NeuralTraderError('NOT_FOUND', `no order ${id} in the journal (${journal.path})`, {
-          field: 'id',
-          hint: 'list orders with `npx neural-trader order list --status all`',
-        });
-      }
-      broker = found.broker === 'alpaca' ? 'alpaca' : 'paper';
-    } finally {
-      journal.close();
+  const given = flags.broker ? await brokerFlag(flags.broker) : undefined;
+  const account = await accountFlag(flags.account, given ?? 'paper');
+  const journal = new Journal(accountJournalPath(config.home, account), { account, readonly: true });
+  let broker: 'paper' | 'alpaca';
+  try {
+    if (!journal.findOrder(id)) {
+      throw new NeuralTraderError('NOT_FOUND', `no order ${id} in account ${account} (${journal.path})`, {
+        field: 'id',
+        hint: `list orders with \`neural-trader order list --account ${account} --status all\``,
+      });
     }
+    broker = journal.settings.broker === 'alpaca' ? 'alpaca' : 'paper';
+  } finally {
+    journal.close();
   }
-  const session = await openTradingSession({ broker, config });
+  const session = await openTradingSession({ broker, account, config, leaseWaitMs: 5_000, create: false });
   try {
     const order = await session.manager.cancelOrder(id);
-    if (flags.json) printJson(order);
-    else process.stdout.write(renderKeyValues(orderRow(order)));
+    if (flags.json) printJson({ account, order: orderJson(order) });
+    else process.stdout.write(renderKeyValues({ account, ...orderRow(order) }));
   } finally {
     await session.close();
   }
@@ -207,11 +205,13 @@ async function cancel(
 
 async function list(
   program: Command,
-  flags: { status?: string; symbol?: string; broker?: string; json?: boolean },
+  flags: { status?: string; symbol?: string; broker?: string; account?: string; json?: boolean },
 ): Promise<void> {
   const config = await loadCliConfig(program);
   const { ValidationError } = await import('../../core/errors.js');
+  const { normalizeSymbol } = await import('../../core/inputs.js');
   const { Journal } = await import('../../execution/journal.js');
+  const { accountJournalPath } = await import('../../execution/account-names.js');
   const { printJson, printTable } = await import('../output.js');
   const status = flags.status ?? 'open';
   const allowed = [
@@ -231,21 +231,29 @@ async function list(
       field: 'status',
     });
   }
-  const journal = Journal.open(config.home);
+  const broker = flags.broker ? await brokerFlag(flags.broker) : undefined;
+  const account = await accountFlag(flags.account, broker ?? 'paper');
+  const symbol = flags.symbol === undefined ? undefined : normalizeSymbol(flags.symbol, '--symbol');
+  const path = accountJournalPath(config.home, account);
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path) && flags.account === undefined) {
+    // The default account before its first order: nothing to list, nothing to create.
+    if (flags.json) printJson([]);
+    else process.stdout.write(`no orders yet in account ${account}\n`);
+    return;
+  }
+  const journal = new Journal(path, { account, readonly: true });
   try {
-    const orders = journal.listOrders({
-      status: status as 'open',
-      symbol: flags.symbol?.toUpperCase(),
-      broker: flags.broker,
-    });
-    if (flags.json) printJson(orders);
+    const orders = journal.listOrders({ status: status as 'open', symbol, broker });
+    if (flags.json) printJson(orders.map(orderJson));
     else if (orders.length === 0)
-      process.stdout.write(`no ${status === 'all' ? '' : `${status} `}orders in ${journal.path}\n`);
+      process.stdout.write(
+        `no ${status === 'all' ? '' : `${status} `}orders in account ${account} (${journal.path})\n`,
+      );
     else
       printTable(orders.map(orderRow), [
         'id',
         'client_order_id',
-        'broker',
         'symbol',
         'side',
         'type',
@@ -257,6 +265,7 @@ async function list(
         'tif',
         'status',
         'created',
+        'market_time',
       ]);
   } finally {
     journal.close();
@@ -265,16 +274,12 @@ async function list(
 
 async function trade(program: Command, flags: TradeFlags): Promise<void> {
   const config = await loadCliConfig(program);
-  const { runLiveStrategy } = await import('../../execution/live-runner.js');
-  const { countFlag, numberFlag: strictNumberFlag, symbolsFlag } = await import('../flags.js');
-  const { strategyParamsFromFlags } = await import('../../core/strategy-params.js');
+  const { runLiveStrategy, parseParamFlags } = await import('../../execution/live-runner.js');
+  const { parseSymbolList } = await import('../../core/inputs.js');
   const broker = await brokerFlag(flags.broker);
+  const account = flags.account === undefined ? undefined : await accountFlag(flags.account, broker);
   const checks = await riskChecks(flags);
-  // The same readings as backtest: `KO PG` or `KO,PG`, any case; `--bars 0` or `-1` is an error.
-  const symbols = symbolsFlag(flags.symbols);
-  const params = strategyParamsFromFlags(flags.param, flags.paramsFile);
-  const maxBars = countFlag('bars', flags.bars);
-  const initialCapital = strictNumberFlag('capital', flags.capital, { min: 0, exclusiveMin: true });
+  const symbols = parseSymbolList(flags.symbols, '--symbols');
   const controller = new AbortController();
   const stop = (signal: string) => {
     process.stderr.write(
@@ -290,12 +295,15 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
     const summary = await runLiveStrategy({
       strategy: flags.strategy,
       symbols,
-      params,
+      params: await parseParamFlags(flags.param ?? []),
       broker,
+      account,
       config,
-      initialCapital,
-      replaySpeed: await numberFlag('replay-speed', flags.replaySpeed),
-      maxBars,
+      initialCapital: await numberFlag('capital', flags.capital, { min: 0, exclusiveMin: true }),
+      commissionRate: await numberFlag('commission', flags.commission, { min: 0, max: 0.5 }),
+      slippageBps: await numberFlag('slippage-bps', flags.slippageBps, { min: 0, max: 10_000 }),
+      replaySpeed: await numberFlag('replay-speed', flags.replaySpeed, { min: 0 }),
+      maxBars: await numberFlag('bars', flags.bars, { min: 1, integer: true }),
       start: flags.start,
       cancelOnExit: flags.cancelOnExit === true,
       signal: controller.signal,
@@ -305,35 +313,32 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
       onHalt: (line) => process.stderr.write(`${line}\n`),
     });
     const { printJson, renderKeyValues } = await import('../output.js');
-    if (summary.orders === 0) {
+    if (flags.json) printJson({ ...summary, marketClock: isoTime(summary.marketClock) });
+    else {
+      process.stdout.write(
+        renderKeyValues({
+          strategy: summary.strategy,
+          broker: summary.broker,
+          account: summary.account,
+          feed: summary.feed,
+          bars: summary.bars,
+          market_clock: isoTime(summary.marketClock),
+          orders: summary.orders,
+          fills: summary.fills,
+          rejected: summary.rejected,
+          canceled_on_exit: summary.canceledOnExit,
+          cash: summary.cash,
+          equity: summary.equity,
+          return_pct: summary.returnPct,
+          positions: summary.positions.map((p) => `${p.symbol}:${p.quantity}`).join(' ') || '(flat)',
+          halts: summary.halts.length,
+          journal: summary.journal,
+        }),
+      );
       process.stderr.write(
-        `warning: no orders: ${summary.strategy} placed no order in ${summary.bars} bars (too few bars to warm up, or its signals never fired)\n`,
+        `see the account with: neural-trader portfolio show --account ${summary.account}\n`,
       );
     }
-    if (flags.json) printJson(summary);
-    else
-      process.stdout.write(
-        renderKeyValues(
-          {
-            strategy: summary.strategy,
-            broker: summary.broker,
-            feed: summary.feed,
-            bars: summary.bars,
-            orders: summary.orders,
-            fills: summary.fills,
-            rejected: summary.rejected,
-            canceled_on_exit: summary.canceledOnExit,
-            cash: summary.cash,
-            equity: summary.equity,
-            return_pct: summary.returnPct,
-            positions: summary.positions.map((p) => `${p.symbol}:${p.quantity}`).join(' ') || '(flat)',
-            halts: summary.halts.length,
-            journal: summary.journal,
-          },
-          // Money with its currency decimals.
-          2,
-        ),
-      );
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
@@ -347,7 +352,7 @@ export function register(program: Command): void {
     .description('submit an order (the paper broker fills against the latest bundled sample bar)')
     .requiredOption('--symbol <symbol>', 'ticker, e.g. AAPL')
     .requiredOption('--side <side>', 'buy or sell')
-    .requiredOption('--quantity <n>', 'shares (may be fractional)')
+    .requiredOption('--quantity <n>', 'shares (may be fractional, plain decimals)')
     .option('--type <type>', 'market, limit, stop, stop_limit or trailing_stop', 'market')
     .option('--limit-price <price>', 'limit price (limit, stop_limit)')
     .option('--stop-price <price>', 'stop trigger price (stop, stop_limit)')
@@ -356,36 +361,58 @@ export function register(program: Command): void {
     .option('--tif <tif>', 'time in force: day, gtc, ioc or fok', 'day')
     .option('--client-order-id <id>', 'idempotency key (the same id twice places one order)')
     .option('--broker <broker>', 'paper or alpaca', 'paper')
+    .option('--account <name>', 'account to trade (default: paper, or alpaca with --broker alpaca)')
+    .option('--wait <seconds>', 'how long to wait for another process that owns the account', '10')
     .option('--json', 'print JSON')
     .action(async (flags: SubmitFlags) => submit(program, flags));
   order
     .command('cancel <id>')
     .description('cancel an open order (by id, client order id or broker order id)')
-    .option('--broker <broker>', 'paper or alpaca (default: the broker the order was sent to)')
+    .option('--broker <broker>', 'paper or alpaca (default: the broker of the account)')
+    .option('--account <name>', 'account of the order (default: paper)')
     .option('--json', 'print JSON')
-    .action(async (id: string, flags: { broker?: string; json?: boolean }) => cancel(program, id, flags));
+    .action(async (id: string, flags: { broker?: string; account?: string; json?: boolean }) =>
+      cancel(program, id, flags),
+    );
   order
     .command('list')
-    .description('orders from the journal')
+    .description("orders from an account's journal")
     .option('--status <status>', 'open, closed, all, or one status such as filled', 'open')
     .option('--symbol <symbol>', 'only this symbol')
     .option('--broker <broker>', 'only orders sent to paper or alpaca')
+    .option('--account <name>', 'account to list (default: paper)')
     .option('--json', 'print JSON')
-    .action(async (flags: { status?: string; symbol?: string; broker?: string; json?: boolean }) =>
-      list(program, flags),
+    .action(
+      async (flags: {
+        status?: string;
+        symbol?: string;
+        broker?: string;
+        account?: string;
+        json?: boolean;
+      }) => list(program, flags),
     );
 
   program
     .command('trade')
-    .description('run a strategy on streaming bars (paper with replayed sample data by default)')
+    .description(
+      'run a strategy on streaming bars (paper: replayed sample data, in a replay account of its own)',
+    )
     .requiredOption('--strategy <name>', 'registered strategy, e.g. momentum')
-    .requiredOption('--symbols <symbols...>', 'tickers, e.g. AAPL, KO PG or KO,PG')
+    .requiredOption('--symbols <symbols...>', 'tickers, e.g. AAPL, KO,PEP or KO PEP')
     .option('--broker <broker>', 'paper or alpaca', 'paper')
-    .option('--param <k=v...>', 'strategy parameters, e.g. --param lookback=20 (lists/objects as JSON)')
-    .option('--params-file <file>', 'strategy parameters from a JSON object file (--param overrides it)')
-    .option('--capital <amount>', 'starting cash of a new journal', '100000')
+    .option('--account <name>', 'account to trade (default: a new replay-<time> account per paper run)')
+    .option('--param <k=v>', 'strategy parameter (repeatable)', collect, [])
+    .option('--capital <amount>', `starting cash of a new account (default ${DEFAULT_INITIAL_CAPITAL})`)
+    .option(
+      '--commission <rate>',
+      `paper commission of a new account as a fraction of notional (default ${DEFAULT_COMMISSION_RATE}, as in backtests)`,
+    )
+    .option(
+      '--slippage-bps <bps>',
+      `paper slippage of a new account in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
+    )
     .option('--replay-speed <bars/s>', 'paper replay speed in bars per second (0 = as fast as possible)', '0')
-    .option('--bars <n>', 'stop after this many bars (a whole number >= 1)')
+    .option('--bars <n>', 'stop after this many bars')
     .option('--start <date>', 'paper replay: first bar date')
     .option('--cancel-on-exit', 'cancel open orders when stopping')
     .option(

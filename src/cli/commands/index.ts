@@ -48,8 +48,12 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import('./execution.js'),
   },
   {
-    commands: { portfolio: 'the account as booked in the execution journal' },
+    commands: { portfolio: 'an account as booked in its execution journal' },
     load: () => import('./portfolio.js'),
+  },
+  {
+    commands: { account: 'paper accounts: list, show, reset to starting cash' },
+    load: () => import('./account.js'),
   },
   {
     commands: { risk: 'Value at Risk, stress tests, limits and Kelly sizing' },

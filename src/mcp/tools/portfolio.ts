@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
 import { nonNegativeNumberArg } from '../args.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
-import { markPositions, orderJson, orderStateUnknown, requireConfirmation, tradingDesk } from './desk.js';
+import {
+  accountArg,
+  closeDesk,
+  markPositions,
+  orderJson,
+  orderStateUnknown,
+  requireConfirmation,
+  tradingDesk,
+} from './desk.js';
 
 /**
  * The account traded by the order tools (paper journal, or the live broker): status, positions,
@@ -27,9 +35,16 @@ const getPortfolioStatus = defineTool({
     'account the order tools trade (paper unless live trading is configured). Positions are marked to ' +
     'the latest reference price.',
   toolset: 'portfolio',
-  input: {},
+  input: { account: accountArg },
   output: {
     mode: z.enum(['paper', 'live']),
+    account: z.string(),
+    kind: z
+      .string()
+      .describe('paper (priced at the latest close), replay (a replayed strategy run) or alpaca'),
+    commission_rate: z.number().describe("The account's paper commission, a fraction of notional"),
+    slippage_bps: z.number(),
+    market_clock: z.string().nullable().describe("The account's market time (bar time of a replay account)"),
     initial_capital: z.number(),
     cash: z.number(),
     equity: z.number(),
@@ -51,13 +66,19 @@ const getPortfolioStatus = defineTool({
     journal: z.string(),
   },
   hints: READ_ONLY,
-  async run(_args, { runtime }) {
-    const desk = await tradingDesk(runtime);
+  async run(args, { runtime }) {
+    const desk = await tradingDesk(runtime, args.account);
     await markPositions(desk);
     const metrics = desk.manager.portfolio.calculateMetrics();
     const account = desk.live && desk.broker.account ? await desk.broker.account() : undefined;
+    const clock = desk.journal.marketClock();
     return {
       mode: desk.live ? 'live' : 'paper',
+      account: desk.account,
+      kind: desk.settings.kind,
+      commission_rate: desk.settings.commissionRate,
+      slippage_bps: desk.settings.slippageBps,
+      market_clock: clock === undefined ? null : new Date(clock).toISOString(),
       initial_capital: desk.manager.portfolio.initialCapital,
       cash: metrics.cash,
       equity: metrics.equity,
@@ -87,16 +108,17 @@ const getPositions = defineTool({
     'Open positions of the traded account: signed quantity (negative = short), average cost, last price, ' +
     'market value, unrealised and realised P&L and weight of equity.',
   toolset: 'portfolio',
-  input: {},
+  input: { account: accountArg },
   output: {
     mode: z.enum(['paper', 'live']),
+    account: z.string(),
     equity: z.number(),
     count: z.number(),
     positions: z.array(positionShape),
   },
   hints: READ_ONLY,
-  async run(_args, { runtime }) {
-    const desk = await tradingDesk(runtime);
+  async run(args, { runtime }) {
+    const desk = await tradingDesk(runtime, args.account);
     await markPositions(desk);
     const snapshot = desk.manager.portfolio.toJSON();
     const positions = snapshot.positions.map((p) => ({
@@ -111,6 +133,7 @@ const getPositions = defineTool({
     }));
     return {
       mode: desk.live ? 'live' : 'paper',
+      account: desk.account,
       equity: snapshot.equity,
       count: positions.length,
       positions,
@@ -125,9 +148,11 @@ const portfolioRebalance = defineTool({
     'Orders that move the account to target weights of equity (e.g. {"AAPL": 0.3, "MSFT": 0.2}; the rest ' +
     'stays cash; held symbols not listed are closed; negative = short). By default (execute: false) only ' +
     'returns the plan. With execute: true the orders are placed (sells first) with client_order_id ' +
-    '"<client_order_id_prefix>-<SYMBOL>", so repeating the call does not double the trades.',
+    '"<client_order_id_prefix>-<SYMBOL>", so repeating the call does not double the trades. Refused when ' +
+    'the gross weight (sum of |weight|) exceeds the maximum gross exposure (2 x equity by default).',
   toolset: 'portfolio',
   input: {
+    account: accountArg,
     target_weights: z
       .record(z.string(), z.number().min(-1).max(1))
       .describe('Symbol -> weight of equity, between -1 and 1'),
@@ -142,6 +167,7 @@ const portfolioRebalance = defineTool({
   },
   output: {
     mode: z.enum(['paper', 'live']),
+    account: z.string(),
     executed: z.boolean(),
     equity: z.number(),
     gross_weight: z.number(),
@@ -160,19 +186,23 @@ const portfolioRebalance = defineTool({
   },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run(args, { runtime }) {
+    const { checkTargetWeights } = await import('../../execution/index.js');
+    const { normalizeSymbol } = await import('../../core/inputs.js');
     const targets: Record<string, number> = {};
     for (const [symbol, weight] of Object.entries(args.target_weights))
-      targets[symbol.trim().toUpperCase()] = weight;
+      targets[normalizeSymbol(symbol, `target_weights.${symbol.slice(0, 32)}`)] = weight;
     if (Object.keys(targets).length === 0) {
       throw new ValidationError('target_weights: give at least one symbol', { field: 'target_weights' });
     }
+    // The exposure rule, on the whole plan before any order is placed (not after half of them).
+    checkTargetWeights(targets);
     if (args.execute && !args.client_order_id_prefix) {
       throw new ValidationError('client_order_id_prefix: required when execute is true', {
         field: 'client_order_id_prefix',
         hint: 'pick one unique per rebalance, e.g. "rebal-2024-06-01"; it makes the orders idempotent',
       });
     }
-    const desk = await tradingDesk(runtime);
+    const desk = await tradingDesk(runtime, args.account);
     if (args.execute) requireConfirmation(desk, args.confirm, 'this rebalance');
     const portfolio = desk.manager.portfolio;
     const prices: Record<string, number> = {};
@@ -222,6 +252,7 @@ const portfolioRebalance = defineTool({
     }
     return {
       mode: desk.live ? 'live' : 'paper',
+      account: desk.account,
       executed: args.execute,
       equity,
       gross_weight: grossWeight,
@@ -238,9 +269,10 @@ const performanceReport = defineTool({
     'Performance of the traded account since inception: return, realised/unrealised P&L and commissions ' +
     'overall and per symbol (including closed positions), and the number of fills and orders.',
   toolset: 'portfolio',
-  input: {},
+  input: { account: accountArg },
   output: {
     mode: z.enum(['paper', 'live']),
+    account: z.string(),
     initial_capital: z.number(),
     equity: z.number(),
     total_pnl: z.number(),
@@ -268,8 +300,8 @@ const performanceReport = defineTool({
     ),
   },
   hints: READ_ONLY,
-  async run(_args, { runtime }) {
-    const desk = await tradingDesk(runtime);
+  async run(args, { runtime }) {
+    const desk = await tradingDesk(runtime, args.account);
     await markPositions(desk);
     const portfolio = desk.manager.portfolio;
     const metrics = portfolio.calculateMetrics();
@@ -285,6 +317,7 @@ const performanceReport = defineTool({
     const count = (status: string) => orders.filter((o) => o.status === status).length;
     return {
       mode: desk.live ? 'live' : 'paper',
+      account: desk.account,
       initial_capital: portfolio.initialCapital,
       equity: metrics.equity,
       total_pnl: metrics.totalPnl,
@@ -315,9 +348,97 @@ const performanceReport = defineTool({
   },
 });
 
+const listAccounts = defineTool({
+  name: 'list_accounts',
+  title: 'List accounts',
+  description:
+    'Every account in NEURAL_TRADER_HOME (each has its own cash, orders and clock): the default paper account, ' +
+    'replay accounts of `trade` runs, the Alpaca account. With cash, equity, order counts, market clock and the ' +
+    'process that owns it now, if any.',
+  toolset: 'portfolio',
+  input: {},
+  output: {
+    count: z.number(),
+    accounts: z.array(
+      z.object({
+        account: z.string(),
+        kind: z.string().nullable(),
+        broker: z.string().nullable(),
+        cash: z.number().nullable(),
+        equity: z.number().nullable(),
+        orders: z.number().nullable(),
+        open_orders: z.number().nullable(),
+        market_clock: z.string().nullable(),
+        owner: z.string().nullable().describe('The process that owns the account now (pid, command, since)'),
+        problem: z.string().nullable().describe('Why the journal could not be read (damaged), if so'),
+      }),
+    ),
+  },
+  hints: READ_ONLY,
+  async run(_args, { runtime }) {
+    const { describeHolder, listAccounts: list } = await import('../../execution/index.js');
+    const accounts = (await list(runtime.config.home)).map((a) => ({
+      account: a.account,
+      kind: a.kind ?? null,
+      broker: a.broker ?? null,
+      cash: a.cash ?? null,
+      equity: a.equity ?? null,
+      orders: a.orders ?? null,
+      open_orders: a.openOrders ?? null,
+      market_clock: a.marketClock === undefined ? null : new Date(a.marketClock).toISOString(),
+      owner: a.owner ? describeHolder(a.owner) : null,
+      problem: a.problem ?? null,
+    }));
+    return { count: accounts.length, accounts };
+  },
+});
+
+const resetAccount = defineTool({
+  name: 'reset_account',
+  title: 'Reset a paper account',
+  description:
+    'Delete every order and fill of a PAPER account and return it to its starting cash (or a new one). ' +
+    'Irreversible: needs confirm: true. Refused while another process owns the account.',
+  toolset: 'portfolio',
+  input: {
+    account: accountArg,
+    initial_capital: z.number().positive().finite().max(1e12).optional().describe('A new starting cash'),
+    confirm: z.boolean().default(false).describe("Must be true: the account's history is deleted"),
+  },
+  output: {
+    account: z.string(),
+    cash: z.number(),
+    reset_at: z.string().nullable(),
+  },
+  hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(args, { runtime }) {
+    const { DEFAULT_ACCOUNT } = await import('../../core/defaults.js');
+    const { parseAccountName, resetAccount: reset } = await import('../../execution/index.js');
+    const account = parseAccountName(args.account ?? DEFAULT_ACCOUNT);
+    if (!args.confirm) {
+      throw new ValidationError(
+        `confirm: resetting account ${account} deletes its orders and fills; set confirm: true`,
+        {
+          field: 'confirm',
+        },
+      );
+    }
+    // This server may own the account itself: give it up first, so the reset is not refused by us.
+    await closeDesk(runtime, account);
+    const settings = reset(runtime.config.home, account, { initialCapital: args.initial_capital });
+    return {
+      account,
+      cash: settings.initialCapital,
+      reset_at: settings.resetAt === undefined ? null : new Date(settings.resetAt).toISOString(),
+    };
+  },
+});
+
 export const portfolioTools: readonly AnyToolSpec[] = [
   getPortfolioStatus,
   getPositions,
   portfolioRebalance,
   performanceReport,
+  listAccounts,
+  resetAccount,
 ];

@@ -11,7 +11,7 @@ import {
   symbolArg,
 } from '../args.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
-import { orderJson, orderStateUnknown, requireConfirmation, tradingDesk } from './desk.js';
+import { accountArg, orderJson, orderStateUnknown, requireConfirmation, tradingDesk } from './desk.js';
 
 /**
  * Orders. Everything goes through the execution layer's OrderManager (shape checks, buying power,
@@ -37,11 +37,15 @@ const orderShape = z.object({
   remaining_quantity: z.number(),
   average_fill_price: z.number().nullable(),
   reason: z.string().nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
+  market_time: z
+    .string()
+    .describe("The account's market time when the order was decided (bar time in a replay account)"),
+  created_at: z.string().describe('Wall-clock time the order was created'),
+  updated_at: z.string().describe('Wall-clock time of its last change (never before created_at)'),
 });
 
 const orderArgs = {
+  account: accountArg,
   symbol: symbolArg(),
   side: enumArg(['buy', 'sell'], 'buy or sell'),
   quantity: positiveNumberArg('Shares/units (> 0)'),
@@ -80,14 +84,17 @@ const simulateTrade = defineTool({
   input: {
     ...orderArgs,
     commission_rate: nonNegativeNumberArg(
-      'Commission as a fraction of notional to assume (default 0, as the paper broker)',
-    ).default(0),
+      "Commission as a fraction of notional to assume (default: the account's paper commission, the backtester's default unless the account was created with another)",
+    ).optional(),
     slippage_bps: nonNegativeNumberArg(
-      'Slippage to assume in basis points (default 0, as the paper broker)',
-    ).default(0),
+      "Slippage to assume in basis points (default: the account's paper slippage)",
+    ).optional(),
   },
   output: {
     mode: z.enum(['paper', 'live']),
+    account: z.string(),
+    commission_rate: z.number().describe('Commission rate assumed'),
+    slippage_bps: z.number().describe('Slippage assumed'),
     symbol: z.string(),
     side: z.string(),
     quantity: z.number(),
@@ -109,7 +116,7 @@ const simulateTrade = defineTool({
   hints: READ_ONLY,
   async run(args, { runtime }) {
     const [desk, fills, { OrderRejectedError }] = await Promise.all([
-      tradingDesk(runtime),
+      tradingDesk(runtime, args.account),
       import('../../backtest/index.js'),
       import('../../execution/index.js'),
     ]);
@@ -124,18 +131,20 @@ const simulateTrade = defineTool({
           : 'paper prices come from the bundled sample data; see neural-trader://datasets for symbols',
       });
     }
+    const commissionRate = args.commission_rate ?? desk.settings.commissionRate;
+    const slippageBps = args.slippage_bps ?? desk.settings.slippageBps;
     const bar = { open: referencePrice, high: referencePrice, low: referencePrice, close: referencePrice };
     const rawPrice = fills.executionPrice(request, bar);
     const wouldFill = Number.isFinite(rawPrice);
-    const fillPrice = wouldFill ? fills.slippedFillPrice(request, rawPrice, args.slippage_bps) : null;
+    const fillPrice = wouldFill ? fills.slippedFillPrice(request, rawPrice, slippageBps) : null;
     const pricedAt = fillPrice ?? args.limit_price ?? args.stop_price ?? referencePrice;
-    const commission = fills.percentCommission(args.commission_rate).commission(args.quantity, pricedAt);
+    const commission = fills.percentCommission(commissionRate).commission(args.quantity, pricedAt);
     const notional = args.quantity * pricedAt;
     const sign = args.side === 'buy' ? 1 : -1;
     const portfolio = desk.manager.portfolio;
     let rejection: string | null = null;
     try {
-      desk.manager.validate(request);
+      desk.manager.validate(desk.manager.normalize(request));
     } catch (error) {
       if (!(error instanceof OrderRejectedError)) throw error;
       rejection = error.message;
@@ -143,6 +152,9 @@ const simulateTrade = defineTool({
     const positionBefore = portfolio.position(args.symbol);
     return {
       mode: desk.live ? 'live' : 'paper',
+      account: desk.account,
+      commission_rate: commissionRate,
+      slippage_bps: slippageBps,
       symbol: args.symbol,
       side: args.side,
       quantity: args.quantity,
@@ -187,6 +199,7 @@ const executeTrade = defineTool({
   },
   output: {
     mode: z.enum(['paper', 'live']),
+    account: z.string(),
     replayed: z.boolean().describe('True when this client_order_id already existed: no new order was placed'),
     order: orderShape,
     reference_price: z.number().nullable(),
@@ -196,7 +209,7 @@ const executeTrade = defineTool({
   },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run(args, { runtime }) {
-    const desk = await tradingDesk(runtime);
+    const desk = await tradingDesk(runtime, args.account);
     requireConfirmation(desk, args.confirm, `${args.side} ${args.quantity} ${args.symbol}`);
     const { OrderStateUnknownError } = await import('../../execution/index.js');
     const request: OrderRequest = {
@@ -205,19 +218,8 @@ const executeTrade = defineTool({
       clientOrderId: args.client_order_id,
       tag: 'mcp',
     };
+    // The library refuses the same client_order_id for a different order (CONFLICT, naming the field).
     const existing = desk.manager.getOrderStatus(args.client_order_id);
-    if (existing && existing.clientOrderId === args.client_order_id) {
-      const same =
-        existing.symbol === request.symbol &&
-        existing.side === request.side &&
-        existing.quantity === request.quantity;
-      if (!same) {
-        throw new ValidationError(
-          `client_order_id: "${args.client_order_id}" was already used for ${existing.side} ${existing.quantity} ${existing.symbol}`,
-          { field: 'client_order_id', hint: 'use a new client_order_id for a different order' },
-        );
-      }
-    }
     const reference = await desk.ensurePrice(args.symbol);
     let order: Awaited<ReturnType<typeof desk.manager.submitOrder>>;
     try {
@@ -237,6 +239,7 @@ const executeTrade = defineTool({
     }
     return {
       mode: desk.live ? 'live' : 'paper',
+      account: desk.account,
       replayed: existing?.clientOrderId === args.client_order_id,
       order: orderJson(order),
       reference_price: reference?.price ?? null,
@@ -254,18 +257,19 @@ const cancelOrder = defineTool({
     'Cancel an open order by its id or client_order_id. Filled, canceled or rejected orders cannot be canceled.',
   toolset: 'trading',
   input: {
+    account: accountArg,
     order_id: identifierArg(
       'order_id',
       'The order id or client_order_id (from execute_trade or get_orders)',
       128,
     ),
   },
-  output: { mode: z.enum(['paper', 'live']), order: orderShape },
+  output: { mode: z.enum(['paper', 'live']), account: z.string(), order: orderShape },
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run(args, { runtime }) {
-    const desk = await tradingDesk(runtime);
+    const desk = await tradingDesk(runtime, args.account);
     const order = await desk.manager.cancelOrder(args.order_id);
-    return { mode: desk.live ? 'live' : 'paper', order: orderJson(order) };
+    return { mode: desk.live ? 'live' : 'paper', account: desk.account, order: orderJson(order) };
   },
 });
 
@@ -277,6 +281,7 @@ const getOrders = defineTool({
     'order with a given client_order_id (use this after a timeout to see whether an order exists).',
   toolset: 'trading',
   input: {
+    account: accountArg,
     status: enumArg(['all', 'open', 'closed'], 'Which orders (default all)').default('all'),
     symbol: symbolArg('Only this symbol').optional(),
     client_order_id: clientOrderIdArg('Look up one order by your client_order_id').optional(),
@@ -284,22 +289,24 @@ const getOrders = defineTool({
   },
   output: {
     mode: z.enum(['paper', 'live']),
+    account: z.string(),
     count: z.number(),
     orders: z.array(orderShape),
   },
   hints: READ_ONLY,
   async run(args, { runtime }) {
-    const desk = await tradingDesk(runtime);
+    const desk = await tradingDesk(runtime, args.account);
     const mode = desk.live ? 'live' : 'paper';
+    const account = desk.account;
     if (args.client_order_id) {
       const order = desk.manager.getOrderStatus(args.client_order_id);
       const orders = order && order.clientOrderId === args.client_order_id ? [orderJson(order)] : [];
-      return { mode, count: orders.length, orders };
+      return { mode, account, count: orders.length, orders };
     }
     const orders = desk.manager
       .getOrders({ status: args.status, symbol: args.symbol, limit: args.limit })
       .map(orderJson);
-    return { mode, count: orders.length, orders };
+    return { mode, account, count: orders.length, orders };
   },
 });
 

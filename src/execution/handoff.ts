@@ -1,0 +1,255 @@
+import { NeuralTraderError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import type { OrderRequest } from '../core/orders.js';
+import { redact } from '../core/redact.js';
+import type { HandoffRow, Journal } from './journal.js';
+import { describeHolder, isLeaseLive } from './lease.js';
+import type { OrderSnapshot } from './order.js';
+import type { OrderManager } from './order-manager.js';
+
+/**
+ * Handing orders to an account's owner. Only the owner of an account (lease.ts) sends its orders; a
+ * second process that wants to trade the same account writes its orders into the journal's `handoffs`
+ * table, and the owner's HandoffServer submits them through its own OrderManager (same checks, same
+ * broker, same journal) and writes back the result, which the requester waits for.
+ *
+ * Exactly once: every handed-off order carries a client order id chosen by the requester before it is
+ * written, so an owner that dies after submitting but before answering is harmless: the next owner
+ * submits it again and gets the same order back. A requester that gives up first withdraws what the
+ * owner has not taken yet; an order already taken is reported as "may have been placed".
+ */
+
+const log = createLogger('execution:handoff');
+
+/** How often an owner looks for handed-off orders, and a requester for their results. */
+export const HANDOFF_POLL_MS = 20;
+
+/** What happened to one handed-off order. */
+export interface HandoffOutcome {
+  clientOrderId: string;
+  /** The order as the owner booked it (absent when it was refused or never taken). */
+  order?: OrderSnapshot;
+  /** Why it was refused or not placed. */
+  error?: NeuralTraderError;
+  /** The owner never took it (it stopped, or did not answer in time): it was withdrawn, not placed. */
+  withdrawn?: boolean;
+}
+
+interface SerializedError {
+  code: NeuralTraderError['code'];
+  message: string;
+  field?: string;
+  hint?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function isBusy(error: unknown): boolean {
+  return (
+    (error as { busy?: unknown })?.busy === true || (error as { code?: unknown })?.code === 'SQLITE_BUSY'
+  );
+}
+
+/** Retry a short journal write while another connection holds the lock, without blocking the loop. */
+async function withLockRetry<T>(fn: () => T, deadline: number): Promise<T> {
+  let delay = 2;
+  for (;;) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 25);
+  }
+}
+
+/**
+ * Hand `requests` (each with a client order id) to the account's live owner and wait up to
+ * `timeoutMs` for its answers. Throws when the account has no live owner that takes handoffs.
+ */
+export async function handOffOrders(
+  journal: Journal,
+  requests: readonly (OrderRequest & { clientOrderId: string })[],
+  options: { timeoutMs?: number; requester?: string } = {},
+): Promise<HandoffOutcome[]> {
+  const holder = journal.lease.holder();
+  if (!holder || !isLeaseLive(holder) || !holder.servesHandoffs) {
+    throw new NeuralTraderError(
+      'CONFLICT',
+      `account ${journal.account} has no running owner that takes orders from other processes`,
+      {
+        field: 'account',
+        hint: 'submit the order directly (no other process owns the account now)',
+      },
+    );
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const requester = options.requester ?? `pid ${process.pid}`;
+  const seqs = await withLockRetry(
+    () =>
+      journal.insertHandoffs(
+        requests.map((r) => ({ clientOrderId: r.clientOrderId, request: JSON.stringify(r) })),
+        requester,
+      ),
+    deadline,
+  );
+  const outcomes = new Map<number, HandoffOutcome>();
+  const bySeq = new Map(seqs.map((seq, i) => [seq, requests[i].clientOrderId]));
+  while (outcomes.size < seqs.length) {
+    const open = seqs.filter((seq) => !outcomes.has(seq));
+    for (const row of journal.getHandoffs(open)) {
+      if (row.state === 'done' || row.state === 'failed') outcomes.set(row.seq, outcomeOf(row));
+    }
+    if (outcomes.size === seqs.length) break;
+    const owner = journal.lease.holder();
+    const ownerGone = !owner || !isLeaseLive(owner) || owner.ownerId !== holder.ownerId;
+    if (Date.now() >= deadline || ownerGone) {
+      for (const seq of seqs.filter((s) => !outcomes.has(s))) {
+        const withdrawn = await withLockRetry(
+          () => journal.moveHandoff(seq, 'pending', 'withdrawn'),
+          Date.now() + 2_000,
+        );
+        const clientOrderId = bySeq.get(seq) as string;
+        outcomes.set(seq, {
+          clientOrderId,
+          withdrawn,
+          error: withdrawn
+            ? new NeuralTraderError(
+                'CONFLICT',
+                `account ${journal.account}: the owner (${describeHolder(holder)}) did not take order ${clientOrderId}${ownerGone ? ' before it stopped' : ' in time'}; it was not placed`,
+                {
+                  field: 'account',
+                  hint: 'retry when the owner has finished, or stop it',
+                },
+              )
+            : new NeuralTraderError(
+                'TIMEOUT',
+                `account ${journal.account}: order ${clientOrderId} was taken by the owner but not confirmed in time; it MAY HAVE BEEN PLACED`,
+                {
+                  field: 'clientOrderId',
+                  hint: `check with \`neural-trader order list --account ${journal.account} --status all\` before submitting again (the same client order id is safe to repeat)`,
+                },
+              ),
+        });
+      }
+      break;
+    }
+    await sleep(HANDOFF_POLL_MS);
+  }
+  return seqs.map((seq) => outcomes.get(seq) as HandoffOutcome);
+}
+
+function outcomeOf(row: HandoffRow): HandoffOutcome {
+  let parsed: { order?: OrderSnapshot; error?: SerializedError } = {};
+  try {
+    parsed = JSON.parse(row.result ?? '{}') as typeof parsed;
+  } catch {
+    parsed = { error: { code: 'IO', message: `unreadable answer to handed-off order ${row.clientOrderId}` } };
+  }
+  if (row.state === 'done' && parsed.order) return { clientOrderId: row.clientOrderId, order: parsed.order };
+  const e = parsed.error ?? { code: 'IO' as const, message: 'the owner refused the order without a reason' };
+  return {
+    clientOrderId: row.clientOrderId,
+    error: new NeuralTraderError(e.code, e.message, { field: e.field, hint: e.hint }),
+  };
+}
+
+/**
+ * The owner's side: poll the journal for handed-off orders and submit them through `manager`, one at a
+ * time in the order they were handed over. `prepare` runs before each submit (the paper session uses it
+ * to make sure it has a price for the symbol).
+ */
+export class HandoffServer {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private readonly inFlight = new Set<number>();
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly manager: OrderManager,
+    private readonly prepare: (request: OrderRequest) => Promise<void> = async () => {},
+  ) {}
+
+  start(pollMs = HANDOFF_POLL_MS): void {
+    if (this.timer) return;
+    this.journal.lease.setServesHandoffs(true);
+    this.timer = setInterval(() => {
+      void this.poll();
+    }, pollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.busy) await sleep(HANDOFF_POLL_MS);
+    if (this.journal.isOpen) {
+      try {
+        this.journal.lease.setServesHandoffs(false);
+      } catch (error) {
+        log.debug('could not clear the handoff flag', { error });
+      }
+    }
+  }
+
+  /** Take and submit every waiting order (also those a dead owner took but never answered). */
+  async poll(): Promise<number> {
+    if (this.busy || !this.journal.isOpen || this.manager.halted) return 0;
+    this.busy = true;
+    let handled = 0;
+    try {
+      const rows = this.journal.listHandoffs(['pending', 'taken']).filter((r) => !this.inFlight.has(r.seq));
+      for (const row of rows) {
+        if (!this.journal.isOpen) break;
+        this.inFlight.add(row.seq);
+        try {
+          if (row.state === 'pending' && !this.journal.moveHandoff(row.seq, 'pending', 'taken')) continue;
+          const result = await this.submit(row);
+          this.journal.moveHandoff(
+            row.seq,
+            'taken',
+            result.order ? 'done' : 'failed',
+            JSON.stringify(result),
+          );
+          handled++;
+        } catch (error) {
+          // Busy or closed: the row stays 'taken' and is answered on the next poll.
+          log.debug('handoff not answered yet', { seq: row.seq, error });
+        } finally {
+          this.inFlight.delete(row.seq);
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+    return handled;
+  }
+
+  private async submit(row: HandoffRow): Promise<{ order?: OrderSnapshot; error?: SerializedError }> {
+    try {
+      const request = JSON.parse(row.request) as OrderRequest;
+      if (request.clientOrderId !== row.clientOrderId) {
+        throw new NeuralTraderError(
+          'VALIDATION',
+          'handed-off order: client order id does not match its row',
+          {
+            field: 'clientOrderId',
+          },
+        );
+      }
+      await this.prepare(request);
+      return { order: await this.manager.submitOrder(request) };
+    } catch (error) {
+      if (error instanceof NeuralTraderError) {
+        return { error: { code: error.code, message: error.message, field: error.field, hint: error.hint } };
+      }
+      return {
+        error: {
+          code: 'IO',
+          message: redact(`handed-off order failed: ${(error as Error)?.message ?? String(error)}`),
+        },
+      };
+    }
+  }
+}

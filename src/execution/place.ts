@@ -1,0 +1,93 @@
+import { getConfig } from '../core/config.js';
+import { normalizeSymbol } from '../core/inputs.js';
+import type { OrderRequest } from '../core/orders.js';
+import { defaultAccountFor, parseAccountName } from './account-names.js';
+import { handOffOrders } from './handoff.js';
+import { Journal } from './journal.js';
+import { AccountInUseError, type LeaseHolder } from './lease.js';
+import type { OrderSnapshot } from './order.js';
+import { newClientOrderId } from './order-manager.js';
+import {
+  checkLiveTradingAllowed,
+  openTradingSession,
+  type ReferencePrice,
+  type TradingSessionOptions,
+} from './session.js';
+
+/**
+ * One order into an account from a short-lived process (the CLI's `order submit`, a script): own the
+ * account for the moment it takes, or, when another process owns it, hand the order to that owner
+ * (when it takes handoffs) or wait for it to finish, and refuse with one line naming it after `waitMs`.
+ */
+export interface PlaceOrderOptions extends TradingSessionOptions {
+  /** How long to wait for another owner (default 10,000 ms). */
+  waitMs?: number;
+}
+
+export interface PlacedOrder {
+  order: OrderSnapshot;
+  account: string;
+  /** `owner`: this process owned the account and placed it; `handoff`: the account's owner placed it. */
+  via: 'owner' | 'handoff';
+  /** The price the paper broker used, when this process placed it on paper. */
+  referencePrice?: ReferencePrice;
+  /** The process the order was handed to. */
+  owner?: LeaseHolder;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function placeOrder(
+  request: OrderRequest,
+  options: PlaceOrderOptions = {},
+): Promise<PlacedOrder> {
+  const config = options.config ?? getConfig();
+  const brokerName = options.broker ?? 'paper';
+  const { live } = checkLiveTradingAllowed(config, brokerName);
+  const account = parseAccountName(options.account ?? defaultAccountFor(brokerName));
+  // The client order id is fixed before the first attempt: a handoff retried after its owner stopped
+  // (or an order placed by the owner just before it did) is then the same order, never a second one.
+  const fixed = {
+    ...request,
+    symbol: normalizeSymbol(String(request.symbol ?? '')),
+    clientOrderId: request.clientOrderId ?? newClientOrderId(live),
+  };
+  const deadline = Date.now() + (options.waitMs ?? 10_000);
+  for (;;) {
+    let inUse: AccountInUseError;
+    try {
+      const session = await openTradingSession({ ...options, config, account, serveHandoffs: false });
+      try {
+        const referencePrice = await session.ensurePrice(fixed.symbol);
+        const order = await session.manager.submitOrder(fixed);
+        return { order, account, via: 'owner', referencePrice };
+      } finally {
+        await session.close();
+      }
+    } catch (error) {
+      if (!(error instanceof AccountInUseError)) throw error;
+      inUse = error;
+    }
+    if (inUse.holder.servesHandoffs) {
+      const journal = Journal.open(options.home ?? config.home, {
+        account,
+        broker: brokerName,
+        create: false,
+      });
+      let outcome: Awaited<ReturnType<typeof handOffOrders>>[number];
+      try {
+        [outcome] = await handOffOrders(journal, [fixed], {
+          timeoutMs: Math.max(1_000, deadline - Date.now()),
+        });
+      } finally {
+        journal.close();
+      }
+      if (outcome.order) return { order: outcome.order, account, via: 'handoff', owner: inUse.holder };
+      // Withdrawn before the owner took it (it stopped): the account may be free now.
+      if (!outcome.withdrawn || Date.now() >= deadline) throw outcome.error;
+      continue;
+    }
+    if (Date.now() >= deadline) throw inUse;
+    await sleep(100);
+  }
+}
