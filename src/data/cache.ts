@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Bar, BarSeries } from '../core/bars.js';
 import { getConfig } from '../core/config.js';
 import { DataError, ValidationError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { isCorruptionError, openDatabase, sqliteHeaderProblem } from '../core/sqlite.js';
 import { type EpochMs, formatTimestamp, MS_PER_DAY, parseDateRange } from '../core/time.js';
 import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
 import type { FetchBarsOptions } from './types.js';
@@ -14,6 +15,10 @@ import type { FetchBarsOptions } from './types.js';
  * once. Alongside the bars it records which time ranges have been fetched (`coverage`): a range with
  * no bars in it (a weekend, a holiday, a halted stock) is still known, so it is not asked for again.
  * Bars and their coverage are written in one transaction: a crash mid-write leaves the cache as it was.
+ *
+ * Being a cache, a damaged file (empty, not SQLite, a corrupt page met by a query) is not an error: it
+ * is deleted and rebuilt empty with one warning, and the operation that met it is retried, so the data
+ * is simply downloaded again. (Order journals, which are not caches, are refused instead.)
  */
 
 const log = createLogger('data:cache');
@@ -96,69 +101,132 @@ export function subtractRanges(start: EpochMs, end: EpochMs, covered: readonly T
   return gaps;
 }
 
+type CacheStatements = ReturnType<typeof prepareCacheStatements>;
+
+function prepareCacheStatements(db: Database.Database) {
+  const where = 'provider = ? AND symbol = ? AND timeframe = ?';
+  return {
+    coverage: db.prepare<[string, string, string, number, number]>(
+      `SELECT start_ts AS start, end_ts AS end FROM coverage WHERE ${where} AND end_ts >= ? AND start_ts <= ? ORDER BY start_ts`,
+    ),
+    count: db.prepare<[string, string, string, number, number]>(
+      `SELECT COUNT(*) FROM bars WHERE ${where} AND ts >= ? AND ts <= ?`,
+    ),
+    read: db.prepare<[string, string, string, number, number]>(
+      `SELECT ts, open, high, low, close, volume FROM bars WHERE ${where} AND ts >= ? AND ts <= ? ORDER BY ts`,
+    ),
+    upsert: db.prepare<[string, string, string, number, number, number, number, number, number]>(
+      `INSERT INTO bars (provider, symbol, timeframe, ts, open, high, low, close, volume)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (provider, symbol, timeframe, ts) DO UPDATE SET
+         open = excluded.open, high = excluded.high, low = excluded.low,
+         close = excluded.close, volume = excluded.volume`,
+    ),
+    deleteBars: db.prepare<[string, string, string, number, number]>(
+      `DELETE FROM bars WHERE ${where} AND ts >= ? AND ts <= ?`,
+    ),
+    deleteCoverage: db.prepare<[string, string, string, number, number]>(
+      `DELETE FROM coverage WHERE ${where} AND end_ts >= ? AND start_ts <= ?`,
+    ),
+    insertCoverage: db.prepare<[string, string, string, number, number, number]>(
+      'INSERT INTO coverage (provider, symbol, timeframe, start_ts, end_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+  };
+}
+
 export class BarCache {
   readonly path: string;
-  private readonly db: Database.Database;
-  private readonly statements: {
-    coverage: Database.Statement<[string, string, string, number, number]>;
-    count: Database.Statement<[string, string, string, number, number]>;
-    read: Database.Statement<[string, string, string, number, number]>;
-    upsert: Database.Statement<[string, string, string, number, number, number, number, number, number]>;
-    deleteBars: Database.Statement<[string, string, string, number, number]>;
-    deleteCoverage: Database.Statement<[string, string, string, number, number]>;
-    insertCoverage: Database.Statement<[string, string, string, number, number, number]>;
-  };
+  private db!: Database.Database;
+  private statements!: CacheStatements;
+  /** Times this cache was found damaged and rebuilt (tests and diagnostics). */
+  rebuilds = 0;
 
   constructor(options: BarCacheOptions = {}) {
     this.path = options.path ?? defaultBarCachePath();
     try {
-      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-      this.db = new Database(this.path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.exec(SCHEMA);
+      this.open();
     } catch (error) {
-      throw new DataError(`bar cache: cannot open ${this.path}: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'check NEURAL_TRADER_HOME points at a writable directory, or delete the cache file to rebuild it',
-      });
+      if (!this.isDamage(error)) throw this.openError(error);
+      this.rebuild(error);
     }
-    const where = 'provider = ? AND symbol = ? AND timeframe = ?';
-    this.statements = {
-      coverage: this.db.prepare(
-        `SELECT start_ts AS start, end_ts AS end FROM coverage WHERE ${where} AND end_ts >= ? AND start_ts <= ? ORDER BY start_ts`,
-      ),
-      count: this.db.prepare(`SELECT COUNT(*) FROM bars WHERE ${where} AND ts >= ? AND ts <= ?`),
-      read: this.db.prepare(
-        `SELECT ts, open, high, low, close, volume FROM bars WHERE ${where} AND ts >= ? AND ts <= ? ORDER BY ts`,
-      ),
-      upsert: this.db.prepare(
-        `INSERT INTO bars (provider, symbol, timeframe, ts, open, high, low, close, volume)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (provider, symbol, timeframe, ts) DO UPDATE SET
-           open = excluded.open, high = excluded.high, low = excluded.low,
-           close = excluded.close, volume = excluded.volume`,
-      ),
-      deleteBars: this.db.prepare(`DELETE FROM bars WHERE ${where} AND ts >= ? AND ts <= ?`),
-      deleteCoverage: this.db.prepare(
-        `DELETE FROM coverage WHERE ${where} AND end_ts >= ? AND start_ts <= ?`,
-      ),
-      insertCoverage: this.db.prepare(
-        'INSERT INTO coverage (provider, symbol, timeframe, start_ts, end_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-    };
+  }
+
+  private open(): void {
+    if (this.path === ':memory:') {
+      this.db = new Database(':memory:');
+    } else {
+      const problem = sqliteHeaderProblem(this.path);
+      if (problem) throw new DataError(`bar cache ${this.path} ${problem}`, { code: 'IO', field: this.path });
+      this.db = openDatabase(this.path, { kind: 'bar cache', busyTimeoutMs: 2_000 });
+    }
+    try {
+      this.db.exec(SCHEMA);
+      this.statements = prepareCacheStatements(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  private openError(error: unknown): DataError {
+    return new DataError(`bar cache: cannot open ${this.path}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'check NEURAL_TRADER_HOME points at a writable directory, or delete the cache file to rebuild it',
+    });
+  }
+
+  private isDamage(error: unknown): boolean {
+    const cause = (error as { cause?: unknown })?.cause;
+    return (
+      isCorruptionError(error) ||
+      isCorruptionError(cause) ||
+      (error instanceof DataError && /is empty|is truncated|not a SQLite database/.test(error.message))
+    );
+  }
+
+  /** Delete the damaged file and start an empty cache in its place, with one warning. */
+  private rebuild(error: unknown): void {
+    const reason = ((error as Error)?.message ?? String(error)).replace(`bar cache ${this.path} `, '');
+    log.warn(
+      `bar cache ${this.path} was damaged (${reason.slice(0, 160)}); rebuilt it empty, bars are downloaded again`,
+    );
+    try {
+      if (this.db?.open) this.db.close();
+    } catch {
+      // a damaged handle may refuse to close cleanly
+    }
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${this.path}${suffix}`, { force: true });
+    this.rebuilds++;
+    try {
+      this.open();
+    } catch (reopenError) {
+      throw this.openError(reopenError);
+    }
+  }
+
+  /** Run a cache operation; on a damaged file rebuild the cache and run it once more (on the empty cache). */
+  private guarded<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      if (!this.isDamage(error) || this.path === ':memory:') throw error;
+      this.rebuild(error);
+      return operation();
+    }
   }
 
   /** Fetched ranges overlapping [start, end], merged and sorted. */
   coveredRanges(key: BarCacheKey, start: EpochMs, end: EpochMs): TimeRange[] {
-    const rows = this.statements.coverage.all(
-      key.provider,
-      key.symbol,
-      key.timeframe,
-      clampTs(start),
-      clampTs(end),
-    ) as TimeRange[];
+    const rows = this.guarded(
+      () =>
+        this.statements.coverage.all(
+          key.provider,
+          key.symbol,
+          key.timeframe,
+          clampTs(start),
+          clampTs(end),
+        ) as TimeRange[],
+    );
     return mergeRanges(rows);
   }
 
@@ -173,6 +241,25 @@ export class BarCache {
    * coverage never claims bars that are not there.
    */
   write(key: BarCacheKey, change: BarCacheWrite): void {
+    try {
+      this.guarded(() => this.writeOnce(key, change));
+    } catch (error) {
+      throw new DataError(
+        `bar cache: writing ${key.symbol} ${key.timeframe} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+          hint: 'the cache was left unchanged; retry, or delete the cache file if the problem persists',
+        },
+      );
+    }
+    log.debug(`cached ${change.bars.length} bars`, {
+      provider: key.provider,
+      symbol: key.symbol,
+      timeframe: key.timeframe,
+    });
+  }
+
+  private writeOnce(key: BarCacheKey, change: BarCacheWrite): void {
     const { provider, symbol, timeframe } = key;
     const s = this.statements;
     const apply = this.db.transaction(() => {
@@ -207,19 +294,15 @@ export class BarCache {
       const now = Date.now();
       for (const r of merged) s.insertCoverage.run(provider, symbol, timeframe, r.start, r.end, now);
     });
-    try {
-      apply();
-    } catch (error) {
-      throw new DataError(`bar cache: writing ${symbol} ${timeframe} failed: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'the cache was left unchanged; retry, or delete the cache file if the problem persists',
-      });
-    }
-    log.debug(`cached ${change.bars.length} bars`, { provider, symbol, timeframe });
+    apply();
   }
 
   /** Cached bars with start <= ts <= end, read straight into Float64Arrays. */
   read(key: BarCacheKey, start: EpochMs, end: EpochMs): BarSeries {
+    return this.guarded(() => this.readOnce(key, start, end));
+  }
+
+  private readOnce(key: BarCacheKey, start: EpochMs, end: EpochMs): BarSeries {
     const args = [key.provider, key.symbol, key.timeframe, clampTs(start), clampTs(end)] as const;
     const count = this.statements.count.pluck().get(...args) as number;
     const series = BarSeries.allocate(key.symbol, key.timeframe, count);
@@ -240,6 +323,10 @@ export class BarCache {
 
   /** Forget one series (bars and coverage), or everything for a provider when symbol is omitted. */
   clear(provider: string, symbol?: string): void {
+    this.guarded(() => this.clearOnce(provider, symbol));
+  }
+
+  private clearOnce(provider: string, symbol?: string): void {
     const tx = this.db.transaction(() => {
       if (symbol === undefined) {
         this.db.prepare('DELETE FROM bars WHERE provider = ?').run(provider);
@@ -340,10 +427,15 @@ export interface ReadThroughOptions {
  */
 export async function readThroughCache(options: ReadThroughOptions): Promise<BarSeries> {
   const { cache, key, range, refresh } = options;
+  const rebuildsBefore = cache?.rebuilds ?? 0;
   const gaps = gapsToDownload(cache, key, range, refresh);
   const downloads: DownloadedRange[] = [];
   for (const gap of gaps) downloads.push({ range: gap, bars: await options.download(gap) });
-  return storeDownloads(options, downloads);
+  const series = storeDownloads(options, downloads);
+  // The cache was found damaged and rebuilt empty while serving this request: what it returned may
+  // be missing bars that were cached before. Serve the request once more (it downloads them again).
+  if (cache && cache.rebuilds !== rebuildsBefore && gaps.length === 0) return readThroughCache(options);
+  return series;
 }
 
 /** What a remote provider (Alpaca, Polygon) hands `fetchRemoteSeries` for one request. */
