@@ -23,6 +23,8 @@ const log = createLogger('execution:handoff');
 
 /** How often an owner looks for handed-off orders, and a requester for their results. */
 export const HANDOFF_POLL_MS = 20;
+/** Answers are written in groups of this many (one transaction each) so requesters see progress. */
+const HANDOFF_ANSWER_GROUP = 100;
 
 /** What happened to one handed-off order. */
 export interface HandoffOutcome {
@@ -193,32 +195,46 @@ export class HandoffServer {
     }
   }
 
-  /** Take and submit every waiting order (also those a dead owner took but never answered). */
+  /**
+   * Take and submit every waiting order (also those a dead owner took but never answered). Rows are
+   * claimed together, submitted one by one in the order they were handed over, and answered in groups.
+   */
   async poll(): Promise<number> {
     if (this.busy || !this.journal.isOpen || this.manager.halted) return 0;
     this.busy = true;
     let handled = 0;
     try {
       const rows = this.journal.listHandoffs(['pending', 'taken']).filter((r) => !this.inFlight.has(r.seq));
-      for (const row of rows) {
-        if (!this.journal.isOpen) break;
-        this.inFlight.add(row.seq);
-        try {
-          if (row.state === 'pending' && !this.journal.moveHandoff(row.seq, 'pending', 'taken')) continue;
+      if (rows.length === 0) return 0;
+      const claimed = new Set(
+        this.journal.claimHandoffs(rows.filter((r) => r.state === 'pending').map((r) => r.seq)),
+      );
+      const mine = rows.filter((r) => r.state === 'taken' || claimed.has(r.seq));
+      for (const row of mine) this.inFlight.add(row.seq);
+      let answers: { seq: number; state: 'done' | 'failed'; result: string }[] = [];
+      const flush = () => {
+        this.journal.completeHandoffs(answers);
+        for (const answer of answers) this.inFlight.delete(answer.seq);
+        handled += answers.length;
+        answers = [];
+      };
+      try {
+        for (const row of mine) {
+          if (!this.journal.isOpen) break;
           const result = await this.submit(row);
-          this.journal.moveHandoff(
-            row.seq,
-            'taken',
-            result.order ? 'done' : 'failed',
-            JSON.stringify(result),
-          );
-          handled++;
-        } catch (error) {
-          // Busy or closed: the row stays 'taken' and is answered on the next poll.
-          log.debug('handoff not answered yet', { seq: row.seq, error });
-        } finally {
-          this.inFlight.delete(row.seq);
+          answers.push({
+            seq: row.seq,
+            state: result.order ? 'done' : 'failed',
+            result: JSON.stringify(result),
+          });
+          if (answers.length >= HANDOFF_ANSWER_GROUP) flush();
         }
+        flush();
+      } catch (error) {
+        // Busy or closed: unanswered rows stay 'taken' and are answered on the next poll (idempotent).
+        log.debug('handoffs not answered yet', { error });
+      } finally {
+        for (const row of mine) this.inFlight.delete(row.seq);
       }
     } finally {
       this.busy = false;

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   DEFAULT_ACCOUNT,
@@ -226,6 +227,7 @@ CREATE TABLE orders (
   checksum TEXT NOT NULL
 );
 CREATE INDEX orders_status ON orders(status);
+CREATE INDEX orders_broker_order_id ON orders(broker_order_id);
 CREATE TABLE order_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   order_id TEXT NOT NULL,
@@ -312,12 +314,15 @@ export class Journal {
     this.synchronous = options.synchronous ?? 'NORMAL';
     this.readonly = options.readonly === true;
     const memory = path === ':memory:';
-    if (!memory && (options.create === false || this.readonly) && !existsSync(path)) {
-      const account = options.account ?? DEFAULT_ACCOUNT;
-      throw new NeuralTraderError('NOT_FOUND', `no account ${account} (no journal ${path})`, {
-        field: 'account',
-        hint: 'list accounts with `neural-trader account list`; an account is created by its first order',
-      });
+    if (!memory && !existsSync(path)) {
+      if (options.create === false || this.readonly) {
+        const account = options.account ?? DEFAULT_ACCOUNT;
+        throw new NeuralTraderError('NOT_FOUND', `no account ${account} (no journal ${path})`, {
+          field: 'account',
+          hint: 'list accounts with `neural-trader account list`; an account is created by its first order',
+        });
+      }
+      createJournalFile(path, options);
     }
     this.db = memory
       ? new Database(':memory:')
@@ -368,28 +373,10 @@ export class Journal {
     return new Journal(path, { ...options, account, importFrom });
   }
 
+  /** An in-memory journal gets its schema on first open (files are created whole, see createJournalFile). */
   private createIfEmpty(options: JournalOptions): void {
     if (journalFormat(this.db) !== 'empty') return;
-    const create = this.db.transaction(() => {
-      if (journalFormat(this.db) !== 'empty') return; // another process created it first
-      this.db.exec(SCHEMA);
-      const broker = options.broker ?? 'paper';
-      const settings: Record<string, string> = {
-        account: parseAccountName(options.account),
-        broker,
-        kind: options.kind ?? (broker === 'alpaca' ? 'alpaca' : 'paper'),
-        initial_capital: String(options.initialCapital ?? DEFAULT_INITIAL_CAPITAL),
-        commission_rate: String(options.commissionRate ?? DEFAULT_COMMISSION_RATE),
-        slippage_bps: String(options.slippageBps ?? DEFAULT_SLIPPAGE_BPS),
-        created_at: String(Date.now()),
-        resets: '0',
-      };
-      const insert = this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
-      for (const [key, value] of Object.entries(settings)) insert.run(key, value);
-      if (options.importFrom) importLegacyJournal(this.db, options.importFrom, broker, insert);
-      this.db.pragma(`user_version = ${JOURNAL_SCHEMA_VERSION}`);
-    });
-    create.immediate();
+    this.db.transaction(() => initialiseJournal(this.db, options)).immediate();
   }
 
   private readSettings(): AccountSettings {
@@ -621,7 +608,10 @@ export class Journal {
 
   /** Find an order by our id, the client order id or the broker's id. */
   findOrder(anyId: string): OrderSnapshot | undefined {
-    const row = this.statements.byAnyId.get(anyId, anyId, anyId) as OrderRow | undefined;
+    // Three indexed lookups (an OR across the columns would scan the whole table on every order).
+    const row = (this.statements.byId.get(anyId) ??
+      this.statements.byClientId.get(anyId) ??
+      this.statements.byBrokerId.get(anyId)) as OrderRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
@@ -859,6 +849,27 @@ export class Journal {
     );
   }
 
+  /** Claim pending handoffs for the owner, in one transaction; returns the seqs it got. */
+  claimHandoffs(seqs: readonly number[]): number[] {
+    if (seqs.length === 0) return [];
+    return this.transaction(() => {
+      const taken: number[] = [];
+      const at = this.now();
+      for (const seq of seqs)
+        if (this.statements.moveHandoff.run('taken', null, at, seq, 'pending').changes === 1) taken.push(seq);
+      return taken;
+    });
+  }
+
+  /** Record the owner's answers to taken handoffs, in one transaction. */
+  completeHandoffs(answers: readonly { seq: number; state: 'done' | 'failed'; result: string }[]): void {
+    if (answers.length === 0) return;
+    this.transaction(() => {
+      const at = this.now();
+      for (const a of answers) this.statements.moveHandoff.run(a.state, redact(a.result), at, a.seq, 'taken');
+    });
+  }
+
   /** Run `hook` just before the journal commits and closes (writers flush buffered rows there). */
   onBeforeClose(hook: () => void): () => void {
     this.closeHooks.add(hook);
@@ -889,6 +900,54 @@ export class Journal {
     } finally {
       this.db.close();
     }
+  }
+}
+
+/** Schema, settings and (for a new default account) an earlier version's orders, in a new journal. */
+function initialiseJournal(db: SqliteDatabase, options: JournalOptions): void {
+  db.exec(SCHEMA);
+  const broker = options.broker ?? 'paper';
+  const settings: Record<string, string> = {
+    account: parseAccountName(options.account),
+    broker,
+    kind: options.kind ?? (broker === 'alpaca' ? 'alpaca' : 'paper'),
+    initial_capital: String(options.initialCapital ?? DEFAULT_INITIAL_CAPITAL),
+    commission_rate: String(options.commissionRate ?? DEFAULT_COMMISSION_RATE),
+    slippage_bps: String(options.slippageBps ?? DEFAULT_SLIPPAGE_BPS),
+    created_at: String(Date.now()),
+    resets: '0',
+  };
+  const insert = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
+  for (const [key, value] of Object.entries(settings)) insert.run(key, value);
+  if (options.importFrom) importLegacyJournal(db, options.importFrom, broker, insert);
+  db.pragma(`user_version = ${JOURNAL_SCHEMA_VERSION}`);
+}
+
+/**
+ * Create a journal file whole: built under a temporary name and linked into place only when complete,
+ * so no process ever sees a half-created (or 0-byte) journal, which it would rightly refuse as
+ * damaged. Two processes creating the same account at once: the first link wins, the other's copy is
+ * discarded and it opens the winner's.
+ */
+function createJournalFile(path: string, options: JournalOptions): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.creating-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const db = openDatabase(temporary, { kind: KIND, synchronous: 'FULL' });
+    try {
+      db.transaction(() => initialiseJournal(db, options)).immediate();
+    } finally {
+      db.close();
+    }
+    try {
+      linkSync(temporary, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  } catch (error) {
+    throw sqliteError(error, KIND, path);
+  } finally {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${temporary}${suffix}`, { force: true });
   }
 }
 
@@ -931,9 +990,7 @@ function prepareStatements(db: SqliteDatabase) {
     hasFill: db.prepare('SELECT 1 FROM fills WHERE fill_id = ?'),
     byClientId: db.prepare('SELECT * FROM orders WHERE client_order_id = ?'),
     byId: db.prepare('SELECT * FROM orders WHERE id = ?'),
-    byAnyId: db.prepare(
-      'SELECT * FROM orders WHERE id = ? OR client_order_id = ? OR broker_order_id = ? LIMIT 1',
-    ),
+    byBrokerId: db.prepare('SELECT * FROM orders WHERE broker_order_id = ? LIMIT 1'),
     saveMark: db.prepare(
       'INSERT INTO marks (symbol, price, timestamp) VALUES (?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET price = excluded.price, timestamp = excluded.timestamp',
     ),

@@ -183,6 +183,7 @@ export class AccountLease {
   private readonly heartbeatMs: number;
   private lost = false;
   private servesHandoffsFlag = false;
+  private lastBeat = 0;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -291,6 +292,9 @@ export class AccountLease {
       this.stopHeartbeat();
       throw new LeaseLostError(this.account, this.path, this.holder());
     }
+    // A busy owner (a tight loop of orders never lets the heartbeat timer run) beats with its writes.
+    const now = Date.now();
+    if (now - this.lastBeat >= this.heartbeatMs) this.heartbeat(now);
   }
 
   /** Refresh the heartbeat now (skipped, not waited for, when another connection holds the write lock). */
@@ -300,6 +304,7 @@ export class AccountLease {
       const result = this.db
         .prepare('UPDATE lease SET heartbeat_at = ? WHERE id = 1 AND owner_id = ? AND released_at IS NULL')
         .run(now, this.ownerId);
+      this.lastBeat = now;
       if (result.changes === 0) {
         this.lost = true;
         this.stopHeartbeat();

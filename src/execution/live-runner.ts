@@ -419,6 +419,8 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
     now: broker === 'paper' ? () => (Number.isFinite(barClock) ? barClock : Date.now()) : undefined,
     // Orders decided on a bar fill on the next bar, at its open for market orders: the backtest's rule.
     paper: { fillTiming: 'next-bar' },
+    // The feed prices the replay; orders handed over by other processes trade at its bars too.
+    samplePrices: false,
   });
   const { manager } = session;
   if (broker === 'paper' && session.settings.kind !== 'replay') {

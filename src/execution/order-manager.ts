@@ -65,6 +65,11 @@ export interface OrderManagerOptions {
    * is refused with an error naming the file (default 5,000 ms). The event loop is never blocked by it.
    */
   lockTimeoutMs?: number;
+  /**
+   * Announce, with the account's lease, that this owner takes orders handed over by other processes
+   * (a HandoffServer will serve them). Default false.
+   */
+  servesHandoffs?: boolean;
 }
 
 export interface ReconcileReport {
@@ -169,7 +174,7 @@ export class OrderManager {
     this.portfolio = new Portfolio(capital);
     // One process at a time trades an account: take its lease before reading its open orders (throws
     // AccountInUseError naming the owner when another live process has it).
-    if (journal && !journal.readonly) journal.lease.acquire(this);
+    if (journal && !journal.readonly) journal.lease.acquire(this, { servesHandoffs: options.servesHandoffs });
     this.checks.push(...builtInChecks(options.limits ?? {}));
     for (const check of options.checks ?? []) this.addPreTradeCheck(check);
     const brokerPrice = (this.broker as { lastPrice?: (s: string) => number | undefined }).lastPrice;
@@ -632,9 +637,18 @@ export class OrderManager {
    * DIFFERENT order is refused (a retry must repeat the request exactly; a new order needs a new id).
    */
   private existingOrder(request: OrderRequest): OrderSnapshot | undefined {
-    if (request.clientOrderId === undefined) return undefined;
-    const existing = this.findTracked(request.clientOrderId);
-    if (!existing || existing.clientOrderId !== request.clientOrderId) return undefined;
+    const clientOrderId = request.clientOrderId;
+    if (clientOrderId === undefined) return undefined;
+    let existing = this.byClientId.get(clientOrderId);
+    if (!existing && this.journal) {
+      this.flushDirty();
+      const snap = this.journal.getOrderByClientId(clientOrderId);
+      if (snap) {
+        existing = orderFromSnapshot(snap);
+        if (existing.isOpen) this.track(existing);
+      }
+    }
+    if (!existing) return undefined;
     const differences = requestDifferences(existing, request);
     if (differences.length > 0) {
       throw new NeuralTraderError(

@@ -107,6 +107,11 @@ export interface TradingSessionOptions {
   /** The account's market clock (default Date.now); a replay passes the bar clock. */
   now?: () => EpochMs;
   paper?: PaperBrokerOptions;
+  /**
+   * Price paper orders from the bundled sample data (`ensurePrice`, default true). A replay feeds its
+   * own bars instead: a sample close from another date must never reach its broker.
+   */
+  samplePrices?: boolean;
   /** Alpaca trade stream URL override (tests). */
   alpacaStreamUrl?: string;
   /** Print the live-trading warning here (default stderr). */
@@ -208,7 +213,7 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
     broker = paper;
   }
   const ensurePrice = async (symbol: string): Promise<ReferencePrice | undefined> => {
-    if (!paper) return undefined;
+    if (!paper || options.samplePrices === false) return undefined;
     const known = prices.get(symbol);
     if (known) return known;
     const reference = await samplePrice(symbol);
@@ -253,6 +258,7 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
           checks: options.checks,
           now: options.now,
           lockTimeoutMs: options.lockTimeoutMs,
+          servesHandoffs: options.serveHandoffs !== false,
         }),
     );
   } catch (error) {

@@ -117,7 +117,10 @@ describe('trade risk flags', () => {
       // One error line, optionally followed by its hint.
       const lines = r.stderr.trim().split('\n');
       expect(lines[0], r.stderr).toMatch(message);
-      expect(lines.slice(1).every((l) => l.startsWith('  hint: ')), r.stderr).toBe(true);
+      expect(
+        lines.slice(1).every((l) => l.startsWith('  hint: ')),
+        r.stderr,
+      ).toBe(true);
     }
   });
 });

@@ -191,7 +191,10 @@ describe('trading and portfolio tools (paper) over stdio', () => {
     }[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ symbol: 'AAPL', quantity: 10 });
-    expect(rows[0].weight).toBeCloseTo((10 * AAPL_LAST) / (100_000 - 10 * AAPL_LAST * DEFAULT_COMMISSION_RATE), 8);
+    expect(rows[0].weight).toBeCloseTo(
+      (10 * AAPL_LAST) / (100_000 - 10 * AAPL_LAST * DEFAULT_COMMISSION_RATE),
+      8,
+    );
   });
 
   it('portfolio_rebalance plans by default and executes idempotently with a prefix', async () => {
