@@ -1096,7 +1096,11 @@ function importLegacyJournal(
       .prepare('SELECT * FROM orders WHERE broker = ? ORDER BY created_at, rowid')
       .all(broker) as Omit<OrderRow, 'market_time'>[];
     for (const order of orders) {
-      statements.insertOrder.run(orderParams(fromRow({ ...order, market_time: order.created_at })));
+      // Earlier versions stamped some updates with bar time; a change never precedes its creation.
+      const updated = Math.max(order.updated_at, order.created_at);
+      statements.insertOrder.run(
+        orderParams(fromRow({ ...order, updated_at: updated, market_time: order.created_at })),
+      );
     }
     const events = legacy
       .prepare(

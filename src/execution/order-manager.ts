@@ -1357,6 +1357,27 @@ export class OrderManager {
   }
 
   /**
+   * Expire the day orders of an in-process (paper) broker whose trading day has ended by the market
+   * clock: a long-running session (the MCP server) calls it from time to time. Returns how many.
+   */
+  async expireEndedDayOrders(): Promise<number> {
+    if (this.broker.persistent) return 0;
+    const ended = [...this.orders.values()].filter((o) => o.isOpen && !o.held && this.sessionEnded(o));
+    if (ended.length === 0) return 0;
+    await this.writable();
+    const paper = this.broker as { forget?: (clientOrderId: string) => void };
+    for (const order of ended) {
+      if (!order.isOpen) continue;
+      this.atomically(() =>
+        this.transition(order, 'expired', this.stamp(), 'day order expired at the end of its session'),
+      );
+      paper.forget?.(order.clientOrderId);
+    }
+    await this.durable();
+    return ended.length;
+  }
+
+  /**
    * True for a day order whose trading day (the UTC day of its market time) is over by the account's
    * market clock. Used for orders of a broker that forgot them (paper) when they are re-placed.
    */

@@ -140,6 +140,9 @@ export interface TradingSession {
   close(): Promise<void>;
 }
 
+/** How often a long-running paper session looks for day orders whose session has ended. */
+const DAY_ORDER_SWEEP_MS = 60_000;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -288,6 +291,14 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
     journal.close();
     throw error;
   }
+  // A paper session that lives past midnight (the MCP server) expires its day orders as the day ends.
+  const expiry =
+    paper && settings.kind !== 'replay'
+      ? setInterval(() => {
+          manager.expireEndedDayOrders().catch(() => {});
+        }, DAY_ORDER_SWEEP_MS)
+      : undefined;
+  expiry?.unref();
   let closed = false;
   return {
     manager,
@@ -300,6 +311,7 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
     close: async () => {
       if (closed) return;
       closed = true;
+      if (expiry) clearInterval(expiry);
       await server?.stop();
       await manager.close();
       await broker.close();
