@@ -68,6 +68,11 @@ export interface FakeAlpacaTradingOptions {
   /** Fill market orders at once (in two halves when `partialFills`). Default true. */
   autoFill?: boolean;
   partialFills?: boolean;
+  /**
+   * Echo the request's credentials in every error body, as a misbehaving gateway or a verbose error
+   * page might: the client must never print, return or store them.
+   */
+  echoCredentials?: boolean;
 }
 
 export class FakeAlpacaTrading {
@@ -87,6 +92,8 @@ export class FakeAlpacaTrading {
   transientReadFailures = 0;
   /** Stream connections that authenticated, in order. */
   authCount = 0;
+  echoCredentials: boolean;
+  private lastHeaders: IncomingMessage['headers'] = {};
   private server!: Server;
   private wss!: WebSocketServer;
   private readonly listeners = new Set<WebSocket>();
@@ -98,6 +105,7 @@ export class FakeAlpacaTrading {
     this.buyingPower = options.buyingPower ?? 1_000_000;
     this.autoFill = options.autoFill ?? true;
     this.partialFills = options.partialFills ?? false;
+    this.echoCredentials = options.echoCredentials ?? false;
   }
 
   get baseUrl(): string {
@@ -136,8 +144,18 @@ export class FakeAlpacaTrading {
   }
 
   private json(res: ServerResponse, status: number, value: unknown): void {
+    let body = value;
+    if (this.echoCredentials && status >= 400 && value && typeof value === 'object' && 'message' in value) {
+      const key = String(this.lastHeaders['apca-api-key-id'] ?? '');
+      const secret = String(this.lastHeaders['apca-api-secret-key'] ?? '');
+      body = {
+        ...value,
+        message: `${(value as { message: string }).message} (request APCA-API-KEY-ID: ${key}, APCA-API-SECRET-KEY: ${secret}; as sent: ${key}/${secret})`,
+        request_headers: { 'APCA-API-KEY-ID': key, 'APCA-API-SECRET-KEY': secret },
+      };
+    }
     res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(value === undefined ? '' : JSON.stringify(value));
+    res.end(body === undefined ? '' : JSON.stringify(body));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string) {
@@ -149,6 +167,7 @@ export class FakeAlpacaTrading {
       headers: req.headers,
       body,
     });
+    this.lastHeaders = req.headers;
     if (
       req.headers['apca-api-key-id'] !== this.keyId ||
       req.headers['apca-api-secret-key'] !== this.secretKey
