@@ -102,12 +102,15 @@ function checkReadOnly(path: string, options: OpenDatabaseOptions): void {
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 200))}`);
+    // One read transaction: every check sees the same snapshot, even while another process writes.
+    db.exec('BEGIN');
     const rows = db.pragma('quick_check') as { quick_check: string }[];
     const verdict = rows.map((r) => r.quick_check).join('; ');
     if (verdict !== 'ok') {
       throw damagedFileError(options.kind, path, `failed its integrity check: ${verdict.slice(0, 200)}`);
     }
     options.verify?.(db);
+    db.exec('COMMIT');
   } catch (error) {
     throw sqliteError(error, options.kind, path);
   } finally {

@@ -2,6 +2,7 @@ import { NeuralTraderError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { OrderRequest } from '../core/orders.js';
 import { redact } from '../core/redact.js';
+import { isBusyError } from '../core/sqlite.js';
 import type { HandoffRow, Journal } from './journal.js';
 import { describeHolder, isLeaseLive } from './lease.js';
 import type { OrderSnapshot } from './order.js';
@@ -47,9 +48,7 @@ interface SerializedError {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isBusy(error: unknown): boolean {
-  return (
-    (error as { busy?: unknown })?.busy === true || (error as { code?: unknown })?.code === 'SQLITE_BUSY'
-  );
+  return (error as { busy?: unknown })?.busy === true || isBusyError(error);
 }
 
 /** Retry a short journal write while another connection holds the lock, without blocking the loop. */

@@ -304,7 +304,7 @@ export class Journal {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private commitsSinceCheckpoint = 0;
   private checkpointTimer: NodeJS.Immediate | undefined;
-  private readonly runInTransaction: (fn: () => unknown) => unknown;
+  private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
   private closed = false;
   private readonly closeHooks = new Set<() => void>();
   private lastWallTime = 0;
@@ -458,7 +458,9 @@ export class Journal {
    */
   transaction<T>(fn: () => T): T {
     const standalone = !this.db.inTransaction;
-    const result = this.runInTransaction(fn) as T;
+    // A standalone write takes the write lock first (IMMEDIATE): a deferred transaction that read an
+    // older snapshot could not wait for the lock and would fail at once (SQLITE_BUSY_SNAPSHOT).
+    const result = (standalone ? this.runInTransaction.immediate(fn) : this.runInTransaction(fn)) as T;
     if (standalone) this.afterCommit();
     return result;
   }
@@ -531,6 +533,15 @@ export class Journal {
     return this.db.inTransaction;
   }
 
+  /** Run a read; an SQLite error (a damaged page met later, an I/O error) becomes one naming the file. */
+  private read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw sqliteError(error, KIND, this.path);
+    }
+  }
+
   insertOrder(order: OrderSnapshot): void {
     this.statements.insertOrder.run(orderParams(order));
     this.statements.insertEvent.run(order.id, null, order.status, order.createdAt, cleanReason(order.reason));
@@ -597,119 +608,135 @@ export class Journal {
   }
 
   getOrder(id: string): OrderSnapshot | undefined {
-    const row = this.statements.byId.get(id) as OrderRow | undefined;
-    return row ? fromRow(row) : undefined;
+    return this.read(() => {
+      const row = this.statements.byId.get(id) as OrderRow | undefined;
+      return row ? fromRow(row) : undefined;
+    });
   }
 
   getOrderByClientId(clientOrderId: string): OrderSnapshot | undefined {
-    const row = this.statements.byClientId.get(clientOrderId) as OrderRow | undefined;
-    return row ? fromRow(row) : undefined;
+    return this.read(() => {
+      const row = this.statements.byClientId.get(clientOrderId) as OrderRow | undefined;
+      return row ? fromRow(row) : undefined;
+    });
   }
 
   /** Find an order by our id, the client order id or the broker's id. */
   findOrder(anyId: string): OrderSnapshot | undefined {
-    // Three indexed lookups (an OR across the columns would scan the whole table on every order).
-    const row = (this.statements.byId.get(anyId) ??
-      this.statements.byClientId.get(anyId) ??
-      this.statements.byBrokerId.get(anyId)) as OrderRow | undefined;
-    return row ? fromRow(row) : undefined;
+    return this.read(() => {
+      // Three indexed lookups (an OR across the columns would scan the whole table on every order).
+      const row = (this.statements.byId.get(anyId) ??
+        this.statements.byClientId.get(anyId) ??
+        this.statements.byBrokerId.get(anyId)) as OrderRow | undefined;
+      return row ? fromRow(row) : undefined;
+    });
   }
 
   listOrders(query: OrderQuery = {}): OrderSnapshot[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const status = query.status ?? 'all';
-    if (status === 'open') where.push(`status IN ${OPEN}`);
-    else if (status === 'closed') where.push(`status NOT IN ${OPEN}`);
-    else if (status !== 'all') {
-      where.push('status = ?');
-      params.push(status);
-    }
-    if (query.symbol) {
-      where.push('symbol = ?');
-      params.push(query.symbol);
-    }
-    if (query.broker) {
-      where.push('broker = ?');
-      params.push(query.broker);
-    }
-    const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid${
-      query.limit ? ` LIMIT ${Math.floor(query.limit)}` : ''
-    }`;
-    return (this.db.prepare(sql).all(...params) as OrderRow[]).map(fromRow);
+    return this.read(() => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const status = query.status ?? 'all';
+      if (status === 'open') where.push(`status IN ${OPEN}`);
+      else if (status === 'closed') where.push(`status NOT IN ${OPEN}`);
+      else if (status !== 'all') {
+        where.push('status = ?');
+        params.push(status);
+      }
+      if (query.symbol) {
+        where.push('symbol = ?');
+        params.push(query.symbol);
+      }
+      if (query.broker) {
+        where.push('broker = ?');
+        params.push(query.broker);
+      }
+      const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid${
+        query.limit ? ` LIMIT ${Math.floor(query.limit)}` : ''
+      }`;
+      return (this.db.prepare(sql).all(...params) as OrderRow[]).map(fromRow);
+    });
   }
 
   /** Number of orders by status group. */
   countOrders(): { total: number; open: number } {
-    return this.db
-      .prepare(`SELECT COUNT(*) AS total, COALESCE(SUM(status IN ${OPEN}), 0) AS open FROM orders`)
-      .get() as { total: number; open: number };
+    return this.read(() => {
+      return this.db
+        .prepare(`SELECT COUNT(*) AS total, COALESCE(SUM(status IN ${OPEN}), 0) AS open FROM orders`)
+        .get() as { total: number; open: number };
+    });
   }
 
   listFills(filter: { orderId?: string; symbol?: string; broker?: string } = {}): JournalFill[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.orderId) {
-      where.push('order_id = ?');
-      params.push(filter.orderId);
-    }
-    if (filter.symbol) {
-      where.push('symbol = ?');
-      params.push(filter.symbol);
-    }
-    if (filter.broker) {
-      where.push('order_id IN (SELECT id FROM orders WHERE broker = ?)');
-      params.push(filter.broker);
-    }
-    const sql = `SELECT * FROM fills ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
-    return (this.db.prepare(sql).all(...params) as FillRow[]).map((r) => ({
-      fillId: r.fill_id,
-      orderId: r.order_id,
-      clientOrderId: r.client_order_id ?? undefined,
-      symbol: r.symbol,
-      side: r.side as Fill['side'],
-      quantity: r.quantity,
-      price: r.price,
-      commission: r.commission,
-      timestamp: r.timestamp,
-      priceTime: r.price_time ?? undefined,
-      recordedAt: r.recorded_at,
-    }));
+    return this.read(() => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.orderId) {
+        where.push('order_id = ?');
+        params.push(filter.orderId);
+      }
+      if (filter.symbol) {
+        where.push('symbol = ?');
+        params.push(filter.symbol);
+      }
+      if (filter.broker) {
+        where.push('order_id IN (SELECT id FROM orders WHERE broker = ?)');
+        params.push(filter.broker);
+      }
+      const sql = `SELECT * FROM fills ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
+      return (this.db.prepare(sql).all(...params) as FillRow[]).map((r) => ({
+        fillId: r.fill_id,
+        orderId: r.order_id,
+        clientOrderId: r.client_order_id ?? undefined,
+        symbol: r.symbol,
+        side: r.side as Fill['side'],
+        quantity: r.quantity,
+        price: r.price,
+        commission: r.commission,
+        timestamp: r.timestamp,
+        priceTime: r.price_time ?? undefined,
+        recordedAt: r.recorded_at,
+      }));
+    });
   }
 
   listEvents(orderId?: string): JournalEvent[] {
-    const rows = (
-      orderId
-        ? this.db.prepare('SELECT * FROM order_events WHERE order_id = ? ORDER BY seq').all(orderId)
-        : this.db.prepare('SELECT * FROM order_events ORDER BY seq').all()
-    ) as {
-      seq: number;
-      order_id: string;
-      from_status: string | null;
-      to_status: string;
-      timestamp: number;
-      reason: string | null;
-    }[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      orderId: r.order_id,
-      fromStatus: r.from_status as OrderStatus | null,
-      toStatus: r.to_status as OrderStatus,
-      timestamp: r.timestamp,
-      reason: r.reason ?? undefined,
-    }));
+    return this.read(() => {
+      const rows = (
+        orderId
+          ? this.db.prepare('SELECT * FROM order_events WHERE order_id = ? ORDER BY seq').all(orderId)
+          : this.db.prepare('SELECT * FROM order_events ORDER BY seq').all()
+      ) as {
+        seq: number;
+        order_id: string;
+        from_status: string | null;
+        to_status: string;
+        timestamp: number;
+        reason: string | null;
+      }[];
+      return rows.map((r) => ({
+        seq: r.seq,
+        orderId: r.order_id,
+        fromStatus: r.from_status as OrderStatus | null,
+        toStatus: r.to_status as OrderStatus,
+        timestamp: r.timestamp,
+        reason: r.reason ?? undefined,
+      }));
+    });
   }
 
   /** Latest market time the account reached: its stored clock, or its newest fill or mark. */
   marketClock(): EpochMs | undefined {
-    const row = this.db
-      .prepare(
-        'SELECT MAX(t) AS t FROM (SELECT MAX(timestamp) AS t FROM fills UNION ALL SELECT MAX(timestamp) FROM marks)',
-      )
-      .get() as { t: number | null };
-    const stored = this.settingsCache.marketClock;
-    const latest = Math.max(row.t ?? Number.NEGATIVE_INFINITY, stored ?? Number.NEGATIVE_INFINITY);
-    return Number.isFinite(latest) ? latest : undefined;
+    return this.read(() => {
+      const row = this.db
+        .prepare(
+          'SELECT MAX(t) AS t FROM (SELECT MAX(timestamp) AS t FROM fills UNION ALL SELECT MAX(timestamp) FROM marks)',
+        )
+        .get() as { t: number | null };
+      const stored = this.settingsCache.marketClock;
+      const latest = Math.max(row.t ?? Number.NEGATIVE_INFINITY, stored ?? Number.NEGATIVE_INFINITY);
+      return Number.isFinite(latest) ? latest : undefined;
+    });
   }
 
   /** Move the account's market clock forward (never back) to `time`. */
@@ -735,9 +762,11 @@ export class Journal {
   }
 
   listMarks(): JournalMark[] {
-    return this.db
-      .prepare('SELECT symbol, price, timestamp FROM marks ORDER BY symbol')
-      .all() as JournalMark[];
+    return this.read(() => {
+      return this.db
+        .prepare('SELECT symbol, price, timestamp FROM marks ORDER BY symbol')
+        .all() as JournalMark[];
+    });
   }
 
   /**

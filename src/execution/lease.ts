@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { NeuralTraderError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { redact } from '../core/redact.js';
-import type { SqliteDatabase } from '../core/sqlite.js';
+import { isBusyError, type SqliteDatabase, sqliteError } from '../core/sqlite.js';
 import { type EpochMs, formatTimestamp } from '../core/time.js';
 
 /**
@@ -153,6 +153,19 @@ export class AccountInUseError extends NeuralTraderError {
   }
 }
 
+/** Another connection held the journal's write lock while the lease was being taken: try again. */
+export class LeaseBusyError extends NeuralTraderError {
+  readonly busy = true;
+  constructor(path: string, cause: unknown) {
+    super('IO', `order journal ${path} is locked by another process`, {
+      field: path,
+      hint: 'retry in a moment; another process is opening or writing the account',
+      cause,
+    });
+    this.name = 'LeaseBusyError';
+  }
+}
+
 /** This process owned the account, was presumed dead and was taken over: it must stop trading. */
 export class LeaseLostError extends NeuralTraderError {
   constructor(account: string, path: string, holder: LeaseHolder | undefined) {
@@ -256,8 +269,13 @@ export class AccountLease {
     });
     // IMMEDIATE: the read and the write happen under the write lock, so two processes cannot both
     // see the lease free and both take it.
-    if (this.db.inTransaction) take();
-    else take.immediate();
+    try {
+      if (this.db.inTransaction) take();
+      else take.immediate();
+    } catch (error) {
+      if (isBusyError(error)) throw new LeaseBusyError(this.path, error);
+      throw error instanceof NeuralTraderError ? error : sqliteError(error, 'order journal', this.path);
+    }
     this.heldBy = by;
     this.lost = false;
     this.servesHandoffsFlag = options.servesHandoffs === true;

@@ -6,6 +6,7 @@ import { normalizeSymbol, parseIdentifier } from '../core/inputs.js';
 import { createLogger } from '../core/log.js';
 import type { Fill, OrderRequest, OrderStatus, PreTradeCheck, PreTradeContext } from '../core/orders.js';
 import { redact } from '../core/redact.js';
+import { sqliteError } from '../core/sqlite.js';
 import { type EpochMs, MS_PER_DAY } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { Broker, BrokerEvent, BrokerFill, OrderChanges } from './broker.js';
@@ -450,9 +451,16 @@ export class OrderManager {
     }
   }
 
-  /** A write error as the caller should see it; lost ownership also halts trading. */
+  /** A write error as the caller should see it (naming the journal file); lost ownership halts trading. */
   private journalFailure(error: unknown): unknown {
     if (error instanceof LeaseLostError) this.halt(error);
+    if (
+      this.journal &&
+      !(error instanceof NeuralTraderError) &&
+      /^SQLITE_/.test(String((error as { code?: unknown })?.code))
+    ) {
+      return sqliteError(error, 'order journal', this.journal.path);
+    }
     return error;
   }
 

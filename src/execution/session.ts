@@ -140,6 +140,9 @@ export interface TradingSession {
   close(): Promise<void>;
 }
 
+/** How long opening a session waits out another process's brief hold on the journal's lock. */
+const LOCK_WAIT_MS = 5_000;
+
 /** How often a long-running paper session looks for day orders whose session has ended. */
 const DAY_ORDER_SWEEP_MS = 60_000;
 
@@ -154,8 +157,12 @@ async function ownAccount(
   waitMs: number,
   create: () => OrderManager,
 ): Promise<OrderManager> {
-  const deadline = Date.now() + waitMs;
-  let delay = 25;
+  const started = Date.now();
+  // Another owner: wait up to waitMs. A lock held for a moment (another process opening the account
+  // or writing to it) is not ownership: always wait that out, up to LOCK_WAIT_MS.
+  const ownerDeadline = started + waitMs;
+  const lockDeadline = started + Math.max(waitMs, LOCK_WAIT_MS);
+  let delay = 10;
   for (;;) {
     const holder = journal.lease.holder();
     const free = !holder || holder.ownerId === journal.lease.ownerId || !isLeaseLive(holder);
@@ -163,13 +170,14 @@ async function ownAccount(
       try {
         return create();
       } catch (error) {
-        const retryable = error instanceof AccountInUseError || (error as { busy?: unknown })?.busy === true;
-        if (!retryable || Date.now() >= deadline) throw error;
+        const busy = (error as { busy?: unknown })?.busy === true;
+        const inUse = error instanceof AccountInUseError;
+        if (!(busy && Date.now() < lockDeadline) && !(inUse && Date.now() < ownerDeadline)) throw error;
       }
-    } else if (Date.now() >= deadline) {
+    } else if (Date.now() >= ownerDeadline) {
       throw new AccountInUseError(journal.account, holder);
     }
-    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    await sleep(delay);
     delay = Math.min(delay * 2, 250);
   }
 }

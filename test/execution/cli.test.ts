@@ -145,18 +145,25 @@ describe('order / portfolio / trade CLI', () => {
     expect(noPrice.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
 
-  it('refuses the live endpoint without NEURAL_TRADER_LIVE_TRADING=true', async () => {
-    const r = await cli(
-      ['order', 'submit', '--symbol', 'AAPL', '--side', 'buy', '--quantity', '1', '--broker', 'alpaca'],
-      {
-        ALPACA_API_KEY: 'PKLIVECLI12345',
-        ALPACA_SECRET_KEY: 'live-cli-secret-98765',
-        ALPACA_BASE_URL: 'https://api.alpaca.markets',
-      },
-    );
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/live endpoint.*NEURAL_TRADER_LIVE_TRADING is not true/);
-    expect(r.stderr).not.toContain('live-cli-secret-98765');
+  it('refuses the live endpoint without NEURAL_TRADER_LIVE_TRADING=true, however the URL dresses it up', async () => {
+    for (const url of [
+      'https://api.alpaca.markets',
+      // The paper host in the PATH does not make the live host paper.
+      'https://api.alpaca.markets/paper-api.alpaca.markets/..',
+      'https://paper-api.alpaca.markets@api.alpaca.markets',
+    ]) {
+      const r = await cli(
+        ['order', 'submit', '--symbol', 'AAPL', '--side', 'buy', '--quantity', '1', '--broker', 'alpaca'],
+        {
+          ALPACA_API_KEY: 'PKLIVECLI12345',
+          ALPACA_SECRET_KEY: 'live-cli-secret-98765',
+          ALPACA_BASE_URL: url,
+        },
+      );
+      expect(r.code, url).toBe(1);
+      expect(r.stderr, url).toMatch(/live endpoint.*NEURAL_TRADER_LIVE_TRADING is not true/);
+      expect(r.stderr).not.toContain('live-cli-secret-98765');
+    }
   });
 
   it('submits through Alpaca (fake server) from the CLI without leaking credentials at trace level', async () => {

@@ -218,7 +218,9 @@ describe('locks and failed writes', () => {
         type: 'market',
         clientOrderId: 'half-1',
       }),
-    ).rejects.toThrow(/simulated disk failure/);
+    ).rejects.toThrow(
+      new RegExp(`^order journal ${accountJournalPath(home, 'paper')}: simulated disk failure`),
+    );
     expect(a.manager.getOrderStatus('half-1')).toBeUndefined();
     expect(a.journal.getOrderByClientId('half-1')).toBeUndefined();
     expect(a.manager.portfolio.position('AAPL')).toBe(0);

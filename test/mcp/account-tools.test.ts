@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INITIAL_CAPITAL } from '../../src/core/defaults.js';
-import { callError, callOk, connectStdio, makeSandbox, runCli, type Sandbox, type StdioSession } from './helpers.js';
+import {
+  callError,
+  callOk,
+  connectStdio,
+  makeSandbox,
+  runCli,
+  type Sandbox,
+  type StdioSession,
+} from './helpers.js';
 
 /**
  * The trading and portfolio tools take the CLI's `account` argument, apply the same limits as the
@@ -9,7 +17,26 @@ import { callError, callOk, connectStdio, makeSandbox, runCli, type Sandbox, typ
  */
 
 const DJ30 = [
-  'AA', 'AXP', 'T', 'BA', 'CAT', 'C', 'KO', 'DD', 'EK', 'XOM', 'GE', 'GM', 'HWP', 'HD', 'HON', 'INTC', 'IBM', 'IP', 'JPM', 'JNJ',
+  'AA',
+  'AXP',
+  'T',
+  'BA',
+  'CAT',
+  'C',
+  'KO',
+  'DD',
+  'EK',
+  'XOM',
+  'GE',
+  'GM',
+  'HWP',
+  'HD',
+  'HON',
+  'INTC',
+  'IBM',
+  'IP',
+  'JPM',
+  'JNJ',
 ];
 
 describe('accounts through the MCP tools', () => {
@@ -57,14 +84,22 @@ describe('accounts through the MCP tools', () => {
       execute: true,
       client_order_id_prefix: 'short-all',
     });
-    expect(text).toMatch(/target_weights: gross weight 20\.0000 \(sum of \|weight\|\) exceeds the maximum gross exposure of 2 x equity/);
+    expect(text).toMatch(
+      /target_weights: gross weight 20\.0000 \(sum of \|weight\|\) exceeds the maximum gross exposure of 2 x equity/,
+    );
     const orders = await callOk(session.client, 'get_orders', { status: 'all' });
     expect(orders.count).toBe(0);
   });
 
   it('applies the size limits and strict checks to every order', async () => {
-    const tiny = await callOk(session.client, 'simulate_trade', { symbol: 'AAPL', side: 'buy', quantity: 1e-300 });
-    expect((tiny.pre_trade_checks as { rejection: string }).rejection).toMatch(/below the smallest tradable quantity/);
+    const tiny = await callOk(session.client, 'simulate_trade', {
+      symbol: 'AAPL',
+      side: 'buy',
+      quantity: 1e-300,
+    });
+    expect((tiny.pre_trade_checks as { rejection: string }).rejection).toMatch(
+      /below the smallest tradable quantity/,
+    );
     expect(
       await callError(session.client, 'execute_trade', {
         symbol: 'AAPL',
@@ -84,7 +119,19 @@ describe('accounts through the MCP tools', () => {
   });
 
   it("a CLI order on the server's account is handed to the server, which places it once", async () => {
-    const r = await runCli(sandbox, ['order', 'submit', '--symbol', 'KO', '--side', 'buy', '--quantity', '3', '--client-order-id', 'cli-1', '--json']);
+    const r = await runCli(sandbox, [
+      'order',
+      'submit',
+      '--symbol',
+      'KO',
+      '--side',
+      'buy',
+      '--quantity',
+      '3',
+      '--client-order-id',
+      'cli-1',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.placedBy).toMatch(/^pid \d+ on this host \(neural-trader mcp start\)/);
