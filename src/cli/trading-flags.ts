@@ -35,10 +35,10 @@ export async function accountFlag(value: string | undefined, broker: string): Pr
   return value === undefined ? defaultAccountFor(broker) : parseAccountName(value, '--account');
 }
 
-/** ISO 8601 without milliseconds when they are zero, as every CLI JSON date. */
+/** A CLI JSON timestamp: ISO 8601 to the second, `YYYY-MM-DDTHH:mm:ssZ` (CONTRIBUTING). */
 export function isoTime(ms: number | undefined): string | null {
   if (ms === undefined || !Number.isFinite(ms)) return null;
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 /** An order for `--json`: camelCase, ISO dates, no NaN. */

@@ -19,9 +19,9 @@ interface Ack {
 }
 
 /** Run the burst child until it has acknowledged `count` orders, then SIGKILL it mid-burst. */
-function burstAndKill(home: string, count: number): Promise<Ack[]> {
+function burstAndKill(home: string, count: number, prefix = 'burst'): Promise<Ack[]> {
   const script = resolve(import.meta.dirname, 'fixtures/order-burst.mjs');
-  const child = spawn(process.execPath, [script, home], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, home, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acks: Ack[] = [];
   let buffer = '';
   let stderr = '';
@@ -116,5 +116,26 @@ describe('crash safety (SIGKILL mid-burst)', () => {
     const rebuilt = new OrderManager({ broker: new PaperBroker(), journal: third });
     expect(rebuilt.portfolio.position('AAPL')).toBeCloseTo(after, 9);
     third.close();
+  });
+});
+
+describe('repeated kill -9 trials on one account', () => {
+  it('each restart takes the dead owner over at once; nothing acknowledged is lost or doubled across 6 kills', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'nt-crash-trials-'));
+    homes.push(home);
+    const all: Ack[] = [];
+    for (let trial = 0; trial < 6; trial++) {
+      // Each child reconciles what the previous one left open (it re-places it, once), then bursts.
+      const acks = await burstAndKill(home, 150, `t${trial}`);
+      expect(acks.length).toBeGreaterThanOrEqual(150);
+      all.push(...acks);
+      // The journal passes its integrity check on every reopen (fills = filled quantities = positions).
+      const journal = Journal.open(home);
+      checkJournal(journal, all);
+      // The killed child never released its lease; its pid is gone, so the account is free.
+      const holder = journal.lease.holder();
+      expect(holder?.releasedAt).toBeUndefined();
+      journal.close();
+    }
   });
 });
