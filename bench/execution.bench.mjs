@@ -86,3 +86,35 @@ await run({
   batch: 100,
 });
 await run({ label: 'no journal (in-memory reference), 20k', orders: 20_000, journal: false });
+
+// Opening an account checks its journal before anything is written (quick_check, WAL, row checksums,
+// fills against filled quantities and positions): the cost every CLI order pays, by journal size.
+async function openCost(orders) {
+  const home = mkdtempSync(join(tmpdir(), 'nt-bench-open-'));
+  const journal = Journal.open(home, { initialCapital: 1e12 });
+  const broker = new PaperBroker();
+  const manager = new OrderManager({ broker, journal });
+  broker.feedBar('AAPL', { timestamp: Date.UTC(2024, 0, 2), open: 100, high: 101, low: 99, close: 100, volume: 1e12 });
+  for (let i = 0; i < orders; i += 100) {
+    const batch = [];
+    for (let j = i; j < Math.min(orders, i + 100); j++) {
+      batch.push(manager.submitOrder({ symbol: 'AAPL', side: j % 2 ? 'sell' : 'buy', quantity: 1, type: 'market' }));
+    }
+    await Promise.all(batch);
+  }
+  await manager.close();
+  journal.close();
+  const times = [];
+  for (let k = 0; k < 7; k++) {
+    const t0 = process.hrtime.bigint();
+    Journal.open(home).close();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  rmSync(home, { recursive: true, force: true });
+  console.log(
+    `${`open + integrity check, ${orders.toLocaleString('en-US')} orders/fills`.padEnd(46)} median ${times[3].toFixed(1).padStart(7)} ms (7 opens)`,
+  );
+}
+await openCost(1_000);
+await openCost(20_000);
