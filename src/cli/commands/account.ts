@@ -83,14 +83,11 @@ async function show(program: Command, name: string | undefined, flags: { json?: 
     printJson({ ...values, positions });
     return;
   }
-  process.stdout.write(
-    renderKeyValues(
-      Object.fromEntries(
-        Object.entries(values).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v ?? '']),
-      ),
-      2,
-    ),
-  );
+  // Rates keep their digits (0.001 is not 0.00); money is shown to the cent.
+  const rows = Object.entries({ ...values, commissionRate: String(values.commissionRate ?? '') })
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]);
+  process.stdout.write(renderKeyValues(Object.fromEntries(rows), 2));
   if (positions.length > 0) {
     process.stdout.write('\n');
     printTable(
