@@ -129,7 +129,7 @@ export async function handOffOrders(
                 `account ${journal.account}: order ${clientOrderId} was taken by the owner but not confirmed in time; it MAY HAVE BEEN PLACED`,
                 {
                   field: 'clientOrderId',
-                  hint: `check with \`neural-trader order list --account ${journal.account} --status all\` before submitting again (the same client order id is safe to repeat)`,
+                  hint: `check with \`npx neural-trader order list --account ${journal.account} --status all\` before submitting again (the same client order id is safe to repeat)`,
                 },
               ),
         });

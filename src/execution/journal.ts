@@ -319,7 +319,7 @@ export class Journal {
         const account = options.account ?? DEFAULT_ACCOUNT;
         throw new NeuralTraderError('NOT_FOUND', `no account ${account} (no journal ${path})`, {
           field: 'account',
-          hint: 'list accounts with `neural-trader account list`; an account is created by its first order',
+          hint: 'list accounts with `npx neural-trader account list`; an account is created by its first order',
         });
       }
       createJournalFile(path, options);

@@ -145,7 +145,7 @@ export class AccountInUseError extends NeuralTraderError {
   constructor(account: string, holder: LeaseHolder) {
     super('CONFLICT', `account ${account} is in use by ${describeHolder(holder)}`, {
       field: 'account',
-      hint: `wait for it to finish or stop it, or trade another account with --account NAME (neural-trader account list)`,
+      hint: `wait for it to finish or stop it, or trade another account with --account NAME (npx neural-trader account list)`,
     });
     this.name = 'AccountInUseError';
     this.account = account;

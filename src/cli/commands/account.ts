@@ -121,7 +121,7 @@ async function reset(
     if (!process.stdin.isTTY) {
       throw new NeuralTraderError('VALIDATION', `${what}? confirmation needed`, {
         field: 'yes',
-        hint: `add --yes to confirm: neural-trader account reset ${account} --yes`,
+        hint: `add --yes to confirm: npx neural-trader account reset ${account} --yes`,
       });
     }
     const { createInterface } = await import('node:readline/promises');

@@ -37,6 +37,7 @@ interface TradeFlags {
   broker?: string;
   account?: string;
   param?: string[];
+  paramsFile?: string;
   capital?: string;
   commission?: string;
   slippageBps?: string;
@@ -49,8 +50,6 @@ interface TradeFlags {
   maxPositionWeight?: string;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
  * A risk fraction flag (0.05 = 5%). Loss thresholds must be below 1 (a 100% loss cannot be exceeded
@@ -186,7 +185,7 @@ async function cancel(
     if (!journal.findOrder(id)) {
       throw new NeuralTraderError('NOT_FOUND', `no order ${id} in account ${account} (${journal.path})`, {
         field: 'id',
-        hint: `list orders with \`neural-trader order list --account ${account} --status all\``,
+        hint: `list orders with \`npx neural-trader order list --account ${account} --status all\``,
       });
     }
     broker = journal.settings.broker === 'alpaca' ? 'alpaca' : 'paper';
@@ -274,12 +273,16 @@ async function list(
 
 async function trade(program: Command, flags: TradeFlags): Promise<void> {
   const config = await loadCliConfig(program);
-  const { runLiveStrategy, parseParamFlags } = await import('../../execution/live-runner.js');
-  const { parseSymbolList } = await import('../../core/inputs.js');
+  const { runLiveStrategy } = await import('../../execution/live-runner.js');
+  const { countFlag, symbolsFlag } = await import('../flags.js');
+  const { strategyParamsFromFlags } = await import('../../core/strategy-params.js');
   const broker = await brokerFlag(flags.broker);
   const account = flags.account === undefined ? undefined : await accountFlag(flags.account, broker);
   const checks = await riskChecks(flags);
-  const symbols = parseSymbolList(flags.symbols, '--symbols');
+  // The same readings as backtest: `KO PG` or `KO,PG`, any case; `--bars 0` or `-1` is an error.
+  const symbols = symbolsFlag(flags.symbols);
+  const params = strategyParamsFromFlags(flags.param, flags.paramsFile);
+  const maxBars = countFlag('bars', flags.bars);
   const controller = new AbortController();
   const stop = (signal: string) => {
     process.stderr.write(
@@ -295,7 +298,7 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
     const summary = await runLiveStrategy({
       strategy: flags.strategy,
       symbols,
-      params: await parseParamFlags(flags.param ?? []),
+      params,
       broker,
       account,
       config,
@@ -303,7 +306,7 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
       commissionRate: await numberFlag('commission', flags.commission, { min: 0, max: 0.5 }),
       slippageBps: await numberFlag('slippage-bps', flags.slippageBps, { min: 0, max: 10_000 }),
       replaySpeed: await numberFlag('replay-speed', flags.replaySpeed, { min: 0 }),
-      maxBars: await numberFlag('bars', flags.bars, { min: 1, integer: true }),
+      maxBars,
       start: flags.start,
       cancelOnExit: flags.cancelOnExit === true,
       signal: controller.signal,
@@ -313,6 +316,11 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
       onHalt: (line) => process.stderr.write(`${line}\n`),
     });
     const { printJson, renderKeyValues } = await import('../output.js');
+    if (summary.orders === 0) {
+      process.stderr.write(
+        `warning: no orders: ${summary.strategy} placed no order in ${summary.bars} bars (too few bars to warm up, or its signals never fired)\n`,
+      );
+    }
     if (flags.json) printJson({ ...summary, marketClock: isoTime(summary.marketClock) });
     else {
       process.stdout.write(
@@ -336,7 +344,7 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
         }),
       );
       process.stderr.write(
-        `see the account with: neural-trader portfolio show --account ${summary.account}\n`,
+        `see the account with: npx neural-trader portfolio show --account ${summary.account}\n`,
       );
     }
   } finally {
@@ -398,10 +406,11 @@ export function register(program: Command): void {
       'run a strategy on streaming bars (paper: replayed sample data, in a replay account of its own)',
     )
     .requiredOption('--strategy <name>', 'registered strategy, e.g. momentum')
-    .requiredOption('--symbols <symbols...>', 'tickers, e.g. AAPL, KO,PEP or KO PEP')
+    .requiredOption('--symbols <symbols...>', 'tickers, e.g. AAPL, KO PG or KO,PG')
     .option('--broker <broker>', 'paper or alpaca', 'paper')
     .option('--account <name>', 'account to trade (default: a new replay-<time> account per paper run)')
-    .option('--param <k=v>', 'strategy parameter (repeatable)', collect, [])
+    .option('--param <k=v...>', 'strategy parameters, e.g. --param lookback=20 (lists/objects as JSON)')
+    .option('--params-file <file>', 'strategy parameters from a JSON object file (--param overrides it)')
     .option('--capital <amount>', `starting cash of a new account (default ${DEFAULT_INITIAL_CAPITAL})`)
     .option(
       '--commission <rate>',
@@ -412,7 +421,7 @@ export function register(program: Command): void {
       `paper slippage of a new account in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
     )
     .option('--replay-speed <bars/s>', 'paper replay speed in bars per second (0 = as fast as possible)', '0')
-    .option('--bars <n>', 'stop after this many bars')
+    .option('--bars <n>', 'stop after this many bars (a whole number >= 1)')
     .option('--start <date>', 'paper replay: first bar date')
     .option('--cancel-on-exit', 'cancel open orders when stopping')
     .option(
