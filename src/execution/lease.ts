@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
+import type { Statement } from 'better-sqlite3';
 import { NeuralTraderError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { redact } from '../core/redact.js';
@@ -197,6 +198,8 @@ export class AccountLease {
   private lost = false;
   private servesHandoffsFlag = false;
   private lastBeat = 0;
+  private readonly fenceStatement: Statement<[]>;
+  private readonly beatStatement: Statement<[number, string]>;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -206,6 +209,11 @@ export class AccountLease {
   ) {
     this.staleAfterMs = options.staleAfterMs ?? LEASE_STALE_AFTER_MS;
     this.heartbeatMs = options.heartbeatMs ?? LEASE_HEARTBEAT_MS;
+    // Prepared once: the fence runs on every commit group of the owner.
+    this.fenceStatement = db.prepare<[]>('SELECT owner_id, released_at FROM lease WHERE id = 1');
+    this.beatStatement = db.prepare<[number, string]>(
+      'UPDATE lease SET heartbeat_at = ? WHERE id = 1 AND owner_id = ? AND released_at IS NULL',
+    );
   }
 
   /** The current (or last) holder as recorded in the journal. A plain read: never waits for a lock. */
@@ -302,9 +310,7 @@ export class AccountLease {
   assertHeld(): void {
     if (this.heldBy === undefined) return;
     if (this.lost) throw new LeaseLostError(this.account, this.path, this.holder());
-    const row = this.db.prepare('SELECT owner_id, released_at FROM lease WHERE id = 1').get() as
-      | { owner_id: string; released_at: number | null }
-      | undefined;
+    const row = this.fenceStatement.get() as { owner_id: string; released_at: number | null } | undefined;
     if (!row || row.owner_id !== this.ownerId || row.released_at !== null) {
       this.lost = true;
       this.stopHeartbeat();
@@ -319,9 +325,7 @@ export class AccountLease {
   heartbeat(now: EpochMs = Date.now()): void {
     if (!this.held) return;
     try {
-      const result = this.db
-        .prepare('UPDATE lease SET heartbeat_at = ? WHERE id = 1 AND owner_id = ? AND released_at IS NULL')
-        .run(now, this.ownerId);
+      const result = this.beatStatement.run(now, this.ownerId);
       this.lastBeat = now;
       if (result.changes === 0) {
         this.lost = true;
