@@ -94,11 +94,20 @@ async function openCost(orders) {
   const journal = Journal.open(home, { initialCapital: 1e12 });
   const broker = new PaperBroker();
   const manager = new OrderManager({ broker, journal });
-  broker.feedBar('AAPL', { timestamp: Date.UTC(2024, 0, 2), open: 100, high: 101, low: 99, close: 100, volume: 1e12 });
+  broker.feedBar('AAPL', {
+    timestamp: Date.UTC(2024, 0, 2),
+    open: 100,
+    high: 101,
+    low: 99,
+    close: 100,
+    volume: 1e12,
+  });
   for (let i = 0; i < orders; i += 100) {
     const batch = [];
     for (let j = i; j < Math.min(orders, i + 100); j++) {
-      batch.push(manager.submitOrder({ symbol: 'AAPL', side: j % 2 ? 'sell' : 'buy', quantity: 1, type: 'market' }));
+      batch.push(
+        manager.submitOrder({ symbol: 'AAPL', side: j % 2 ? 'sell' : 'buy', quantity: 1, type: 'market' }),
+      );
     }
     await Promise.all(batch);
   }
