@@ -5,6 +5,7 @@
 export * from './backtest/index.js';
 export * from './core/index.js';
 export * from './data/index.js';
+export * from './distributed/index.js';
 export * from './execution/index.js';
 export * from './indicators/index.js';
 export * from './mcp/index.js';

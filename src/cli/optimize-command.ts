@@ -1,4 +1,5 @@
 import { describeAssumptions } from '../backtest/assumptions.js';
+import type { Config } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import { strategyParamsFromFlags } from '../core/strategy-params.js';
 import { formatTimestamp } from '../core/time.js';
@@ -17,6 +18,7 @@ import type { OptimizeFlags } from './commands/optimize.js';
 import { symbolsFlag } from './flags.js';
 import { type Cell, printJson, printTable, writeJsonFile } from './output.js';
 import { createProgress, type Progress } from './progress.js';
+import { openQueue, queueReporter, queueUrlFromFlag } from './queue-mode.js';
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
@@ -58,8 +60,18 @@ function resolveSpace(strategy: string, ranges: readonly string[]): Record<strin
   return space;
 }
 
-export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
-  getStrategyDefinition(flags.strategy);
+export async function runOptimizeCommand(flags: OptimizeFlags, config: Config): Promise<void> {
+  const queueUrl = queueUrlFromFlag(flags.queue, config);
+  if (flags.resume !== undefined) return resumeOptimizeCommand(flags, queueUrl);
+  if (flags.strategy === undefined || flags.symbols === undefined) {
+    const missing = flags.strategy === undefined ? '--strategy' : '--symbols';
+    throw new ValidationError(`${missing} is required`, {
+      field: missing,
+      hint: 'give --strategy NAME --symbols SYMBOL..., or --resume SWEEP_ID --queue URL to finish a queue sweep',
+    });
+  }
+  const strategy = flags.strategy;
+  getStrategyDefinition(strategy);
   const metric = validateMetric(flags.metric);
   if (flags.method !== 'grid' && flags.method !== 'random') {
     throw new ValidationError(`--method: unknown "${flags.method}"`, {
@@ -69,7 +81,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
   }
   // Output flags are checked before the (possibly long) run, not after it.
   const top = positiveInt(flags.top, '--top');
-  const space = resolveSpace(flags.strategy, flags.range ?? []);
+  const space = resolveSpace(strategy, flags.range ?? []);
   const fixedParams = strategyParamsFromFlags(flags.param, flags.paramsFile);
   const series = [];
   for (const symbol of symbolsFlag(flags.symbols)) {
@@ -80,12 +92,17 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
   process.once('SIGINT', onSigint);
   // The total is known only once the space is expanded, so the bar is created on the first report.
   let progress: Progress | undefined;
+  const label = flags.walkForward ? 'walk-forward' : 'optimise';
+  // On a queue, the bar shows the rate and failures too, and the sweep's events are printed as lines.
+  const reporter = queueUrl ? queueReporter(label) : undefined;
   const onProgress = (done: number, total: number) => {
-    progress ??= createProgress(flags.walkForward ? 'walk-forward' : 'optimise', total);
+    if (reporter) return reporter.onProgress(done, total);
+    progress ??= createProgress(label, total);
     progress.update(done);
   };
+  const queue = queueUrl ? await openQueue(queueUrl, { onEvent: reporter?.onEvent }) : undefined;
   const common = {
-    strategy: flags.strategy,
+    strategy,
     series,
     fixedParams,
     space,
@@ -113,6 +130,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
     dataSource: flags.provider,
     signal: controller.signal,
     onProgress,
+    queue,
   } as const;
   try {
     if (flags.walkForward) {
@@ -124,12 +142,14 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<void> {
         anchored: Boolean(flags.anchored),
       });
       progress?.finish();
+      reporter?.finish();
       if (flags.output) writeJsonFile(flags.output, result);
       if (flags.json) printJson(result);
       else printWalkForward(result);
     } else {
       const result = await optimizeStrategy({ ...common, onProgress });
       progress?.finish();
+      reporter?.finish();
       refuseAllFailed(result);
       if (flags.output) writeJsonFile(flags.output, result);
       if (flags.json) printJson(result);
@@ -150,6 +170,38 @@ function refuseAllFailed(result: OptimizeResult): void {
       hint: 'check the --range and --param values against `npx neural-trader strategies info NAME`',
     },
   );
+}
+
+/** `optimize --resume ID --queue URL`: the sweep is rebuilt from Redis; the output is the original run's. */
+async function resumeOptimizeCommand(flags: OptimizeFlags, queueUrl: string | undefined): Promise<void> {
+  if (!queueUrl) {
+    throw new ValidationError('--resume needs --queue: the Redis URL the sweep was started on', {
+      field: 'queue',
+      hint: 'e.g. --resume sw-3f9a2c1d0b7e --queue redis://127.0.0.1:6379',
+    });
+  }
+  const top = positiveInt(flags.top, '--top');
+  const { resumeSweep } = await import('../distributed/index.js');
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const reporter = queueReporter('resume');
+  try {
+    const resumed = await resumeSweep({
+      queue: queueUrl,
+      sweepId: flags.resume as string,
+      onEvent: reporter.onEvent,
+      onProgress: reporter.onProgress,
+      signal: controller.signal,
+    });
+    reporter.finish();
+    if (flags.output) writeJsonFile(flags.output, resumed.result);
+    if (flags.json) printJson(resumed.result);
+    else if (resumed.kind === 'walk-forward') printWalkForward(resumed.result);
+    else printOptimization(resumed.result, top);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 function paramText(params: Record<string, unknown>): string {

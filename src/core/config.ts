@@ -93,6 +93,7 @@ const EnvSchema = z.object({
   NEURAL_TRADER_MCP_MAX_SESSIONS: optionalCount(1, 100_000),
   NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS: optionalCount(1, 7 * 86_400),
   NEURAL_TRADER_MCP_TIME_LIMITS: z.string().optional(),
+  NEURAL_TRADER_QUEUE_URL: optionalSecret,
 });
 
 export interface Config {
@@ -127,6 +128,8 @@ export interface Config {
     /** Per-tool time limits, `tool=seconds,...` (`*=seconds` for every tool); parsed by the MCP server. */
     timeLimits?: string;
   };
+  /** Queue mode's Redis URL (may hold a password): used by `--queue` without a URL. */
+  queueUrl?: string;
   /** The .env file that was read, if any. */
   envFile?: string;
 }
@@ -197,6 +200,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     e.ALPACA_API_KEY,
     e.ALPACA_SECRET_KEY,
     e.POLYGON_API_KEY,
+    e.NEURAL_TRADER_QUEUE_URL,
     // A blank token is refused by the MCP server; registered, it would redact runs of spaces.
     e.NEURAL_TRADER_MCP_TOKEN?.trim() ? e.NEURAL_TRADER_MCP_TOKEN : undefined,
     e.ODDS_API_KEY,
@@ -234,6 +238,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       sessionIdleSeconds: e.NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS,
       timeLimits: e.NEURAL_TRADER_MCP_TIME_LIMITS,
     },
+    queueUrl: e.NEURAL_TRADER_QUEUE_URL,
     envFile,
   };
 }
@@ -272,6 +277,7 @@ export function redactedConfig(config: Config): Record<string, string | boolean>
     NEURAL_TRADER_LIVE_TRADING: config.liveTrading,
     NEURAL_TRADER_MCP_TOKEN: mask(config.mcp.token),
     NEURAL_TRADER_TOOLSETS: config.mcp.toolsets?.join(',') ?? '(all)',
+    NEURAL_TRADER_QUEUE_URL: mask(config.queueUrl),
     env_file: config.envFile ?? '(none)',
   };
 }

@@ -5,7 +5,8 @@ import type { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
 import { parseParams } from '../strategies/params.js';
 import { getStrategyDefinition } from '../strategies/registry.js';
-import { chooseWorkerCount, createTrialRunner } from './pool.js';
+import { chooseWorkerCount, createTrialRunner, type TrialRunner } from './pool.js';
+import { type QueueOption, sweepSettings } from './queue.js';
 import { gridCombinations, type ParamSet, type ParamSpace, randomCombinations } from './space.js';
 import type { PlainBacktestOptions, Trial } from './trial.js';
 
@@ -40,7 +41,7 @@ export function metricDirection(metric: OptimizationMetric): 1 | -1 {
   return metric === 'maxDrawdown' ? -1 : 1;
 }
 
-export interface OptimizeInput {
+export interface OptimizeInput extends QueueOption {
   strategy: string;
   /** Series to optimise over (already fetched). They are aligned on common timestamps. */
   series: readonly BarSeries[];
@@ -167,14 +168,19 @@ export async function optimizeStrategy(input: OptimizeInput): Promise<OptimizeRe
   const fixed = { symbols, ...input.fixedParams };
   const started = performance.now();
   const job = { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} };
-  const workers = chooseWorkerCount(
-    job,
-    series,
-    { params: sets[0], from: 0, to: series[0].length },
-    sets.length,
-    input.workers,
-  );
-  const runner = createTrialRunner(job, series, workers);
+  const runner: TrialRunner = input.queue
+    ? await input.queue.open({ kind: 'optimize', job, series, settings: sweepSettings(input) })
+    : createTrialRunner(
+        job,
+        series,
+        chooseWorkerCount(
+          job,
+          series,
+          { params: sets[0], from: 0, to: series[0].length },
+          sets.length,
+          input.workers,
+        ),
+      );
   let best: RankedTrial | undefined;
   try {
     const bars = series[0].length;

@@ -12,7 +12,8 @@ import {
   rankTrials,
   scoreOf,
 } from './optimizer.js';
-import { chooseWorkerCount, createTrialRunner } from './pool.js';
+import { chooseWorkerCount, createTrialRunner, type TrialRunner } from './pool.js';
+import { sweepSettings } from './queue.js';
 import type { ParamSet } from './space.js';
 
 /**
@@ -115,14 +116,19 @@ export async function walkForward(input: WalkForwardInput): Promise<WalkForwardR
   const symbols = series.map((s) => s.symbol);
   const fixed = { symbols, ...input.fixedParams };
   const job = { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} };
-  const workers = chooseWorkerCount(
-    job,
-    series,
-    { params: sets[0], from: plan[0].isFrom, to: plan[0].isTo },
-    plan.length * (sets.length + 1),
-    input.workers,
-  );
-  const runner = createTrialRunner(job, series, workers);
+  const runner: TrialRunner = input.queue
+    ? await input.queue.open({ kind: 'walk-forward', job, series, settings: sweepSettings(input) })
+    : createTrialRunner(
+        job,
+        series,
+        chooseWorkerCount(
+          job,
+          series,
+          { params: sets[0], from: plan[0].isFrom, to: plan[0].isTo },
+          plan.length * (sets.length + 1),
+          input.workers,
+        ),
+      );
   const started = performance.now();
   const total = plan.length * (sets.length + 1);
   let done = 0;

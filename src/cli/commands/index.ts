@@ -41,6 +41,10 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import('./optimize.js'),
   },
   {
+    commands: { worker: 'run optimisation trials from a Redis queue (see optimize --queue)' },
+    load: () => import('./worker.js'),
+  },
+  {
     commands: {
       order: 'submit, cancel and list orders (paper by default)',
       trade: 'run a strategy on streaming bars (paper with replayed sample data by default)',

@@ -7,8 +7,8 @@ import {
 import { loadCliConfig } from '../context.js';
 
 interface OptimizeFlags {
-  strategy: string;
-  symbols: string[];
+  strategy?: string;
+  symbols?: string[];
   start?: string;
   end?: string;
   range?: string[];
@@ -30,14 +30,19 @@ interface OptimizeFlags {
   top: string;
   json?: boolean;
   output?: string;
+  queue?: string | boolean;
+  resume?: string;
 }
 
 export function register(program: Command): void {
   program
     .command('optimize')
     .description("grid or random search over a strategy's parameters (parallel), or walk-forward analysis")
-    .requiredOption('--strategy <name>', 'strategy name (see `npx neural-trader strategies list`)')
-    .requiredOption('--symbols <symbols...>', 'symbols to trade, e.g. KO PG or KO,PG')
+    .option(
+      '--strategy <name>',
+      'strategy name (see `npx neural-trader strategies list`); required unless --resume',
+    )
+    .option('--symbols <symbols...>', 'symbols to trade, e.g. KO PG or KO,PG; required unless --resume')
     .option('--start <date>', 'first date, YYYY-MM-DD')
     .option('--end <date>', 'last date, YYYY-MM-DD')
     .option(
@@ -69,10 +74,16 @@ export function register(program: Command): void {
     .option('--top <n>', 'rows to print', '10')
     .option('--json', 'print the full result as JSON')
     .option('--output <file>', 'also write the full result as JSON to this file')
+    .option(
+      '--queue [url]',
+      'run the trials on worker processes through Redis: redis://[:password@]host:6379[/db][?prefix=name] ' +
+        '(rediss:// for TLS; no URL: NEURAL_TRADER_QUEUE_URL)',
+    )
+    .option('--resume <sweep-id>', 'finish a queue sweep whose coordinator stopped (with --queue)')
     .action(async (flags: OptimizeFlags) => {
-      await loadCliConfig(program);
+      const config = await loadCliConfig(program);
       const { runOptimizeCommand } = await import('../optimize-command.js');
-      await runOptimizeCommand(flags);
+      await runOptimizeCommand(flags, config);
     });
 }
 
