@@ -181,7 +181,9 @@ async function resumeOptimizeCommand(flags: OptimizeFlags, queueUrl: string | un
     });
   }
   const top = positiveInt(flags.top, '--top');
-  const { resumeSweep } = await import('../distributed/index.js');
+  const { parseQueueUrl, parseSweepId, resumeSweep } = await import('../distributed/index.js');
+  parseQueueUrl(queueUrl, '--queue');
+  const sweepId = parseSweepId(flags.resume as string, '--resume');
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -189,7 +191,7 @@ async function resumeOptimizeCommand(flags: OptimizeFlags, queueUrl: string | un
   try {
     const resumed = await resumeSweep({
       queue: queueUrl,
-      sweepId: flags.resume as string,
+      sweepId,
       onEvent: reporter.onEvent,
       onProgress: reporter.onProgress,
       signal: controller.signal,

@@ -21,8 +21,10 @@ export function queueUrlFromFlag(flag: string | boolean | undefined, config: Con
   return config.queueUrl;
 }
 
+/** The queue of `--queue`; a bad URL is refused naming the flag, before any data is fetched. */
 export async function openQueue(url: string, options: RedisQueueOptions): Promise<SweepQueue> {
-  const { redisQueue } = await import('../distributed/index.js');
+  const { parseQueueUrl, redisQueue } = await import('../distributed/index.js');
+  parseQueueUrl(url, '--queue');
   return redisQueue(url, options);
 }
 

@@ -39,7 +39,8 @@ export async function runWorkerCommand(flags: WorkerFlags, config: Config): Prom
   const stallTimeoutMs = seconds(flags.stallTimeout, '--stall-timeout', 0.2) * 1000;
   const heartbeatMs = seconds(flags.heartbeat, '--heartbeat', 0.1) * 1000;
   const graceMs = seconds(flags.grace, '--grace', 0) * 1000;
-  const { startQueueWorker } = await import('../distributed/index.js');
+  const { parseQueueUrl, startQueueWorker } = await import('../distributed/index.js');
+  parseQueueUrl(url, '--queue');
   const worker = await startQueueWorker({ queue: url, concurrency, stallTimeoutMs, heartbeatMs, log });
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -65,4 +66,7 @@ export async function runWorkerCommand(flags: WorkerFlags, config: Config): Prom
     process.on('SIGINT', onSignal);
   });
   log(`worker ${worker.id} stopped after ${worker.done} trial(s)`);
+  // Every job is finished or back in the queue. A client still retrying a lost Redis must not keep
+  // the process alive: if anything is left after a moment, exit anyway.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
 }

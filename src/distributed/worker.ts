@@ -51,6 +51,7 @@ export interface QueueWorker {
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+const CONNECTION_ERRORS = /^(E[A-Z]+|connection closed)$/;
 export const DEFAULT_HEARTBEAT_MS = 5_000;
 
 const jobSchema = z.object({
@@ -103,6 +104,21 @@ function positiveInteger(value: number | undefined, fallback: number, field: str
   return value;
 }
 
+/** Wait for `work` at most `ms`; true when it settled (either way) in time. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const target = parseQueueUrl(options.queue);
   const threads = positiveInteger(options.concurrency, Math.max(1, availableParallelism()), 'concurrency');
@@ -116,13 +132,16 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   // One line per outage, one when it ends (BullMQ's connections report the same outage again).
   let outage: string | undefined;
+  const lost = (reason: string) => {
+    if (outage !== undefined) return;
+    outage = reason;
+    log(
+      `lost Redis at ${target.display} (${reason}); reconnecting with backoff, trials in hand keep running`,
+    );
+  };
   const onState = (state: ConnectionState) => {
-    if (state.type === 'lost' && outage === undefined) {
-      outage = state.reason;
-      log(
-        `lost Redis at ${target.display} (${state.reason}); reconnecting with backoff, trials in hand keep running`,
-      );
-    } else if (state.type === 'restored' && outage !== undefined) {
+    if (state.type === 'lost') lost(state.reason);
+    else if (outage !== undefined) {
       outage = undefined;
       log(`Redis at ${target.display} is back after ${(state.downMs / 1000).toFixed(1)} s`);
     }
@@ -215,10 +234,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     drainDelay: 5,
     autorun: false,
   });
+  const otherErrors = new Set<string>();
   worker.on('error', (error) => {
-    if (outage === undefined) {
-      outage = errorReason(error);
-      log(`queue connection trouble (${outage}); BullMQ reconnects with backoff`);
+    const reason = errorReason(error);
+    if (CONNECTION_ERRORS.test(reason)) lost(reason);
+    else if (!otherErrors.has(reason)) {
+      // Said once per distinct reason: BullMQ repeats an error on every attempt.
+      otherErrors.add(reason);
+      log(`queue error: ${reason}`);
     }
   });
   worker.on('failed', (job, error) => {
@@ -309,9 +332,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         clearInterval(timer);
         const closing = worker.close();
         await pool.close(stopOptions.returnRunning === true);
-        await closing;
-        await removeWorker(redis, keys, id).catch(() => {});
-        await redis.quit().catch(() => redis.disconnect());
+        // Finishing a job needs Redis; without it (an outage) the worker is closed without waiting.
+        if (!(await settlesWithin(closing, outage === undefined ? 10_000 : 1_000))) {
+          await settlesWithin(worker.close(true), 1_000);
+          // Its connections may still be reconnecting: end them so the process can exit.
+          await settlesWithin(worker.disconnect(), 1_000);
+        }
+        await settlesWithin(removeWorker(redis, keys, id), 1_000);
+        redis.disconnect();
       })();
       return stopping;
     },

@@ -249,6 +249,15 @@ const optimizeStrategyTool = defineTool({
     ).default(DEFAULT_SLIPPAGE_BPS),
     top: integerArg('How many of the best trials to return (default 10)', 1, 100).default(10),
     provider: providerArg.default('sample'),
+    queue: z
+      .string()
+      .max(2048)
+      .optional()
+      .describe(
+        'Run the trials on `neural-trader worker` processes through Redis instead of this server: ' +
+          'redis://host:6379[/db][?prefix=name] (rediss:// for TLS), or "default" for the server\'s ' +
+          'NEURAL_TRADER_QUEUE_URL (keeps a password out of the conversation). Same ranking as without it.',
+      ),
   },
   output: {
     strategy: z.string(),
@@ -267,6 +276,7 @@ const optimizeStrategyTool = defineTool({
     assumptions: z
       .record(z.string(), z.unknown())
       .describe('Commission, slippage, financing, annualisation and fill rules every trial used'),
+    sweep_id: z.string().nullable(),
   },
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   checkSize(args) {
@@ -299,6 +309,13 @@ const optimizeStrategyTool = defineTool({
         fetchMarketData(symbol, args.start_date, args.end_date, args.provider, { signal: context.signal }),
       ),
     );
+    // Queue mode: the URL is parsed before any data is fetched; a wrong one is one error line.
+    const queue =
+      args.queue === undefined
+        ? undefined
+        : (await import('../../distributed/index.js')).redisQueue(
+            args.queue === 'default' ? defaultQueueUrl(context.runtime.config.queueUrl) : args.queue,
+          );
     let reported = 0;
     // Notifications are sent asynchronously; the result must not overtake them (clients drop progress
     // that arrives after the response), so they are awaited before returning.
@@ -318,6 +335,7 @@ const optimizeStrategyTool = defineTool({
         slippageBps: args.slippage_bps,
       },
       dataSource: args.provider,
+      queue,
       signal: context.signal,
       onProgress: (done, total, best) => {
         // One notification per percent at most: a 10,000-trial grid should not send 10,000 messages.
@@ -356,8 +374,19 @@ const optimizeStrategyTool = defineTool({
       workers: result.workers,
       elapsed_ms: Math.round(result.elapsedMs),
       assumptions: result.assumptions,
+      sweep_id: queue?.sweepId ?? null,
     };
   },
 });
+
+function defaultQueueUrl(configured: string | undefined): string {
+  if (!configured) {
+    throw new ValidationError('queue: "default" needs NEURAL_TRADER_QUEUE_URL in the server\'s environment', {
+      field: 'queue',
+      hint: 'set NEURAL_TRADER_QUEUE_URL=redis://... where the MCP server starts, or pass the URL',
+    });
+  }
+  return configured;
+}
 
 export const backtestTools: readonly AnyToolSpec[] = [runBacktestTool, optimizeStrategyTool];
