@@ -57,6 +57,7 @@ export async function resumeSweep(input: ResumeSweepInput): Promise<ResumedSweep
     seed: s.seed,
     metric: s.metric === undefined ? undefined : validateMetric(s.metric),
     backtestOptions: s.backtestOptions,
+    dataSource: s.dataSource,
     queue,
     onProgress: input.onProgress,
     signal: input.signal,

@@ -105,6 +105,7 @@ const manifestSchema = z.object({
     inSampleBars: z.number().int().optional(),
     outOfSampleBars: z.number().int().optional(),
     anchored: z.boolean().optional(),
+    dataSource: z.string().max(64).optional(),
   }),
 });
 

@@ -35,6 +35,8 @@ export interface SweepSettings {
   inSampleBars?: number;
   outOfSampleBars?: number;
   anchored?: boolean;
+  /** Where the bars came from (stated in the result's assumptions). */
+  dataSource?: string;
 }
 
 export function sweepSettings(input: SweepSettings): SweepSettings {
@@ -50,6 +52,7 @@ export function sweepSettings(input: SweepSettings): SweepSettings {
     inSampleBars,
     outOfSampleBars,
     anchored,
+    dataSource,
   } = input;
   const settings: SweepSettings = { strategy, space };
   const optional = {
@@ -62,6 +65,7 @@ export function sweepSettings(input: SweepSettings): SweepSettings {
     inSampleBars,
     outOfSampleBars,
     anchored,
+    dataSource,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
