@@ -61,8 +61,9 @@ function resolveSpace(strategy: string, ranges: readonly string[]): Record<strin
 }
 
 export async function runOptimizeCommand(flags: OptimizeFlags, config: Config): Promise<void> {
-  const queueUrl = queueUrlFromFlag(flags.queue, config);
-  if (flags.resume !== undefined) return resumeOptimizeCommand(flags, queueUrl);
+  if (flags.resume !== undefined) {
+    return resumeOptimizeCommand(flags, queueUrlFromFlag(flags.queue, config));
+  }
   if (flags.strategy === undefined || flags.symbols === undefined) {
     const missing = flags.strategy === undefined ? '--strategy' : '--symbols';
     throw new ValidationError(`${missing} is required`, {
@@ -70,6 +71,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags, config: Config): 
       hint: 'give --strategy NAME --symbols SYMBOL..., or --resume SWEEP_ID --queue URL to finish a queue sweep',
     });
   }
+  const queueUrl = queueUrlFromFlag(flags.queue, config);
   const strategy = flags.strategy;
   getStrategyDefinition(strategy);
   const metric = validateMetric(flags.metric);
