@@ -2,8 +2,15 @@ import type { Config } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import { parseStrictNumber } from '../core/inputs.js';
 import { redact } from '../core/redact.js';
-import type { WorkerFlags } from './commands/worker.js';
 import { queueUrlFromFlag } from './queue-mode.js';
+
+export interface WorkerFlags {
+  queue?: string | boolean;
+  concurrency?: string;
+  stallTimeout: string;
+  heartbeat: string;
+  grace: string;
+}
 
 function seconds(text: string, flag: string, min: number): number {
   const value = parseStrictNumber(text, flag);

@@ -3,21 +3,14 @@ import type { Redis } from 'ioredis';
 import { DataError, NeuralTraderError } from '../core/errors.js';
 import { decodeTrial } from './codec.js';
 import { bullConnectionOptions, type ConnectionState, openConnection } from './connection.js';
-import { publishData } from './data-store.js';
 import { QueueKeys, SWEEP_TTL_SECONDS, trialQueueName } from './keys.js';
 import { parseQueueUrl, type QueueTarget } from './queue-url.js';
-import {
-  jobId,
-  loadManifest,
-  newSweepId,
-  parseSweepId,
-  type SweepManifest,
-  saveManifest,
-  taskKey,
-} from './sweep.js';
+import { jobId, parseSweepId, type SweepManifest, taskKey } from './sweep.js';
+import { readSweepEvents, type SweepEvent } from './sweep-events.js';
+import { prepareSweep } from './sweep-store.js';
 import type { QueuedSweep, Trial, TrialQueue, TrialRunner, TrialTask } from './trial-adapter.js';
-import { type CodeVersion, codeVersion, describeVersion, sameVersion } from './version.js';
-import { liveWorkers, type WorkerRecord } from './worker-registry.js';
+import { type CodeVersion, codeVersion } from './version.js';
+import { liveWorkers, summariseWorkers, type WorkerRecord, type WorkerSummary } from './worker-registry.js';
 
 /**
  * The coordinator side of queue mode: a TrialRunner whose trials run as BullMQ jobs on worker processes.
@@ -41,14 +34,8 @@ export type QueueEvent =
       prefix: string;
       dataBytes: number;
     }
-  | {
-      type: 'workers';
-      /** Workers on this build: they take this sweep's trials. */
-      compatible: number;
-      threads: number;
-      /** Workers on another build, by version: they will not. */
-      incompatible: { version: string; workers: number }[];
-    }
+  /** Workers on this build take this sweep's trials; workers on another build will not. */
+  | ({ type: 'workers' } & WorkerSummary)
   | { type: 'failure'; key: string; reason: string; final: boolean; worker: string }
   | { type: 'requeued'; key: string }
   | { type: 'connection'; state: ConnectionState };
@@ -101,15 +88,6 @@ function cancelled(id: string): NeuralTraderError {
     {
       hint: `collect them later with \`neural-trader optimize --resume ${id} --queue URL\``,
     },
-  );
-}
-
-/** The sweep's fields that must match for a resumed run to continue it. */
-function sameSweep(manifest: SweepManifest, sweep: QueuedSweep, dataSha: string): boolean {
-  return (
-    manifest.kind === sweep.kind &&
-    manifest.data.sha256 === dataSha &&
-    JSON.stringify(manifest.job) === JSON.stringify(sweep.job)
   );
 }
 
@@ -170,7 +148,7 @@ class Coordinator implements TrialRunner {
     try {
       reader = await openConnection(target, { onState: relay });
       const version = codeVersion();
-      const { manifest, resumed, dataBytes } = await Coordinator.prepare(
+      const { manifest, resumed, dataBytes } = await prepareSweep(
         redis,
         keys,
         sweep,
@@ -212,63 +190,6 @@ class Coordinator implements TrialRunner {
     }
   }
 
-  /** Store (or, resuming, check) the sweep's data and manifest. */
-  private static async prepare(
-    redis: Redis,
-    keys: QueueKeys,
-    sweep: QueuedSweep,
-    version: CodeVersion,
-    resume: string | undefined,
-  ): Promise<{ manifest: SweepManifest; resumed: boolean; dataBytes: number }> {
-    const data = await publishData(redis, keys, sweep.series);
-    if (resume) {
-      const manifest = await loadManifest(redis, keys, resume);
-      if (!manifest) {
-        throw new NeuralTraderError(
-          'NOT_FOUND',
-          `sweep ${resume} is not on this queue (unknown, or expired after 7 days)`,
-          {
-            hint: 'check the id and the queue URL (including ?prefix=) it was started with',
-          },
-        );
-      }
-      if (!sameVersion(manifest.version, version)) {
-        throw new NeuralTraderError(
-          'CONFIG',
-          `sweep ${resume} was started by ${describeVersion(manifest.version)}; this is ${describeVersion(version)}`,
-          { hint: 'resume it with the build that started it, or start a new sweep' },
-        );
-      }
-      if (!sameSweep(manifest, sweep, data.sha256)) {
-        throw new NeuralTraderError('CONFIG', `sweep ${resume} ran a different job or data than this one`, {
-          hint: 'resume with `neural-trader optimize --resume ID` alone: the sweep is rebuilt from its manifest',
-        });
-      }
-      for (const key of [keys.sweep(resume), keys.results(resume), keys.runs(resume), keys.events(resume)]) {
-        await redis.expire(key, SWEEP_TTL_SECONDS);
-      }
-      return { manifest, resumed: true, dataBytes: data.bytes };
-    }
-    const first = sweep.series[0];
-    const manifest: SweepManifest = {
-      format: 1,
-      id: newSweepId(),
-      kind: sweep.kind,
-      createdAt: Date.now(),
-      version,
-      data: {
-        ...data,
-        symbols: sweep.series.map((s) => s.symbol),
-        bars: first.length,
-        timeframe: first.timeframe,
-      },
-      job: sweep.job,
-      settings: sweep.settings,
-    };
-    await saveManifest(redis, keys, manifest);
-    return { manifest, resumed: false, dataBytes: data.bytes };
-  }
-
   get workers(): number {
     return this.contributors.size;
   }
@@ -297,23 +218,11 @@ class Coordinator implements TrialRunner {
   }
 
   private reportWorkers(workers: WorkerRecord[]): void {
-    let compatible = 0;
-    let threads = 0;
-    const others = new Map<string, number>();
-    for (const w of workers) {
-      if (sameVersion(w.version, this.version)) {
-        compatible++;
-        threads += w.threads;
-      } else {
-        const label = describeVersion(w.version);
-        others.set(label, (others.get(label) ?? 0) + 1);
-      }
-    }
-    const incompatible = [...others].map(([version, count]) => ({ version, workers: count }));
-    const summary = JSON.stringify([compatible, threads, incompatible]);
-    if (summary === this.lastWorkers) return;
-    this.lastWorkers = summary;
-    this.options.onEvent?.({ type: 'workers', compatible, threads, incompatible });
+    const summary = summariseWorkers(workers, this.version);
+    const text = JSON.stringify(summary);
+    if (text === this.lastWorkers) return;
+    this.lastWorkers = text;
+    this.options.onEvent?.({ type: 'workers', ...summary });
   }
 
   private onConnectionState(state: ConnectionState): void {
@@ -505,24 +414,13 @@ class Coordinator implements TrialRunner {
   }
 
   private async readEvents(): Promise<SweepEvent[]> {
-    const reply = (await this.reader.xread(
-      'COUNT',
-      1000,
-      'BLOCK',
-      1000,
-      'STREAMS',
-      this.keys.events(this.manifest.id),
+    const { events, lastId } = await readSweepEvents(
+      this.reader,
+      this.keys,
+      this.manifest.id,
       this.lastEventId,
-    )) as [string, [string, string[]][]][] | null;
-    if (!reply) return [];
-    const events: SweepEvent[] = [];
-    for (const [, entries] of reply) {
-      for (const [entryId, fields] of entries) {
-        this.lastEventId = entryId;
-        const event = parseEvent(fields);
-        if (event) events.push(event);
-      }
-    }
+    );
+    this.lastEventId = lastId;
     return events;
   }
 
@@ -544,35 +442,5 @@ class Coordinator implements TrialRunner {
     this.redis.disconnect();
     this.reader.disconnect();
     await this.queue.close().catch(() => {});
-  }
-}
-
-type SweepEvent =
-  | { type: 'done'; key: string; worker: string }
-  | { type: 'fail'; key: string; worker: string; reason: string; final: boolean }
-  | { type: 'requeued'; key: string };
-
-/** A stream entry written by a worker (worker.ts writes them; unknown shapes are skipped). */
-function parseEvent(fields: string[]): SweepEvent | undefined {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
-  const key = map.get('k');
-  if (!key || !/^[0-9a-f]{32}$/.test(key)) return undefined;
-  const worker = (map.get('w') ?? '?').slice(0, 80);
-  switch (map.get('t')) {
-    case 'done':
-      return { type: 'done', key, worker };
-    case 'fail':
-      return {
-        type: 'fail',
-        key,
-        worker,
-        reason: (map.get('r') ?? 'unknown').slice(0, 300),
-        final: map.get('f') === '1',
-      };
-    case 'requeued':
-      return { type: 'requeued', key };
-    default:
-      return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { fetchData, seriesOf } from './data-store.js';
 import { QueueKeys } from './keys.js';
 import { parseQueueUrl } from './queue-url.js';
 import { loadManifest, parseSweepId } from './sweep.js';
+import { unknownSweep } from './sweep-store.js';
 import { optimizeStrategy, validateMetric, walkForward } from './trial-adapter.js';
 
 /**
@@ -32,13 +33,7 @@ export async function resumeSweep(input: ResumeSweepInput): Promise<ResumedSweep
   const { manifest, series } = await (async () => {
     try {
       const stored = await loadManifest(redis, keys, sweepId);
-      if (!stored) {
-        throw new NeuralTraderError(
-          'NOT_FOUND',
-          `sweep ${sweepId} is not on this queue (unknown, or expired after 7 days)`,
-          { hint: 'check the id and the queue URL (including ?prefix=) it was started with' },
-        );
-      }
+      if (!stored) throw unknownSweep(sweepId);
       return { manifest: stored, series: seriesOf(await fetchData(redis, keys, stored.data.sha256)) };
     } finally {
       redis.disconnect();

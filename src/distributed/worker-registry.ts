@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { QueueKeys } from './keys.js';
-import type { CodeVersion } from './version.js';
+import { type CodeVersion, describeVersion, sameVersion } from './version.js';
 
 /**
  * Workers announce themselves with a heartbeat: a record that expires when the heartbeats stop, listed
@@ -66,4 +66,31 @@ export async function liveWorkers(redis: Redis, keys: QueueKeys): Promise<Worker
     }
   }
   return out;
+}
+
+/** Who serves a build: its workers and their trial threads, and the other builds' workers by version. */
+export interface WorkerSummary {
+  compatible: number;
+  threads: number;
+  incompatible: { version: string; workers: number }[];
+}
+
+export function summariseWorkers(workers: readonly WorkerRecord[], version: CodeVersion): WorkerSummary {
+  let compatible = 0;
+  let threads = 0;
+  const others = new Map<string, number>();
+  for (const w of workers) {
+    if (sameVersion(w.version, version)) {
+      compatible++;
+      threads += w.threads;
+    } else {
+      const label = describeVersion(w.version);
+      others.set(label, (others.get(label) ?? 0) + 1);
+    }
+  }
+  return {
+    compatible,
+    threads,
+    incompatible: [...others].map(([label, count]) => ({ version: label, workers: count })),
+  };
 }

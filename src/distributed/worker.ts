@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { NeuralTraderError } from '../core/errors.js';
 import { encodeTrial } from './codec.js';
 import { bullConnectionOptions, type ConnectionState, errorReason, openConnection } from './connection.js';
 import { DataCache, fetchData } from './data-store.js';
-import { QueueKeys, SWEEP_TTL_SECONDS, trialQueueName } from './keys.js';
+import { QueueKeys, trialQueueName } from './keys.js';
 import { parseQueueUrl, type QueueTarget } from './queue-url.js';
 import { loadManifest, splitJobId } from './sweep.js';
+import { announceFailure, announceRequeued, recordResult } from './sweep-events.js';
 import { type SweepContext, TaskReturned, TrialThreads } from './trial-threads.js';
 import { type CodeVersion, codeVersion, describeVersion, sameVersion } from './version.js';
 import { publishHeartbeat, removeWorker, type WorkerRecord } from './worker-registry.js';
@@ -66,34 +66,6 @@ const jobSchema = z.object({
   r: z.literal(1).optional(),
 });
 
-/**
- * Store a result once and announce it; count the run either way (a count above 1 shows redone work).
- * KEYS: results, events, runs. ARGV: task key, encoded trial, worker id, ttl seconds.
- */
-const RECORD_RESULT = `
-redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
-  redis.call('XADD', KEYS[2], '*', 't', 'done', 'k', ARGV[1], 'w', ARGV[3])
-  redis.call('EXPIRE', KEYS[1], ARGV[4])
-  redis.call('EXPIRE', KEYS[2], ARGV[4])
-  return 1
-end
-return 0
-`;
-
-type RecordingRedis = Redis & {
-  recordResult(
-    results: string,
-    events: string,
-    runs: string,
-    key: string,
-    trial: Buffer,
-    worker: string,
-    ttl: number,
-  ): Promise<number>;
-};
-
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
@@ -146,8 +118,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       log(`Redis at ${target.display} is back after ${(state.downMs / 1000).toFixed(1)} s`);
     }
   };
-  const redis = (await openConnection(target, { onState })) as RecordingRedis;
-  redis.defineCommand('recordResult', { numberOfKeys: 3, lua: RECORD_RESULT });
+  const redis = await openConnection(target, { onState });
 
   const pool = new TrialThreads(threads);
   const dataCache = new DataCache();
@@ -209,15 +180,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       }
       throw error;
     }
-    const stored = await redis.recordResult(
-      keys.results(sweepId),
-      keys.events(sweepId),
-      keys.runs(sweepId),
-      key,
-      encodeTrial(trial),
-      id,
-      SWEEP_TTL_SECONDS,
-    );
+    const stored = await recordResult(redis, keys, sweepId, key, encodeTrial(trial), id);
     done++;
     return stored;
   };
@@ -256,26 +219,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       reportedSweeps.add(`${ids.sweepId}:${reason}`);
       log(`sweep ${ids.sweepId}: a trial failed for good: ${reason}`);
     }
-    redis
-      .xadd(
-        keys.events(ids.sweepId),
-        '*',
-        't',
-        'fail',
-        'k',
-        ids.key,
-        'w',
-        id,
-        'r',
-        reason,
-        'f',
-        final ? '1' : '0',
-      )
-      .catch(() => {});
+    announceFailure(redis, keys, ids.sweepId, { key: ids.key, worker: id, reason, final }).catch(() => {});
   });
   worker.on('stalled', (jobId) => {
     const ids = splitJobId(jobId);
-    if (ids) redis.xadd(keys.events(ids.sweepId), '*', 't', 'requeued', 'k', ids.key).catch(() => {});
+    if (ids) announceRequeued(redis, keys, ids.sweepId, ids.key).catch(() => {});
   });
 
   // Heartbeat, and a word about live sweeps of other builds (once per sweep).

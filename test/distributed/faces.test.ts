@@ -187,14 +187,75 @@ describe('builds that do not match', () => {
     expect(result.stderr).toMatch(
       /1 worker\(s\) run another build \(neural-trader [\d.]+, engine [0-9a-f]{16}\) and will not take these trials/,
     );
-    await waitFor(
-      () =>
-        /sweep sw-[0-9a-f]{12} runs on neural-trader [\d.]+, engine [0-9a-f]{16}; this worker is .* will not take its trials/.test(
-          strangerLog,
-        ),
-      20_000,
-      () => strangerLog,
+    // A sweep that only the other build's worker could serve: that worker says, once, that it will
+    // not take it (the sweep is then cancelled; nothing ran).
+    const { redisQueue } = await import('../../src/distributed/coordinator.js');
+    const { optimizeStrategy } = await import('../../src/optimize/optimizer.js');
+    const { generateGbmSeries } = await import('../../src/data/synthetic.js');
+    const { parseSpace } = await import('../../src/optimize/space.js');
+    const lonely = testPrefix();
+    const lonelyUrl = queueUrl(lonely);
+    const child2 = spawn(
+      process.execPath,
+      [join(other, 'bin/neural-trader.js'), 'worker', '--queue', lonelyUrl, '--heartbeat', '0.5'],
+      {
+        cwd: join(other, 'home'),
+        env: { PATH: process.env.PATH, HOME: join(other, 'home') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
     );
+    let lonelyLog = '';
+    child2.stderr?.on('data', (chunk: Buffer) => {
+      lonelyLog += chunk.toString();
+    });
+    const exited2 = new Promise<number | null>((resolve) => child2.once('exit', resolve));
+    processes.push({
+      child: child2,
+      stdout: () => '',
+      stderr: () => lonelyLog,
+      exited: exited2,
+      kill: (s) => child2.kill(s),
+    });
+    try {
+      await waitFor(
+        () => /serving/.test(lonelyLog),
+        30_000,
+        () => lonelyLog,
+      );
+      const controller = new AbortController();
+      const events: unknown[] = [];
+      const sweep = optimizeStrategy({
+        strategy: 'sma-crossover',
+        series: [generateGbmSeries({ bars: 300, seed: 5 })],
+        space: parseSpace(['fast=5,10', 'slow=50']),
+        queue: redisQueue(lonelyUrl, { onEvent: (e) => events.push(e), heartbeatMs: 500 }),
+        signal: controller.signal,
+      }).catch((error: Error) => error);
+      await waitFor(
+        () =>
+          /sweep sw-[0-9a-f]{12} runs on neural-trader [\d.]+, engine [0-9a-f]{16}; this worker is .* will not take its trials/.test(
+            lonelyLog,
+          ),
+        20_000,
+        () => lonelyLog,
+      );
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          type: 'workers',
+          compatible: 0,
+          incompatible: [expect.objectContaining({ workers: 1 })],
+        }),
+      );
+      controller.abort();
+      expect(((await sweep) as Error).message).toMatch(
+        /^sweep sw-[0-9a-f]{12} stopped; its queued trials still run/,
+      );
+      expect(lonelyLog.match(/will not take its trials/g)).toHaveLength(1);
+    } finally {
+      child2.kill('SIGKILL');
+      await exited2;
+      await deletePrefix(lonely);
+    }
   }, 90_000);
 });
 

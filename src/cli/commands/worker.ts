@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
 import { loadCliConfig } from '../context.js';
-
-interface WorkerFlags {
-  queue?: string | boolean;
-  concurrency?: string;
-  stallTimeout: string;
-  heartbeat: string;
-  grace: string;
-}
+import type { WorkerFlags } from '../worker-command.js';
 
 export function register(program: Command): void {
   program
@@ -35,5 +28,3 @@ export function register(program: Command): void {
       await runWorkerCommand(flags, config);
     });
 }
-
-export type { WorkerFlags };
