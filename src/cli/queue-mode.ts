@@ -63,7 +63,7 @@ export function queueReporter(label: string): QueueReporter {
           line(
             `sweep ${event.sweepId} ${event.resumed ? 'resumed' : 'queued'} on ${event.url} (prefix ${event.prefix}, ` +
               `data ${(event.dataBytes / 2 ** 20).toFixed(1)} MB sent once); if this process stops, finish it with ` +
-              `\`neural-trader optimize --resume ${event.sweepId} --queue ${event.url}\``,
+              `\`npx neural-trader optimize --resume ${event.sweepId} --queue ${event.url}\``,
           );
           return;
         case 'workers':
@@ -71,7 +71,7 @@ export function queueReporter(label: string): QueueReporter {
             line(`workers: ${event.compatible} on this build (${event.threads} trial threads)`);
           } else {
             line(
-              `no worker on this build is connected yet: start one with \`neural-trader worker --queue ${url}\`; trials wait in the queue`,
+              `no worker on this build is connected yet: start one with \`npx neural-trader worker --queue ${url}\`; trials wait in the queue`,
             );
           }
           for (const other of event.incompatible) {

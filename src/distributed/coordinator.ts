@@ -86,7 +86,7 @@ function cancelled(id: string): NeuralTraderError {
     'CANCELLED',
     `sweep ${id} stopped; its queued trials still run on the workers`,
     {
-      hint: `collect them later with \`neural-trader optimize --resume ${id} --queue URL\``,
+      hint: `collect them later with \`npx neural-trader optimize --resume ${id} --queue URL\``,
     },
   );
 }
@@ -241,7 +241,7 @@ class Coordinator implements TrialRunner {
         'PROVIDER',
         `lost Redis at ${this.target.display} for ${Math.round((Date.now() - this.downSince) / 1000)} s during sweep ${id}; stopped without a result`,
         {
-          hint: `trials finished so far are kept in Redis: when it is back, \`neural-trader optimize --resume ${id} --queue URL\` runs only the missing ones`,
+          hint: `trials finished so far are kept in Redis: when it is back, \`npx neural-trader optimize --resume ${id} --queue URL\` runs only the missing ones`,
         },
       ),
     );
@@ -358,7 +358,7 @@ class Coordinator implements TrialRunner {
         'PROVIDER',
         `sweep ${id}: ${failures.size} of ${tasks.length} trial(s) failed on the workers (first: ${first}); no result was produced`,
         {
-          hint: `fix the cause, then \`neural-trader optimize --resume ${id} --queue URL\` runs only the missing trials`,
+          hint: `fix the cause, then \`npx neural-trader optimize --resume ${id} --queue URL\` runs only the missing trials`,
         },
       );
     }

@@ -56,7 +56,7 @@ export async function prepareSweep(
     }
     if (!sameSweep(manifest, sweep, data.sha256)) {
       throw new NeuralTraderError('CONFIG', `sweep ${resume} ran a different job or data than this one`, {
-        hint: 'resume with `neural-trader optimize --resume ID` alone: the sweep is rebuilt from its manifest',
+        hint: 'resume with `npx neural-trader optimize --resume ID --queue URL` alone: the sweep is rebuilt from its manifest',
       });
     }
     for (const key of [keys.sweep(resume), keys.results(resume), keys.runs(resume), keys.events(resume)]) {

@@ -254,7 +254,7 @@ const optimizeStrategyTool = defineTool({
       .max(2048)
       .optional()
       .describe(
-        'Run the trials on `neural-trader worker` processes through Redis instead of this server: ' +
+        'Run the trials on `npx neural-trader worker` processes through Redis instead of this server: ' +
           'redis://host:6379[/db][?prefix=name] (rediss:// for TLS), or "default" for the server\'s ' +
           'NEURAL_TRADER_QUEUE_URL (keeps a password out of the conversation). Same ranking as without it.',
       ),
