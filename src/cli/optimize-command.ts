@@ -15,7 +15,7 @@ import {
 } from '../optimize/index.js';
 import { getStrategyDefinition, strategyParamSpace } from '../strategies/registry.js';
 import type { OptimizeFlags } from './commands/optimize.js';
-import { symbolsFlag } from './flags.js';
+import { printWarnings, symbolsFlag } from './flags.js';
 import { type Cell, printJson, printTable, writeJsonFile } from './output.js';
 import { createProgress, type Progress } from './progress.js';
 import { openQueue, queueReporter, queueUrlFromFlag } from './queue-mode.js';
@@ -72,6 +72,9 @@ export async function runOptimizeCommand(flags: OptimizeFlags, config: Config): 
     });
   }
   const queueUrl = queueUrlFromFlag(flags.queue, config);
+  if (queueUrl && flags.workers !== undefined) {
+    printWarnings(['--workers is ignored with --queue: each worker sets its own --concurrency']);
+  }
   const strategy = flags.strategy;
   getStrategyDefinition(strategy);
   const metric = validateMetric(flags.metric);
@@ -183,6 +186,14 @@ async function resumeOptimizeCommand(flags: OptimizeFlags, queueUrl: string | un
     });
   }
   const top = positiveInt(flags.top, '--top');
+  const ignored = (['strategy', 'symbols', 'range', 'param', 'walkForward'] as const).filter(
+    (name) => flags[name] !== undefined,
+  );
+  if (ignored.length > 0) {
+    printWarnings([
+      `--resume rebuilds the sweep from Redis; ${ignored.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ignored`,
+    ]);
+  }
   const { parseQueueUrl, parseSweepId, resumeSweep } = await import('../distributed/index.js');
   parseQueueUrl(queueUrl, '--queue');
   const sweepId = parseSweepId(flags.resume as string, '--resume');

@@ -212,7 +212,13 @@ class Coordinator implements TrialRunner {
 
   /** Sign of life for workers (which sweeps are live) and a look at who is serving. */
   private async heartbeat(): Promise<void> {
-    await this.redis.zadd(this.keys.activeSweeps, Date.now(), this.manifest.id);
+    const now = Date.now();
+    await this.redis
+      .multi()
+      .zadd(this.keys.activeSweeps, now, this.manifest.id)
+      // Sweeps whose coordinator went silent a day ago are no longer listed.
+      .zremrangebyscore(this.keys.activeSweeps, '-inf', now - 86_400_000)
+      .exec();
     const workers = await liveWorkers(this.redis, this.keys);
     this.reportWorkers(workers);
   }

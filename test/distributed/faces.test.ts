@@ -113,6 +113,12 @@ describe('CLI refusals', () => {
       runCli(['optimize', '--strategy', 'sma-crossover', '--symbols', 'SPX', '--queue'], home),
       /^error: --queue: no URL given and NEURAL_TRADER_QUEUE_URL is not set$/,
     );
+    const extra = runCli(
+      ['optimize', '--resume', 'sw-0123456789ab', '--queue', url, '--strategy', 'x'],
+      home,
+    );
+    expectUserError(extra, /is not on this queue/);
+    expect(extra.stderr).toMatch(/^warning: --resume rebuilds the sweep from Redis; --strategy ignored$/m);
     expectUserError(runCli(['worker'], home), /^error: --queue: no URL given/);
     expectUserError(
       runCli(['worker', '--queue', url, '--concurrency', '0'], home),

@@ -104,7 +104,7 @@ describe('a sweep on three worker processes', () => {
       '9',
     ];
     const local = runCli([...args, '--workers', '1'], home);
-    const queued = runCli([...args, '--queue', url], home);
+    const queued = runCli([...args, '--queue', url, '--workers', '2'], home);
     expect(local.code, local.stderr).toBe(0);
     expect(queued.code, queued.stderr).toBe(0);
     // The first line states workers and elapsed time; the ranked table below it is identical.
@@ -113,6 +113,7 @@ describe('a sweep on three worker processes', () => {
     expect(queued.stdout.split('\n')[0]).toMatch(/9 parameter sets, grid search, [1-3] worker\(s\)/);
     expect(queued.stderr).toMatch(/sweep sw-[0-9a-f]{12} queued on redis:\/\/127\.0\.0\.1:6379\/0/);
     expect(queued.stderr).toMatch(/workers: 3 on this build \(3 trial threads\)/);
+    expect(queued.stderr).toMatch(/^warning: --workers is ignored with --queue/m);
     expect(queued.stderr).toMatch(/optimise \[#+\] 9\/9 100% eta 0s [\d.]+\/s/);
     const localJson = JSON.parse(runCli([...args, '--workers', '1', '--json'], home).stdout);
     const queuedJson = JSON.parse(runCli([...args, '--queue', url, '--json'], home).stdout);
