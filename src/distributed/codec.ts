@@ -108,7 +108,7 @@ export function decodeSeries(blob: Uint8Array, sha256: string): SharedSeries[] {
   requireLittleEndian();
   const corrupt = (what: string) =>
     new DataError(`bar data ${sha256.slice(0, 12)}: ${what}`, {
-      hint: 'the copy in Redis is damaged: run the sweep again (--resume uploads it anew)',
+      hint: 'the copy in Redis is damaged: start the sweep again from the coordinator (it stores the data anew)',
     });
   if (sha256Hex(blob) !== sha256) throw corrupt('its SHA-256 does not match its name');
   const view = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);

@@ -195,6 +195,10 @@ class Coordinator implements TrialRunner {
   }
 
   private async start(): Promise<void> {
+    // Only what happens from now on is news: a resumed sweep's old events (failures it is resumed to
+    // retry, results already in the hash) must not be read again.
+    const [last] = await this.redis.xrevrange(this.keys.events(this.manifest.id), '+', '-', 'COUNT', 1);
+    this.lastEventId = last?.[0] ?? '0';
     await this.heartbeat();
     const every = this.options.heartbeatMs ?? 5_000;
     // Outages are watched every second; the heartbeat runs every `every` ms while connected.
@@ -315,8 +319,9 @@ class Coordinator implements TrialRunner {
       });
     }
     // Enqueueing runs beside the reading: the first results arrive while later jobs are still added.
+    const missing = [...slots].map(([key, indices]) => ({ key, task: tasks[indices[0]] }));
     let enqueueError: unknown;
-    const enqueued = this.enqueue([...slots.keys()], tasks, slots, signal).catch((error) => {
+    const enqueued = this.enqueue(missing, signal).catch((error) => {
       enqueueError = error;
     });
     const failures = new Map<string, string>();
@@ -373,17 +378,16 @@ class Coordinator implements TrialRunner {
 
   /** Add jobs for the tasks without a result; on a resumed sweep, give failed ones their attempts back. */
   private async enqueue(
-    missing: string[],
-    tasks: readonly TrialTask[],
-    slots: Map<string, number[]>,
+    missing: readonly { key: string; task: TrialTask }[],
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const id = this.manifest.id;
-    if (this.resumed && missing.length > 0) await this.guard(this.retryFailed(new Set(missing)), signal);
+    if (this.resumed && missing.length > 0) {
+      await this.guard(this.retryFailed(new Set(missing.map((m) => m.key))), signal);
+    }
     const attempts = this.options.attempts ?? DEFAULT_TRIAL_ATTEMPTS;
     for (let at = 0; at < missing.length; at += ADD_CHUNK) {
-      const jobs = missing.slice(at, at + ADD_CHUNK).map((key) => {
-        const task = tasks[(slots.get(key) as number[])[0]];
+      const jobs = missing.slice(at, at + ADD_CHUNK).map(({ key, task }) => {
         return {
           name: 'trial',
           data: {

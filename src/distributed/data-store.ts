@@ -25,9 +25,11 @@ export async function publishData(
 ): Promise<DataRef> {
   const encoded: EncodedData = encodeSeries(series);
   const key = keys.data(encoded.sha256);
-  // EXPIRE answers 0 when the key is missing: only then is the blob sent.
-  const refreshed = await redis.expire(key, SWEEP_TTL_SECONDS);
-  if (refreshed === 0) await redis.set(key, encoded.blob, 'EX', SWEEP_TTL_SECONDS);
+  // The blob is sent only when that name does not hold a blob of its length already (a damaged copy of
+  // another length is replaced; workers check the hash of what they read either way).
+  const stored = await redis.strlen(key);
+  if (stored === encoded.blob.length) await redis.expire(key, SWEEP_TTL_SECONDS);
+  else await redis.set(key, encoded.blob, 'EX', SWEEP_TTL_SECONDS);
   return { sha256: encoded.sha256, bytes: encoded.blob.length };
 }
 

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateGbmSeries } from '../../src/data/synthetic.js';
 import { type QueueEvent, redisQueue } from '../../src/distributed/coordinator.js';
 import { QueueKeys, trialQueueName } from '../../src/distributed/keys.js';
+import { taskKey } from '../../src/distributed/sweep.js';
 import { codeVersion } from '../../src/distributed/version.js';
 import { optimizeStrategy } from '../../src/optimize/optimizer.js';
 import { parseSpace } from '../../src/optimize/space.js';
@@ -156,6 +157,30 @@ describe('a coordinator that dies', () => {
     const finished = await redis.hlen(keys.results(sweepId));
     expect(finished).toBeGreaterThanOrEqual(20);
     expect(finished).toBeLessThan(total);
+    // An attempt that failed for good before the restart is history: the resumed run retries the trial.
+    const stored = new Set(await redis.hkeys(keys.results(sweepId)));
+    const bars = JSON.parse((await redis.get(keys.sweep(sweepId))) as string).data.bars as number;
+    const grid = [];
+    for (let fast = 2; fast <= 40; fast += 2) {
+      for (let slow = 50; slow <= 200; slow += 10)
+        grid.push(taskKey({ params: { fast, slow }, from: 0, to: bars }));
+    }
+    expect(new Set([...grid, ...stored]).size).toBe(total);
+    const unfinished = grid.find((key) => !stored.has(key)) as string;
+    await redis.xadd(
+      keys.events(sweepId),
+      '*',
+      't',
+      'fail',
+      'k',
+      unfinished,
+      'w',
+      'old',
+      'r',
+      'boom',
+      'f',
+      '1',
+    );
 
     const resumed = spawnCli(['optimize', '--resume', sweepId, '--queue', url, '--json'], home);
     processes.push(resumed);
