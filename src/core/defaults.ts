@@ -45,3 +45,12 @@ export const DEFAULT_ACCOUNT = 'paper';
 
 /** Currency of ledgers (bets, syndicates) when none is given. */
 export const DEFAULT_CURRENCY_CODE = 'USD';
+
+/** Queue mode: how long a silent worker's trial waits before another worker takes it back (seconds). */
+export const DEFAULT_QUEUE_STALL_TIMEOUT_SECONDS = 30;
+
+/** Queue mode: how often a worker announces itself (seconds). */
+export const DEFAULT_QUEUE_HEARTBEAT_SECONDS = 5;
+
+/** Queue mode: on SIGTERM, how long a worker's running trials may finish before they go back (seconds). */
+export const DEFAULT_QUEUE_GRACE_SECONDS = 30;

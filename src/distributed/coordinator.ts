@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DEFAULT_QUEUE_HEARTBEAT_SECONDS } from '../core/defaults.js';
 import { DataError, NeuralTraderError } from '../core/errors.js';
 import { decodeTrial } from './codec.js';
 import { bullConnectionOptions, type ConnectionState, openConnection } from './connection.js';
@@ -200,7 +201,7 @@ class Coordinator implements TrialRunner {
     const [last] = await this.redis.xrevrange(this.keys.events(this.manifest.id), '+', '-', 'COUNT', 1);
     this.lastEventId = last?.[0] ?? '0';
     await this.heartbeat();
-    const every = this.options.heartbeatMs ?? 5_000;
+    const every = this.options.heartbeatMs ?? DEFAULT_QUEUE_HEARTBEAT_SECONDS * 1000;
     // Outages are watched every second; the heartbeat runs every `every` ms while connected.
     let sinceBeat = 0;
     this.timer = setInterval(() => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import type { Job } from 'bullmq';
 import { z } from 'zod';
+import { DEFAULT_QUEUE_HEARTBEAT_SECONDS, DEFAULT_QUEUE_STALL_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { NeuralTraderError } from '../core/errors.js';
 import { encodeTrial } from './codec.js';
 import { bullConnectionOptions, type ConnectionState, errorReason, openConnection } from './connection.js';
@@ -50,9 +51,9 @@ export interface QueueWorker {
   stop(options?: { returnRunning?: boolean }): Promise<void>;
 }
 
-export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+export const DEFAULT_STALL_TIMEOUT_MS = DEFAULT_QUEUE_STALL_TIMEOUT_SECONDS * 1000;
 const CONNECTION_ERRORS = /^(E[A-Z]+|connection closed)$/;
-export const DEFAULT_HEARTBEAT_MS = 5_000;
+export const DEFAULT_HEARTBEAT_MS = DEFAULT_QUEUE_HEARTBEAT_SECONDS * 1000;
 
 const jobSchema = z.object({
   s: z.string(),

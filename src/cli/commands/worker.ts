@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import {
+  DEFAULT_QUEUE_GRACE_SECONDS,
+  DEFAULT_QUEUE_HEARTBEAT_SECONDS,
+  DEFAULT_QUEUE_STALL_TIMEOUT_SECONDS,
+} from '../../core/defaults.js';
 import { loadCliConfig } from '../context.js';
 import type { WorkerFlags } from '../worker-command.js';
 
@@ -14,13 +19,17 @@ export function register(program: Command): void {
     .option(
       '--stall-timeout <seconds>',
       "how long a silent worker's trial waits before another worker takes it",
-      '30',
+      String(DEFAULT_QUEUE_STALL_TIMEOUT_SECONDS),
     )
-    .option('--heartbeat <seconds>', 'how often this worker announces itself', '5')
+    .option(
+      '--heartbeat <seconds>',
+      'how often this worker announces itself',
+      String(DEFAULT_QUEUE_HEARTBEAT_SECONDS),
+    )
     .option(
       '--grace <seconds>',
       'on SIGTERM, how long running trials may finish before they go back to the queue',
-      '30',
+      String(DEFAULT_QUEUE_GRACE_SECONDS),
     )
     .action(async (flags: WorkerFlags) => {
       const config = await loadCliConfig(program);
