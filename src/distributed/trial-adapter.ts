@@ -12,8 +12,15 @@ export type { SharedSeries, Trial, TrialJob, TrialRunner, TrialTask };
 export { optimizeStrategy, validateMetric } from '../optimize/optimizer.js';
 export { walkForward } from '../optimize/walk-forward.js';
 
-/** Run one trial over bars [from, to) of the aligned series. */
-export function runOneTrial(job: TrialJob, series: readonly BarSeries[], task: TrialTask): Trial {
+/**
+ * Run one trial over bars [from, to) of the aligned series. Asynchronous because a trial may have to
+ * prepare its strategy first (the optimiser's reworked entry point awaits `strategy.prepare()`).
+ */
+export async function runOneTrial(
+  job: TrialJob,
+  series: readonly BarSeries[],
+  task: TrialTask,
+): Promise<Trial> {
   return runTrial(job, series, task.params, task.from, task.to, task.keepEquity);
 }
 

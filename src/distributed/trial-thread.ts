@@ -4,6 +4,7 @@ import {
   runOneTrial,
   type SharedSeries,
   seriesFromColumns,
+  type Trial,
   type TrialJob,
   type TrialTask,
 } from './trial-adapter.js';
@@ -18,12 +19,12 @@ export type ThreadRequest =
   | { type: 'run'; n: number; sweep: string; task: TrialTask };
 
 export type ThreadReply =
-  | { type: 'done'; n: number; trial: ReturnType<typeof runOneTrial> }
+  | { type: 'done'; n: number; trial: Trial }
   | { type: 'error'; n: number; message: string };
 
 const sweeps = new Map<string, { job: TrialJob; series: BarSeries[] }>();
 
-parentPort?.on('message', (message: ThreadRequest) => {
+parentPort?.on('message', async (message: ThreadRequest) => {
   if (message.type === 'open') {
     sweeps.set(message.sweep, { job: message.job, series: seriesFromColumns(message.series) });
     return;
@@ -37,7 +38,7 @@ parentPort?.on('message', (message: ThreadRequest) => {
   if (!sweep) reply = { type: 'error', n: message.n, message: `trial thread has no sweep ${message.sweep}` };
   else {
     try {
-      reply = { type: 'done', n: message.n, trial: runOneTrial(sweep.job, sweep.series, message.task) };
+      reply = { type: 'done', n: message.n, trial: await runOneTrial(sweep.job, sweep.series, message.task) };
     } catch (error) {
       reply = {
         type: 'error',
