@@ -160,6 +160,9 @@ export {
 export { defaultOddsCachePath, OddsCache } from './odds-cache.js';
 export {
   arbitrageFromFeed,
+  type BetKelly,
+  type BetKellyInput,
+  betKelly,
   type FeedArbitrage,
   type FeedArbitrageOptions,
   type FeedValueReport,

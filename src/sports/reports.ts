@@ -12,11 +12,19 @@ import { arbitrageEventsFromFeed, valueCandidatesFromFeed } from './feed-markets
 import type { GoalsModel } from './goals/dixon-coles.js';
 import type { BetLedger, EventSettlement } from './ledger.js';
 import { type DemarginedMarket, MARGIN_METHODS, type MarginMethod, removeMargin } from './margin.js';
-import { convertOdds, type OddsConversion, type OddsFormat, parseOdds, probabilityValue } from './odds.js';
+import {
+  convertOdds,
+  impliedProbability,
+  type OddsConversion,
+  type OddsFormat,
+  parseOdds,
+  probabilityValue,
+} from './odds.js';
 import type { OddsEvent, ScoreEvent } from './odds-api.js';
 import {
   checkStakingLimits,
   DEFAULT_STAKING_LIMITS,
+  growthExclusive,
   kellyIndependent,
   kellyMutuallyExclusive,
   type StakingLimits,
@@ -140,6 +148,61 @@ export function kellyReport(input: KellyReportInput): KellyReport {
     currency,
     limits,
     notes,
+  };
+}
+
+export interface BetKellyInput {
+  /** Your probability that the bet wins, in [0, 1]. */
+  probability: number;
+  /** The price in any format: decimal 2.5, American "+150", fractional "3/2". */
+  price: string | number;
+  format?: OddsFormat;
+  /** Fraction of full Kelly, in (0, 1] (default 1: full Kelly). */
+  fraction?: number;
+  /** The name errors give the price (default "odds"; the CLI says "--odds"). */
+  priceField?: string;
+}
+
+export interface BetKelly {
+  decimalOdds: number;
+  /** 1 / decimal odds (the bookmaker's margin included). */
+  impliedProbability: number;
+  /** Expected profit per unit staked: p o - 1. */
+  expectedValue: number;
+  /** (p o - 1) / (o - 1), or 0 without an edge. */
+  fullKelly: number;
+  fraction: number;
+  /** fraction x fullKelly, uncapped. */
+  stake: number;
+  /** Expected log growth of the bankroll per bet at `stake`. */
+  growthRate: number;
+}
+
+/**
+ * Kelly for one bet at a price in any format, uncapped: the single-outcome case of `kellyReport` (the same
+ * exclusive-outcome code, so every face sizing one bet agrees to the last digit). Used by the risk
+ * toolset's `calculate_kelly_criterion` and `risk kelly --odds`.
+ */
+export function betKelly(input: BetKellyInput): BetKelly {
+  const fraction = input.fraction ?? 1;
+  if (!(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) {
+    throw new ValidationError(`fraction: must be a fraction of full Kelly in (0, 1], got ${fraction}`, {
+      field: 'fraction',
+      hint: 'use 0.5 for half Kelly',
+    });
+  }
+  const odds = parseOdds(input.price, input.format, input.priceField ?? 'odds');
+  const bet = { probability: probabilityValue(input.probability, 'probability'), odds: odds.decimal };
+  const [fullKelly] = kellyMutuallyExclusive([bet]).fractions;
+  const stake = fullKelly * fraction;
+  return {
+    decimalOdds: odds.decimal,
+    impliedProbability: impliedProbability(odds),
+    expectedValue: bet.probability * bet.odds - 1,
+    fullKelly,
+    fraction,
+    stake,
+    growthRate: growthExclusive([bet], [stake]),
   };
 }
 

@@ -129,6 +129,86 @@ describe('risk tools over stdio', () => {
     ).toMatch(/win_probability/);
   });
 
+  it('calculate_kelly_criterion takes betting odds in any format, as calculate_betting_kelly sizes one bet', async () => {
+    // p = 0.5 at +150 (= 2.5 = 3/2): full Kelly (0.5 x 2.5 - 1) / 1.5 = 1/6.
+    const prices: Record<string, unknown>[] = [
+      { odds: '+150' },
+      { odds: '3/2' },
+      { odds: 2.5 },
+      { odds: '2.5' },
+      { odds: '150', odds_format: 'american' },
+    ];
+    for (const price of prices) {
+      const data = await callOk(session.client, 'calculate_kelly_criterion', {
+        win_probability: 0.5,
+        ...price,
+        fraction: 0.5,
+        bankroll: 1000,
+      });
+      expect(data.kind, JSON.stringify(price)).toBe('binary');
+      expect(data.decimal_odds).toBe(2.5);
+      expect(data.implied_probability).toBeCloseTo(0.4, 15);
+      expect(data.full_kelly).toBeCloseTo(1 / 6, 15);
+      expect(data.stake_fraction).toBeCloseTo(1 / 12, 15);
+      expect(data.stake_amount).toBeCloseTo(1000 / 12, 10);
+      expect(data.edge).toBeCloseTo(0.25, 15);
+      expect(data.growth_rate).toBeCloseTo(0.5 * Math.log(1 + 1.5 / 12) + 0.5 * Math.log(1 - 1 / 12), 15);
+    }
+    // The same bet through the sports tool (one outcome, no caps) and through decimal_odds.
+    const sports = await callOk(session.client, 'calculate_betting_kelly', {
+      odds: ['-200'],
+      probabilities: [0.7],
+      fraction: 1,
+      max_bet: 1,
+      max_event: 1,
+    });
+    const risk = await callOk(session.client, 'calculate_kelly_criterion', {
+      win_probability: 0.7,
+      odds: '-200',
+    });
+    const decimal = await callOk(session.client, 'calculate_kelly_criterion', {
+      win_probability: 0.7,
+      decimal_odds: 1.5,
+    });
+    const [bet] = sports.bets as { full_kelly: number; stake_fraction: number }[];
+    expect(risk.full_kelly).toBeCloseTo(0.1, 15);
+    expect(risk.full_kelly).toBe(bet.full_kelly);
+    expect(risk.stake_fraction).toBe(bet.stake_fraction);
+    expect(decimal.full_kelly).toBeCloseTo(risk.full_kelly as number, 15);
+    expect(decimal.decimal_odds).toBe(1.5);
+    // No edge: nothing staked, and said so.
+    const none = await callOk(session.client, 'calculate_kelly_criterion', {
+      win_probability: 0.3,
+      odds: '+100',
+    });
+    expect(none.full_kelly).toBe(0);
+    expect(none.notes).toEqual(['no edge at this price: Kelly stakes nothing']);
+    // Bad input: one line naming the argument.
+    expect(
+      await callError(session.client, 'calculate_kelly_criterion', { win_probability: 0.5, odds: 0.9 }),
+    ).toMatch(/^odds: odds must be more than 1/);
+    expect(
+      await callError(session.client, 'calculate_kelly_criterion', { win_probability: 0.5, odds: '5/0' }),
+    ).toMatch(/^odds:/);
+    expect(
+      await callError(session.client, 'calculate_kelly_criterion', {
+        win_probability: 0.5,
+        odds: '+150',
+        decimal_odds: 2.5,
+      }),
+    ).toMatch(/^decimal_odds: give one price of the bet, not odds and decimal_odds/);
+    expect(await callError(session.client, 'calculate_kelly_criterion', { odds: '+150' })).toMatch(
+      /^win_probability: give the probability of winning with odds/,
+    );
+    expect(
+      await callError(session.client, 'calculate_kelly_criterion', {
+        win_probability: 0.5,
+        decimal_odds: 2,
+        odds_format: 'american',
+      }),
+    ).toMatch(/^odds_format:/);
+  });
+
   it('stress_test replays historical crashes and hypothetical shocks', async () => {
     const data = await callOk(session.client, 'stress_test', {
       positions: { KO: 100, PG: 50 },

@@ -79,6 +79,20 @@ describe('neural-trader risk (real CLI, bundled data)', () => {
         report: ['risk', 'report', '--portfolio', examplePortfolio, '--simulations', '5000', '--json'],
         stress: ['risk', 'stress', '--portfolio', examplePortfolio, '--json'],
         kelly: ['risk', 'kelly', '--win-prob', '0.55', '--odds', '2.0', '--fraction', '0.5', '--json'],
+        kellyAmerican: ['risk', 'kelly', '--win-prob', '0.7', '--odds', '-200', '--json'],
+        kellyFractional: [
+          'risk',
+          'kelly',
+          '--win-prob',
+          '0.5',
+          '--odds',
+          '3/2',
+          '--bankroll',
+          '1000',
+          '--json',
+        ],
+        kellyBadOdds: ['risk', 'kelly', '--win-prob', '0.5', '--odds', '0.9'],
+        kellyHexProbability: ['risk', 'kelly', '--win-prob', '0x1', '--odds', '2'],
         badFile: ['risk', 'var', '--portfolio', bad],
         singular: ['risk', 'var', '--portfolio', inline, '--method', 'parametric', '--json'],
         badConfidence: ['risk', 'var', '--portfolio', examplePortfolio, '--confidence', '1.5'],
@@ -175,6 +189,21 @@ describe('neural-trader risk (real CLI, bundled data)', () => {
     const out = JSON.parse(runs.kelly.stdout);
     expect(out.fullKelly).toBeCloseTo(0.1, 12);
     expect(out.stake).toBeCloseTo(0.05, 12);
+  });
+
+  it('risk kelly --odds takes American and fractional prices (the sports Kelly library, as MCP `odds`)', () => {
+    const american = JSON.parse(runs.kellyAmerican.stdout);
+    expect(american).toMatchObject({ decimalOdds: 1.5, netOdds: 0.5, fraction: 1 });
+    expect(american.fullKelly).toBeCloseTo(0.1, 15);
+    const fractional = JSON.parse(runs.kellyFractional.stdout);
+    expect(fractional.decimalOdds).toBe(2.5);
+    expect(fractional.impliedProbability).toBeCloseTo(0.4, 15);
+    expect(fractional.fullKelly).toBeCloseTo(1 / 6, 15);
+    expect(fractional.stakeAmount).toBeCloseTo(1000 / 6, 10);
+    expect(runs.kellyBadOdds.code).toBe(1);
+    expect(runs.kellyBadOdds.stderr).toMatch(/^error: --odds: odds must be more than 1/);
+    expect(runs.kellyHexProbability.code).toBe(1);
+    expect(runs.kellyHexProbability.stderr).toMatch(/^error: --win-prob: expected a probability/);
   });
 
   it('inline prices with a duplicated series: the covariance is repaired with a warning (stderr and JSON)', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { betKelly, kellyReport } from '../../src/sports/reports.js';
 import {
   growthExclusive,
   kellyFraction,
@@ -24,6 +25,38 @@ describe('Kelly closed forms', () => {
     expect(kellyFraction(0.3, 2.5)).toBe(0);
     expect(() => kellyFraction(1.5, 2)).toThrow(/bet.probability: a probability must be between 0 and 1/);
     expect(() => kellyFraction(0.5, 0.9)).toThrow(/bet.odds: odds must be more than 1/);
+  });
+
+  it('one bet at a price in any format (betKelly): the closed form, and the Kelly report to the last digit', () => {
+    for (const price of ['+150', '3/2', 2.5, '2.5']) {
+      const bet = betKelly({ probability: 0.5, price, fraction: 0.5 });
+      expect(bet.decimalOdds).toBe(2.5);
+      expect(bet.impliedProbability).toBeCloseTo(0.4, 15);
+      expect(bet.expectedValue).toBeCloseTo(0.25, 15);
+      expect(bet.fullKelly).toBeCloseTo(1 / 6, 15);
+      expect(bet.stake).toBe(bet.fullKelly / 2);
+      expect(bet.growthRate).toBe(growthExclusive([{ probability: 0.5, odds: 2.5 }], [bet.stake]));
+    }
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 101, max: 5000 }).map((hundredths) => hundredths / 100),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (p, o, fraction) => {
+          const bet = betKelly({ probability: p, price: o, fraction });
+          const [row] = kellyReport({
+            prices: [o],
+            probabilities: [p],
+            limits: { ...LIMITS, kellyMultiplier: fraction },
+          }).rows;
+          expect(bet.fullKelly).toBe(row.fullKelly);
+          expect(bet.stake).toBe(row.fraction);
+          expect(bet.fullKelly).toBeCloseTo(kellyFraction(p, o), 12);
+        },
+      ),
+    );
+    expect(() => betKelly({ probability: 0.5, price: '+150', fraction: 0 })).toThrow(/^fraction: must be/);
+    expect(() => betKelly({ probability: 0.5, price: 'x', priceField: '--odds' })).toThrow(/^--odds:/);
   });
 
   it('exclusive outcomes: Smoczynski-Tomkins bets the favourite and hedges with a negative-EV outcome', () => {

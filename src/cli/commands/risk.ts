@@ -67,9 +67,17 @@ async function numberFlag(
   check: (value: number) => boolean,
   expected: string,
 ): Promise<number> {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) {
-    const { ValidationError } = await import('../../core/errors.js');
+  const [{ parseStrictNumber }, { ValidationError }] = await Promise.all([
+    import('../../core/inputs.js'),
+    import('../../core/errors.js'),
+  ]);
+  // Plain decimals only (never 0x10 or Infinity), as every other command reads numbers; the range message
+  // below says what the flag means.
+  let value = Number.NaN;
+  try {
+    value = parseStrictNumber(raw, `--${flag}`);
+  } catch {}
+  if (!Number.isFinite(value) || !check(value)) {
     throw new ValidationError(`--${flag}: expected ${expected}, got "${raw}"`, { field: flag });
   }
   return value;
@@ -398,30 +406,31 @@ async function kellyAction(program: Command, flags: KellyFlags): Promise<void> {
       hint: 'e.g. --win-prob 0.55 --odds 2.0, or --symbol SPX',
     });
   }
-  const { kellyCriterionBinary } = await import('../../risk/index.js');
   const winProbability = await numberFlag(
     flags.winProb,
     'win-prob',
     (v) => v > 0 && v < 1,
     'a probability between 0 and 1 (exclusive)',
   );
-  const decimalOdds = await numberFlag(
-    flags.odds,
-    'odds',
-    (v) => v > 1,
-    'decimal odds > 1 (2.0 = even money)',
-  );
   const fraction = await fractionFlag(flags.fraction);
   const bankroll =
     flags.bankroll === undefined
       ? undefined
       : await numberFlag(flags.bankroll, 'bankroll', (v) => v > 0, 'a positive amount');
-  const result = kellyCriterionBinary({ winProbability, decimalOdds, fraction });
+  // The price in any format, sized by the sports Kelly library (as MCP calculate_kelly_criterion `odds`).
+  const { betKelly } = await import('../../sports/index.js');
+  const result = betKelly({
+    probability: winProbability,
+    price: flags.odds,
+    fraction,
+    priceField: '--odds',
+  });
   const out = {
     winProbability,
-    decimalOdds,
-    netOdds: result.netOdds,
-    edge: result.edge,
+    decimalOdds: result.decimalOdds,
+    impliedProbability: result.impliedProbability,
+    netOdds: result.decimalOdds - 1,
+    edge: result.expectedValue,
     fullKelly: result.fullKelly,
     fraction,
     stake: result.stake,
@@ -436,8 +445,8 @@ async function kellyAction(program: Command, flags: KellyFlags): Promise<void> {
   process.stdout.write(
     renderKeyValues({
       'win probability': winProbability,
-      'decimal odds': decimalOdds,
-      'edge per unit staked': result.edge.toFixed(4),
+      'decimal odds': result.decimalOdds,
+      'edge per unit staked': result.expectedValue.toFixed(4),
       'full Kelly': pct(result.fullKelly),
       [`stake (${fraction} Kelly)`]: pct(result.stake),
       'expected log growth per bet': result.growthRate.toFixed(6),
@@ -504,10 +513,10 @@ export function register(program: Command): void {
   risk
     .command('kelly')
     .description(
-      'Kelly stake for a bet with win probability p at decimal odds, or Kelly leverage of an asset from its history',
+      'Kelly stake for a bet with win probability p at a price (decimal, American or fractional), or Kelly leverage of an asset from its history',
     )
     .option('--win-prob <p>', 'bet: probability of winning, in (0, 1)')
-    .option('--odds <decimal>', 'bet: decimal odds (2.0 = even money)')
+    .option('--odds <price>', 'bet: the price: decimal 2.0, American +100/-150 or fractional 1/1')
     .option('--symbol <ticker>', "asset: continuous Kelly from this symbol's daily returns")
     .option('--risk-free <rate>', 'asset: annual risk-free rate', '0')
     .option('--start <date>', 'asset: first date of the history (YYYY-MM-DD)')

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BarSeries } from '../../core/bars.js';
 import { ValidationError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
+import type { OddsFormat } from '../../sports/odds.js';
 import { dateArg, enumArg, integerArg, nonNegativeNumberArg, symbolArg } from '../args.js';
 import {
   checkBarsRequested,
@@ -13,6 +14,7 @@ import {
 import { type AnyToolSpec, defineTool, type McpRuntime, READ_ONLY } from '../tool.js';
 import { providerArg } from './data.js';
 import { markPositions, tradingDesk } from './desk.js';
+import { priceArg } from './sports.js';
 
 /**
  * Risk: VaR/CVaR, correlation, Kelly sizing and stress tests from the risk library. A portfolio is
@@ -267,18 +269,27 @@ const correlationAnalysis = defineTool({
   },
 });
 
+const ODDS_FORMATS = ['decimal', 'american', 'fractional'] as const satisfies readonly OddsFormat[];
+
 const kellyTool = defineTool({
   name: 'calculate_kelly_criterion',
   title: 'Kelly criterion',
   description:
-    'Kelly stake as a fraction of bankroll. Either a binary bet (win_probability with decimal_odds or ' +
-    "net_odds, e.g. a sports bet or a fixed-target trade) or a continuous asset from a symbol's daily " +
-    'returns (mean/variance Kelly leverage). `fraction` scales it (0.5 = half Kelly).',
+    'Kelly stake as a fraction of bankroll. Either a binary bet (win_probability with betting `odds` in any ' +
+    'format - decimal 2.5, American "+150", fractional "3/2" - or with decimal_odds or net_odds: a sports bet ' +
+    "or a fixed-target trade) or a continuous asset from a symbol's daily returns (mean/variance Kelly " +
+    'leverage). `fraction` scales it (0.5 = half Kelly); no caps. For several outcomes of one event, bets ' +
+    'on independent events or stake caps, use calculate_betting_kelly (sports toolset).',
   toolset: 'risk',
   worker: {},
   timeLimitSeconds: 120,
   input: {
     win_probability: z.number().gt(0).lt(1).optional().describe('Binary: probability of winning, in (0, 1)'),
+    odds: priceArg.optional(),
+    odds_format: enumArg(
+      ODDS_FORMATS,
+      'Binary: the format of `odds` (default: read from the text; a number is decimal)',
+    ).optional(),
     decimal_odds: z
       .number()
       .gt(1)
@@ -298,6 +309,11 @@ const kellyTool = defineTool({
   },
   output: {
     kind: z.enum(['binary', 'continuous']),
+    decimal_odds: z.number().nullable().describe('Binary: the price as decimal odds'),
+    implied_probability: z
+      .number()
+      .nullable()
+      .describe("Binary: the price's implied probability 1 / decimal odds (margin included)"),
     full_kelly: z.number(),
     stake_fraction: z.number(),
     stake_amount: z.number().nullable(),
@@ -316,11 +332,57 @@ const kellyTool = defineTool({
   checkSize: checkHistorySize,
   async run(args, { signal }) {
     const risk = await import('../../risk/index.js');
+    const given = (['odds', 'decimal_odds', 'net_odds'] as const).filter((name) => args[name] !== undefined);
+    if (given.length > 1) {
+      throw new ValidationError(`${given[1]}: give one price of the bet, not ${given.join(' and ')}`, {
+        field: given[1],
+        hint: 'odds takes any format (2.5, "+150", "3/2"); decimal_odds and net_odds are plain numbers',
+      });
+    }
+    if (args.win_probability === undefined && given.length > 0) {
+      throw new ValidationError(`win_probability: give the probability of winning with ${given[0]}`, {
+        field: 'win_probability',
+        hint: 'e.g. {"win_probability": 0.45, "odds": "+150"}',
+      });
+    }
+    if (args.odds_format !== undefined && args.odds === undefined) {
+      throw new ValidationError('odds_format: it describes `odds`, which was not given', {
+        field: 'odds_format',
+      });
+    }
+    if (args.win_probability !== undefined && args.odds !== undefined) {
+      const { betKelly } = await import('../../sports/index.js');
+      const bet = betKelly({
+        probability: args.win_probability,
+        price: args.odds,
+        format: args.odds_format,
+        fraction: args.fraction,
+      });
+      return {
+        kind: 'binary',
+        decimal_odds: bet.decimalOdds,
+        implied_probability: bet.impliedProbability,
+        full_kelly: bet.fullKelly,
+        stake_fraction: bet.stake,
+        stake_amount: args.bankroll === undefined ? null : args.bankroll * bet.stake,
+        edge: bet.expectedValue,
+        growth_rate: bet.growthRate,
+        annual_mean_return: null,
+        annual_volatility: null,
+        observations: null,
+        convention: null,
+        notes: bet.fullKelly === 0 ? ['no edge at this price: Kelly stakes nothing'] : [],
+      };
+    }
     if (args.win_probability !== undefined) {
       if (args.decimal_odds === undefined && args.net_odds === undefined) {
-        throw new ValidationError('decimal_odds: give decimal_odds or net_odds with win_probability', {
-          field: 'decimal_odds',
-        });
+        throw new ValidationError(
+          'odds: give odds (any format), decimal_odds or net_odds with win_probability',
+          {
+            field: 'odds',
+            hint: 'e.g. {"win_probability": 0.45, "odds": "+150"}',
+          },
+        );
       }
       const result = risk.kellyCriterionBinary({
         winProbability: args.win_probability,
@@ -328,8 +390,11 @@ const kellyTool = defineTool({
         netOdds: args.net_odds,
         fraction: args.fraction,
       });
+      const decimalOdds = 1 + result.netOdds;
       return {
         kind: 'binary',
+        decimal_odds: decimalOdds,
+        implied_probability: 1 / decimalOdds,
         full_kelly: result.fullKelly,
         stake_fraction: result.stake,
         stake_amount: args.bankroll === undefined ? null : args.bankroll * result.stake,
@@ -347,6 +412,7 @@ const kellyTool = defineTool({
         'win_probability: give win_probability and odds (binary) or symbol (continuous)',
         {
           field: 'win_probability',
+          hint: 'e.g. {"win_probability": 0.45, "odds": "+150"} or {"symbol": "SPX"}',
         },
       );
     }
@@ -358,6 +424,8 @@ const kellyTool = defineTool({
     });
     return {
       kind: 'continuous',
+      decimal_odds: null,
+      implied_probability: null,
       full_kelly: result.fullKelly,
       stake_fraction: result.stake,
       stake_amount: args.bankroll === undefined ? null : args.bankroll * result.stake,

@@ -11,10 +11,11 @@ import { type AnyToolSpec, defineTool, type McpRuntime, READ_ONLY, type ToolHint
  * in snake_case, money as exact decimal text in major units, ratios as fractions; every figure comes
  * from src/sports.
  *
- * Kelly: the risk toolset already has `calculate_kelly_criterion` (one binary bet in decimal odds, or a
- * continuous asset). Tool names are global across toolsets, so the betting version is
- * `calculate_betting_kelly`: prices in any format, several exclusive outcomes of one event or bets on
- * independent events, fractional Kelly and caps; it stays available when only `sports` is enabled.
+ * Kelly: `calculate_kelly_criterion` (risk toolset; the name issue #15 asks for) sizes one bet at a price in
+ * any format through the sports Kelly library, or a continuous asset. Tool names are global across
+ * toolsets, so the betting version here is `calculate_betting_kelly`: several exclusive outcomes of one
+ * event or bets on independent events, fractional Kelly and caps; it stays available when only `sports`
+ * is enabled.
  */
 async function lib(): Promise<typeof Sports> {
   return import('../../sports/index.js');
@@ -30,7 +31,8 @@ const sportArg = z
   .describe(
     'Sport key of The Odds API, e.g. soccer_epl, basketball_nba (see get_sports_events without a sport)',
   );
-const priceArg = z
+/** A betting price in any format (also taken by calculate_kelly_criterion in the risk toolset). */
+export const priceArg = z
   .union([z.number(), z.string().trim().min(1).max(20)])
   .describe('Price: decimal (2.5), American ("+150", "-200") or fractional ("3/2")');
 const moneyArg = (description: string) =>
@@ -686,7 +688,7 @@ const calculateBettingKelly = defineTool({
     'Kelly stakes for betting odds in any format: one bet, several mutually exclusive outcomes of one event ' +
     '(closed form), or bets on independent events solved jointly (`mode: "independent"`), scaled by ' +
     '`fraction` (fractional Kelly) and capped per bet and per event/day. (calculate_kelly_criterion in the ' +
-    'risk toolset covers one decimal-odds bet or a continuous asset.)',
+    'risk toolset sizes one bet, uncapped, or a continuous asset.)',
   toolset: 'sports',
   input: {
     odds: z.array(priceArg).min(1).max(16),
