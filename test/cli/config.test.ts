@@ -49,6 +49,47 @@ describe('neural-trader config', () => {
     expect(`${ok.stdout}${ok.stderr}`).not.toContain(secret);
   });
 
+  it('prints the MCP server settings (NEURAL_TRADER_MCP_*): set values, defaults marked, the token masked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nt-cli-config-'));
+    const token = 'mcp-token-7d3e9f1a2b4c6d8e';
+    const defaults = cli(['config'], {}, dir);
+    expect(defaults.code).toBe(0);
+    expect(defaults.stdout).toMatch(/^NEURAL_TRADER_MCP_WORKERS\s+\d+ \(default: one per core, 2 to 8\)$/m);
+    expect(defaults.stdout).toMatch(/^NEURAL_TRADER_MCP_QUEUE\s+256 \(default: /m);
+    expect(defaults.stdout).toMatch(/^NEURAL_TRADER_MCP_MAX_SESSIONS\s+128 \(default: /m);
+    expect(defaults.stdout).toMatch(/^NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS\s+900 \(default: /m);
+    expect(defaults.stdout).toMatch(
+      /^NEURAL_TRADER_MCP_TIME_LIMITS\s+\(each tool's own: 30 s quick, 120 s heavy/m,
+    );
+    const set = cli(
+      ['config', '--json'],
+      {
+        NEURAL_TRADER_MCP_TOKEN: token,
+        NEURAL_TRADER_MCP_WORKERS: '3',
+        NEURAL_TRADER_MCP_QUEUE: '10',
+        NEURAL_TRADER_MCP_MAX_SESSIONS: '5',
+        NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS: '60',
+        NEURAL_TRADER_MCP_TIME_LIMITS: 'neural_train=1800, *=60',
+      },
+      dir,
+    );
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({
+      NEURAL_TRADER_MCP_TOKEN: '*** (set, 26 chars)',
+      NEURAL_TRADER_MCP_WORKERS: '3',
+      NEURAL_TRADER_MCP_QUEUE: '10',
+      NEURAL_TRADER_MCP_MAX_SESSIONS: '5',
+      NEURAL_TRADER_MCP_SESSION_IDLE_SECONDS: '60',
+      NEURAL_TRADER_MCP_TIME_LIMITS: 'neural_train=1800,*=60',
+    });
+    expect(`${set.stdout}${set.stderr}`).not.toContain(token);
+    // A limit list the server could not read is the server's one-line error, here already.
+    const bad = cli(['config'], { NEURAL_TRADER_MCP_TIME_LIMITS: 'neural_train=forever' }, dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: NEURAL_TRADER_MCP_TIME_LIMITS: cannot read "neural_train=forever"/);
+    expect(bad.stdout).toBe('');
+  });
+
   it('names a missing --env file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nt-cli-config-'));
     const r = cli(['--env', join(dir, 'missing.env'), 'config'], {}, dir);

@@ -8,9 +8,12 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
       const config = await loadCliConfig(program);
-      const { redactedConfig } = await import('../../core/config.js');
-      const { printJson, renderKeyValues } = await import('../output.js');
-      const values = redactedConfig(config);
+      const [{ redactedConfig }, { describeMcpSettings }, { printJson, renderKeyValues }] = await Promise.all(
+        [import('../../core/config.js'), import('../../mcp/settings.js'), import('../output.js')],
+      );
+      // The MCP server's NEURAL_TRADER_MCP_* settings sit with the token and toolsets, before the file read.
+      const { env_file: envFile, ...settings } = redactedConfig(config);
+      const values = { ...settings, ...describeMcpSettings(config), env_file: envFile };
       if (options.json) printJson(values);
       else process.stdout.write(renderKeyValues(values));
     });
