@@ -1,3 +1,4 @@
+import { annualisationOf, timeframeOfSpacing } from '../core/calendar.js';
 import { Roc } from '../indicators/momentum.js';
 import { Sma } from '../indicators/moving-averages.js';
 import { RollingStd } from '../indicators/statistics.js';
@@ -21,12 +22,18 @@ export interface EnhancedMomentumParams {
   volumeLookback: number;
   /** Entry needs volume > volumeFactor * average volume. */
   volumeFactor: number;
-  /** Bars per year, to annualise volatility (252 for daily bars). */
+  /**
+   * Bars per year, to annualise volatility; 0 (the default) measures it from the timestamps of the bars
+   * seen so far with the time model of every annualised figure (src/core/calendar.ts).
+   */
   periodsPerYear: number;
   allowShort: boolean;
   /** Resize an open position only when the target moved by more than this (fraction of equity). */
   rebalanceThreshold: number;
 }
+
+/** Periods per year assumed for data without timestamps (plain closes given to generateSignal). */
+const DAILY_PERIODS_WITHOUT_TIME = 252;
 
 export const enhancedMomentumParams: readonly ParamSpec[] = [
   {
@@ -108,10 +115,11 @@ export const enhancedMomentumParams: readonly ParamSpec[] = [
   {
     name: 'periodsPerYear',
     type: 'number',
-    default: 252,
-    min: 1,
+    default: 0,
+    min: 0,
     max: 1_000_000,
-    description: 'bars per year, to annualise volatility (252 daily)',
+    description:
+      'bars per year, to annualise volatility; 0 = measured from the timestamps (252 for data without any)',
   },
   {
     name: 'allowShort',
@@ -137,6 +145,12 @@ export const enhancedMomentumParams: readonly ParamSpec[] = [
  * - volume: a new position (or a reversal) is entered only on a bar whose volume exceeds volumeFactor
  *   times its moving average; exits never wait for volume.
  * An open position is resized only when its target moved by more than rebalanceThreshold.
+ *
+ * Volatility is annualised by `periodsPerYear` when given, else by the periods per year measured from
+ * the timestamps of the bars seen so far (never later ones): the calendar's nominal count under a year
+ * of data (252 for US daily bars, 12,480 for FX half-hours), the measured count beyond. It is measured
+ * when the volatility estimate first becomes ready and again each time the history doubles, so the cost
+ * stays linear in the bars. Data without timestamps (plain closes) is taken as daily: 252.
  */
 export class EnhancedMomentumStrategy extends ExposureStrategy {
   readonly name = 'enhanced-momentum';
@@ -151,7 +165,13 @@ export class EnhancedMomentumStrategy extends ExposureStrategy {
   private readonly roc: Roc;
   private readonly volatility: RollingStd;
   private readonly averageVolume: Sma;
-  private readonly annualise: number;
+  /** sqrt(periods per year), given or measured (see `measureAnnualisation`). */
+  private annualise: number;
+  /** Timestamps of the bars seen, kept only when periods per year are measured. */
+  private seen = new Float64Array(0);
+  private seenCount = 0;
+  /** Bar count at which the measured annualisation is refreshed next. */
+  private nextMeasure = 0;
   private previousClose = Number.NaN;
   private direction = 0;
   private desired = 0;
@@ -168,10 +188,32 @@ export class EnhancedMomentumStrategy extends ExposureStrategy {
     this.annualise = Math.sqrt(p.periodsPerYear);
   }
 
+  /** Periods per year of the bars seen so far (data without timestamps counts as daily US bars: 252). */
+  private measureAnnualisation(): void {
+    const timestamps = this.seen.subarray(0, this.seenCount);
+    const timed = timestamps.length >= 2 && timestamps.every(Number.isFinite);
+    const periodsPerYear = timed
+      ? annualisationOf(timestamps, timeframeOfSpacing(timestamps)).periodsPerYear
+      : DAILY_PERIODS_WITHOUT_TIME;
+    this.annualise = Math.sqrt(periodsPerYear);
+    this.nextMeasure = this.seenCount * 2;
+  }
+
+  private recordTimestamp(timestamp: number): void {
+    if (this.seenCount === this.seen.length) {
+      const grown = new Float64Array(Math.max(64, this.seen.length * 2));
+      grown.set(this.seen);
+      this.seen = grown;
+    }
+    this.seen[this.seenCount++] = timestamp;
+  }
+
   nextExposure(bar: BarReader): number {
     const price = bar.close();
     if (Number.isNaN(price)) return this.desired;
     const p = this.params;
+    const measured = p.periodsPerYear === 0;
+    if (measured) this.recordTimestamp(bar.timestamp);
     const volume = bar.volume();
     const change = this.roc.update(price);
     const previous = this.previousClose;
@@ -181,6 +223,7 @@ export class EnhancedMomentumStrategy extends ExposureStrategy {
     if (Number.isNaN(change) || !this.volatility.isReady || (p.volumeFilter && !this.averageVolume.isReady)) {
       return this.desired;
     }
+    if (measured && this.seenCount >= this.nextMeasure) this.measureAnnualisation();
     const annualVolatility = this.volatility.value * this.annualise;
 
     let direction = this.direction;
@@ -221,6 +264,9 @@ export class EnhancedMomentumStrategy extends ExposureStrategy {
     this.previousClose = Number.NaN;
     this.direction = 0;
     this.desired = 0;
+    this.seenCount = 0;
+    this.nextMeasure = 0;
+    this.annualise = Math.sqrt(this.params.periodsPerYear);
   }
 
   cloneSignal(): EnhancedMomentumStrategy {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BarSeries } from '../../src/core/bars.js';
 import { Random } from '../../src/core/random.js';
 import { sma } from '../../src/indicators/index.js';
 import {
@@ -154,13 +155,66 @@ describe('enhanced-momentum', () => {
     });
     const context = run(strategy, [seriesFromCloses('X', closes)]);
     expect(context.orders[0].bar).toBe(10); // ROC(10) and 10 log returns both exist from bar 10 on
-    // Realised volatility of the alternating 0.8%/1.2% returns is ~0.2% a day = ~3.4% a year, so the
-    // position is 0.02 / vol of equity.
+    // Realised volatility of the alternating 0.8%/1.2% returns is ~0.2% a bar. The test bars fall on every
+    // calendar day (a 24x7 calendar, under a year of data): 365 periods a year, measured from the
+    // timestamps; the position is 0.02 / annual vol of equity.
     const logReturns = closes.slice(1, 11).map((c, i) => Math.log(c / closes[i]));
     const m = logReturns.reduce((a, b) => a + b, 0) / 10;
-    const vol = Math.sqrt(logReturns.reduce((a, b) => a + (b - m) ** 2, 0) / 9) * Math.sqrt(252);
-    expect(vol).toBeGreaterThan(0.02);
-    expect(context.orders[0].quantity * closes[10]).toBeCloseTo(100_000 * (0.02 / vol), 3);
+    const sd = Math.sqrt(logReturns.reduce((a, b) => a + (b - m) ** 2, 0) / 9);
+    expect(sd * Math.sqrt(365)).toBeGreaterThan(0.02);
+    expect(context.orders[0].quantity * closes[10]).toBeCloseTo(100_000 * (0.02 / (sd * Math.sqrt(365))), 3);
+    // periodsPerYear, when given, is used as given.
+    const given = new EnhancedMomentumStrategy('X', { ...strategy.params, periodsPerYear: 252 });
+    const fixed = run(given, [seriesFromCloses('X', closes)]);
+    expect(fixed.orders[0].quantity * closes[10]).toBeCloseTo(100_000 * (0.02 / (sd * Math.sqrt(252))), 3);
+  });
+
+  /** 30-minute bars around the clock on weekdays (FX hours): 0.2% noise a bar, a trend that turns every 250 bars. */
+  const halfHourFx = (bars: number) => {
+    const timestamps: number[] = [];
+    const closes: number[] = [];
+    const halfHour = 1_800_000;
+    // Monday 2024-01-01 00:00 UTC; Saturdays and Sundays are skipped.
+    for (let t = Date.UTC(2024, 0, 1); timestamps.length < bars; t += halfHour) {
+      const weekday = new Date(t).getUTCDay();
+      if (weekday === 0 || weekday === 6) continue;
+      const i = timestamps.length;
+      timestamps.push(t);
+      const trend = Math.floor(i / 250) % 2 === 0 ? 0.0005 : -0.0005;
+      closes.push(i === 0 ? 100 : closes[i - 1] * (1 + trend + (i % 2 === 0 ? 0.002 : -0.002)));
+    }
+    return BarSeries.fromCloses('EURUSD', '30Min', Float64Array.from(timestamps), Float64Array.from(closes));
+  };
+
+  it('annualises intraday volatility by the bars a year of its own calendar, not 252', () => {
+    const series = halfHourFx(3_000);
+    const params = { lookback: 10, threshold: 0, volatilityLookback: 10, volumeFilter: false };
+    // 0.2% a half hour is 0.2% x sqrt(12,480) = 22% a year on the FX calendar (0.2% x sqrt(252) = 3.2%
+    // if the bars were days): above a 10% cap, so the strategy stands aside ...
+    const capped = run(new EnhancedMomentumStrategy('EURUSD', { ...params, maxVolatility: 0.1 }), [series]);
+    expect(capped.orders).toEqual([]);
+    // ... while the old daily assumption, given explicitly, would trade.
+    const asDays = new EnhancedMomentumStrategy('EURUSD', {
+      ...params,
+      maxVolatility: 0.1,
+      periodsPerYear: 252,
+    });
+    expect(run(asDays, [series]).orders.length).toBeGreaterThan(0);
+    // Sizing to a target volatility (15%): once a day of bars shows the FX calendar, the measured count
+    // is its nominal 12,480 half-hours a year (under a year of data), the same as giving it. Positions
+    // opened after the first day are the same fraction of equity: 0.15 / 22% = 0.68 (as days: capped at 1).
+    const sized = { ...params, maxVolatility: 0, allowShort: true };
+    const measured = new EnhancedMomentumStrategy('EURUSD', sized);
+    const nominal = new EnhancedMomentumStrategy('EURUSD', { ...sized, periodsPerYear: 12_480 });
+    const daily = new EnhancedMomentumStrategy('EURUSD', { ...sized, periodsPerYear: 252 });
+    for (const bar of [600, 900, 1600, 2900]) {
+      const history = series.slice(0, bar);
+      const exposure = measured.targetExposure(history);
+      expect(Math.abs(exposure), `bar ${bar}`).toBeGreaterThan(0.6);
+      expect(Math.abs(exposure), `bar ${bar}`).toBeLessThan(0.75);
+      expect(exposure, `bar ${bar}`).toBe(nominal.targetExposure(history));
+      expect(Math.abs(daily.targetExposure(history)), `bar ${bar}`).toBe(1);
+    }
   });
 
   it('stands aside when volatility is above the cap', () => {
