@@ -83,4 +83,17 @@ describe('NEURAL_TRADER_TOOLSETS limits the exposed tools', () => {
     const tools = JSON.parse(result.stdout) as { name: string; toolset: string }[];
     expect(tools.map((t) => t.name)).toEqual(['ping', 'get_system_metrics']);
   });
+
+  it('mcp start --help names every toolset; a port that is not a plain whole number is one error', async () => {
+    const help = await runCli(sandbox, ['mcp', 'start', '--help']);
+    expect(help.code).toBe(0);
+    const line = help.stdout.split('\n').find((l) => l.startsWith('Toolsets: ')) ?? '';
+    for (const set of MCP_TOOLSETS) expect(line).toContain(set);
+    for (const port of ['0x10', '65536', '-1', 'http']) {
+      const result = await runCli(sandbox, ['mcp', 'start', '--transport', 'http', '--port', port]);
+      expect(result.code, port).toBe(1);
+      expect(result.stderr, port).toMatch(/^error: --port: /);
+      expect(result.stderr.trim().split('\n').length, port).toBeLessThanOrEqual(2);
+    }
+  });
 });

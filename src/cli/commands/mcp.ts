@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MCP_TOOLSETS } from '../../mcp/toolsets.js';
 import { loadCliConfig } from '../context.js';
 
 interface StartOptions {
@@ -38,7 +39,7 @@ export function register(program: Command): void {
     .option('--toolsets <list>', 'comma list of toolsets to expose (default NEURAL_TRADER_TOOLSETS or all)')
     .addHelpText(
       'after',
-      '\nToolsets: data, strategies, backtest, trading, portfolio, risk, neural, system (always on).\n' +
+      `\nToolsets: ${MCP_TOOLSETS.filter((t) => t !== 'system').join(', ')}, system (always on).\n` +
         'Orders are paper unless NEURAL_TRADER_LIVE_TRADING=true with a live broker endpoint.',
     )
     .action(async (options: StartOptions) => {
@@ -57,11 +58,10 @@ export function register(program: Command): void {
           field: 'transport',
         });
       }
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-        throw new ValidationError(`--port: expected an integer 0-65535, got "${options.port}"`, {
-          field: 'port',
-        });
+      const { countFlag } = await import('../flags.js');
+      const port = countFlag('port', options.port, 0) as number;
+      if (port > 65_535) {
+        throw new ValidationError(`--port: expected a port number 0-65535, got ${port}`, { field: 'port' });
       }
       const { startMcpHttpServer } = await import('../../mcp/index.js');
       const handle = await startMcpHttpServer({
