@@ -9,11 +9,8 @@ import {
   tradingDaysPerYear,
 } from '../core/calendar.js';
 import { ValidationError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
 import type { Timeframe } from '../core/timeframe.js';
 import { Portfolio } from '../portfolio/portfolio.js';
-
-const log = createLogger('risk');
 
 /**
  * What the risk functions take: positions, an aligned price history per position, and cash.
@@ -241,7 +238,6 @@ function barHistories(
       `intraday ${timeframe} returns stand in for daily ones: a day is scaled to ${perDay.toFixed(1)} bars ` +
       '(square-root-of-time for parametric and Monte Carlo, windows of consecutive bars for historical), ' +
       'which misses intraday autocorrelation and overnight gaps; use intraday "resample" for returns of real daily closes';
-    log.warn(warning);
     warnings.push(warning);
   }
   return { closes, timestamps, basis, warnings };

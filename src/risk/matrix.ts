@@ -1,5 +1,3 @@
-import { createLogger } from '../core/log.js';
-
 /**
  * Dense symmetric matrices for risk: row-major Float64Array of n*n values. Sizes here are the number of
  * assets in a portfolio (tens to a few hundred), so plain O(n^3) algorithms are the right tool.
@@ -165,16 +163,14 @@ export interface PositiveDefiniteResult {
   repaired: boolean;
   /** Smallest eigenvalue of the input. */
   minEigenvalue: number;
-  /** Set when repaired: what was wrong and what was done (also logged as a warning). */
+  /** Set when repaired: what was wrong and what was done (returned in the results' warnings). */
   warning?: string;
 }
-
-const log = createLogger('risk');
 
 /**
  * The nearest positive definite matrix by eigenvalue clipping: eigenvalues below `floor` * the largest are
  * raised to it, the matrix is rebuilt, and it is rescaled so its diagonal (the variances) is unchanged.
- * A repaired matrix is never used silently: the warning is logged and returned.
+ * A repaired matrix is never used silently: the warning is returned with the results that used it.
  */
 export function nearestPositiveDefinite(
   matrix: SymmetricMatrix,
@@ -209,6 +205,5 @@ export function nearestPositiveDefinite(
     `${label} is not positive definite (smallest eigenvalue ${minEigenvalue.toPrecision(4)}, ` +
     `largest ${maxEigenvalue.toPrecision(4)}); repaired to the nearest positive definite matrix by ` +
     `eigenvalue clipping (floor ${floor} x largest). Check for duplicated or perfectly collinear assets or too little history.`;
-  log.warn(warning);
   return { matrix: { size: n, values: rebuilt }, repaired: true, minEigenvalue, warning };
 }

@@ -1,15 +1,12 @@
 import { resampleToTradingDays } from '../core/bar-ops.js';
 import { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
 import { formatDate } from '../core/time.js';
 import { betaOrNaN, correlationFromCovariance, riskContributions } from './dependence.js';
 import { type PreparedPortfolio, preparePortfolio, type ReturnBasis, type RiskPortfolio } from './inputs.js';
 import { checkRiskLimits, currentDrawdown, type RiskLimitReport, type RiskLimits } from './limits.js';
 import { maxDrawdown, sampleStdDev } from './stats.js';
 import { portfolioCovariance, VAR_METHODS, type VarOptions, type VarResult, varOfPrepared } from './var.js';
-
-const log = createLogger('risk');
 
 /** Limits applied by `risk report` when the portfolio file sets none: a conservative long-only book. */
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
@@ -179,12 +176,11 @@ export function riskReport(
   // Drawdown is a fall from a positive peak. A value history at or below zero (a net short book with
   // little cash) has no such peak: report n/a and say why instead of a reassuring 0%.
   const valuePositive = values.every((v) => v > 0);
-  // (When today's value is <= 0 the VaR results already carry and logged the warning.)
+  // (When today's value is <= 0 the VaR results already carry the warning.)
   if (!valuePositive && portfolio.value > 0) {
     const warning =
       `the portfolio value (cash + positions) was at or below zero on some days of the history: ` +
       'drawdown is not meaningful';
-    log.warn(warning);
     warnings.push(warning);
   }
   const limits = checkRiskLimits(

@@ -1,6 +1,5 @@
 import type { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
 import { inverseNormalCdf } from '../core/normal.js';
 import { parseDate } from '../core/time.js';
 import { betaOrNaN } from './dependence.js';
@@ -8,8 +7,6 @@ import { checkConfidence, type PreparedPortfolio } from './inputs.js';
 import { bilinearForm, type SymmetricMatrix } from './matrix.js';
 import { HISTORICAL_SCENARIOS, type HistoricalScenario } from './scenarios.js';
 import { nonPositiveValueWarning, portfolioCovariance } from './var.js';
-
-const log = createLogger('risk');
 
 /** How a position's scenario return was obtained. */
 export type ScenarioSource = 'own' | 'proxy';
@@ -198,17 +195,11 @@ export function pnlFractionOf(portfolio: PreparedPortfolio, pnl: number): number
   return portfolio.value > 0 ? pnl / portfolio.value : Number.NaN;
 }
 
-/** The warning for a book worth <= 0 (logged once per prepared portfolio), or undefined. */
+/** The warning for a book worth <= 0, or undefined. */
 export function stressValueWarning(portfolio: PreparedPortfolio): string | undefined {
   if (portfolio.value > 0) return undefined;
-  const warning = nonPositiveValueWarning(portfolio.value);
-  if (!warnedStress.has(portfolio)) {
-    warnedStress.add(portfolio);
-    log.warn(warning);
-  }
-  return warning;
+  return nonPositiveValueWarning(portfolio.value);
 }
-const warnedStress = new WeakSet<PreparedPortfolio>();
 
 function checkStressOptions(options: HypotheticalStressOptions): void {
   const check = (field: string, value: number | undefined, ok: (v: number) => boolean, expected: string) => {

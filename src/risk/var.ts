@@ -1,5 +1,4 @@
 import { ValidationError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
 import { inverseNormalCdf, normalPdf } from '../core/normal.js';
 import { covarianceMatrix, ledoitWolfCovariance } from './dependence.js';
 import {
@@ -20,8 +19,7 @@ import {
 } from './simulation.js';
 import { mean, skewnessAndExcessKurtosis } from './stats.js';
 
-// Warnings are returned in results AND logged (stderr), like a covariance repair, so a CLI table user sees them.
-const log = createLogger('risk');
+// Warnings are returned in results (`warnings`); the CLI prints each as one `warning:` line, MCP returns them.
 
 /**
  * A book whose value (cash + positions) is at or below zero - a net short with little cash - has no
@@ -33,8 +31,6 @@ export function nonPositiveValueWarning(value: number): string {
     '(VaR %, weights, drawdown) are not meaningful; read VaR and CVaR in currency'
   );
 }
-// Logged once per prepared portfolio, however many methods are computed on it.
-const warnedNonPositive = new WeakSet<PreparedPortfolio>();
 
 /** VaR methods (the old system's names as an enum-like const). */
 export const VarMethod = {
@@ -287,7 +283,6 @@ function parametricFamily(
     const warning =
       `the Cornish-Fisher expansion is not monotone in the tail for skewness ${skewness.toFixed(3)} and excess kurtosis ` +
       `${excessKurtosis.toFixed(3)}, so its VaR is unreliable; prefer historical or Monte Carlo (bootstrap or student-t)`;
-    log.warn(warning);
     warnings.push(warning);
   }
   const quantile = cornishFisherQuantile(q, skewness, excessKurtosis);
@@ -380,7 +375,6 @@ function simulated(
   const scenarios = outcome.pnl.length;
   if (scenarios * (1 - confidence) < 1) {
     const warning = `only ${scenarios} scenarios at ${confidence} confidence: fewer than one scenario lies beyond VaR, so VaR is the worst scenario`;
-    log.warn(warning);
     warnings.push(warning);
   }
   const parts = outcome.contributions;
@@ -473,12 +467,7 @@ export function varOfPrepared(
   rest.warnings.unshift(...portfolio.warnings);
   const positiveValue = portfolio.value > 0;
   if (!positiveValue) {
-    const warning = nonPositiveValueWarning(portfolio.value);
-    if (!warnedNonPositive.has(portfolio)) {
-      warnedNonPositive.add(portfolio);
-      log.warn(warning);
-    }
-    rest.warnings.push(warning);
+    rest.warnings.push(nonPositiveValueWarning(portfolio.value));
   }
   return {
     method,

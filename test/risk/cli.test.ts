@@ -208,7 +208,8 @@ describe('neural-trader risk (real CLI, bundled data)', () => {
 
   it('inline prices with a duplicated series: the covariance is repaired with a warning (stderr and JSON)', () => {
     expect(runs.singular.code).toBe(0);
-    expect(runs.singular.stderr).toMatch(/WARN.*covariance matrix of A, B, C is not positive definite/);
+    expect(runs.singular.stderr).toMatch(/^warning: covariance matrix of A, B, C is not positive definite/);
+    expect(runs.singular.stderr.trim().split('\n')).toHaveLength(1);
     const result = JSON.parse(runs.singular.stdout);
     expect(result.warnings).toHaveLength(1);
     expect(result.var).toBeGreaterThan(0);

@@ -267,7 +267,7 @@ describe('inputs', () => {
     ).toMatch(/> 2/);
   });
 
-  it('repairs a covariance that is not positive definite, with a warning logged and returned', () => {
+  it('repairs a covariance that is not positive definite, with a warning returned (not logged: the faces print it)', () => {
     const lines: string[] = [];
     setLogSink((line) => lines.push(line));
     try {
@@ -278,7 +278,7 @@ describe('inputs', () => {
       };
       const result = calculateVaR(dup, 0.95, 'monte-carlo', { simulations: 5000 });
       expect(result.warnings.join(' ')).toMatch(/not positive definite/);
-      expect(lines.some((l) => l.includes('not positive definite'))).toBe(true);
+      expect(lines).toEqual([]);
       expect(Number.isFinite(result.var)).toBe(true);
       const p = calculateCVaR(dup, 0.95, 'parametric');
       expect(p.warnings.length).toBe(1);

@@ -126,6 +126,12 @@ async function loadPortfolio(program: Command, path: string) {
   );
 }
 
+/** One `warning:` line on stderr per warning of a result (table and --json alike; stdout stays parseable). */
+async function printWarnings(warnings: readonly string[]): Promise<void> {
+  const flags = await import('../flags.js');
+  flags.printWarnings(warnings);
+}
+
 async function loadCliConfig(program: Command): Promise<void> {
   const { loadCliConfig: load } = await import('../context.js');
   await load(program);
@@ -166,6 +172,7 @@ async function varAction(program: Command, flags: VarFlags): Promise<void> {
         })()
       : [calculateVaR(portfolio, confidence, method, options)];
   await writeOutput(flags, method === 'all' ? results : results[0]);
+  await printWarnings([...new Set(results.flatMap((r) => r.warnings))]);
   if (flags.json) {
     const { printJson } = await import('../output.js');
     printJson(method === 'all' ? results : results[0]);
@@ -229,6 +236,7 @@ async function reportAction(program: Command, flags: ReportFlags): Promise<void>
     intraday,
   });
   await writeOutput(flags, report);
+  await printWarnings(report.warnings);
   const { printJson, printTable, renderKeyValues } = await import('../output.js');
   if (flags.json) {
     printJson(report);
@@ -333,6 +341,7 @@ async function stressAction(program: Command, flags: StressFlags): Promise<void>
   const warnings = [...prepared.warnings, ...(valueWarning ? [valueWarning] : [])];
   const out = { portfolioValue: prepared.value, scenarios: results, warnings };
   await writeOutput(flags, out);
+  await printWarnings(warnings);
   const { printJson, printTable } = await import('../output.js');
   if (flags.json) {
     printJson(out);
@@ -377,6 +386,7 @@ async function continuousKellyAction(program: Command, flags: KellyFlags, symbol
   ]);
   const series = await fetchMarketData(symbol, flags.start, flags.end, flags.provider);
   const result = kellyFromHistory(series, { riskFreeRate, fraction, intraday });
+  await printWarnings(result.warnings);
   if (flags.json) {
     output.printJson({ symbol: series.symbol, ...result });
     return;
