@@ -8,6 +8,7 @@ import {
   type RollingEvaluationOptions,
   rollingEvaluation,
 } from './evaluation.js';
+import { effectiveBackOdds } from './exchange.js';
 import { arbitrageEventsFromFeed, valueCandidatesFromFeed } from './feed-markets.js';
 import type { GoalsModel } from './goals/dixon-coles.js';
 import type { BetLedger, EventSettlement } from './ledger.js';
@@ -25,11 +26,12 @@ import {
   checkStakingLimits,
   DEFAULT_STAKING_LIMITS,
   growthExclusive,
+  kellyFraction,
   kellyIndependent,
   kellyMutuallyExclusive,
   type StakingLimits,
 } from './staking.js';
-import { findValueBets, type ValueBet } from './value.js';
+import { expectedValue, findValueBets, type ValueBet } from './value.js';
 import { type ValueBacktest, valueBacktest } from './value-backtest.js';
 
 /**
@@ -203,6 +205,73 @@ export function betKelly(input: BetKellyInput): BetKelly {
     fraction,
     stake,
     growthRate: growthExclusive([bet], [stake]),
+  };
+}
+
+export interface BetValueInput {
+  /** Your probability that the bet wins, in [0, 1]. */
+  probability: number;
+  /** The price taken, in any format. */
+  price: string | number;
+  format?: OddsFormat;
+  /** Commission on net winnings (exchanges), in [0, 1) (default 0). */
+  commission?: number;
+  /** Every outcome of the market (any format), to compare with its de-margined probability. */
+  marketPrices?: readonly (string | number)[];
+  /** Index of the bet in `marketPrices`. */
+  selection?: number;
+  /** Margin removal for the market (default shin). */
+  method?: MarginMethod;
+}
+
+export interface BetValue {
+  decimalOdds: number;
+  /** 1 / decimal odds (margin included). */
+  impliedProbability: number;
+  /** Expected profit per unit staked after commission. */
+  expectedValue: number;
+  /** 1 / probability: the price at which the bet breaks even (null for probability 0). */
+  fairOdds: number | null;
+  /** Full Kelly fraction at the price after commission; 0 without an edge. */
+  kellyFraction: number;
+  /** The market's de-margined probability of the selection (null without marketPrices). */
+  marketProbability: number | null;
+  /** probability - marketProbability (null without marketPrices). */
+  edge: number | null;
+  commission: number;
+}
+
+/** Expected value, fair price and Kelly fraction of one bet, optionally against its de-margined market. */
+export function betValue(input: BetValueInput): BetValue {
+  const commission = input.commission ?? 0;
+  const odds = parseOdds(input.price, input.format, 'odds');
+  const p = probabilityValue(input.probability, 'probability');
+  const ev = expectedValue(p, odds.decimal, commission);
+  let marketProbability: number | null = null;
+  if (input.marketPrices) {
+    const count = input.marketPrices.length;
+    if (
+      input.selection === undefined ||
+      !Number.isInteger(input.selection) ||
+      input.selection < 0 ||
+      input.selection >= count
+    ) {
+      throw new ValidationError(`selection: give the index (0..${count - 1}) of the bet in market_odds`, {
+        field: 'selection',
+      });
+    }
+    const prices = input.marketPrices.map((o, i) => parseOdds(o, input.format, `market_odds[${i}]`).decimal);
+    marketProbability = removeMargin(prices, input.method ?? 'shin').probabilities[input.selection];
+  }
+  return {
+    decimalOdds: odds.decimal,
+    impliedProbability: impliedProbability(odds),
+    expectedValue: ev,
+    fairOdds: p > 0 ? 1 / p : null,
+    kellyFraction: kellyFraction(p, effectiveBackOdds(odds.decimal, commission)),
+    marketProbability,
+    edge: marketProbability === null ? null : p - marketProbability,
+    commission,
   };
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MARGIN_METHODS, overround, parseMarginMethod, removeMargin } from '../../src/sports/margin.js';
+import { betValue } from '../../src/sports/reports.js';
 import { closingLineValue, expectedValue, findValueBets } from '../../src/sports/value.js';
 
 // The published example of the `shin` Python package (README): odds 2.6, 2.4, 4.3.
@@ -122,6 +123,29 @@ describe('expected value, closing-line value, value bets', () => {
     );
     expect(() => expectedValue(-0.1, 2)).toThrow(/between 0 and 1/);
     expect(() => expectedValue(0.5, 1)).toThrow(/odds: odds must be more than 1/);
+  });
+
+  it('one bet against its market: EV, fair price and Kelly after commission, de-margined market probability', () => {
+    const v = betValue({ probability: 0.5, price: '6/5', commission: 0.05 });
+    expect(v.decimalOdds).toBe(2.2);
+    expect(v.impliedProbability).toBeCloseTo(1 / 2.2, 15);
+    expect(v.expectedValue).toBeCloseTo(0.5 * 1.2 * 0.95 - 0.5, 15);
+    expect(v.fairOdds).toBe(2);
+    // Kelly at the price after commission, 1 + 1.2 x 0.95 = 2.14: (0.5 x 2.14 - 1) / 1.14.
+    expect(v.kellyFraction).toBeCloseTo((0.5 * 2.14 - 1) / 1.14, 15);
+    expect(v.marketProbability).toBeNull();
+    expect(betValue({ probability: 0, price: 2 })).toMatchObject({ fairOdds: null, kellyFraction: 0 });
+    const market = betValue({ probability: 0.4, price: 2.6, marketPrices: SHIN_EXAMPLE, selection: 0 });
+    const shin = removeMargin(SHIN_EXAMPLE, 'shin').probabilities[0];
+    expect(market.marketProbability).toBe(shin);
+    expect(market.edge).toBe(0.4 - shin);
+    expect(() => betValue({ probability: 0.4, price: 2.6, marketPrices: SHIN_EXAMPLE })).toThrow(
+      /^selection: give the index \(0\.\.2\)/,
+    );
+    expect(() =>
+      betValue({ probability: 0.4, price: 2.6, marketPrices: SHIN_EXAMPLE, selection: 3 }),
+    ).toThrow(/^selection:/);
+    expect(() => betValue({ probability: 0.4, price: 2.6, commission: 1 })).toThrow(/^commission:/);
   });
 
   it('CLV compares the price taken with the fair closing price', () => {

@@ -806,34 +806,23 @@ const calculateExpectedValue = defineTool({
   hints: READ_ONLY,
   async run(args) {
     const sports = await lib();
-    const odds = sports.parseOdds(args.odds, undefined, 'odds');
-    const p = sports.probabilityValue(args.probability, 'probability');
-    const ev = sports.expectedValue(p, odds.decimal, args.commission);
-    let marketProbability: number | null = null;
-    if (args.market_odds) {
-      if (args.selection === undefined || args.selection >= args.market_odds.length) {
-        throw new ValidationError(
-          `selection: give the index (0..${args.market_odds.length - 1}) of the bet in market_odds`,
-          {
-            field: 'selection',
-          },
-        );
-      }
-      const prices = args.market_odds.map(
-        (o, i) => sports.parseOdds(o, undefined, `market_odds[${i}]`).decimal,
-      );
-      marketProbability = sports.removeMargin(prices, args.method).probabilities[args.selection];
-    }
-    const effective = 1 + (odds.decimal - 1) * (1 - args.commission);
-    return {
-      decimal_odds: odds.decimal,
-      implied_probability: sports.impliedProbability(odds),
-      expected_value: ev,
-      fair_odds: p > 0 ? 1 / p : null,
-      kelly_fraction: Math.max(0, (p * effective - 1) / (effective - 1)),
-      market_probability: marketProbability,
-      edge: marketProbability === null ? null : p - marketProbability,
+    const v = sports.betValue({
+      probability: args.probability,
+      price: args.odds,
       commission: args.commission,
+      marketPrices: args.market_odds,
+      selection: args.selection,
+      method: args.method,
+    });
+    return {
+      decimal_odds: v.decimalOdds,
+      implied_probability: v.impliedProbability,
+      expected_value: v.expectedValue,
+      fair_odds: v.fairOdds,
+      kelly_fraction: v.kellyFraction,
+      market_probability: v.marketProbability,
+      edge: v.edge,
+      commission: v.commission,
     };
   },
 });
