@@ -9,6 +9,9 @@ import { toJsonView } from '../core/json-view.js';
  * - other numbers print with `digits` decimals when the caller asks for a fixed number (money: 2, so
  *   `98114.10`), otherwise with the fewest decimals up to 4 that show them (`0.5`, `0.4299`); the
  *   fractional values of a table column share one number of decimals, so they line up;
+ * - in a table with fixed decimals (money), a column with any fractional value prints its whole values
+ *   with them too (`2402.00` under `2617.95`, never `2402`); a column of whole values (quantities,
+ *   whole amounts) stays whole;
  * - a field named `..._pct` (or ending in `%`) holds a percent and is printed with a `%` sign (`12.34%`);
  * - `--json` output has camelCase keys and ISO dates (see src/core/json-view.ts).
  */
@@ -41,13 +44,21 @@ function valueDecimals(value: number, digits: number | undefined): number {
  * One cell: non-finite numbers as n/a/inf, percent fields (`..._pct`) with two decimals and a `%` sign,
  * other numbers with `decimals` places when given (a table column's), else as `valueDecimals` says.
  */
-export function formatCell(value: Cell, digits?: number, key?: string, decimals?: number): string {
+export function formatCell(
+  value: Cell,
+  digits?: number,
+  key?: string,
+  decimals?: number,
+  fixedColumn = false,
+): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return Number.isNaN(value) ? 'n/a' : value > 0 ? 'inf' : '-inf';
     if (isPercentKey(key)) return `${value.toFixed(2)}%`;
-    // Whole values print whole even in a column of decimals (no padding zeros: 12096, not 12096.00).
-    const places = valueDecimals(value, digits) === 0 ? 0 : (decimals ?? valueDecimals(value, digits));
+    // Whole values print whole even in a column of decimals (no padding zeros: 12096, not 12096.00),
+    // except in a money column (`fixedColumn`), which keeps its currency decimals on every value.
+    const whole = valueDecimals(value, digits) === 0 && !fixedColumn;
+    const places = whole ? 0 : (decimals ?? valueDecimals(value, digits));
     const text = value.toFixed(places);
     // -0.0000 is 0.
     return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text;
@@ -79,7 +90,9 @@ export function renderTable(
   if (rows.length === 0) return '(no rows)\n';
   const cols = columns ?? Object.keys(rows[0]);
   const decimals = cols.map((c) => columnDecimals(rows, c, digits));
-  const cells = rows.map((row) => cols.map((c, j) => formatCell(row[c], digits, c, decimals[j])));
+  // With fixed decimals (money), a column that has any fractional value keeps them on its whole values.
+  const fixed = decimals.map((d) => digits !== undefined && d > 0);
+  const cells = rows.map((row) => cols.map((c, j) => formatCell(row[c], digits, c, decimals[j], fixed[j])));
   const numeric = cols.map((c) => rows.every((row) => typeof row[c] === 'number' || row[c] == null));
   const widths = cols.map((c, j) => Math.max(c.length, ...cells.map((r) => r[j].length)));
   const line = (values: readonly string[]) =>

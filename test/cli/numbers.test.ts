@@ -99,7 +99,7 @@ describe('risk horizons on the risk commands', () => {
     const scenarios = rows.slice(0, rows.indexOf(''));
     expect(scenarios.length).toBeGreaterThanOrEqual(3);
     // The shock makes a short book money (positive P&L) and no percentage of a negative value is shown.
-    expect(scenarios.find((line) => line.startsWith('Equities -20%'))).toMatch(/\s12096\s+n\/a$/);
+    expect(scenarios.find((line) => line.startsWith('Equities -20%'))).toMatch(/\s12096\.00\s+n\/a$/);
     for (const row of scenarios) expect(row).toMatch(/\sn\/a(\s|$)/);
     expect(r.stderr).toMatch(
       /^warning: the portfolio value \(cash \+ positions\) is -\d+\.\d\d, at or below zero/,

@@ -20,6 +20,17 @@ describe('CLI tables', () => {
     expect(renderTable([{ quantity: 10, cash: 1885.9 }], undefined, 2).split('\n')[2]).toBe(
       '      10  1885.90',
     );
+    // In a money column (fixed decimals) a whole amount keeps them, so the decimal points line up; a
+    // column of whole values (quantities) stays whole.
+    const money = renderTable(
+      [
+        { quantity: 100, cvar: 2617.95 },
+        { quantity: 200, cvar: 2402.0000000001 },
+      ],
+      undefined,
+      2,
+    ).split('\n');
+    expect(money.slice(2)).toEqual(['     100  2617.95', '     200  2402.00', '']);
   });
 
   it('labels percents: a `_pct` field is printed with a % sign, everything else as a number', () => {
