@@ -266,6 +266,25 @@ export function lastBarOfEachDay(timestamps: ArrayLike<number>, calendar: Market
   return out;
 }
 /**
+ * Index of the first bar of the last `days` trading days among sorted timestamps (0 when the data has no
+ * more): the last `days` bars of daily data, every bar of the last `days` trading days of intraday data.
+ * How risk figures pick their recent history (`DEFAULT_RISK_LOOKBACK_DAYS`) on every face.
+ */
+export function startOfLastTradingDays(
+  timestamps: ArrayLike<number>,
+  timeframe: Timeframe,
+  days: number,
+  calendar: MarketCalendar = inferCalendar(timestamps, timeframe),
+): number {
+  if (!(Number.isInteger(days) && days >= 1)) {
+    throw new ValidationError(`days must be a whole number >= 1, got ${days}`, { field: 'days' });
+  }
+  if (!isIntraday(timeframe)) return Math.max(0, timestamps.length - days);
+  const dayEnds = lastBarOfEachDay(timestamps, calendar);
+  return dayEnds.length > days ? dayEnds[dayEnds.length - days - 1] + 1 : 0;
+}
+
+/**
  * The bar size of timestamps that carry no timeframe (an account's equity marks): the largest timeframe
  * not longer than the median spacing (1Day with fewer than two points).
  */

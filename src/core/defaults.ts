@@ -54,3 +54,9 @@ export const DEFAULT_QUEUE_HEARTBEAT_SECONDS = 5;
 
 /** Queue mode: on SIGTERM, how long a worker's running trials may finish before they go back (seconds). */
 export const DEFAULT_QUEUE_GRACE_SECONDS = 30;
+
+/**
+ * Trading days of price history behind a risk figure (VaR, correlation, Kelly of an asset, stress) when no
+ * start date is given: about two years, recent enough to reflect today's volatility.
+ */
+export const DEFAULT_RISK_LOOKBACK_DAYS = 500;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { backtest } from '../../src/backtest/index.js';
+import { startOfLastTradingDays } from '../../src/core/calendar.js';
+import { DEFAULT_RISK_LOOKBACK_DAYS } from '../../src/core/defaults.js';
 import { toJsonView } from '../../src/core/json-view.js';
+import { fetchMarketData } from '../../src/data/index.js';
+import { kellyFromHistory } from '../../src/risk/index.js';
+import { betKelly } from '../../src/sports/index.js';
 import { runCliAsync, scratchDir } from '../helpers/cli.js';
 import { callOk, stdioSessionForSuite } from '../mcp/helpers.js';
 
@@ -82,5 +87,52 @@ describe('the same backtest through the library, the CLI and MCP', () => {
     expect(cliResult.assumptions).toStrictEqual(lib.assumptions);
     expect(camelKeys(mcp.assumptions)).toStrictEqual(lib.assumptions);
     expect(library.assumptions.dataSource).toMatch(/^sample .*1Day bars$/);
+  });
+});
+
+describe('the same Kelly request through the library, the CLI and MCP', () => {
+  const session = stdioSessionForSuite();
+
+  it('an asset from its history: the same recent trading days by default, the same figures to the last digit', async () => {
+    const series = await fetchMarketData('USDCHF', undefined, undefined, 'sample');
+    const recent = series.slice(
+      startOfLastTradingDays(series.timestamps, series.timeframe, DEFAULT_RISK_LOOKBACK_DAYS),
+    );
+    const library = kellyFromHistory(recent, {});
+    const [cli, mcp] = await Promise.all([
+      runCliAsync(['risk', 'kelly', '--symbol', 'usdchf', '--json'], scratchDir('nt-faces-')),
+      callOk(session().client, 'calculate_kelly_criterion', { symbol: 'USDCHF' }),
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const out = JSON.parse(cli.stdout);
+    // 500 FX trading days of 30-minute bars, resampled to their daily closes: 499 daily returns.
+    expect(library.observations).toBe(DEFAULT_RISK_LOOKBACK_DAYS - 1);
+    for (const [value, face] of [
+      [out.observations, 'cli'],
+      [mcp.observations, 'mcp'],
+    ] as const)
+      expect(value, face).toBe(library.observations);
+    expect(out.fullKelly).toBe(library.fullKelly);
+    expect(mcp.full_kelly).toBe(library.fullKelly);
+    expect(out.annualVolatility).toBe(library.annualVolatility);
+    expect(mcp.annual_volatility).toBe(library.annualVolatility);
+    expect(out.convention).toBe(library.convention);
+    expect(mcp.convention).toBe(library.convention);
+  });
+
+  it('a bet at a price in any format: the CLI and MCP size it with the same library call', async () => {
+    const [cli, mcp] = await Promise.all([
+      runCliAsync(
+        ['risk', 'kelly', '--win-prob', '0.45', '--odds', '+150', '--json'],
+        scratchDir('nt-faces-'),
+      ),
+      callOk(session().client, 'calculate_kelly_criterion', { win_probability: 0.45, odds: '+150' }),
+    ]);
+    const library = betKelly({ probability: 0.45, price: '+150' });
+    const out = JSON.parse(cli.stdout);
+    expect(out.fullKelly).toBe(library.fullKelly);
+    expect(mcp.full_kelly).toBe(library.fullKelly);
+    expect(out.growthRate).toBe(library.growthRate);
+    expect(mcp.growth_rate).toBe(library.growthRate);
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_RISK_LOOKBACK_DAYS } from '../../core/defaults.js';
 import type { Cell } from '../output.js';
 
 /**
@@ -54,6 +55,7 @@ interface KellyFlags {
   riskFree: string;
   start?: string;
   end?: string;
+  lookbackDays?: string;
   provider: string;
   intraday: string;
   fraction: string;
@@ -378,13 +380,21 @@ async function continuousKellyAction(program: Command, flags: KellyFlags, symbol
     'an annual rate, e.g. 0.02',
   );
   const intraday = await intradayFlag(flags.intraday);
+  const { countFlag } = await import('../flags.js');
+  const lookbackDays = countFlag('lookback-days', flags.lookbackDays) ?? DEFAULT_RISK_LOOKBACK_DAYS;
   await loadCliConfig(program);
-  const [{ kellyFromHistory }, { fetchMarketData }, output] = await Promise.all([
+  const [{ kellyFromHistory }, { fetchMarketData }, { startOfLastTradingDays }, output] = await Promise.all([
     import('../../risk/index.js'),
     import('../../data/index.js'),
+    import('../../core/calendar.js'),
     import('../output.js'),
   ]);
-  const series = await fetchMarketData(symbol, flags.start, flags.end, flags.provider);
+  const fetched = await fetchMarketData(symbol, flags.start, flags.end, flags.provider);
+  // Without --start: the last --lookback-days trading days, as MCP calculate_kelly_criterion reads them.
+  const series =
+    flags.start === undefined
+      ? fetched.slice(startOfLastTradingDays(fetched.timestamps, fetched.timeframe, lookbackDays))
+      : fetched;
   const result = kellyFromHistory(series, { riskFreeRate, fraction, intraday });
   await printWarnings(result.warnings);
   if (flags.json) {
@@ -531,6 +541,10 @@ export function register(program: Command): void {
     .option('--risk-free <rate>', 'asset: annual risk-free rate', '0')
     .option('--start <date>', 'asset: first date of the history (YYYY-MM-DD)')
     .option('--end <date>', 'asset: last date of the history (YYYY-MM-DD)')
+    .option(
+      '--lookback-days <n>',
+      `asset, without --start: the most recent n trading days of history (default ${DEFAULT_RISK_LOOKBACK_DAYS})`,
+    )
     .option('--provider <name>', 'asset: market data provider', 'sample')
     .option(...INTRADAY_OPTION)
     .option('--fraction <f>', 'fraction of full Kelly (0.5 = half Kelly)', '1')

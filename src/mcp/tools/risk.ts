@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BarSeries } from '../../core/bars.js';
+import { DEFAULT_RISK_LOOKBACK_DAYS } from '../../core/defaults.js';
 import { ValidationError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
 import type { OddsFormat } from '../../sports/odds.js';
@@ -43,10 +44,10 @@ const historyArgs = {
   start_date: dateArg('First date of the price history YYYY-MM-DD').optional(),
   end_date: dateArg('Last date of the price history YYYY-MM-DD (default: latest available)').optional(),
   lookback_days: integerArg(
-    'Without start_date: use this many most recent trading days of bars (default 500)',
+    `Without start_date: use this many most recent trading days of bars (default ${DEFAULT_RISK_LOOKBACK_DAYS})`,
     30,
     20_000,
-  ).default(500),
+  ).default(DEFAULT_RISK_LOOKBACK_DAYS),
   provider: providerArg.default('sample'),
 };
 
@@ -64,16 +65,14 @@ async function priceHistories(symbols: readonly string[], args: HistoryArgs, sig
       fetchMarketData(symbol, args.start_date, args.end_date, args.provider, { signal }),
     ),
   );
-  const { inferCalendar, isIntraday, lastBarOfEachDay } = await import('../../core/calendar.js');
+  const { startOfLastTradingDays } = await import('../../core/calendar.js');
   const prices: Record<string, BarSeries> = {};
   for (const s of series) {
     // lookback_days counts trading days: for intraday bars, every bar of the last N trading days.
-    let from = Math.max(0, s.length - args.lookback_days);
-    if (isIntraday(s.timeframe)) {
-      const dayEnds = lastBarOfEachDay(s.timestamps, inferCalendar(s.timestamps, s.timeframe));
-      from = dayEnds.length > args.lookback_days ? dayEnds[dayEnds.length - args.lookback_days - 1] + 1 : 0;
-    }
-    prices[s.symbol] = args.start_date === undefined ? s.slice(from) : s;
+    prices[s.symbol] =
+      args.start_date === undefined
+        ? s.slice(startOfLastTradingDays(s.timestamps, s.timeframe, args.lookback_days))
+        : s;
   }
   return prices;
 }
