@@ -8,6 +8,7 @@ import {
   MS_PER_YEAR,
   nominalPeriodsPerYear,
   parseMarketCalendar,
+  startOfLastTradingDays,
   timeframeOfSpacing,
   tradingDay,
 } from '../../src/core/calendar.js';
@@ -163,5 +164,22 @@ describe('market calendars', () => {
     expect(timeframeOfSpacing([0, DAY, 2 * DAY, 5 * DAY])).toBe('1Day');
     expect(timeframeOfSpacing([0, 1_800_000, 3_600_000])).toBe('30Min');
     expect(timeframeOfSpacing([0])).toBe('1Day');
+  });
+});
+
+describe('startOfLastTradingDays', () => {
+  it('daily bars: the last n bars; intraday: every bar of the last n trading days; fewer: all', async () => {
+    const daily = [0, DAY, 2 * DAY, 3 * DAY, 4 * DAY];
+    expect(startOfLastTradingDays(daily, '1Day', 2)).toBe(3);
+    expect(startOfLastTradingDays(daily, '1Day', 10)).toBe(0);
+    const usdchf = await fetchMarketData('USDCHF', undefined, undefined, 'sample');
+    const from = startOfLastTradingDays(usdchf.timestamps, usdchf.timeframe, 3);
+    const tail = usdchf.timestamps.subarray(from);
+    // Exactly three FX trading days, and the bar before them belongs to the day before.
+    expect(countTradingDays(tail, 'fx')).toBe(3);
+    expect(tradingDay(usdchf.timestamps[from - 1], 'fx')).toBeLessThan(tradingDay(tail[0], 'fx'));
+    expect(tail.length).toBeGreaterThan(3 * 40);
+    expect(startOfLastTradingDays(usdchf.timestamps, usdchf.timeframe, 1_000_000)).toBe(0);
+    expect(() => startOfLastTradingDays(daily, '1Day', 0)).toThrow(ValidationError);
   });
 });
