@@ -59,10 +59,17 @@ describe('JobPool', () => {
   it('keeps one worker free of long jobs, so a quick job passes a queued long one', async () => {
     const jobs = pool({ size: 2 });
     const finished: string[] = [];
-    const track = (name: string, promise: Promise<unknown>) => promise.then(() => finished.push(name));
+    const track = (name: string, promise: Promise<unknown>) =>
+      promise.then(
+        () => finished.push(name),
+        () => finished.push(`${name} (cancelled)`),
+      );
+    // long-1 holds the long lane until the test releases it, so the order below cannot depend on how fast
+    // a loaded machine starts worker threads.
+    const release = new AbortController();
     const first = track(
       'long-1',
-      jobs.run({ tool: 'sleep', args: { ms: 400 } }, { signal: never(), long: true }),
+      jobs.run({ tool: 'sleep', args: { ms: 60_000 } }, { signal: release.signal, long: true }),
     );
     const second = track(
       'long-2',
@@ -70,9 +77,13 @@ describe('JobPool', () => {
     );
     const quick = track('quick', jobs.run({ tool: 'echo', args: {} }, { signal: never() }));
     expect(jobs.stats()).toMatchObject({ busy: 2, queued: 1 });
-    await Promise.all([first, second, quick]);
-    // long-2 had to wait for long-1's lane even though a worker was free the whole time.
-    expect(finished).toEqual(['quick', 'long-1', 'long-2']);
+    await quick;
+    // The quick job ran on the free worker; long-2 is still waiting for long-1's lane.
+    expect(finished).toEqual(['quick']);
+    expect(jobs.stats()).toMatchObject({ busy: 1, queued: 1 });
+    release.abort(new Error('released by the test'));
+    await Promise.all([first, second]);
+    expect(finished).toEqual(['quick', 'long-1 (cancelled)', 'long-2']);
   });
 
   it('runs at most maxConcurrent calls of one tool at a time', async () => {
