@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchMarketData } from '../../src/data/index.js';
-import { calculateVaR, kellyCriterionBinary } from '../../src/risk/index.js';
+import {
+  calculateVaR,
+  correlationMatrix,
+  kellyCriterionBinary,
+  preparePortfolio,
+} from '../../src/risk/index.js';
 import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
 
 describe('risk tools over stdio', () => {
@@ -91,11 +96,18 @@ describe('risk tools over stdio', () => {
     expect(pairs).toHaveLength(3);
     expect(pairs[0].correlation).toBeGreaterThanOrEqual(pairs[2].correlation);
     expect(data.observations as number).toBeGreaterThan(1000);
+    // The risk library's return basis, stated: the same daily returns risk_analysis uses.
+    expect(data.returns).toBe('daily returns (1Day bars, us-equity calendar)');
+    const [ko, pg] = await Promise.all(
+      ['KO', 'PG'].map((symbol) => fetchMarketData(symbol, '1995-01-01', '1999-12-31')),
+    );
+    const prepared = preparePortfolio({ positions: { KO: 1, PG: 1 }, prices: { KO: ko, PG: pg } });
+    expect(m[0][1]).toBe(correlationMatrix(prepared.returns).values[1]);
   });
 
   it('correlation_analysis explains symbols without common history', async () => {
     const text = await callError(session.client, 'correlation_analysis', { symbols: ['AAPL', 'KO'] });
-    expect(text).toMatch(/symbols|no bars|common/);
+    expect(text).toMatch(/^symbols: too few common dates for AAPL, KO/);
     expect(await callError(session.client, 'correlation_analysis', { symbols: ['AAPL'] })).toMatch(
       /at least two/,
     );

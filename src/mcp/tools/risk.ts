@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { BarSeries } from '../../core/bars.js';
 import { DEFAULT_RISK_LOOKBACK_DAYS } from '../../core/defaults.js';
 import { ValidationError } from '../../core/errors.js';
-import { formatTimestamp } from '../../core/time.js';
 import type { OddsFormat } from '../../sports/odds.js';
 import { dateArg, enumArg, integerArg, nonNegativeNumberArg, symbolArg } from '../args.js';
 import {
@@ -214,13 +213,15 @@ const correlationAnalysis = defineTool({
   name: 'correlation_analysis',
   title: 'Correlation matrix',
   description:
-    'Correlation matrix of daily returns of several symbols over their common dates, with the most and ' +
-    'least correlated pairs. Useful to spot concentrated bets and pair-trading candidates.',
+    'Correlation matrix of daily returns of several symbols over their common dates (intraday bars are ' +
+    'resampled to daily closes, as in risk_analysis), with the most and least correlated pairs. Useful to ' +
+    'spot concentrated bets and pair-trading candidates.',
   toolset: 'risk',
   worker: {},
   timeLimitSeconds: 120,
   input: {
     symbols: z.array(symbolArg()).min(2, { error: 'give at least two symbols' }).max(50),
+    intraday: intradayArg,
     ...historyArgs,
   },
   output: {
@@ -228,6 +229,7 @@ const correlationAnalysis = defineTool({
     start: z.string(),
     end: z.string(),
     observations: z.number(),
+    returns: z.string().describe('What one return spans (daily, resampled intraday or scaled bar returns)'),
     matrix: z.array(z.array(z.number().nullable())),
     pairs: z.array(z.object({ a: z.string(), b: z.string(), correlation: z.number().nullable() })),
   },
@@ -237,31 +239,41 @@ const correlationAnalysis = defineTool({
     const unique = [...new Set(args.symbols)];
     if (unique.length < 2)
       throw new ValidationError('symbols: give at least two different symbols', { field: 'symbols' });
-    const [prices, risk, { alignSeries }] = await Promise.all([
+    const [prices, risk, { timestampFormatter }] = await Promise.all([
       priceHistories(unique, args, signal),
       import('../../risk/index.js'),
-      import('../../core/bar-ops.js'),
+      import('../../core/time.js'),
     ]);
-    const aligned = alignSeries(unique.map((symbol) => prices[symbol]));
-    if (aligned[0].length < 3) {
-      throw new ValidationError(`symbols: only ${aligned[0].length} common dates for ${unique.join(', ')}`, {
+    // The risk library's alignment and return basis (the one risk_analysis and `risk report` use); a
+    // quantity of 1 each only names the symbols, correlations do not depend on it.
+    let prepared: ReturnType<typeof risk.preparePortfolio>;
+    try {
+      prepared = risk.preparePortfolio(
+        { positions: Object.fromEntries(unique.map((symbol) => [symbol, 1])), prices },
+        { intraday: args.intraday, minObservations: 2 },
+      );
+    } catch (error) {
+      if (!(error instanceof ValidationError) || !/common|aligned|returns/.test(error.message)) throw error;
+      throw new ValidationError(`symbols: too few common dates for ${unique.join(', ')} (${error.message})`, {
         field: 'symbols',
         hint: 'the sample datasets cover different years; pick symbols with overlapping history (e.g. Dow 30 members)',
       });
     }
-    const returns = aligned.map((series) => series.returns());
-    const matrix = risk.matrixToRows(risk.correlationMatrix(returns));
+    const matrix = risk.matrixToRows(risk.correlationMatrix(prepared.returns));
     const pairs: { a: string; b: string; correlation: number }[] = [];
     for (let i = 0; i < unique.length; i++) {
       for (let j = i + 1; j < unique.length; j++)
         pairs.push({ a: unique[i], b: unique[j], correlation: matrix[i][j] });
     }
     pairs.sort((x, y) => y.correlation - x.correlation);
+    const timestamps = prepared.timestamps ?? new Float64Array(0);
+    const format = timestampFormatter(timestamps);
     return {
       symbols: unique,
-      start: formatTimestamp(aligned[0].firstTimestamp),
-      end: formatTimestamp(aligned[0].lastTimestamp),
-      observations: returns[0].length,
+      start: format(timestamps[0]),
+      end: format(timestamps[timestamps.length - 1]),
+      observations: prepared.returns[0].length,
+      returns: prepared.basis.description,
       matrix,
       pairs,
     };
