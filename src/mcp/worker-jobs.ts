@@ -28,6 +28,7 @@ for (const secret of [
   init.config.alpaca.apiKey,
   init.config.alpaca.secretKey,
   init.config.polygon.apiKey,
+  init.config.oddsApi.apiKey,
   init.config.mcp.token,
 ]) {
   if (secret?.trim()) registerSecret(secret);

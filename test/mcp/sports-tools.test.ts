@@ -43,6 +43,9 @@ describe('sports toolset', () => {
       expect(names).toContain(name);
     }
     expect(names).not.toContain('calculate_kelly_criterion'); // the risk toolset's tool, not enabled here
+    // Fitting a league model takes a core for up to a second: those tools run off the event loop.
+    for (const heavy of ['predict_match', 'find_value_bets'])
+      expect(tools.find((t) => t.name === heavy)?.description, heavy).toMatch(/runs in a worker thread/);
     expect(new Set(listMcpTools().map((t) => t.name)).size).toBe(listMcpTools().length); // no name clash
   });
 

@@ -487,6 +487,8 @@ const findValueBets = defineTool({
     'price live 1X2 odds from The Odds API with a Dixon-Coles model. The de-margined market probability is ' +
     'shown next to each (a large gap is more often a model error than a bookmaker error).',
   toolset: 'sports',
+  // Fitting a league model takes a core for up to a second: off the event loop, so ping keeps answering.
+  worker: {},
   input: {
     events: z
       .array(
@@ -629,6 +631,7 @@ const predictMatch = defineTool({
     'scores. The model is a saved one (`model_name`) or fitted now on a bundled league (EPL, ESP1, FRA1, ' +
     'GER1, ITA1, seasons 2005-06..2018-19).',
   toolset: 'sports',
+  worker: {},
   input: {
     home_team: z
       .string()
