@@ -43,8 +43,9 @@ describe('sports toolset', () => {
       expect(names).toContain(name);
     }
     expect(names).not.toContain('calculate_kelly_criterion'); // the risk toolset's tool, not enabled here
-    // Fitting a league model takes a core for up to a second: those tools run off the event loop.
-    for (const heavy of ['predict_match', 'find_value_bets'])
+    // Fitting a league model, or Kelly for 16 independent bets, takes a core for a second or more: those
+    // tools run off the event loop.
+    for (const heavy of ['predict_match', 'find_value_bets', 'calculate_betting_kelly'])
       expect(tools.find((t) => t.name === heavy)?.description, heavy).toMatch(/runs in a worker thread/);
     expect(new Set(listMcpTools().map((t) => t.name)).size).toBe(listMcpTools().length); // no name clash
   });

@@ -693,6 +693,8 @@ const calculateBettingKelly = defineTool({
     '`fraction` (fractional Kelly) and capped per bet and per event/day. (calculate_kelly_criterion in the ' +
     'risk toolset sizes one bet, uncapped, or a continuous asset.)',
   toolset: 'sports',
+  // Sixteen independent bets enumerate 65,536 joint results per Newton step: seconds of CPU, off the event loop.
+  worker: {},
   input: {
     odds: z.array(priceArg).min(1).max(16),
     probabilities: z
