@@ -6,7 +6,7 @@ import { DataError } from '../core/errors.js';
 import { formatTimestamp } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
 import { loadCsvBars } from './csv.js';
-import { windowSeries } from './store.js';
+import { importedSymbolPath, windowSeries } from './store.js';
 import type { FetchBarsOptions, MarketDataProvider } from './types.js';
 
 /**
@@ -286,6 +286,15 @@ export interface SampleProviderOptions {
 }
 
 /** Bundled real datasets by ticker: SPX, AAPL, MSFT, the Dow 30 (KO, PG, ...), GOLD, DJIA, USDCHF, ... */
+/** Whether `data import` stored this ticker in the home's data directory (a bad ticker name is simply no). */
+function importedSymbolExists(symbol: string): boolean {
+  try {
+    return existsSync(importedSymbolPath(symbol));
+  } catch {
+    return false;
+  }
+}
+
 export class SampleProvider implements MarketDataProvider {
   readonly name = 'sample';
   private readonly adjusted: boolean;
@@ -295,7 +304,23 @@ export class SampleProvider implements MarketDataProvider {
   }
 
   async fetchBars(symbol: string, options: FetchBarsOptions = {}): Promise<BarSeries> {
-    return windowSeries(loadSampleSeries(symbol, { adjusted: this.adjusted }), options, 'sample');
+    let series: BarSeries;
+    try {
+      series = loadSampleSeries(symbol, { adjusted: this.adjusted });
+    } catch (error) {
+      // A ticker the user imported is read by the file provider: say so instead of "import a CSV".
+      if (error instanceof DataError && importedSymbolExists(symbol)) {
+        throw new DataError(
+          `"${symbol}" is not bundled sample data, but it was imported with \`data import\``,
+          {
+            field: 'symbol',
+            hint: 'read it with --provider file (MCP: provider "file")',
+          },
+        );
+      }
+      throw error;
+    }
+    return windowSeries(series, options, 'sample');
   }
 
   listSymbols(): string[] {

@@ -151,6 +151,13 @@ describe('neural-trader data list / import', () => {
     expect(cli(['data', 'list'], home).stdout).toMatch(
       /^MINE\s+file\s+1Day\s+2024-01-02\s+2024-01-03\s+2\s+ohlcv/m,
     );
+    // Asked of the default (sample) provider, an imported ticker points at the file provider.
+    const sample = cli(['market-data', '--symbol', 'mine'], home);
+    expectUserError(
+      sample,
+      /^error: "MINE" is not bundled sample data, but it was imported with `data import`/,
+    );
+    expect(sample.stderr).toMatch(/hint: read it with --provider file/);
     // --file reads a CSV directly.
     const direct = cli(['market-data', '--file', file, '--symbol', 'X', '--json'], home);
     expectUserError(direct, /mine\.csv:3: timestamp 2024-01-02 is before/);
