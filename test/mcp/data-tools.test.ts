@@ -35,6 +35,20 @@ describe('data tools over stdio', () => {
     expect(bars.map((b) => b.close)).toEqual(Array.from(expected.close));
   });
 
+  it("get_market_data gives the data's own bars by default, like market-data on the CLI", async () => {
+    const data = await callOk(session.client, 'get_market_data', {
+      symbol: 'USDCHF',
+      start_date: '2001-03-01',
+      end_date: '2001-03-01',
+    });
+    const expected = await fetchMarketData('USDCHF', '2001-03-01', '2001-03-01');
+    expect(expected.timeframe).toBe('30Min');
+    expect(data.timeframe).toBe('30Min');
+    expect(data.total_bars).toBe(expected.length);
+    expect((data.bars as { close: number }[]).map((b) => b.close)).toEqual(Array.from(expected.close));
+    expect(data.first_date).toBe('2001-03-01T00:00:00Z');
+  });
+
   it('get_market_data keeps the most recent `limit` bars and can resample', async () => {
     const data = await callOk(session.client, 'get_market_data', {
       symbol: 'SPX',

@@ -42,7 +42,10 @@ const getMarketData = defineTool({
     start_date: dateArg('First date YYYY-MM-DD (default: earliest available)').optional(),
     end_date: dateArg('Last date YYYY-MM-DD, inclusive (default: latest available)').optional(),
     provider: providerArg.default('sample'),
-    timeframe: timeframeArg.default('1Day'),
+    // Like `market-data` on the CLI and run_backtest: the data's own bars unless a timeframe is asked for.
+    timeframe: timeframeArg
+      .optional()
+      .describe("Bar timeframe (Alpaca spelling); default: the data's own (30Min for USDCHF, 1Day for most)"),
     limit: integerArg('Return at most this many bars, the most recent ones (default 250)', 1, 10_000).default(
       250,
     ),
