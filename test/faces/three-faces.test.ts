@@ -3,6 +3,7 @@ import { backtest } from '../../src/backtest/index.js';
 import { startOfLastTradingDays } from '../../src/core/calendar.js';
 import { DEFAULT_RISK_LOOKBACK_DAYS } from '../../src/core/defaults.js';
 import { toJsonView } from '../../src/core/json-view.js';
+import { formatInstant } from '../../src/core/time.js';
 import { fetchMarketData } from '../../src/data/index.js';
 import { kellyFromHistory } from '../../src/risk/index.js';
 import { betKelly } from '../../src/sports/index.js';
@@ -118,6 +119,10 @@ describe('the same Kelly request through the library, the CLI and MCP', () => {
     expect(mcp.annual_volatility).toBe(library.annualVolatility);
     expect(out.convention).toBe(library.convention);
     expect(mcp.convention).toBe(library.convention);
+    // Both say which history that was: the last 500 FX trading days up to the last bar.
+    expect(mcp.history).toEqual({ start: out.start, end: out.end });
+    expect(out.start).toBe(formatInstant(recent.firstTimestamp));
+    expect(out.end).toBe('2001-03-30T21:30:00Z');
   });
 
   it('a bet at a price in any format: the CLI and MCP size it with the same library call', async () => {

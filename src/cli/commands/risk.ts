@@ -397,8 +397,15 @@ async function continuousKellyAction(program: Command, flags: KellyFlags, symbol
       : fetched;
   const result = kellyFromHistory(series, { riskFreeRate, fraction, intraday });
   await printWarnings(result.warnings);
+  const { timestampFormatter } = await import('../../core/time.js');
+  const format = timestampFormatter([series.firstTimestamp, series.lastTimestamp]);
   if (flags.json) {
-    output.printJson({ symbol: series.symbol, ...result });
+    output.printJson({
+      symbol: series.symbol,
+      start: series.firstTimestamp,
+      end: series.lastTimestamp,
+      ...result,
+    });
     return;
   }
   process.stdout.write(
@@ -408,6 +415,7 @@ async function continuousKellyAction(program: Command, flags: KellyFlags, symbol
       'annual volatility': pct(result.annualVolatility),
       'full Kelly (leverage)': result.fullKelly.toFixed(4),
       [`stake (${fraction} Kelly)`]: result.stake.toFixed(4),
+      history: `${format(series.firstTimestamp)} .. ${format(series.lastTimestamp)}${flags.start === undefined ? ` (the last ${lookbackDays} trading days)` : ''}`,
       returns: `${result.observations}`,
       convention: result.convention,
     }),

@@ -333,6 +333,10 @@ const kellyTool = defineTool({
     annual_mean_return: z.number().nullable(),
     annual_volatility: z.number().nullable(),
     observations: z.number().nullable(),
+    history: z
+      .object({ start: z.string(), end: z.string() })
+      .nullable()
+      .describe('Continuous: the first and last bar of the history used'),
     convention: z
       .string()
       .nullable()
@@ -381,6 +385,7 @@ const kellyTool = defineTool({
         annual_mean_return: null,
         annual_volatility: null,
         observations: null,
+        history: null,
         convention: null,
         notes: bet.fullKelly === 0 ? ['no edge at this price: Kelly stakes nothing'] : [],
       };
@@ -414,6 +419,7 @@ const kellyTool = defineTool({
         annual_mean_return: null,
         annual_volatility: null,
         observations: null,
+        history: null,
         convention: null,
         notes: [],
       };
@@ -428,7 +434,10 @@ const kellyTool = defineTool({
       );
     }
     const prices = await priceHistories([args.symbol], args, signal);
-    const result = risk.kellyFromHistory(Object.values(prices)[0], {
+    const series = Object.values(prices)[0];
+    const { timestampFormatter } = await import('../../core/time.js');
+    const format = timestampFormatter([series.firstTimestamp, series.lastTimestamp]);
+    const result = risk.kellyFromHistory(series, {
       riskFreeRate: args.risk_free_rate,
       fraction: args.fraction,
       intraday: args.intraday,
@@ -445,6 +454,7 @@ const kellyTool = defineTool({
       annual_mean_return: result.annualMeanReturn,
       annual_volatility: result.annualVolatility,
       observations: result.observations,
+      history: { start: format(series.firstTimestamp), end: format(series.lastTimestamp) },
       convention: result.convention,
       notes: result.warnings,
     };
