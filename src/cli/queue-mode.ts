@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import type { QueueEvent, RedisQueueOptions, SweepQueue } from '../distributed/index.js';
+import { DEFAULT_QUEUE_PREFIX } from '../distributed/queue-url.js';
 import { createProgress, type Progress } from './progress.js';
 
 /**
@@ -34,6 +35,14 @@ export interface QueueReporter {
   finish(): void;
 }
 
+/**
+ * The `--queue` argument that reaches the same queue again, for hints: the display URL (no password) plus
+ * the prefix when it is not the default, quoted because `?` is a shell pattern character.
+ */
+export function queueArgument(url: string, prefix: string): string {
+  return prefix === DEFAULT_QUEUE_PREFIX ? url : `"${url}?prefix=${prefix}"`;
+}
+
 function line(text: string): void {
   process.stderr.write(`${text}\n`);
 }
@@ -44,7 +53,7 @@ export function queueReporter(label: string): QueueReporter {
   let started = Date.now();
   let failures = 0;
   let requeued = 0;
-  let url = 'URL';
+  let queueArg = 'URL';
   const note = (done: number) => {
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
@@ -58,12 +67,12 @@ export function queueReporter(label: string): QueueReporter {
     onEvent(event) {
       switch (event.type) {
         case 'sweep':
-          url = event.url;
+          queueArg = queueArgument(event.url, event.prefix);
           started = Date.now();
           line(
             `sweep ${event.sweepId} ${event.resumed ? 'resumed' : 'queued'} on ${event.url} (prefix ${event.prefix}, ` +
               `data ${(event.dataBytes / 2 ** 20).toFixed(1)} MB sent once); if this process stops, finish it with ` +
-              `\`npx neural-trader optimize --resume ${event.sweepId} --queue ${event.url}\``,
+              `\`npx neural-trader optimize --resume ${event.sweepId} --queue ${queueArg}\``,
           );
           return;
         case 'workers':
@@ -71,7 +80,7 @@ export function queueReporter(label: string): QueueReporter {
             line(`workers: ${event.compatible} on this build (${event.threads} trial threads)`);
           } else {
             line(
-              `no worker on this build is connected yet: start one with \`npx neural-trader worker --queue ${url}\`; trials wait in the queue`,
+              `no worker on this build is connected yet: start one with \`npx neural-trader worker --queue ${queueArg}\`; trials wait in the queue`,
             );
           }
           for (const other of event.incompatible) {

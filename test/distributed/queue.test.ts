@@ -113,6 +113,10 @@ describe('a sweep on three worker processes', () => {
     expect(queued.stdout.split('\n')[0]).toMatch(/9 parameter sets, grid search, [1-3] worker\(s\)/);
     expect(queued.stderr).toMatch(/sweep sw-[0-9a-f]{12} queued on redis:\/\/127\.0\.0\.1:6379\/0/);
     expect(queued.stderr).toMatch(/workers: 3 on this build \(3 trial threads\)/);
+    // The resume hint reaches the same queue: URL and this test's prefix, quoted for the shell.
+    expect(queued.stderr).toMatch(
+      /finish it with `npx neural-trader optimize --resume sw-[0-9a-f]{12} --queue "redis:\/\/127\.0\.0\.1:6379\/0\?prefix=[\w.-]+"`/,
+    );
     expect(queued.stderr).toMatch(/^warning: --workers is ignored with --queue/m);
     expect(queued.stderr).toMatch(/optimise \[#+\] 9\/9 100% eta 0s [\d.]+\/s/);
     const localJson = JSON.parse(runCli([...args, '--workers', '1', '--json'], home).stdout);
