@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_TABLE } from '../src/cli/commands/index.js';
 import { listStrategies } from '../src/strategies/registry.js';
+import { deletePrefix } from './distributed/helpers.js';
 import { BIN, ROOT } from './helpers/cli.js';
 
 /**
@@ -224,51 +226,66 @@ describe('README', () => {
 
   it('every shell block runs as written (or as its marker says) and prints what the README quotes', async () => {
     const { cwd, env } = sandbox();
+    // Redis key prefixes of the queue demo get a suffix of this run (so parallel runs never meet) and are
+    // deleted afterwards: the README test leaves nothing in the shared Redis.
+    const runId = randomBytes(4).toString('hex');
+    const prefixes = new Set<string>();
+    const isolate = (command: string) =>
+      command.replace(/prefix=([\w.-]+)/g, (_, prefix: string) => {
+        prefixes.add(`${prefix}-${runId}`);
+        return `prefix=${prefix}-${runId}`;
+      });
     let ran = 0;
-    for (const block of blocks) {
-      if (block.directives.skip) continue;
-      for (const [k, command] of block.commands.entries()) {
-        const where = `README.md:${block.line}: ${command}`;
-        if (block.directives.serve) {
-          const output = await serve(command, block.directives.serve, cwd, env);
-          expect(output, where).toContain(block.directives.serve);
+    try {
+      for (const block of blocks) {
+        if (block.directives.skip) continue;
+        for (const [k, given] of block.commands.entries()) {
+          const command = isolate(given);
+          const where = `README.md:${block.line}: ${command}`;
+          if (block.directives.serve) {
+            const output = await serve(command, block.directives.serve, cwd, env);
+            expect(output, where).toContain(block.directives.serve);
+            ran++;
+            continue;
+          }
+          const result = run(command, cwd, env);
           ran++;
-          continue;
-        }
-        const result = run(command, cwd, env);
-        ran++;
-        if (block.directives.expectError) {
-          // A documented mistake: one line and a hint, non-zero exit, no stack trace.
-          expect(result.code, `${where}\n${result.stdout}`).not.toBe(0);
-          const errors = result.stderr.split('\n').filter((l) => l.startsWith('error:'));
-          expect(errors, `${where}\n${result.stderr}`).toHaveLength(1);
-          expect(result.stderr, where).not.toMatch(/\n\s+at /);
+          if (block.directives.expectError) {
+            // A documented mistake: one line and a hint, non-zero exit, no stack trace.
+            expect(result.code, `${where}\n${result.stdout}`).not.toBe(0);
+            const errors = result.stderr.split('\n').filter((l) => l.startsWith('error:'));
+            expect(errors, `${where}\n${result.stderr}`).toHaveLength(1);
+            expect(result.stderr, where).not.toMatch(/\n\s+at /);
+            if (block.expected && k === block.commands.length - 1) {
+              expect(
+                matchesQuote(block.expected, result.stderr),
+                `${where}\nquoted:\n${block.expected.join('\n')}\nprinted:\n${result.stderr}`,
+              ).toBe(true);
+            }
+            continue;
+          }
+          if (block.directives.needsKeys) {
+            // Without keys: a clear stop, one line naming the key to set, no stack trace.
+            expect(result.code, `${where}\n${result.stdout}`).not.toBe(0);
+            const errors = result.stderr.split('\n').filter((l) => l.startsWith('error:'));
+            expect(errors, `${where}\n${result.stderr}`).toHaveLength(1);
+            expect(result.stderr, where).toMatch(/[A-Z]+_(API|SECRET)_KEY/);
+            expect(result.stderr, where).not.toMatch(/\n\s+at /);
+            continue;
+          }
+          expect(result.code, `${where}\nstderr:\n${result.stderr}`).toBe(0);
           if (block.expected && k === block.commands.length - 1) {
             expect(
-              matchesQuote(block.expected, result.stderr),
-              `${where}\nquoted:\n${block.expected.join('\n')}\nprinted:\n${result.stderr}`,
+              matchesQuote(block.expected, result.stdout),
+              `${where}\nquoted:\n${block.expected.join('\n')}\nprinted:\n${result.stdout}`,
             ).toBe(true);
           }
-          continue;
-        }
-        if (block.directives.needsKeys) {
-          // Without keys: a clear stop, one line naming the key to set, no stack trace.
-          expect(result.code, `${where}\n${result.stdout}`).not.toBe(0);
-          const errors = result.stderr.split('\n').filter((l) => l.startsWith('error:'));
-          expect(errors, `${where}\n${result.stderr}`).toHaveLength(1);
-          expect(result.stderr, where).toMatch(/[A-Z]+_(API|SECRET)_KEY/);
-          expect(result.stderr, where).not.toMatch(/\n\s+at /);
-          continue;
-        }
-        expect(result.code, `${where}\nstderr:\n${result.stderr}`).toBe(0);
-        if (block.expected && k === block.commands.length - 1) {
-          expect(
-            matchesQuote(block.expected, result.stdout),
-            `${where}\nquoted:\n${block.expected.join('\n')}\nprinted:\n${result.stdout}`,
-          ).toBe(true);
         }
       }
+    } finally {
+      for (const prefix of prefixes) await deletePrefix(prefix);
     }
+    expect(prefixes.size).toBeGreaterThan(0);
     expect(ran).toBeGreaterThan(40);
   }, 900_000);
 
