@@ -112,7 +112,7 @@ describe('data tools over stdio', () => {
   it('quick_analysis on a non-trading day uses the bar before and says so', async () => {
     const data = await callOk(session.client, 'quick_analysis', { symbol: 'AAPL', date: '2016-07-04' });
     expect(data.date).toBe('2016-07-01');
-    expect((data.notes as string[]).join(' ')).toMatch(/no bar on 2016-07-04/);
+    expect((data.warnings as string[]).join(' ')).toMatch(/no bar on 2016-07-04/);
   });
 
   it('quick_analysis rejects a bad date', async () => {

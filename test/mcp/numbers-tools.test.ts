@@ -76,7 +76,7 @@ describe('annualisation, horizons and required columns over stdio', () => {
       intraday: 'scale',
     });
     expect(scaled.horizon).toMatch(/^1-day horizon = 4\d 30Min returns/);
-    expect((scaled.notes as string[]).join(' ')).toMatch(/intraday 30Min returns stand in for daily ones/);
+    expect((scaled.warnings as string[]).join(' ')).toMatch(/intraday 30Min returns stand in for daily ones/);
   });
 
   it('calculate_kelly_criterion (continuous) uses the library and states its annualisation', async () => {
@@ -101,6 +101,6 @@ describe('annualisation, horizons and required columns over stdio', () => {
     });
     expect(data.portfolio_value as number).toBeLessThan(0);
     for (const s of data.scenarios as { pnl_pct: number | null }[]) expect(s.pnl_pct).toBeNull();
-    expect((data.notes as string[]).join(' ')).toMatch(/at or below zero/);
+    expect((data.warnings as string[]).join(' ')).toMatch(/at or below zero/);
   });
 });

@@ -43,6 +43,41 @@ describe('risk tools over stdio', () => {
     expect((data.contributions as unknown[]).length).toBe(2);
   });
 
+  it('risk_analysis method "all" gives every method on the same data, equal to the library', async () => {
+    const data = await callOk(session.client, 'risk_analysis', {
+      positions: { KO: 100, PG: 50 },
+      cash: 1000,
+      start_date: '1998-01-01',
+      end_date: '1999-12-31',
+      confidence: 0.99,
+      method: 'all',
+      simulations: 2000,
+      seed: 7,
+    });
+    const prices = {
+      KO: await fetchMarketData('KO', '1998-01-01', '1999-12-31'),
+      PG: await fetchMarketData('PG', '1998-01-01', '1999-12-31'),
+    };
+    const byMethod = data.by_method as { method: string; var: number; cvar: number }[];
+    expect(byMethod.map((m) => m.method)).toEqual([
+      'historical',
+      'parametric',
+      'cornish-fisher',
+      'monte-carlo',
+    ]);
+    for (const row of byMethod) {
+      const expected = calculateVaR(
+        { positions: { KO: 100, PG: 50 }, prices, cash: 1000 },
+        0.99,
+        row.method as 'historical',
+        { simulations: 2000, seed: 7 },
+      );
+      expect(row.var, row.method).toBe(expected.var);
+      expect(row.cvar, row.method).toBe(expected.cvar);
+    }
+    expect(data.var).toBe(byMethod[0].var);
+  });
+
   it('risk_analysis of a net short book with no cash: VaR in currency, percentages null, a note', async () => {
     const data = await callOk(session.client, 'risk_analysis', {
       positions: { KO: -100 },
@@ -53,7 +88,7 @@ describe('risk tools over stdio', () => {
     expect(data.var as number).toBeGreaterThan(0);
     expect(data.var_pct).toBeNull();
     expect(data.cvar_pct).toBeNull();
-    expect((data.notes as string[]).join(' ')).toMatch(/at or below zero/);
+    expect((data.warnings as string[]).join(' ')).toMatch(/at or below zero/);
   });
 
   it('risk_analysis names bad arguments and needs positions when the account is flat', async () => {
@@ -194,7 +229,7 @@ describe('risk tools over stdio', () => {
       odds: '+100',
     });
     expect(none.full_kelly).toBe(0);
-    expect(none.notes).toEqual(['no edge at this price: Kelly stakes nothing']);
+    expect(none.warnings).toEqual(['no edge at this price: Kelly stakes nothing']);
     // Bad input: one line naming the argument.
     expect(
       await callError(session.client, 'calculate_kelly_criterion', { win_probability: 0.5, odds: 0.9 }),

@@ -150,7 +150,7 @@ const quickAnalysis = defineTool({
     trend: z.string(),
     bars_used: z.number(),
     close_only: z.boolean(),
-    notes: z.array(z.string()),
+    warnings: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
   checkSize(args) {
@@ -171,11 +171,11 @@ const quickAnalysis = defineTool({
     const macd = indicators.macd(close, 12, 26, 9);
     const bands = indicators.bollingerBands(close, 20, 2);
     const atr14 = at(indicators.atr(series.high, series.low, close, 14), i);
-    const notes: string[] = [];
-    if (series.closeOnly) notes.push('close-only dataset: ATR is computed from close-to-close moves');
+    const warnings: string[] = [];
+    if (series.closeOnly) warnings.push('close-only dataset: ATR is computed from close-to-close moves');
     const date = formatTimestamp(series.lastTimestamp);
-    if (args.date && date !== args.date) notes.push(`no bar on ${args.date}; using the last bar before it`);
-    if (sma50 === null) notes.push(`only ${series.length} bars: SMA50 needs 50`);
+    if (args.date && date !== args.date) warnings.push(`no bar on ${args.date}; using the last bar before it`);
+    if (sma50 === null) warnings.push(`only ${series.length} bars: SMA50 needs 50`);
     return {
       symbol: series.symbol,
       date,
@@ -198,7 +198,7 @@ const quickAnalysis = defineTool({
       trend: trendLabel(close[i], sma20, sma50),
       bars_used: series.length,
       close_only: series.closeOnly,
-      notes,
+      warnings,
     };
   },
 });

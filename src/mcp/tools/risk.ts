@@ -149,10 +149,18 @@ const riskAnalysis = defineTool({
       .lt(1, { error: 'must be between 0.5 and 1 (exclusive), e.g. 0.95 or 0.99' })
       .default(0.95)
       .describe('Confidence level (default 0.95)'),
-    method: enumArg(VAR_METHODS, 'VaR method (default historical)').default('historical'),
+    method: enumArg(
+      [...VAR_METHODS, 'all'] as const,
+      'VaR method (default historical); "all" adds every method side by side in by_method',
+    ).default('historical'),
     horizon_days: integerArg('Holding period in trading days (default 1)', 1, 250).default(1),
     intraday: intradayArg,
     simulations: integerArg('Monte Carlo scenarios (default 10000)', 100, 1_000_000).default(10_000),
+    seed: integerArg(
+      'Monte Carlo seed (default 42): the same seed gives the same result',
+      0,
+      2 ** 31 - 1,
+    ).optional(),
     ...historyArgs,
   },
   output: {
@@ -164,33 +172,58 @@ const riskAnalysis = defineTool({
     portfolio_value: z.number(),
     var: z.number(),
     cvar: z.number(),
-    // null when the portfolio value is at or below zero (a percent of it means nothing; see notes).
+    // null when the portfolio value is at or below zero (a percent of it means nothing; see warnings).
     var_pct: z.number().nullable(),
     cvar_pct: z.number().nullable(),
     observations: z.number(),
     contributions: z.array(z.record(z.string(), z.unknown())),
-    notes: z.array(z.string()),
+    by_method: z
+      .array(
+        z.object({
+          method: z.string(),
+          var: z.number(),
+          cvar: z.number(),
+          var_pct: z.number().nullable(),
+          cvar_pct: z.number().nullable(),
+        }),
+      )
+      .optional()
+      .describe('With method "all": every method on the same data (the top-level figures are the first)'),
+    warnings: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
   checkSize(args) {
     checkHistorySize(args);
-    if (args.method === 'monte-carlo') {
+    if (args.method === 'monte-carlo' || args.method === 'all') {
       checkMonteCarloDraws(args.simulations, Object.keys(args.positions ?? {}).length || 1);
     }
   },
   prepare: (args, { runtime }) => accountPortfolio(runtime, args.positions, args.cash),
   async run(args, { prepared, signal }) {
     const { positions, cash, source } = analysedPortfolio(args.positions, args.cash, prepared);
-    if (args.method === 'monte-carlo') checkMonteCarloDraws(args.simulations, Object.keys(positions).length);
-    const [prices, { calculateVaR }] = await Promise.all([
+    if (args.method === 'monte-carlo' || args.method === 'all') {
+      checkMonteCarloDraws(args.simulations, Object.keys(positions).length);
+    }
+    const [prices, { calculateVaR, preparePortfolio, varOfPrepared }] = await Promise.all([
       priceHistories(Object.keys(positions), args, signal),
       import('../../risk/index.js'),
     ]);
-    const result = calculateVaR({ positions, prices, cash }, args.confidence, args.method, {
+    const options = {
       horizonDays: args.horizon_days,
       intraday: args.intraday,
       simulations: args.simulations,
-    });
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    };
+    // "all" prepares the returns once and runs every method on them, as `risk var --method all` does.
+    const results =
+      args.method === 'all'
+        ? (() => {
+            const prepared = preparePortfolio({ positions, prices, cash }, options);
+            return VAR_METHODS.map((m) => varOfPrepared(prepared, args.confidence, m, options));
+          })()
+        : [calculateVaR({ positions, prices, cash }, args.confidence, args.method, options)];
+    const result = results[0];
+    const pct = (fraction: number) => (Number.isFinite(fraction) ? fraction * 100 : null);
     return {
       source,
       method: result.method,
@@ -204,7 +237,18 @@ const riskAnalysis = defineTool({
       cvar_pct: result.cvarFraction * 100,
       observations: result.observations,
       contributions: result.contributions as unknown as Record<string, unknown>[],
-      notes: result.warnings,
+      ...(args.method === 'all'
+        ? {
+            by_method: results.map((r) => ({
+              method: r.method,
+              var: r.var,
+              cvar: r.cvar,
+              var_pct: pct(r.varFraction),
+              cvar_pct: pct(r.cvarFraction),
+            })),
+          }
+        : {}),
+      warnings: [...new Set(results.flatMap((r) => r.warnings))],
     };
   },
 });
@@ -341,7 +385,7 @@ const kellyTool = defineTool({
       .string()
       .nullable()
       .describe('Continuous: what the returns are and how they were annualised'),
-    notes: z.array(z.string()),
+    warnings: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
   checkSize: checkHistorySize,
@@ -387,7 +431,7 @@ const kellyTool = defineTool({
         observations: null,
         history: null,
         convention: null,
-        notes: bet.fullKelly === 0 ? ['no edge at this price: Kelly stakes nothing'] : [],
+        warnings: bet.fullKelly === 0 ? ['no edge at this price: Kelly stakes nothing'] : [],
       };
     }
     if (args.win_probability !== undefined) {
@@ -421,7 +465,7 @@ const kellyTool = defineTool({
         observations: null,
         history: null,
         convention: null,
-        notes: [],
+        warnings: [],
       };
     }
     if (!args.symbol) {
@@ -456,7 +500,7 @@ const kellyTool = defineTool({
       observations: result.observations,
       history: { start: format(series.firstTimestamp), end: format(series.lastTimestamp) },
       convention: result.convention,
-      notes: result.warnings,
+      warnings: result.warnings,
     };
   },
 });
@@ -499,14 +543,14 @@ const stressTest = defineTool({
         name: z.string(),
         kind: z.string(),
         pnl: z.number(),
-        // null when the book is worth <= 0 (see notes)
+        // null when the book is worth <= 0 (see warnings)
         pnl_pct: z.number().nullable(),
         window: z.string().nullable(),
         description: z.string(),
       }),
     ),
     worst: z.object({ name: z.string(), pnl: z.number(), pnl_pct: z.number().nullable() }).nullable(),
-    notes: z.array(z.string()),
+    warnings: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
   checkSize: checkHistorySize,
@@ -546,7 +590,7 @@ const stressTest = defineTool({
       portfolio_value: prepared.value,
       scenarios,
       worst: worst ? { name: worst.name, pnl: worst.pnl, pnl_pct: worst.pnl_pct } : null,
-      notes: [...prepared.warnings, ...(valueWarning ? [valueWarning] : [])],
+      warnings: [...prepared.warnings, ...(valueWarning ? [valueWarning] : [])],
     };
   },
 });
