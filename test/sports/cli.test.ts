@@ -34,6 +34,30 @@ describe('sports CLI: odds maths, Kelly, models (offline)', () => {
     expect(table.stdout).toMatch(/overround 6\.67%/);
   });
 
+  it('ev gives what the library (and MCP calculate_expected_value) gives, to the digit', async () => {
+    const { betValue } = await import('../../src/sports/index.js');
+    const r = sports([
+      'ev',
+      '--odds',
+      '+110',
+      '--prob',
+      '0.52',
+      '--market',
+      '2.1,3.4,3.6',
+      '--selection',
+      '0',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(
+      betValue({ probability: 0.52, price: '+110', marketPrices: ['2.1', '3.4', '3.6'], selection: 0 }),
+    );
+    expectUserError(
+      sports(['ev', '--odds', '2.1', '--prob', '0.5', '--market', '2.1,3.4', '--selection', '5']),
+      /selection/,
+    );
+  });
+
   it('kelly for exclusive outcomes and independent events, with stakes in money', () => {
     const r = sports([
       'kelly',

@@ -749,6 +749,46 @@ async function kellyAction(flags: KellyFlags): Promise<void> {
   for (const note of report.notes) process.stdout.write(`note: ${note}\n`);
 }
 
+interface EvFlags {
+  odds: string;
+  prob: string;
+  format?: string;
+  commission?: string;
+  market?: string;
+  selection?: string;
+  method?: string;
+  json?: boolean;
+}
+
+/** `sports ev`: the MCP tool calculate_expected_value on the command line (the library's betValue). */
+async function evAction(flags: EvFlags): Promise<void> {
+  const sports = await lib();
+  const { printJson, renderKeyValues } = await out();
+  const v = sports.betValue({
+    probability: (await num(flags.prob, 'prob')) as number,
+    price: flags.odds,
+    format: await choice(flags.format, 'format', sports.ODDS_FORMATS),
+    commission: await num(flags.commission, 'commission'),
+    marketPrices: list(flags.market),
+    selection: await num(flags.selection, 'selection', { integer: true }),
+    method: await choice(flags.method, 'method', sports.MARGIN_METHODS),
+  });
+  if (flags.json) return printJson(v);
+  process.stdout.write(
+    renderKeyValues({
+      'decimal odds': v.decimalOdds,
+      'implied probability': pct(v.impliedProbability, 2),
+      'expected value per unit': pct(v.expectedValue, 2),
+      'fair odds': v.fairOdds === null ? 'none' : fixed(v.fairOdds, 4),
+      'full Kelly': pct(v.kellyFraction, 2),
+      ...(v.marketProbability !== null
+        ? { 'market probability': pct(v.marketProbability, 2), edge: pct(v.edge as number, 2) }
+        : {}),
+      commission: v.commission,
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------- bets
 async function openLedger(program: Command) {
   const sports = await lib();
@@ -1177,6 +1217,21 @@ export function register(program: Command): void {
     .option('--bankroll <amount>', 'also print stakes in money')
     .option('--json', 'print JSON')
     .action((flags: KellyFlags) => kellyAction(flags));
+
+  sports
+    .command('ev')
+    .description(
+      "expected value of one bet at a price given your probability, against the market's fair price",
+    )
+    .requiredOption('--odds <price>', 'the price: 2.1, +110 or 11/10')
+    .requiredOption('--prob <p>', 'your probability that the bet wins, in [0, 1]')
+    .option('--format <format>', 'price format (default: read from the text)')
+    .option('--commission <fraction>', 'commission on net winnings (exchanges), e.g. 0.02')
+    .option('--market <list>', "every outcome's price of the market, e.g. 2.1,3.4,3.6, to compare")
+    .option('--selection <index>', 'index of the bet in --market (0 = first)')
+    .option('--method <method>', 'margin removal for --market (default shin)')
+    .option('--json', 'print JSON')
+    .action((flags: EvFlags) => evAction(flags));
 
   const model = sports
     .command('model')
