@@ -174,7 +174,8 @@ const quickAnalysis = defineTool({
     const warnings: string[] = [];
     if (series.closeOnly) warnings.push('close-only dataset: ATR is computed from close-to-close moves');
     const date = formatTimestamp(series.lastTimestamp);
-    if (args.date && date !== args.date) warnings.push(`no bar on ${args.date}; using the last bar before it`);
+    if (args.date && date !== args.date)
+      warnings.push(`no bar on ${args.date}; using the last bar before it`);
     if (sma50 === null) warnings.push(`only ${series.length} bars: SMA50 needs 50`);
     return {
       symbol: series.symbol,
