@@ -37,6 +37,11 @@ export interface OpenDatabaseOptions {
    * `check` is set and the file already exists. Throw a NeuralTraderError naming the file to refuse it.
    */
   verify?: (db: SqliteDatabase) => void;
+  /**
+   * Run `PRAGMA quick_check` as part of `check` (default true). A caller that has proved the file is
+   * byte-identical to one that passed it (journal-seal.ts) may skip it.
+   */
+  quickCheck?: boolean;
 }
 
 const RESTORE_HINT =
@@ -104,10 +109,12 @@ function checkReadOnly(path: string, options: OpenDatabaseOptions): void {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 200))}`);
     // One read transaction: every check sees the same snapshot, even while another process writes.
     db.exec('BEGIN');
-    const rows = db.pragma('quick_check') as { quick_check: string }[];
-    const verdict = rows.map((r) => r.quick_check).join('; ');
-    if (verdict !== 'ok') {
-      throw damagedFileError(options.kind, path, `failed its integrity check: ${verdict.slice(0, 200)}`);
+    if (options.quickCheck !== false) {
+      const rows = db.pragma('quick_check') as { quick_check: string }[];
+      const verdict = rows.map((r) => r.quick_check).join('; ');
+      if (verdict !== 'ok') {
+        throw damagedFileError(options.kind, path, `failed its integrity check: ${verdict.slice(0, 200)}`);
+      }
     }
     options.verify?.(db);
     db.exec('COMMIT');

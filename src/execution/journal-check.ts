@@ -148,10 +148,51 @@ export function journalFormat(
   return 'foreign';
 }
 
+export interface VerifyOptions {
+  /**
+   * Check every row's checksum (default true). Skipped only when the file is proved byte-identical to
+   * one that passed every check (journal-seal.ts); the cross-checks always run.
+   */
+  rows?: boolean;
+}
+
+/** What one integrity check looked at: the counts `account verify` reports. */
+export interface JournalCheckCounts {
+  orders: number;
+  fills: number;
+  positions: number;
+  /** Whether every row's checksum was recomputed (false: the file matched its seal). */
+  rowChecksums: boolean;
+}
+
+/**
+ * The cross-check of orders against fills in one pass: both tables are scanned once (their rows put side
+ * by side under the order id) and grouped by order id in one sort, giving per order its row count in
+ * orders, its filled quantity and quantity, and its fills' total, smallest quantity and range of sides
+ * and symbols (one value when they agree with the order's). Only groups that break a rule come back.
+ * No join and no index is needed, so it stays linear (and cheap) as the journal grows.
+ */
+const ORDERS_AGAINST_FILLS = `SELECT order_id, SUM(is_order) AS n, MAX(filled) AS filled, MAX(qty) AS qty,
+    TOTAL(fill_qty) AS total, MIN(fill_qty) AS smallest, MIN(side) AS side_lo, MAX(side) AS side_hi,
+    MIN(symbol) AS symbol_lo, MAX(symbol) AS symbol_hi
+  FROM (SELECT id AS order_id, 1 AS is_order, filled_quantity AS filled, quantity AS qty, NULL AS fill_qty, side, symbol
+        FROM orders
+        UNION ALL
+        SELECT order_id, 0, NULL, NULL, quantity, side, symbol FROM fills)
+  GROUP BY order_id
+  HAVING n != 1 OR side_lo != side_hi OR symbol_lo != symbol_hi OR NOT (filled >= 0)
+      OR filled > qty + ${QUANTITY_TOLERANCE} * MAX(1, qty)
+      OR ABS(filled - total) > ${QUANTITY_TOLERANCE} * MAX(1, ABS(filled), ABS(total))
+      OR NOT (COALESCE(smallest, 1) > 0)`;
+
 /** Every integrity rule above; throws JournalIntegrityError naming `path` with what it found. */
-export function verifyJournal(db: SqliteDatabase, path: string): void {
+export function verifyJournal(
+  db: SqliteDatabase,
+  path: string,
+  options: VerifyOptions = {},
+): JournalCheckCounts {
   const format = journalFormat(db);
-  if (format === 'empty') return;
+  if (format === 'empty') return { orders: 0, fills: 0, positions: 0, rowChecksums: false };
   if (format === 'newer') {
     throw new NeuralTraderError(
       'IO',
@@ -173,52 +214,55 @@ export function verifyJournal(db: SqliteDatabase, path: string): void {
     );
   }
   const problems: string[] = [];
-  // Checksums: every row, fields read as arrays in checksum column order (no per-row objects).
+  const rows = options.rows !== false;
+  // Checksums: every row, streamed as arrays in checksum column order (no per-row objects, no big array).
   const checkRows = (table: string, key: string, columns: readonly string[]) => {
-    const rows = db
+    const keyAt = columns.indexOf(key);
+    for (const row of db
       .prepare(`SELECT ${columns.join(', ')}, checksum FROM ${table}`)
       .raw()
-      .all() as unknown[][];
-    const n = columns.length;
-    for (const row of rows) {
-      if (rowChecksum(row.slice(0, n)) !== row[n]) {
+      .iterate() as IterableIterator<unknown[]>) {
+      const stored = row.pop();
+      if (rowChecksum(row) !== stored) {
         problems.push(
-          `${table === 'orders' ? 'order' : 'fill'} ${String(row[columns.indexOf(key)])}: row checksum does not match its fields`,
+          `${table === 'orders' ? 'order' : 'fill'} ${String(row[keyAt])}: row checksum does not match its fields`,
         );
       }
     }
   };
-  checkRows('orders', 'id', ORDER_CHECKED_COLUMNS);
-  checkRows('fills', 'fill_id', FILL_CHECKED_COLUMNS);
-  // Cross-checks in SQL: each is one pass in C over an index or a table.
+  if (rows) {
+    checkRows('orders', 'id', ORDER_CHECKED_COLUMNS);
+    checkRows('fills', 'fill_id', FILL_CHECKED_COLUMNS);
+  }
   const all = (sql: string) => db.prepare(sql).raw().all() as unknown[][];
-  for (const [id, filled, quantity] of all(
-    `SELECT id, filled_quantity, quantity FROM orders
-     WHERE NOT (filled_quantity >= 0) OR filled_quantity > quantity + ${QUANTITY_TOLERANCE} * MAX(1, quantity)`,
-  )) {
-    problems.push(`order ${id}: filled ${filled} of ${quantity}`);
+  const fillRows = (where: string) =>
+    all(`SELECT fill_id, order_id, side, symbol, quantity FROM fills WHERE ${where} ORDER BY seq`);
+  for (const [orderId, n, filled, quantity, total, smallest] of all(ORDERS_AGAINST_FILLS)) {
+    const id = sqlText(orderId);
+    if (Number(n) === 0) {
+      for (const [fillId] of fillRows(`order_id = ${id}`))
+        problems.push(`fill ${fillId}: its order ${orderId} is not in the journal`);
+      continue;
+    }
+    const [side, symbol] = db.prepare(`SELECT side, symbol FROM orders WHERE id = ${id}`).raw().get() as [
+      string,
+      string,
+    ];
+    for (const [fillId, fillSide, fillSymbol] of fillRows(
+      `order_id = ${id} AND (side != ${sqlText(side)} OR symbol != ${sqlText(symbol)})`,
+    ))
+      problems.push(`fill ${fillId}: ${fillSide} ${fillSymbol} does not match its order's ${side} ${symbol}`);
+    if (!(Number(smallest ?? 1) > 0)) {
+      for (const [fillId, , , , fillQuantity] of fillRows(`order_id = ${id} AND NOT (quantity > 0)`))
+        problems.push(`fill ${fillId}: quantity ${fillQuantity}`);
+    }
+    const [f, q, t] = [Number(filled), Number(quantity), Number(total)];
+    if (!(f >= 0) || f > q + QUANTITY_TOLERANCE * Math.max(1, q))
+      problems.push(`order ${orderId}: filled ${filled} of ${quantity}`);
+    if (!close(f, t))
+      problems.push(`order ${orderId}: filled quantity ${filled} but its fills add up to ${total}`);
   }
-  for (const [fillId, orderId] of all(
-    'SELECT fill_id, order_id FROM fills WHERE order_id NOT IN (SELECT id FROM orders)',
-  )) {
-    problems.push(`fill ${fillId}: its order ${orderId} is not in the journal`);
-  }
-  for (const [fillId, side, symbol, orderSide, orderSymbol] of all(
-    `SELECT f.fill_id, f.side, f.symbol, o.side, o.symbol FROM fills f JOIN orders o ON o.id = f.order_id
-     WHERE f.side != o.side OR f.symbol != o.symbol`,
-  )) {
-    problems.push(`fill ${fillId}: ${side} ${symbol} does not match its order's ${orderSide} ${orderSymbol}`);
-  }
-  for (const [fillId, quantity] of all('SELECT fill_id, quantity FROM fills WHERE NOT (quantity > 0)')) {
-    problems.push(`fill ${fillId}: quantity ${quantity}`);
-  }
-  for (const [id, filled, sum] of all(
-    `SELECT o.id, o.filled_quantity, COALESCE(f.total, 0) FROM orders o
-     LEFT JOIN (SELECT order_id, SUM(quantity) AS total FROM fills GROUP BY order_id) f ON f.order_id = o.id
-     WHERE ABS(o.filled_quantity - COALESCE(f.total, 0)) > ${QUANTITY_TOLERANCE} * MAX(1, ABS(o.filled_quantity), ABS(COALESCE(f.total, 0)))`,
-  )) {
-    problems.push(`order ${id}: filled quantity ${filled} but its fills add up to ${sum}`);
-  }
+  // Positions: the fills' net quantity per symbol (one scan of fills) against the booked positions.
   const implied = new Map(
     all(
       `SELECT symbol, SUM(CASE side WHEN 'buy' THEN quantity ELSE -quantity END) FROM fills GROUP BY symbol`,
@@ -237,4 +281,11 @@ export function verifyJournal(db: SqliteDatabase, path: string): void {
       problems.push(`position ${symbol}: booked ${stored} but the fills imply ${fromFills}`);
   }
   if (problems.length > 0) throw new JournalIntegrityError(path, problems);
+  const count = (table: string) => Number(db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get());
+  return { orders: count('orders'), fills: count('fills'), positions: booked.size, rowChecksums: rows };
+}
+
+/** A value as an SQL string literal (ids in the rare detail queries above). */
+function sqlText(value: unknown): string {
+  return `'${String(value).replaceAll("'", "''")}'`;
 }

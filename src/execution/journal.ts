@@ -18,10 +18,12 @@ import {
   checksumOf,
   FILL_CHECKED_COLUMNS,
   JOURNAL_SCHEMA_VERSION,
+  type JournalCheckCounts,
   journalFormat,
   ORDER_CHECKED_COLUMNS,
   verifyJournal,
 } from './journal-check.js';
+import { type JournalSeal, matchingSeal, writeSeal } from './journal-seal.js';
 import { AccountLease, type AccountLeaseOptions, LEASE_SCHEMA, type LeaseHolder } from './lease.js';
 import type { OrderRole, OrderSnapshot } from './order.js';
 
@@ -308,6 +310,10 @@ export class Journal {
   private closed = false;
   private readonly closeHooks = new Set<() => void>();
   private lastWallTime = 0;
+  /** The seal the file matched when opened (journal-seal.ts), if any. */
+  private readonly openedSeal: JournalSeal | undefined;
+  /** What the integrity check on open looked at. */
+  private lastCheck: JournalCheckCounts | undefined;
 
   constructor(path: string, options: JournalOptions = {}) {
     this.path = path;
@@ -324,12 +330,19 @@ export class Journal {
       }
       createJournalFile(path, options);
     }
+    // A journal byte-identical to the one sealed at its last clean close skips the row checksums and
+    // quick_check (journal-seal.ts); the cross-checks of fills, orders and positions always run.
+    const seal = memory ? undefined : matchingSeal(path);
+    this.openedSeal = seal;
     this.db = memory
       ? new Database(':memory:')
       : openDatabase(path, {
           kind: KIND,
           check: true,
-          verify: (db) => verifyJournal(db, path),
+          quickCheck: seal === undefined,
+          verify: (db) => {
+            this.lastCheck = verifyJournal(db, path, { rows: seal === undefined });
+          },
           readonly: this.readonly,
           synchronous: this.synchronous,
           busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
@@ -427,6 +440,11 @@ export class Journal {
         },
       );
     }
+  }
+
+  /** What the integrity check on open looked at (undefined for an in-memory journal). */
+  get openCheck(): JournalCheckCounts | undefined {
+    return this.lastCheck;
   }
 
   /** The account's settings (name, broker, kind, starting cash, paper costs, clock). */
@@ -928,6 +946,7 @@ export class Journal {
       }
     } finally {
       this.db.close();
+      if (this.path !== ':memory:') writeSeal(this.path, this.openedSeal);
     }
   }
 }
