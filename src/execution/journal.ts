@@ -198,6 +198,13 @@ interface FillRow {
   recorded_at: number;
 }
 
+/**
+ * order_events and fills number their rows with a plain INTEGER PRIMARY KEY (max + 1), not
+ * AUTOINCREMENT: AUTOINCREMENT rewrites the sqlite_sequence page on every insert, one more 4 KiB WAL
+ * frame in every order's commit (13.4 -> 12.4 frames per paper order). Their seq only orders rows; rows
+ * are deleted only all at once (account reset). Journals created before keep AUTOINCREMENT; both read
+ * the same. handoffs keeps it: requesters follow their handoff by seq across a reset.
+ */
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE orders (
@@ -231,7 +238,7 @@ CREATE TABLE orders (
 CREATE INDEX orders_status ON orders(status);
 CREATE INDEX orders_broker_order_id ON orders(broker_order_id);
 CREATE TABLE order_events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   order_id TEXT NOT NULL,
   from_status TEXT,
   to_status TEXT NOT NULL,
@@ -240,7 +247,7 @@ CREATE TABLE order_events (
 );
 CREATE INDEX order_events_order ON order_events(order_id);
 CREATE TABLE fills (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   fill_id TEXT NOT NULL UNIQUE,
   order_id TEXT NOT NULL,
   client_order_id TEXT,
