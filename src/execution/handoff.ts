@@ -3,6 +3,7 @@ import { createLogger } from '../core/log.js';
 import type { OrderRequest } from '../core/orders.js';
 import { redact } from '../core/redact.js';
 import { isBusyError } from '../core/sqlite.js';
+import type { OrderChanges } from './broker.js';
 import type { HandoffRow, Journal } from './journal.js';
 import { describeHolder, isLeaseLive } from './lease.js';
 import type { OrderSnapshot } from './order.js';
@@ -18,6 +19,11 @@ import type { OrderManager } from './order-manager.js';
  * written, so an owner that dies after submitting but before answering is harmless: the next owner
  * submits it again and gets the same order back. A requester that gives up first withdraws what the
  * owner has not taken yet; an order already taken is reported as "may have been placed".
+ *
+ * Cancels and replaces travel the same way (handOffOrderAction): the row's request is
+ * `{"action":"cancel","id":...}` or `{"action":"replace","id":...,"changes":{...}}` and the owner runs
+ * it through its OrderManager. Both are safe to repeat: a cancel of an order the owner already canceled
+ * answers with that order, and a replace sets the same absolute fields again.
  */
 
 const log = createLogger('execution:handoff');
@@ -65,6 +71,11 @@ async function withLockRetry<T>(fn: () => T, deadline: number): Promise<T> {
   }
 }
 
+/** A cancel or replace of an existing order, handed to the account's owner. */
+export type HandoffAction =
+  | { action: 'cancel'; id: string }
+  | { action: 'replace'; id: string; changes: OrderChanges };
+
 /**
  * Hand `requests` (each with a client order id) to the account's live owner and wait up to
  * `timeoutMs` for its answers. Throws when the account has no live owner that takes handoffs.
@@ -73,6 +84,35 @@ export async function handOffOrders(
   journal: Journal,
   requests: readonly (OrderRequest & { clientOrderId: string })[],
   options: { timeoutMs?: number; requester?: string } = {},
+): Promise<HandoffOutcome[]> {
+  return handOffRows(
+    journal,
+    requests.map((r) => ({ clientOrderId: r.clientOrderId, request: JSON.stringify(r), what: 'order' })),
+    options,
+  );
+}
+
+/**
+ * Hand a cancel or replace of order `action.id` to the account's live owner and wait for its answer
+ * (the order as the owner left it, or why it refused). Throws when no live owner takes handoffs.
+ */
+export async function handOffOrderAction(
+  journal: Journal,
+  action: HandoffAction,
+  options: { timeoutMs?: number; requester?: string } = {},
+): Promise<HandoffOutcome> {
+  const [outcome] = await handOffRows(
+    journal,
+    [{ clientOrderId: action.id, request: JSON.stringify(action), what: `${action.action} of order` }],
+    options,
+  );
+  return outcome;
+}
+
+async function handOffRows(
+  journal: Journal,
+  requests: readonly { clientOrderId: string; request: string; what: string }[],
+  options: { timeoutMs?: number; requester?: string },
 ): Promise<HandoffOutcome[]> {
   const holder = journal.lease.holder();
   if (!holder || !isLeaseLive(holder) || !holder.servesHandoffs) {
@@ -90,13 +130,13 @@ export async function handOffOrders(
   const seqs = await withLockRetry(
     () =>
       journal.insertHandoffs(
-        requests.map((r) => ({ clientOrderId: r.clientOrderId, request: JSON.stringify(r) })),
+        requests.map((r) => ({ clientOrderId: r.clientOrderId, request: r.request })),
         requester,
       ),
     deadline,
   );
   const outcomes = new Map<number, HandoffOutcome>();
-  const bySeq = new Map(seqs.map((seq, i) => [seq, requests[i].clientOrderId]));
+  const bySeq = new Map(seqs.map((seq, i) => [seq, requests[i]]));
   while (outcomes.size < seqs.length) {
     const open = seqs.filter((seq) => !outcomes.has(seq));
     for (const row of journal.getHandoffs(open)) {
@@ -111,14 +151,15 @@ export async function handOffOrders(
           () => journal.moveHandoff(seq, 'pending', 'withdrawn'),
           Date.now() + 2_000,
         );
-        const clientOrderId = bySeq.get(seq) as string;
+        const { clientOrderId, what } = bySeq.get(seq) as (typeof requests)[number];
+        const done = what === 'order' ? 'placed' : 'done';
         outcomes.set(seq, {
           clientOrderId,
           withdrawn,
           error: withdrawn
             ? new NeuralTraderError(
                 'CONFLICT',
-                `account ${journal.account}: the owner (${describeHolder(holder)}) did not take order ${clientOrderId}${ownerGone ? ' before it stopped' : ' in time'}; it was not placed`,
+                `account ${journal.account}: the owner (${describeHolder(holder)}) did not take the ${what} ${clientOrderId}${ownerGone ? ' before it stopped' : ' in time'}; it was not ${done}`,
                 {
                   field: 'account',
                   hint: 'retry when the owner has finished, or stop it',
@@ -126,10 +167,10 @@ export async function handOffOrders(
               )
             : new NeuralTraderError(
                 'TIMEOUT',
-                `account ${journal.account}: order ${clientOrderId} was taken by the owner but not confirmed in time; it MAY HAVE BEEN PLACED`,
+                `account ${journal.account}: the ${what} ${clientOrderId} was taken by the owner but not confirmed in time; it MAY HAVE BEEN ${done.toUpperCase()}`,
                 {
                   field: 'clientOrderId',
-                  hint: `check with \`npx neural-trader order list --account ${journal.account} --status all\` before submitting again (the same client order id is safe to repeat)`,
+                  hint: `check with \`npx neural-trader order list --account ${journal.account} --status all\` before trying again (repeating it is safe)`,
                 },
               ),
         });
@@ -243,7 +284,9 @@ export class HandoffServer {
 
   private async submit(row: HandoffRow): Promise<{ order?: OrderSnapshot; error?: SerializedError }> {
     try {
-      const request = JSON.parse(row.request) as OrderRequest;
+      const parsed = JSON.parse(row.request) as OrderRequest | HandoffAction;
+      if ('action' in parsed) return { order: await this.act(parsed, row) };
+      const request = parsed;
       if (request.clientOrderId !== row.clientOrderId) {
         throw new NeuralTraderError(
           'VALIDATION',
@@ -266,5 +309,22 @@ export class HandoffServer {
         },
       };
     }
+  }
+
+  /** A handed-over cancel or replace, run by the owner (repeating either is harmless, see above). */
+  private async act(action: HandoffAction, row: HandoffRow): Promise<OrderSnapshot> {
+    if (action.id !== row.clientOrderId || (action.action !== 'cancel' && action.action !== 'replace')) {
+      throw new NeuralTraderError('VALIDATION', 'handed-off action: not a cancel or replace of its row', {
+        field: 'action',
+      });
+    }
+    if (action.action === 'cancel') {
+      const current = this.manager.getOrderStatus(action.id);
+      if (current?.status === 'canceled') return current;
+      return this.manager.cancelOrder(action.id);
+    }
+    const current = this.manager.getOrderStatus(action.id);
+    if (current) await this.prepare(current);
+    return this.manager.replaceOrder(action.id, action.changes);
   }
 }

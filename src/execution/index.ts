@@ -35,8 +35,8 @@ export {
   OrderRejectedError,
 } from './checks.js';
 export { BrokerRejectedError, OrderStateUnknownError } from './errors.js';
-export type { HandoffOutcome } from './handoff.js';
-export { HandoffServer, handOffOrders } from './handoff.js';
+export type { HandoffAction, HandoffOutcome } from './handoff.js';
+export { HandoffServer, handOffOrderAction, handOffOrders } from './handoff.js';
 export type {
   AccountKind,
   AccountSettings,
@@ -81,8 +81,8 @@ export type { OrderManagerOptions, OrderUpdate, ReconcileReport } from './order-
 export { newClientOrderId, OrderManager } from './order-manager.js';
 export type { PaperBar, PaperBrokerOptions, PaperQuote } from './paper-broker.js';
 export { PaperBroker } from './paper-broker.js';
-export type { PlacedOrder, PlaceOrderOptions } from './place.js';
-export { placeOrder } from './place.js';
+export type { ChangedOrder, PlacedOrder, PlaceOrderOptions } from './place.js';
+export { cancelPlacedOrder, placeOrder, replacePlacedOrder } from './place.js';
 export type { BrokerName, ReferencePrice, TradingSession, TradingSessionOptions } from './session.js';
 export {
   checkLiveTradingAllowed,

@@ -2,7 +2,8 @@ import { getConfig } from '../core/config.js';
 import { normalizeSymbol } from '../core/inputs.js';
 import type { OrderRequest } from '../core/orders.js';
 import { defaultAccountFor, parseAccountName } from './account-names.js';
-import { handOffOrders } from './handoff.js';
+import type { OrderChanges } from './broker.js';
+import { type HandoffAction, handOffOrderAction, handOffOrders } from './handoff.js';
 import { Journal } from './journal.js';
 import { AccountInUseError, type LeaseHolder } from './lease.js';
 import type { OrderSnapshot } from './order.js';
@@ -84,6 +85,84 @@ export async function placeOrder(
       }
       if (outcome.order) return { order: outcome.order, account, via: 'handoff', owner: inUse.holder };
       // Withdrawn before the owner took it (it stopped): the account may be free now.
+      if (!outcome.withdrawn || Date.now() >= deadline) throw outcome.error;
+      continue;
+    }
+    if (Date.now() >= deadline) throw inUse;
+    await sleep(100);
+  }
+}
+
+export interface ChangedOrder {
+  order: OrderSnapshot;
+  account: string;
+  /** `owner`: this process owned the account and did it; `handoff`: the account's owner did it. */
+  via: 'owner' | 'handoff';
+  /** The process the cancel or replace was handed to. */
+  owner?: LeaseHolder;
+}
+
+/**
+ * Cancel an open order of an account from a short-lived process (the CLI's `order cancel`): own the
+ * account for the moment it takes, or hand the cancel to the account's owner when another process owns
+ * it and takes handoffs, or wait up to `waitMs` for it to finish and then refuse with one line naming it.
+ */
+export async function cancelPlacedOrder(id: string, options: PlaceOrderOptions = {}): Promise<ChangedOrder> {
+  return changeOrder({ action: 'cancel', id }, options);
+}
+
+/** Replace (amend) an open order the same way: by the owner of the account, whoever that is. */
+export async function replacePlacedOrder(
+  id: string,
+  changes: OrderChanges,
+  options: PlaceOrderOptions = {},
+): Promise<ChangedOrder> {
+  return changeOrder({ action: 'replace', id, changes }, options);
+}
+
+async function changeOrder(action: HandoffAction, options: PlaceOrderOptions): Promise<ChangedOrder> {
+  const config = options.config ?? getConfig();
+  const brokerName = options.broker ?? 'paper';
+  const account = parseAccountName(options.account ?? defaultAccountFor(brokerName));
+  const deadline = Date.now() + (options.waitMs ?? 10_000);
+  for (;;) {
+    let inUse: AccountInUseError;
+    try {
+      const session = await openTradingSession({
+        ...options,
+        config,
+        account,
+        serveHandoffs: false,
+        create: false,
+      });
+      try {
+        const order =
+          action.action === 'cancel'
+            ? await session.manager.cancelOrder(action.id)
+            : await session.manager.replaceOrder(action.id, action.changes);
+        return { order, account, via: 'owner' };
+      } finally {
+        await session.close();
+      }
+    } catch (error) {
+      if (!(error instanceof AccountInUseError)) throw error;
+      inUse = error;
+    }
+    if (inUse.holder.servesHandoffs) {
+      const journal = Journal.open(options.home ?? config.home, {
+        account,
+        broker: brokerName,
+        create: false,
+      });
+      let outcome: Awaited<ReturnType<typeof handOffOrderAction>>;
+      try {
+        outcome = await handOffOrderAction(journal, action, {
+          timeoutMs: Math.max(1_000, deadline - Date.now()),
+        });
+      } finally {
+        journal.close();
+      }
+      if (outcome.order) return { order: outcome.order, account, via: 'handoff', owner: inUse.holder };
       if (!outcome.withdrawn || Date.now() >= deadline) throw outcome.error;
       continue;
     }

@@ -166,21 +166,12 @@ async function submit(program: Command, flags: SubmitFlags): Promise<void> {
   if (order.status === 'rejected') process.exitCode = 1;
 }
 
-async function cancel(
-  program: Command,
-  id: string,
-  flags: { broker?: string; account?: string; json?: boolean },
-): Promise<void> {
-  const config = await loadCliConfig(program);
-  const { openTradingSession } = await import('../../execution/session.js');
+/** The broker of the account that holds order `id` (read-only), or a NOT_FOUND error naming the account. */
+async function brokerOfOrder(home: string, id: string, account: string): Promise<'paper' | 'alpaca'> {
   const { Journal } = await import('../../execution/journal.js');
   const { accountJournalPath } = await import('../../execution/account-names.js');
   const { NeuralTraderError } = await import('../../core/errors.js');
-  const { printJson, renderKeyValues } = await import('../output.js');
-  const given = flags.broker ? await brokerFlag(flags.broker) : undefined;
-  const account = await accountFlag(flags.account, given ?? 'paper');
-  const journal = new Journal(accountJournalPath(config.home, account), { account, readonly: true });
-  let broker: 'paper' | 'alpaca';
+  const journal = new Journal(accountJournalPath(home, account), { account, readonly: true });
   try {
     if (!journal.findOrder(id)) {
       throw new NeuralTraderError('NOT_FOUND', `no order ${id} in account ${account} (${journal.path})`, {
@@ -188,18 +179,103 @@ async function cancel(
         hint: `list orders with \`npx neural-trader order list --account ${account} --status all\``,
       });
     }
-    broker = journal.settings.broker === 'alpaca' ? 'alpaca' : 'paper';
+    return journal.settings.broker === 'alpaca' ? 'alpaca' : 'paper';
   } finally {
     journal.close();
   }
-  const session = await openTradingSession({ broker, account, config, leaseWaitMs: 5_000, create: false });
-  try {
-    const order = await session.manager.cancelOrder(id);
-    if (flags.json) printJson({ account, order: orderJson(order) });
-    else process.stdout.write(renderKeyValues({ account, ...orderRow(order) }));
-  } finally {
-    await session.close();
+}
+
+interface ChangeFlags {
+  broker?: string;
+  account?: string;
+  wait?: string;
+  json?: boolean;
+}
+
+/** Print a canceled or replaced order, saying who did it when the account's owner did. */
+async function printChanged(
+  changed: import('../../execution/place.js').ChangedOrder,
+  json: boolean | undefined,
+): Promise<void> {
+  const { describeHolder } = await import('../../execution/lease.js');
+  const { printJson, renderKeyValues } = await import('../output.js');
+  const by = changed.via === 'handoff' && changed.owner ? describeHolder(changed.owner) : undefined;
+  if (json) {
+    printJson({ account: changed.account, order: orderJson(changed.order), doneBy: by ?? 'this process' });
+  } else {
+    process.stdout.write(
+      renderKeyValues({
+        account: changed.account,
+        ...orderRow(changed.order),
+        done_by: by ? `the account's owner, ${by}` : undefined,
+      }),
+    );
   }
+}
+
+async function cancel(program: Command, id: string, flags: ChangeFlags): Promise<void> {
+  const config = await loadCliConfig(program);
+  const { cancelPlacedOrder } = await import('../../execution/place.js');
+  const given = flags.broker ? await brokerFlag(flags.broker) : undefined;
+  const account = await accountFlag(flags.account, given ?? 'paper');
+  const broker = await brokerOfOrder(config.home, id, account);
+  const waitSeconds = await numberFlag('wait', flags.wait, { min: 0, max: 3600 });
+  const changed = await cancelPlacedOrder(id, {
+    broker,
+    account,
+    config,
+    waitMs: waitSeconds === undefined ? undefined : waitSeconds * 1000,
+  });
+  await printChanged(changed, flags.json);
+}
+
+async function replace(
+  program: Command,
+  id: string,
+  flags: ChangeFlags & {
+    quantity?: string;
+    limitPrice?: string;
+    stopPrice?: string;
+    trailPercent?: string;
+    trailPrice?: string;
+    tif?: string;
+  },
+): Promise<void> {
+  const config = await loadCliConfig(program);
+  const { replacePlacedOrder } = await import('../../execution/place.js');
+  const { ValidationError } = await import('../../core/errors.js');
+  const given = flags.broker ? await brokerFlag(flags.broker) : undefined;
+  const account = await accountFlag(flags.account, given ?? 'paper');
+  const positive = { min: 0, exclusiveMin: true };
+  const changes = {
+    quantity: await numberFlag('quantity', flags.quantity, positive),
+    limitPrice: await numberFlag('limit-price', flags.limitPrice, positive),
+    stopPrice: await numberFlag('stop-price', flags.stopPrice, positive),
+    trailPercent: await numberFlag('trail-percent', flags.trailPercent, positive),
+    trailPrice: await numberFlag('trail-price', flags.trailPrice, positive),
+    timeInForce: flags.tif as 'day' | 'gtc' | 'ioc' | 'fok' | undefined,
+  };
+  if (changes.timeInForce !== undefined && !['day', 'gtc', 'ioc', 'fok'].includes(changes.timeInForce)) {
+    throw new ValidationError(`--tif: expected day, gtc, ioc or fok, got "${changes.timeInForce}"`, {
+      field: 'tif',
+    });
+  }
+  const requested = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  if (Object.keys(requested).length === 0) {
+    throw new ValidationError('order replace: nothing to change', {
+      field: 'quantity',
+      hint: 'give at least one of --quantity, --limit-price, --stop-price, --trail-percent, --trail-price, --tif',
+    });
+  }
+  const broker = await brokerOfOrder(config.home, id, account);
+  const waitSeconds = await numberFlag('wait', flags.wait, { min: 0, max: 3600 });
+  const changed = await replacePlacedOrder(id, requested, {
+    broker,
+    account,
+    config,
+    waitMs: waitSeconds === undefined ? undefined : waitSeconds * 1000,
+  });
+  await printChanged(changed, flags.json);
 }
 
 async function list(
@@ -354,7 +430,9 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  const order = program.command('order').description('submit, cancel and list orders (paper by default)');
+  const order = program
+    .command('order')
+    .description('submit, cancel, replace and list orders (paper by default)');
   order
     .command('submit')
     .description('submit an order (the paper broker fills against the latest bundled sample bar)')
@@ -378,10 +456,25 @@ export function register(program: Command): void {
     .description('cancel an open order (by id, client order id or broker order id)')
     .option('--broker <broker>', 'paper or alpaca (default: the broker of the account)')
     .option('--account <name>', 'account of the order (default: paper)')
+    .option('--wait <seconds>', 'how long to wait for another process that owns the account', '5')
     .option('--json', 'print JSON')
-    .action(async (id: string, flags: { broker?: string; account?: string; json?: boolean }) =>
-      cancel(program, id, flags),
-    );
+    .action(async (id: string, flags: ChangeFlags) => cancel(program, id, flags));
+  order
+    .command('replace <id>')
+    .description(
+      'change an open order (quantity is the new total; by id, client order id or broker order id)',
+    )
+    .option('--quantity <n>', 'new total quantity')
+    .option('--limit-price <price>', 'new limit price')
+    .option('--stop-price <price>', 'new stop price')
+    .option('--trail-percent <pct>', 'new trailing distance in percent')
+    .option('--trail-price <amount>', 'new trailing distance in price')
+    .option('--tif <tif>', 'new time in force: day, gtc, ioc or fok')
+    .option('--broker <broker>', 'paper or alpaca (default: the broker of the account)')
+    .option('--account <name>', 'account of the order (default: paper)')
+    .option('--wait <seconds>', 'how long to wait for another process that owns the account', '5')
+    .option('--json', 'print JSON')
+    .action(async (id: string, flags: Parameters<typeof replace>[2]) => replace(program, id, flags));
   order
     .command('list')
     .description("orders from an account's journal")
