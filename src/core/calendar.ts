@@ -300,3 +300,54 @@ export function timeframeOfSpacing(timestamps: ArrayLike<number>): Timeframe {
     if (ms <= median && ms >= TIMEFRAME_MS[best]) best = timeframe;
   return best;
 }
+
+/** New York's offset from UTC at `ts`, in ms (-5 h in winter, -4 h in summer), from the tz database. */
+const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+});
+
+function newYorkOffsetMs(ts: number): number {
+  const parts: Record<string, number> = {};
+  for (const p of NEW_YORK_PARTS.formatToParts(new Date(ts))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return local - Math.floor(ts / 1000) * 1000;
+}
+
+/** The UTC instant of `hour`:00 New York time on the New York calendar date `day` (days since epoch). */
+function newYorkTimeOn(day: number, hour: number): number {
+  const guess = day * MS_PER_DAY + hour * HOUR_MS + 5 * HOUR_MS;
+  // The offset at the guess is right except within an hour of a DST switch; a second pass settles it.
+  const first = day * MS_PER_DAY + hour * HOUR_MS - newYorkOffsetMs(guess);
+  return day * MS_PER_DAY + hour * HOUR_MS - newYorkOffsetMs(first);
+}
+
+/**
+ * When the trading session that `ts` belongs to closes, as epoch ms (the moment a day order placed at
+ * `ts` expires). A time at or after a session's close belongs to the next session.
+ * - us-equity: 16:00 America/New_York on a weekday (daylight saving from the tz database; exchange
+ *   holidays are not modelled, so an order placed on a holiday expires at that day's 16:00);
+ * - fx: 17:00 America/New_York, Monday to Friday (the FX day roll; the weekend belongs to Monday);
+ * - crypto: 00:00 UTC (the UTC date, as `tradingDay`).
+ */
+export function sessionCloseAfter(ts: number, calendar: MarketCalendar): number {
+  if (calendar === 'crypto') return (Math.floor(ts / MS_PER_DAY) + 1) * MS_PER_DAY;
+  const hour = calendar === 'us-equity' ? 16 : 17;
+  // The New York date of ts, then the first weekday close strictly after ts.
+  let day = Math.floor((ts + newYorkOffsetMs(ts)) / MS_PER_DAY);
+  for (let i = 0; i < 8; i++, day++) {
+    const w = weekday(day);
+    if (w === SATURDAY || w === SUNDAY) continue;
+    const close = newYorkTimeOn(day, hour);
+    if (close > ts) return close;
+  }
+  throw new Error('unreachable: a weekday close within 8 days');
+}

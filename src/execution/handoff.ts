@@ -159,7 +159,7 @@ async function handOffRows(
           error: withdrawn
             ? new NeuralTraderError(
                 'CONFLICT',
-                `account ${journal.account}: the owner (${describeHolder(holder)}) did not take the ${what} ${clientOrderId}${ownerGone ? ' before it stopped' : ' in time'}; it was not ${done}`,
+                `account ${journal.account}: the owner (${describeHolder(holder)}) did not take ${what} ${clientOrderId}${ownerGone ? ' before it stopped' : ' in time'}; it was not ${done}`,
                 {
                   field: 'account',
                   hint: 'retry when the owner has finished, or stop it',
@@ -167,10 +167,10 @@ async function handOffRows(
               )
             : new NeuralTraderError(
                 'TIMEOUT',
-                `account ${journal.account}: the ${what} ${clientOrderId} was taken by the owner but not confirmed in time; it MAY HAVE BEEN ${done.toUpperCase()}`,
+                `account ${journal.account}: ${what} ${clientOrderId} was taken by the owner but not confirmed in time; it MAY HAVE BEEN ${done.toUpperCase()}`,
                 {
                   field: 'clientOrderId',
-                  hint: `check with \`npx neural-trader order list --account ${journal.account} --status all\` before trying again (repeating it is safe)`,
+                  hint: `check with \`npx neural-trader order list --account ${journal.account} --status all\` before ${what === 'order' ? 'submitting again (the same client order id is safe to repeat)' : 'trying again (repeating it is safe)'}`,
                 },
               ),
         });

@@ -7,10 +7,11 @@ import { createLogger } from '../core/log.js';
 import type { Fill, OrderRequest, OrderStatus, PreTradeCheck, PreTradeContext } from '../core/orders.js';
 import { redact } from '../core/redact.js';
 import { sqliteError } from '../core/sqlite.js';
-import { type EpochMs, MS_PER_DAY } from '../core/time.js';
+import type { EpochMs } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { Broker, BrokerEvent, BrokerFill, OrderChanges } from './broker.js';
 import { builtInChecks, checkOrderShape, OrderRejectedError, type RiskLimitOptions } from './checks.js';
+import { dayOrderExpiry } from './day-orders.js';
 import { BrokerRejectedError, OrderStateUnknownError } from './errors.js';
 import type { Journal, JournalFill, OrderQuery } from './journal.js';
 import { LeaseLostError } from './lease.js';
@@ -1386,12 +1387,13 @@ export class OrderManager {
   }
 
   /**
-   * True for a day order whose trading day (the UTC day of its market time) is over by the account's
-   * market clock. Used for orders of a broker that forgot them (paper) when they are re-placed.
+   * True for a day order whose session (of its instrument: 16:00 New York for US equities, 00:00 UTC
+   * for crypto, see day-orders.ts) has closed by the account's market clock. Used for orders of a broker
+   * that forgot them (paper) when they are re-placed, and by the sweep of a long-running session.
    */
   private sessionEnded(order: Order): boolean {
     if (order.timeInForce !== 'day') return false;
-    return Math.floor(this.now() / MS_PER_DAY) > Math.floor(order.marketTime / MS_PER_DAY);
+    return this.now() >= dayOrderExpiry(order.symbol, order.marketTime);
   }
 
   /**

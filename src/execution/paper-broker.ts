@@ -8,7 +8,7 @@ import {
 import { DEFAULT_COMMISSION_RATE, DEFAULT_SLIPPAGE_BPS } from '../core/defaults.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import type { OrderStatus } from '../core/orders.js';
-import { type EpochMs, MS_PER_DAY } from '../core/time.js';
+import type { EpochMs } from '../core/time.js';
 import type {
   Broker,
   BrokerAck,
@@ -18,6 +18,7 @@ import type {
   BrokerOrderState,
   OrderChanges,
 } from './broker.js';
+import { dayOrderExpiry } from './day-orders.js';
 
 /**
  * A simulated broker that fills orders against the latest market data fed to it (bars or quotes),
@@ -86,8 +87,8 @@ interface RestingOrder {
   stopTriggered: boolean;
   /** High-water (sell) or low-water (buy) mark of a trailing stop. */
   waterMark: number;
-  /** UTC day of the session a day order belongs to (set on its first test). */
-  sessionDay: number;
+  /** When a day order expires: the close of the session of its first test (day-orders.ts). */
+  expiresAt: number;
   tested: boolean;
 }
 
@@ -207,7 +208,7 @@ export class PaperBroker implements Broker {
       fillSeq: 0,
       stopTriggered: false,
       waterMark: state ? state.last : Number.NaN,
-      sessionDay: -1,
+      expiresAt: Number.POSITIVE_INFINITY,
       tested: false,
     };
     this.byId.set(brokerOrderId, order);
@@ -328,20 +329,14 @@ export class PaperBroker implements Broker {
   private test(order: RestingOrder, bar: PaperBar, state: MarketState): void {
     const r = order.request;
     const time = this.fillTime === 'clock' ? this.now() : bar.timestamp;
-    const day = Math.floor(time / MS_PER_DAY);
-    if (
-      order.tested &&
-      r.timeInForce !== 'gtc' &&
-      (r.timeInForce ?? 'day') === 'day' &&
-      day > order.sessionDay
-    ) {
+    if (order.tested && (r.timeInForce ?? 'day') === 'day' && time >= order.expiresAt) {
       this.finish(order, 'expired', time, 'day order expired at the end of its session');
       return;
     }
     const firstTest = !order.tested;
     if (firstTest) {
       order.tested = true;
-      order.sessionDay = day;
+      order.expiresAt = dayOrderExpiry(r.symbol, time);
     }
     let price: number;
     if (r.type === 'trailing_stop') {

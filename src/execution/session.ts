@@ -299,7 +299,7 @@ export async function openTradingSession(options: TradingSessionOptions = {}): P
     journal.close();
     throw error;
   }
-  // A paper session that lives past midnight (the MCP server) expires its day orders as the day ends.
+  // A paper session that outlives a session close (the MCP server) expires its day orders then (day-orders.ts).
   const expiry =
     paper && settings.kind !== 'replay'
       ? setInterval(() => {
