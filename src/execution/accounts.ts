@@ -1,10 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
+import { openDatabase } from '../core/sqlite.js';
 import type { EpochMs } from '../core/time.js';
 import { Portfolio, type PortfolioMetrics } from '../portfolio/portfolio.js';
 import { accountJournalPath, accountsDirectory, parseAccountName } from './account-names.js';
 import { type AccountSettings, Journal } from './journal.js';
+import { type JournalCheckCounts, JournalIntegrityError, verifyJournal } from './journal-check.js';
 import { AccountInUseError, isLeaseLive, type LeaseHolder } from './lease.js';
 import { samplePrice } from './session.js';
 
@@ -199,4 +201,81 @@ export function resetAccount(home: string, name: string, options: ResetAccountOp
     journal.lease.release(owner);
     journal.close();
   }
+}
+
+/** The checks `verifyAccount` runs, in order (named in its report). */
+export const ACCOUNT_CHECKS = [
+  'file header',
+  'write-ahead log frames',
+  'SQLite quick_check',
+  'row checksums of every order and fill',
+  "fills against each order's filled quantity, side and symbol",
+  'fills against the booked positions',
+] as const;
+
+/** What `verifyAccount` found: what it checked and, when the journal fails, every problem. */
+export interface AccountVerification {
+  account: string;
+  journal: string;
+  ok: boolean;
+  /** Rows looked at (null when the file could not be read far enough to count them). */
+  orders: number | null;
+  fills: number | null;
+  positions: number | null;
+  checks: readonly string[];
+  /** Every mismatch or damage found (empty when ok). */
+  problems: string[];
+}
+
+/**
+ * Run the journal's full integrity check on demand (`account verify`, MCP `verify_account`): the same
+ * checks as opening a journal that has no seal (journal-check.ts), always in full (row checksums and
+ * quick_check are never skipped here), on a read-only connection: nothing is written, and it works
+ * while another process owns and trades the account. A missing account is a NOT_FOUND error; a journal
+ * that fails is a report with `ok: false`, not an error.
+ */
+export function verifyAccount(home: string, name: string): AccountVerification {
+  const account = parseAccountName(name);
+  const path = accountJournalPath(home, account);
+  if (!existsSync(path)) {
+    throw new NeuralTraderError('NOT_FOUND', `no account ${account} (no journal ${path})`, {
+      field: 'account',
+      hint: 'list accounts with `npx neural-trader account list`',
+    });
+  }
+  let counts: JournalCheckCounts | undefined;
+  try {
+    const db = openDatabase(path, {
+      kind: 'order journal',
+      readonly: true,
+      check: true,
+      verify: (checked) => {
+        counts = verifyJournal(checked, path, { rows: true });
+      },
+    });
+    db.close();
+  } catch (error) {
+    if (!(error instanceof NeuralTraderError)) throw error;
+    const problems = error instanceof JournalIntegrityError ? [...error.problems] : [error.message];
+    return {
+      account,
+      journal: path,
+      ok: false,
+      orders: null,
+      fills: null,
+      positions: null,
+      checks: ACCOUNT_CHECKS,
+      problems,
+    };
+  }
+  return {
+    account,
+    journal: path,
+    ok: true,
+    orders: counts?.orders ?? 0,
+    fills: counts?.fills ?? 0,
+    positions: counts?.positions ?? 0,
+    checks: ACCOUNT_CHECKS,
+    problems: [],
+  };
 }

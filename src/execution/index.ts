@@ -10,8 +10,21 @@ export {
   parseAccountName,
   replayAccountName,
 } from './account-names.js';
-export type { AccountBook, AccountSummary, PositionMark, ResetAccountOptions } from './accounts.js';
-export { accountBook, describeAccount, listAccounts, resetAccount } from './accounts.js';
+export type {
+  AccountBook,
+  AccountSummary,
+  AccountVerification,
+  PositionMark,
+  ResetAccountOptions,
+} from './accounts.js';
+export {
+  ACCOUNT_CHECKS,
+  accountBook,
+  describeAccount,
+  listAccounts,
+  resetAccount,
+  verifyAccount,
+} from './accounts.js';
 export type { AlpacaBrokerOptions, AlpacaClock } from './alpaca-broker.js';
 export { AlpacaBroker, mapAlpacaStatus } from './alpaca-broker.js';
 export type {
@@ -48,6 +61,7 @@ export type {
   OrderQuery,
 } from './journal.js';
 export { Journal, JournalLockedError } from './journal.js';
+export type { JournalCheckCounts, VerifyOptions } from './journal-check.js';
 export { JOURNAL_SCHEMA_VERSION, JournalIntegrityError, verifyJournal } from './journal-check.js';
 export type { AccountLeaseOptions, LeaseHolder } from './lease.js';
 export {

@@ -3,7 +3,7 @@ import { loadCliConfig } from '../context.js';
 import { accountFlag, isoTime, numberFlag } from '../trading-flags.js';
 
 /**
- * `account list|show|reset`: the paper accounts under NEURAL_TRADER_HOME, each with its own journal,
+ * `account list|show|verify|reset`: the paper accounts under NEURAL_TRADER_HOME, each with its own journal,
  * cash and clock. `reset` returns an account to its starting cash after a confirmation (or --yes).
  */
 
@@ -159,10 +159,56 @@ async function reset(
     );
 }
 
+async function verify(
+  program: Command,
+  name: string | undefined,
+  flags: { account?: string; json?: boolean },
+): Promise<void> {
+  const config = await loadCliConfig(program);
+  const { verifyAccount } = await import('../../execution/accounts.js');
+  const { NeuralTraderError } = await import('../../core/errors.js');
+  const { printJson, renderKeyValues } = await import('../output.js');
+  if (name !== undefined && flags.account !== undefined && name !== flags.account) {
+    throw new NeuralTraderError(
+      'VALIDATION',
+      `account verify: two accounts given (${name} and --account ${flags.account})`,
+      {
+        field: 'account',
+      },
+    );
+  }
+  const account = await accountFlag(name ?? flags.account, 'paper');
+  const report = verifyAccount(config.home, account);
+  if (flags.json) {
+    printJson(report);
+  } else {
+    process.stdout.write(
+      renderKeyValues({
+        account: report.account,
+        journal: report.journal,
+        orders_checked: report.orders,
+        fills_checked: report.fills,
+        positions_checked: report.positions,
+        checks: report.checks.join('; '),
+        result: report.ok
+          ? 'ok'
+          : `FAILED (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'})`,
+      }),
+    );
+    for (const problem of report.problems) process.stdout.write(`  - ${problem}\n`);
+  }
+  if (!report.ok) {
+    process.stderr.write(
+      `error: account ${report.account} failed verification (${report.journal}): ${report.problems[0]}${report.problems.length > 1 ? ` (and ${report.problems.length - 1} more)` : ''}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
 export function register(program: Command): void {
   const account = program
     .command('account')
-    .description('paper accounts: list them, show one, reset one to its starting cash');
+    .description('paper accounts: list them, show one, verify one, reset one to its starting cash');
   account
     .command('list')
     .description('every account under NEURAL_TRADER_HOME with cash, equity, orders, clock and owner')
@@ -173,6 +219,16 @@ export function register(program: Command): void {
     .description('one account (default: paper): settings, cash, equity, positions, owner')
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, flags: { json?: boolean }) => show(program, name, flags));
+  account
+    .command('verify [name]')
+    .description(
+      "check an account's journal in full now: file, WAL, row checksums, fills against orders and positions",
+    )
+    .option('--account <name>', 'account to verify (default: paper; or give it as the argument)')
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, flags: { account?: string; json?: boolean }) =>
+      verify(program, name, flags),
+    );
   account
     .command('reset [name]')
     .description("delete an account's orders and fills and return it to its starting cash (asks first)")

@@ -434,6 +434,44 @@ const resetAccount = defineTool({
   },
 });
 
+const verifyAccount = defineTool({
+  name: 'verify_account',
+  title: 'Verify an account journal',
+  description:
+    "Run an account journal's full integrity check now (file header, write-ahead log, SQLite quick_check, " +
+    "every row's checksum, fills against each order's filled quantity and against the booked positions) on a " +
+    'read-only connection, also while another process trades the account. Returns what was checked and every ' +
+    'problem found (ok: false when the journal fails; trading on it is refused until it is restored).',
+  toolset: 'portfolio',
+  input: { account: accountArg },
+  output: {
+    account: z.string(),
+    journal: z.string(),
+    ok: z.boolean(),
+    orders: z.number().nullable().describe('Orders checked'),
+    fills: z.number().nullable().describe('Fills checked'),
+    positions: z.number().nullable().describe('Booked positions checked'),
+    checks: z.array(z.string()),
+    problems: z.array(z.string()),
+  },
+  hints: READ_ONLY,
+  async run(args, { runtime }) {
+    const { DEFAULT_ACCOUNT } = await import('../../core/defaults.js');
+    const { verifyAccount: verify } = await import('../../execution/index.js');
+    const report = verify(runtime.config.home, args.account ?? DEFAULT_ACCOUNT);
+    return {
+      account: report.account,
+      journal: report.journal,
+      ok: report.ok,
+      orders: report.orders,
+      fills: report.fills,
+      positions: report.positions,
+      checks: [...report.checks],
+      problems: report.problems,
+    };
+  },
+});
+
 export const portfolioTools: readonly AnyToolSpec[] = [
   getPortfolioStatus,
   getPositions,
@@ -441,4 +479,5 @@ export const portfolioTools: readonly AnyToolSpec[] = [
   performanceReport,
   listAccounts,
   resetAccount,
+  verifyAccount,
 ];
