@@ -6,6 +6,7 @@ import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import type { Fill, OrderRequest, PreTradeCheck } from '../core/orders.js';
 import { type EpochMs, formatTimestamp, parseDate } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
+import { checkRequiredColumns } from '../strategies/columns.js';
 import type { PortfolioView, Strategy, StrategyContext, StrategyOrder } from '../strategies/types.js';
 import { defaultAccountFor, parseAccountName, replayAccountName } from './account-names.js';
 import { AlpacaMarketDataStream } from './market-stream.js';
@@ -141,17 +142,23 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** The bundled sample bars a replay of `symbols` trades: aligned on common timestamps, from `start`. */
+export async function sampleReplaySeries(symbols: readonly string[], start?: string): Promise<BarSeries[]> {
+  const { loadSampleSeries } = await import('../data/sample.js');
+  let series = alignSeries(symbols.map((s) => loadSampleSeries(s)));
+  if (start) {
+    const from = parseDate(start, 'start');
+    series = series.map((s) => s.between(from, Number.POSITIVE_INFINITY));
+  }
+  return series;
+}
+
 /** Replay the bundled sample data for `symbols`, aligned on common timestamps. */
 export async function* sampleReplayFeed(
   symbols: readonly string[],
-  options: { start?: string; barsPerSecond?: number; signal?: AbortSignal } = {},
+  options: { start?: string; barsPerSecond?: number; signal?: AbortSignal; series?: BarSeries[] } = {},
 ): AsyncGenerator<LiveStep> {
-  const { loadSampleSeries } = await import('../data/sample.js');
-  let series = alignSeries(symbols.map((s) => loadSampleSeries(s)));
-  if (options.start) {
-    const from = parseDate(options.start, 'start');
-    series = series.map((s) => s.between(from, Number.POSITIVE_INFINITY));
-  }
+  const series = options.series ?? (await sampleReplaySeries(symbols, options.start));
   const n = series[0]?.length ?? 0;
   const delay = options.barsPerSecond && options.barsPerSecond > 0 ? 1000 / options.barsPerSecond : 0;
   for (let i = 0; i < n; i++) {
@@ -395,6 +402,11 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
       field: 'replaySpeed',
     });
   }
+  // The replay's bars are known before anything trades: a strategy that needs a column they lack
+  // (volume on close-only data) fails fast with the backtester's one line, before an account is opened.
+  const replaySeries =
+    !options.feed && broker === 'paper' ? await sampleReplaySeries(symbols, options.start) : undefined;
+  if (replaySeries) checkRequiredColumns(strategy, replaySeries);
   // Paper trading runs on the bar clock, as the backtest does: orders are stamped and risk-checked at
   // the time of the bar they were decided on (a circuit breaker's trading day is the bar's day, not
   // the wall clock's). Alpaca trades now, so its orders keep the wall clock.
@@ -439,6 +451,7 @@ export async function runLiveStrategy(options: LiveRunOptions): Promise<LiveRunS
     feedName = 'custom';
   } else if (broker === 'paper') {
     feed = sampleReplayFeed(symbols, {
+      series: replaySeries,
       start: options.start,
       barsPerSecond: options.replaySpeed,
       signal: options.signal,

@@ -209,3 +209,24 @@ describe('order / portfolio / trade CLI', () => {
     expect(summary.feed).toMatch(/sample replay/);
   });
 });
+
+describe('trade checks the strategy against its data first', () => {
+  it('enhanced-momentum on the Dow 30 closes fails with the same line as backtest, creating no account', async () => {
+    const args = ['-s', 'enhanced-momentum', '--symbols', 'KO'];
+    const [backtest, trade] = await Promise.all([
+      cli(['backtest', ...args]),
+      cli(['trade', '--strategy', 'enhanced-momentum', '--symbols', 'KO']),
+    ]);
+    expect(backtest.code).toBe(1);
+    expect(trade.code).toBe(1);
+    const first = (r: { stderr: string }) => r.stderr.split('\n')[0];
+    expect(first(trade)).toMatch(
+      /^error: enhanced-momentum needs volume for its volume filter .* but KO has none/,
+    );
+    expect(first(trade)).toBe(first(backtest));
+    const accounts = await cli(['account', 'list', '--json']);
+    expect(
+      JSON.parse(accounts.stdout).filter((a: { account: string }) => a.account.startsWith('replay-')),
+    ).toEqual([]);
+  });
+});

@@ -56,6 +56,33 @@ describe('live runner (paper, sample replay)', () => {
     }
   });
 
+  it('fails fast, before any account is opened, when the strategy needs a column the data lacks (as backtest)', async () => {
+    const strategy = () => createStrategy('enhanced-momentum', { symbols: ['KO'] });
+    let backtestError: Error | undefined;
+    try {
+      runBacktest(strategy(), [loadSampleSeries('KO')]);
+    } catch (error) {
+      backtestError = error as Error;
+    }
+    expect(backtestError?.message).toMatch(
+      /^enhanced-momentum needs volume for its volume filter .* but KO has none/,
+    );
+    await expect(
+      runLiveStrategy({ strategy: strategy(), broker: 'paper', config: config(), maxBars: 10 }),
+    ).rejects.toThrow(backtestError?.message as string);
+    // Nothing was created: no replay account, no journal.
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(home, 'accounts'))).toBe(false);
+    // Without the volume filter the same run trades.
+    const summary = await runLiveStrategy({
+      strategy: createStrategy('enhanced-momentum', { symbols: ['KO'], volumeFilter: false }),
+      broker: 'paper',
+      config: config(),
+      maxBars: 10,
+    });
+    expect(summary.bars).toBe(10);
+  });
+
   it('stops cleanly on an abort signal, cancels open orders on exit and closes the journal', async () => {
     const controller = new AbortController();
     const lines: string[] = [];
