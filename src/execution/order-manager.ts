@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { DEFAULT_INITIAL_CAPITAL } from '../core/defaults.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
-import { normalizeSymbol, parseIdentifier } from '../core/inputs.js';
 import { createLogger } from '../core/log.js';
 import type { Fill, OrderRequest, OrderStatus, PreTradeCheck, PreTradeContext } from '../core/orders.js';
 import { redact } from '../core/redact.js';
@@ -22,6 +20,13 @@ import {
   Order,
   type OrderSnapshot,
 } from './order.js';
+import { newClientOrderId, newOrderId } from './order-ids.js';
+import {
+  normalizeOrderRequest,
+  orderFromSnapshot,
+  requestDifferences,
+  stripUndefined,
+} from './order-requests.js';
 
 /**
  * The OrderManager: the one door orders go through. It validates and risk-checks every request
@@ -90,8 +95,6 @@ interface FillsFilter {
 
 const EPS = 1e-9;
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
-/** Longest client order id (Alpaca's limit). */
-const MAX_CLIENT_ORDER_ID_LENGTH = 128;
 const log = createLogger('execution');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -100,22 +103,7 @@ function isBusy(error: unknown): boolean {
   return (error as { busy?: unknown })?.busy === true;
 }
 
-/**
- * Order ids: time-ordered (ms since epoch, then a per-process counter) plus a random per-process tag,
- * so ids are unique across restarts and processes, sort by creation, and new journal rows land at the
- * end of the SQLite indexes instead of on random pages (a random UUID key dirties a page per index).
- */
-const PROCESS_TAG = randomBytes(3).toString('hex');
-let idSequence = 0;
-function newOrderId(): string {
-  idSequence = (idSequence + 1) % 36 ** 5;
-  return `${Date.now().toString(36)}${idSequence.toString(36).padStart(5, '0')}${PROCESS_TAG}`;
-}
-
-/** A generated client order id: `nt-paper-...` or `nt-live-...` (real money), never the other way round. */
-export function newClientOrderId(live: boolean, id: string = newOrderId()): string {
-  return `nt-${live ? 'live' : 'paper'}-${id}`;
-}
+export { newClientOrderId } from './order-ids.js';
 
 export class OrderManager {
   readonly broker: Broker;
@@ -322,18 +310,7 @@ export class OrderManager {
    * for length and characters. Throws ValidationError naming the field.
    */
   normalize(request: OrderRequest): OrderRequest {
-    if (request === null || typeof request !== 'object') {
-      throw new ValidationError('order: expected an object with symbol, side, quantity and type', {
-        field: 'order',
-      });
-    }
-    const symbol = normalizeSymbol(String(request.symbol ?? ''), 'symbol');
-    const clientOrderId =
-      request.clientOrderId === undefined
-        ? undefined
-        : parseIdentifier(request.clientOrderId, 'clientOrderId', { maxLength: MAX_CLIENT_ORDER_ID_LENGTH });
-    const tag = request.tag === undefined ? undefined : redact(String(request.tag)).slice(0, 200);
-    return { ...request, symbol, clientOrderId, tag };
+    return normalizeOrderRequest(request);
   }
 
   /** Run the shape check, the kill switch and every registered check; throws OrderRejectedError. */
@@ -1420,45 +1397,4 @@ export class OrderManager {
       this.journal.lease.release(this);
     }
   }
-}
-
-/** The fields of a request that differ from the order booked under its client order id. */
-function requestDifferences(order: Order, request: OrderRequest): string[] {
-  const differences: string[] = [];
-  const same = (a: unknown, b: unknown) =>
-    a === b || (a === undefined && b === null) || (a === null && b === undefined);
-  if (order.symbol !== request.symbol) differences.push('symbol');
-  if (order.side !== request.side) differences.push('side');
-  if (order.type !== request.type) differences.push('type');
-  if (order.quantity !== request.quantity) differences.push('quantity');
-  if (!same(order.limitPrice, request.limitPrice)) differences.push('limitPrice');
-  if (!same(order.stopPrice, request.stopPrice)) differences.push('stopPrice');
-  if (request.timeInForce !== undefined && order.timeInForce !== request.timeInForce)
-    differences.push('timeInForce');
-  return differences;
-}
-
-function orderFromSnapshot(snap: OrderSnapshot): Order {
-  const order = new Order({
-    id: snap.id,
-    clientOrderId: snap.clientOrderId,
-    broker: snap.broker,
-    request: snap,
-    createdAt: snap.createdAt,
-    marketTime: snap.marketTime,
-    role: snap.role,
-    parentId: snap.parentId,
-    ocoGroup: snap.ocoGroup,
-    held: snap.held,
-  });
-  order.brokerOrderId = snap.brokerOrderId;
-  order.reason = snap.reason;
-  order.restore(snap.status, snap.filledQuantity, snap.averageFillPrice, snap.updatedAt);
-  return order;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
