@@ -27,6 +27,7 @@ import {
   requestDifferences,
   stripUndefined,
 } from './order-requests.js';
+import { runSubmissionChecks, updateIterator } from './order-submission.js';
 
 /**
  * The OrderManager: the one door orders go through. It validates and risk-checks every request
@@ -315,16 +316,7 @@ export class OrderManager {
 
   /** Run the shape check, the kill switch and every registered check; throws OrderRejectedError. */
   validate(request: OrderRequest): void {
-    const shape = checkOrderShape(request);
-    if (shape) throw new OrderRejectedError(shape);
-    if (this.killSwitch !== undefined) {
-      throw new OrderRejectedError({ check: 'kill-switch', message: `kill switch: ${this.killSwitch}` });
-    }
-    const context = this.context();
-    for (const check of this.checks) {
-      const rejection = check.check(request, context);
-      if (rejection) throw new OrderRejectedError(rejection);
-    }
+    runSubmissionChecks(request, this.killSwitch, this.checks, () => this.context());
   }
 
   // ---- events ------------------------------------------------------------------------------------
@@ -341,36 +333,7 @@ export class OrderManager {
 
   /** Every order update from now on, as an async iterator (ends when the manager closes or `signal` aborts). */
   updates(signal?: AbortSignal): AsyncIterableIterator<OrderUpdate> {
-    const queue: OrderUpdate[] = [];
-    let wake: (() => void) | undefined;
-    let done = false;
-    const listener = (u: OrderUpdate) => {
-      queue.push(u);
-      wake?.();
-    };
-    const finish = () => {
-      done = true;
-      this.emitter.off('update', listener);
-      this.emitter.off('close', finish);
-      wake?.();
-    };
-    this.emitter.on('update', listener);
-    this.emitter.on('close', finish);
-    signal?.addEventListener('abort', finish, { once: true });
-    const iterator: AsyncIterableIterator<OrderUpdate> = {
-      next: async () => {
-        while (queue.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        const value = queue.shift();
-        return value ? { value, done: false } : { value: undefined, done: true };
-      },
-      return: async () => {
-        finish();
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return updateIterator<OrderUpdate>(this.emitter, 'update', signal);
   }
 
   private notify(update: OrderUpdate): void {
