@@ -23,7 +23,7 @@ export function backtestAssumptions(
   return {
     commission: options.commission.name,
     slippageBps: options.slippageBps,
-    financing: 'none (no margin interest on borrowed cash, no borrow fee on shorts)',
+    financing: describeFinancing(options),
     annualization: {
       periodsPerYear: annualisation.periodsPerYear,
       riskFreeRate: 0,
@@ -32,6 +32,20 @@ export function backtestAssumptions(
     fills: `market orders at the next bar's open, ${options.fractional ? 'fractional' : 'whole'} units, gross exposure at most ${options.maxLeverage}x equity${options.allowShort ? '' : ', no shorting'}`,
     dataSource: `${dataSource}, ${timeframe} bars`,
   };
+}
+
+/** The financing convention in words: the rates, what they apply to and how they accrue. */
+export function describeFinancing(
+  options: Pick<ResolvedBacktestOptions, 'marginInterestRate' | 'borrowFeeRate'>,
+): string {
+  const { marginInterestRate: margin, borrowFeeRate: borrow } = options;
+  if (margin === 0 && borrow === 0)
+    return 'none (no margin interest on borrowed cash, no borrow fee on shorts)';
+  const rate = (x: number) => `${Number((x * 100).toFixed(4))}% a year`;
+  return (
+    `margin interest ${margin > 0 ? rate(margin) : 'none'} on negative cash, borrow fee ${borrow > 0 ? rate(borrow) : 'none'} ` +
+    'on short market value (at the previous close), simple interest accrued between bar timestamps over calendar time (365.25-day year), paid from cash'
+  );
 }
 
 /** A data provider as stated in assumptions: what the name means, and the file for `file`. */

@@ -2,7 +2,34 @@ import type { BarSeries } from '../core/bars.js';
 import type { OrderRequest } from '../core/orders.js';
 import type { EpochMs } from '../core/time.js';
 import type { PortfolioView, StrategyContext, StrategyOrder } from '../strategies/types.js';
-import type { BacktestEngine } from './engine.js';
+
+/**
+ * What the context needs from the engine that runs it (the engine implements it). Declared here, below
+ * the engine, so the two modules do not import each other.
+ */
+export interface EngineHost {
+  readonly symbols: readonly string[];
+  readonly portfolio: {
+    readonly cash: number;
+    position(symbol: string): number;
+    averageCost(symbol: string): number;
+  };
+  readonly index: number;
+  markedEquity(i: number): number;
+  symbolAt(symbol: string | undefined): number;
+  position(s: number): number;
+  history(s: number): BarSeries;
+  submit(order: StrategyOrder, targetPercent?: number, targetQuantity?: number): string;
+  targetOrder(
+    symbol: string,
+    target: number,
+    targetPercent: number,
+    options?: Omit<StrategyOrder, 'side' | 'quantity' | 'symbol'>,
+  ): string | null;
+  cancel(orderId: string): void;
+  openOrders(symbol?: string): { id: string; request: OrderRequest }[];
+  log(message: string): void;
+}
 
 const EMPTY_OPTIONS = {};
 
@@ -13,7 +40,7 @@ export class EngineContext implements StrategyContext {
   timestamp: EpochMs = Number.NaN;
   /** Cash, positions and equity marked at the current bar's close. */
   readonly portfolio: PortfolioView;
-  private readonly engine: BacktestEngine;
+  private readonly engine: EngineHost;
   private readonly columns: {
     open: Float64Array[];
     high: Float64Array[];
@@ -22,7 +49,7 @@ export class EngineContext implements StrategyContext {
     volume: Float64Array[];
   };
 
-  constructor(engine: BacktestEngine, columns: EngineContext['columns']) {
+  constructor(engine: EngineHost, columns: EngineContext['columns']) {
     this.engine = engine;
     this.symbols = engine.symbols;
     this.columns = columns;

@@ -1,14 +1,14 @@
 import { alignSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
-import { annualisationOf } from '../core/calendar.js';
+import { annualisationOf, MS_PER_YEAR } from '../core/calendar.js';
 import { DataError, ValidationError } from '../core/errors.js';
 import type { Fill, OrderRequest, PreTradeContext, TimeInForce } from '../core/orders.js';
 import { type EpochMs, formatTimestamp } from '../core/time.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import { checkRequiredColumns } from '../strategies/columns.js';
-import type { Strategy, StrategyOrder } from '../strategies/types.js';
+import type { ExposureChanges, Strategy, StrategyOrder } from '../strategies/types.js';
 import { backtestAssumptions, backtestWarnings } from './assumptions.js';
-import { EngineContext } from './context.js';
+import { EngineContext, type EngineHost } from './context.js';
 import { type BarPrices, executionPrice, maxAffordableQuantity, slippedFillPrice } from './fill-models.js';
 import {
   type BacktestMetrics,
@@ -18,6 +18,7 @@ import {
   tradeMetrics,
 } from './metrics.js';
 import { resolveBacktestOptions } from './options.js';
+import { sharedFiguresKey, sharedRunFigures } from './run-cache.js';
 import { RoundTripTracker } from './trades.js';
 import type {
   BacktestCancellation,
@@ -49,6 +50,7 @@ interface PendingOrder {
 }
 
 const EMPTY_OPTIONS = {};
+const ORDER_TYPES: ReadonlySet<string> = new Set(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']);
 
 /**
  * The event-driven backtest engine. For every bar of the aligned data, in this order:
@@ -59,7 +61,7 @@ const EMPTY_OPTIONS = {};
  * The loop allocates nothing per bar: the context is one object whose fields move, the equity curve is
  * preallocated, and pending orders live in a small array.
  */
-export class BacktestEngine {
+export class BacktestEngine implements EngineHost {
   readonly options: ResolvedBacktestOptions;
   readonly series: readonly BarSeries[];
   readonly symbols: readonly string[];
@@ -88,6 +90,10 @@ export class BacktestEngine {
   private readonly historyIndex: Int32Array;
   private nextOrderNumber = 1;
   private tradedNotional = 0;
+  /** Whether financing is charged (either rate > 0). */
+  private readonly financed: boolean;
+  private marginInterest = 0;
+  private borrowFees = 0;
   private ran = false;
   /** Current bar index (-1 before the first bar). */
   index = -1;
@@ -148,6 +154,7 @@ export class BacktestEngine {
     this.positionQty = new Float64Array(aligned.length);
     this.historyIndex = new Int32Array(aligned.length).fill(-2);
     this.portfolio = new Portfolio(this.options.initialCapital);
+    this.financed = this.options.marginInterestRate > 0 || this.options.borrowFeeRate > 0;
     this.context = new EngineContext(this, {
       open: this.opens,
       high: this.highs,
@@ -163,45 +170,19 @@ export class BacktestEngine {
     this.ran = true;
     const started = performance.now();
     const n = this.timestamps.length;
-    const k = this.symbols.length;
     const equity = new Float64Array(n);
-    const observers = this.options.equityObservers;
     const strategy = this.strategy;
     const context = this.context;
-    const portfolio = this.portfolio;
-    let barsInMarket = 0;
-
+    // A strategy that plans its exposure from declared indicator inputs (e.g. sma-crossover) is not called
+    // per bar: the engine orders on the bars where the plan changes, exactly as its onBar would.
+    const plan = this.exposurePlan();
     this.index = -1;
     strategy.onStart?.(context);
-    for (let i = 0; i < n; i++) {
-      this.index = i;
-      const ts = this.timestamps[i];
-      context.timestamp = ts;
-      context.barIndex = i;
-      // (a) orders against this bar
-      if (this.pending.length > 0) this.processOrders(i);
-      // (b) mark to market at the close
-      let value = portfolio.cash;
-      let inMarket = false;
-      // The Portfolio's own marks are set at the end (and at fills); during the run the strategy reads
-      // equity through the context's view, which marks from these columns without a map lookup.
-      for (let s = 0; s < k; s++) {
-        const q = this.positionQty[s];
-        if (q !== 0) {
-          value += q * this.closes[s][i];
-          inMarket = true;
-        }
-      }
-      if (inMarket) barsInMarket++;
-      // The curve lives in the result (not also in the Portfolio's history): one preallocated array.
-      equity[i] = value;
-      for (let o = 0; o < observers.length; o++) observers[o].onEquity(ts, value);
-      // (c) the strategy decides on this bar's close
-      strategy.onBar(context);
-    }
+    const barsInMarket = plan ? this.runPlanned(plan, equity) : this.runPerBar(equity);
     strategy.onEnd?.(context);
     const last = n - 1;
-    for (let s = 0; s < k; s++) portfolio.mark(this.symbols[s], this.closes[s][last]);
+    const portfolio = this.portfolio;
+    for (let s = 0; s < this.symbols.length; s++) portfolio.mark(this.symbols[s], this.closes[s][last]);
     for (const order of this.pending) {
       if (!order.canceled) {
         this.cancellations.push({
@@ -219,6 +200,168 @@ export class BacktestEngine {
     }
     const elapsedMs = performance.now() - started;
     return this.buildResult(equity, barsInMarket, elapsedMs);
+  }
+
+  /** The strategy's exposure plan when it has one and the run may use it, else undefined. */
+  private exposurePlan(): ExposureChanges | undefined {
+    const strategy = this.strategy;
+    const source = this.options.indicators;
+    if (source === false || !strategy.exposurePlan || !strategy.signalInputs) return undefined;
+    if (strategy.symbols.length !== 1) return undefined;
+    const close = this.closes[0];
+    const inputs = strategy.signalInputs().map((input) => source.series(input, close));
+    return strategy.exposurePlan(inputs, close);
+  }
+
+  /**
+   * The general loop: per bar (a) pending orders against the bar, only when some are pending;
+   * (b) financing for the time since the previous bar, only when it is charged and something is
+   * borrowed; (c) mark to market into the preallocated curve; (d) the strategy's onBar.
+   */
+  private runPerBar(equity: Float64Array): number {
+    const n = equity.length;
+    const k = this.symbols.length;
+    const timestamps = this.timestamps;
+    const observers = this.options.equityObservers;
+    const observerCount = observers.length;
+    const strategy = this.strategy;
+    const context = this.context;
+    const portfolio = this.portfolio;
+    const positionQty = this.positionQty;
+    const closes = this.closes;
+    const financed = this.financed;
+    let barsInMarket = 0;
+    for (let i = 0; i < n; i++) {
+      this.index = i;
+      const ts = timestamps[i];
+      context.timestamp = ts;
+      context.barIndex = i;
+      if (financed && i > 0) this.accrueFinancing(i);
+      if (this.pending.length > 0) this.processOrders(i);
+      let value = portfolio.cash;
+      let inMarket = false;
+      for (let s = 0; s < k; s++) {
+        const q = positionQty[s];
+        if (q !== 0) {
+          value += q * closes[s][i];
+          inMarket = true;
+        }
+      }
+      if (inMarket) barsInMarket++;
+      equity[i] = value;
+      for (let o = 0; o < observerCount; o++) observers[o].onEquity(ts, value);
+      strategy.onBar(context);
+    }
+    return barsInMarket;
+  }
+
+  /**
+   * The planned loop (one traded symbol): the same steps with onBar replaced by an order on the bars
+   * where the planned exposure changes. Between orders a bar costs a mark to market.
+   */
+  private runPlanned(plan: ExposureChanges, equity: Float64Array): number {
+    const n = equity.length;
+    const k = this.symbols.length;
+    const timestamps = this.timestamps;
+    const observers = this.options.equityObservers;
+    const observerCount = observers.length;
+    const context = this.context;
+    const portfolio = this.portfolio;
+    const positionQty = this.positionQty;
+    const closes = this.closes;
+    const symbol = this.symbols[0];
+    const financed = this.financed;
+    const changeBars = plan.bars;
+    const changeExposures = plan.exposures;
+    const changeCount = plan.count;
+    // Cash and the positions change only at fills and financing: between those, a bar is one multiply-add
+    // per held symbol, run as a tight loop up to the next bar where something can happen.
+    let cash = portfolio.cash;
+    const held = new Int32Array(k);
+    let heldCount = 0;
+    let short = false;
+    let barsInMarket = 0;
+    let c = 0;
+    let i = 0;
+    while (i < n) {
+      const accrue = financed && i > 0 && (cash < 0 || short);
+      if (!accrue && this.pending.length === 0 && observerCount === 0) {
+        const stop = c < changeCount ? changeBars[c] : n;
+        const from = i;
+        if (heldCount === 0) {
+          for (; i < stop; i++) equity[i] = cash;
+        } else if (heldCount === 1) {
+          const s = held[0];
+          const q = positionQty[s];
+          const column = closes[s];
+          for (; i < stop; i++) equity[i] = cash + q * column[i];
+        } else {
+          for (; i < stop; i++) {
+            let value = cash;
+            for (let h = 0; h < heldCount; h++) value += positionQty[held[h]] * closes[held[h]][i];
+            equity[i] = value;
+          }
+        }
+        if (heldCount > 0) barsInMarket += i - from;
+        if (i >= n) break;
+      }
+      // A bar where something happens: financing, fills, observers, or an exposure change.
+      this.index = i;
+      context.timestamp = timestamps[i];
+      context.barIndex = i;
+      if (financed && i > 0 && (cash < 0 || short)) this.accrueFinancing(i);
+      if (this.pending.length > 0) this.processOrders(i);
+      cash = portfolio.cash;
+      heldCount = 0;
+      short = false;
+      for (let s = 0; s < k; s++) {
+        const q = positionQty[s];
+        if (q !== 0) held[heldCount++] = s;
+        if (q < 0) short = true;
+      }
+      let value = cash;
+      for (let h = 0; h < heldCount; h++) value += positionQty[held[h]] * closes[held[h]][i];
+      if (heldCount > 0) barsInMarket++;
+      equity[i] = value;
+      for (let o = 0; o < observerCount; o++) observers[o].onEquity(timestamps[i], value);
+      if (c < changeCount && changeBars[c] === i) {
+        context.orderTargetPercent(symbol, changeExposures[c]);
+        c++;
+      }
+      i++;
+    }
+    this.index = n - 1;
+    context.timestamp = timestamps[n - 1];
+    context.barIndex = n - 1;
+    return barsInMarket;
+  }
+
+  /**
+   * Financing for the calendar time between bar i-1 and bar i, on the book held over it: margin interest
+   * on negative cash and the borrow fee on the market value of shorts (at bar i-1's close), simple interest
+   * on a 365.25-day year (src/core/calendar.ts). Paid from cash before bar i's orders fill.
+   */
+  private accrueFinancing(i: number): void {
+    const years = (this.timestamps[i] - this.timestamps[i - 1]) / MS_PER_YEAR;
+    if (!(years > 0)) return;
+    const cash = this.portfolio.cash;
+    let interest = 0;
+    if (cash < 0 && this.options.marginInterestRate > 0) {
+      interest = -cash * this.options.marginInterestRate * years;
+    }
+    let fee = 0;
+    if (this.options.borrowFeeRate > 0) {
+      let shortValue = 0;
+      for (let s = 0; s < this.positionQty.length; s++) {
+        const q = this.positionQty[s];
+        if (q < 0) shortValue -= q * this.closes[s][i - 1];
+      }
+      fee = shortValue * this.options.borrowFeeRate * years;
+    }
+    if (interest === 0 && fee === 0) return;
+    this.marginInterest += interest;
+    this.borrowFees += fee;
+    this.portfolio.debit(interest + fee);
   }
 
   private symbolsText(series: readonly BarSeries[]): string {
@@ -331,7 +474,7 @@ export class BacktestEngine {
         };
       }
     }
-    if (!['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'].includes(request.type)) {
+    if (!ORDER_TYPES.has(request.type)) {
       return { check: 'order', field: 'type', message: `unknown order type ${request.type}` };
     }
     return null;
@@ -666,18 +809,34 @@ export class BacktestEngine {
     const options = this.options;
     const timeframe = this.series[0].timeframe;
     const timestamps = this.timestamps;
-    // Periods per year and elapsed years from the timestamps (src/core/calendar.ts), not a bar count.
-    const annualisation = annualisationOf(timestamps, timeframe, {
-      periodsPerYear: options.periodsPerYear,
-      calendar: options.calendar,
-    });
+    // Periods per year and elapsed years from the timestamps (src/core/calendar.ts), not a bar count; and
+    // the buy-and-hold benchmark: the same for every run over these bars, so shared across a sweep's trials.
+    const traded = this.strategy.symbols.length > 0 ? this.strategy.symbols.length : this.symbols.length;
+    const tradedCloses = this.closes.slice(0, traded);
+    const shared = sharedRunFigures(
+      sharedFiguresKey(
+        timestamps,
+        tradedCloses,
+        `${timeframe}|${options.periodsPerYear}|${options.calendar}|${options.initialCapital}`,
+      ),
+      [timestamps, ...tradedCloses],
+      () => {
+        const annualisation = annualisationOf(timestamps, timeframe, {
+          periodsPerYear: options.periodsPerYear,
+          calendar: options.calendar,
+        });
+        const benchmarkEquity = buyAndHoldCurve(tradedCloses, options.initialCapital);
+        const benchmark = curveMetrics(benchmarkEquity, annualisation, timestamps, options.initialCapital);
+        return { annualisation, benchmarkEquity, benchmark };
+      },
+    );
+    const annualisation = { ...shared.annualisation };
     const periodsPerYear = annualisation.periodsPerYear;
     const curve = curveMetrics(equity, annualisation, timestamps, options.initialCapital);
     const trades = this.tracker.trades;
     const tradeStats = tradeMetrics(trades.map((t) => t.pnl));
-    const traded = this.strategy.symbols.length > 0 ? this.strategy.symbols.length : this.symbols.length;
-    const benchmarkEquity = buyAndHoldCurve(this.closes.slice(0, traded), options.initialCapital);
-    const benchmark = curveMetrics(benchmarkEquity, annualisation, timestamps, options.initialCapital);
+    const benchmarkEquity = shared.benchmarkEquity;
+    const benchmark = { ...shared.benchmark };
     let equitySum = 0;
     for (let i = 0; i < n; i++) equitySum += equity[i];
     const averageEquity = n > 0 ? equitySum / n : options.initialCapital;
@@ -688,6 +847,9 @@ export class BacktestEngine {
       turnover: averageEquity > 0 ? this.tradedNotional / averageEquity : Number.NaN,
       fillCount: this.fills.length,
       totalCommission: this.portfolio.commissions,
+      marginInterest: this.marginInterest,
+      borrowFees: this.borrowFees,
+      financingCost: this.marginInterest + this.borrowFees,
       periodsPerYear,
       annualisation,
       benchmark,
@@ -738,6 +900,8 @@ export class BacktestEngine {
         sizeAtFill: options.sizeAtFill,
         defaultTimeInForce: options.defaultTimeInForce,
         closeAtEnd: options.closeAtEnd,
+        marginInterestRate: options.marginInterestRate,
+        borrowFeeRate: options.borrowFeeRate,
         periodsPerYear,
       },
       assumptions: backtestAssumptions(options, annualisation, timeframe),

@@ -60,6 +60,12 @@ export interface BacktestMetrics extends CurveMetrics, TradeMetrics {
   turnover: number;
   fillCount: number;
   totalCommission: number;
+  /** Interest paid on negative cash over the run (see BacktestOptions.marginInterestRate). */
+  marginInterest: number;
+  /** Borrow fees paid on short market value over the run (see BacktestOptions.borrowFeeRate). */
+  borrowFees: number;
+  /** marginInterest + borrowFees: what leverage and shorts cost; already taken out of cash and equity. */
+  financingCost: number;
   periodsPerYear: number;
   /** How periods per year and years were obtained (the convention printed with the metrics). */
   annualisation: Annualisation;

@@ -1,12 +1,15 @@
 import { parseMarketCalendar } from '../core/calendar.js';
 import {
+  DEFAULT_BORROW_FEE_RATE,
   DEFAULT_COMMISSION_RATE,
   DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_MARGIN_INTEREST_RATE,
   DEFAULT_MAX_LEVERAGE,
   DEFAULT_SLIPPAGE_BPS,
 } from '../core/defaults.js';
 import { ValidationError } from '../core/errors.js';
 import { TimeInForce } from '../core/orders.js';
+import { indicatorCache } from '../indicators/cache.js';
 import { type CommissionModel, noCommission, percentCommission } from './fill-models.js';
 import type { BacktestOptions, ResolvedBacktestOptions } from './types.js';
 
@@ -68,6 +71,14 @@ export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedB
         ? undefined
         : checkNumber('periodsPerYear', options.periodsPerYear, 1),
     calendar: options.calendar === undefined ? undefined : parseMarketCalendar(options.calendar),
+    marginInterestRate: checkNumber(
+      'marginInterestRate',
+      options.marginInterestRate ?? DEFAULT_MARGIN_INTEREST_RATE,
+      0,
+      1,
+    ),
+    borrowFeeRate: checkNumber('borrowFeeRate', options.borrowFeeRate ?? DEFAULT_BORROW_FEE_RATE, 0, 1),
+    indicators: options.indicators ?? indicatorCache,
     preTradeChecks: options.preTradeChecks ?? [],
     equityObservers: options.equityObservers ?? [],
   };

@@ -9,7 +9,8 @@ import type { BacktestOptions } from './types.js';
  * with no slippage; target orders are sized at the fill, so an all-in buy (orderTargetPercent(symbol, 1))
  * gets floor((cash / 1.001) / open) whole units and a sell (orderTargetQuantity(symbol, 0)) sells the
  * whole position; commission 0.001 x notional on every fill; start cash 100,000; an open position is not
- * closed at the end (final equity = cash + units x last close).
+ * closed at the end (final equity = cash + units x last close); no financing (no margin interest, no
+ * borrow fee), as the peers charge none.
  */
 export const presets = {
   peerParity: {
@@ -21,6 +22,8 @@ export const presets = {
     maxLeverage: 1,
     sizeAtFill: true,
     closeAtEnd: false,
+    marginInterestRate: 0,
+    borrowFeeRate: 0,
   },
 } as const satisfies Record<string, BacktestOptions>;
 

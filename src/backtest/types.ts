@@ -2,6 +2,7 @@ import type { MarketCalendar } from '../core/calendar.js';
 import type { OrderRequest, PreTradeCheck, Side, TimeInForce } from '../core/orders.js';
 import type { EpochMs } from '../core/time.js';
 import type { Timeframe } from '../core/timeframe.js';
+import type { IndicatorSource } from '../indicators/cache.js';
 import type { CommissionModel } from './fill-models.js';
 import type { BacktestMetrics } from './metrics.js';
 
@@ -55,6 +56,22 @@ export interface BacktestOptions {
   periodsPerYear?: number;
   /** Annualise with this market calendar's nominal count (us-equity 252 sessions, fx 24x5, crypto 24x7) instead of measuring. */
   calendar?: MarketCalendar;
+  /**
+   * Annual interest on negative cash (money borrowed to buy on margin), accrued over the calendar time
+   * between bar timestamps. Default DEFAULT_MARGIN_INTEREST_RATE (0.06); 0 turns it off (peer-parity does).
+   */
+  marginInterestRate?: number;
+  /**
+   * Annual fee on the market value of short positions (at the previous bar's close), accrued like the
+   * interest. Default DEFAULT_BORROW_FEE_RATE (0.005); 0 turns it off (peer-parity does).
+   */
+  borrowFeeRate?: number;
+  /**
+   * Where strategies that declare signal inputs (sma-crossover) get their indicator series: the thread's
+   * shared cache by default (src/indicators/cache.ts), any IndicatorSource, or false to run the strategy
+   * bar by bar through onBar with its own indicators (no plan, no cache). Same fills either way.
+   */
+  indicators?: IndicatorSource | false;
   /** Checks run on every order before it is accepted; a refusal is recorded in `rejections`. */
   preTradeChecks?: readonly PreTradeCheck[];
   /** Told the equity at every bar's close. */
@@ -74,6 +91,9 @@ export interface ResolvedBacktestOptions {
   closeAtEnd: boolean;
   periodsPerYear?: number;
   calendar?: MarketCalendar;
+  marginInterestRate: number;
+  borrowFeeRate: number;
+  indicators: IndicatorSource | false;
   preTradeChecks: readonly PreTradeCheck[];
   equityObservers: readonly EquityObserver[];
 }
@@ -212,6 +232,8 @@ export interface BacktestResult {
     sizeAtFill: boolean;
     defaultTimeInForce: TimeInForce;
     closeAtEnd: boolean;
+    marginInterestRate: number;
+    borrowFeeRate: number;
     periodsPerYear: number;
   };
   /** The conventions the figures rest on (costs, financing, annualisation, fills, data source). */

@@ -14,7 +14,6 @@ import {
   walkForward,
 } from '../optimize/index.js';
 import { getStrategyDefinition, strategyParamSpace } from '../strategies/registry.js';
-import type { OptimizeFlags } from './commands/optimize.js';
 import { printWarnings, symbolsFlag } from './flags.js';
 import { type Cell, printJson, printTable, writeJsonFile } from './output.js';
 import { createProgress, type Progress } from './progress.js';
@@ -58,6 +57,37 @@ function resolveSpace(strategy: string, ranges: readonly string[]): Record<strin
     });
   }
   return space;
+}
+
+/** The flags of `neural-trader optimize` (declared in commands/optimize.ts). */
+export interface OptimizeFlags {
+  strategy?: string;
+  symbols?: string[];
+  start?: string;
+  end?: string;
+  range?: string[];
+  param?: string[];
+  paramsFile?: string;
+  method: string;
+  samples: string;
+  seed: string;
+  metric: string;
+  workers?: string;
+  capital: string;
+  commission: string;
+  slippage: string;
+  marginRate?: string;
+  borrowFee?: string;
+  provider: string;
+  walkForward?: boolean;
+  inSample: string;
+  outOfSample: string;
+  anchored?: boolean;
+  top: string;
+  json?: boolean;
+  output?: string;
+  queue?: string | boolean;
+  resume?: string;
 }
 
 export async function runOptimizeCommand(flags: OptimizeFlags, config: Config): Promise<void> {
@@ -131,6 +161,24 @@ export async function runOptimizeCommand(flags: OptimizeFlags, config: Config): 
         (n) => n >= 0 && n <= 10_000,
         'basis points in [0, 10000]',
       ),
+      marginInterestRate:
+        flags.marginRate === undefined
+          ? undefined
+          : finiteNumber(
+              flags.marginRate,
+              '--margin-rate',
+              (n) => n >= 0 && n <= 1,
+              'an annual rate in [0, 1]',
+            ),
+      borrowFeeRate:
+        flags.borrowFee === undefined
+          ? undefined
+          : finiteNumber(
+              flags.borrowFee,
+              '--borrow-fee',
+              (n) => n >= 0 && n <= 1,
+              'an annual rate in [0, 1]',
+            ),
     },
     dataSource: flags.provider,
     signal: controller.signal,

@@ -39,21 +39,30 @@ export function simpleReturns(curve: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** Moments of the simple returns of a curve, in two passes and without allocating. */
+/** Scratch for the returns of the last curve (grown as needed), so each return is divided once. */
+let scratch = new Float64Array(0);
+
+/** Moments of the simple returns of a curve, in two passes (each return computed once). */
 export function returnMoments(curve: ArrayLike<number>): ReturnMoments {
   const n = curve.length - 1;
   if (n < 1) return { count: 0, mean: Number.NaN, sd: Number.NaN, downsideDeviation: Number.NaN };
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  const r = scratch;
   let mean = 0;
   let downsideSq = 0;
-  for (let i = 1; i <= n; i++) {
-    const r = curve[i] / curve[i - 1] - 1;
-    mean += r;
-    if (r < 0) downsideSq += r * r;
+  let previous = curve[0];
+  for (let i = 0; i < n; i++) {
+    const next = curve[i + 1];
+    const x = next / previous - 1;
+    previous = next;
+    r[i] = x;
+    mean += x;
+    if (x < 0) downsideSq += x * x;
   }
   mean /= n;
   let variance = 0;
-  for (let i = 1; i <= n; i++) {
-    const d = curve[i] / curve[i - 1] - 1 - mean;
+  for (let i = 0; i < n; i++) {
+    const d = r[i] - mean;
     variance += d * d;
   }
   return {

@@ -1,6 +1,12 @@
 import type { BarSeries } from '../core/bars.js';
 import type { TrialRunner, TrialTask } from '../optimize/pool.js';
-import { fromShared, runTrial, type SharedSeries, type Trial, type TrialJob } from '../optimize/trial.js';
+import {
+  fromShared,
+  runTrialBatch,
+  type SharedSeries,
+  type Trial,
+  type TrialJob,
+} from '../optimize/trial.js';
 
 /**
  * The one place queue mode touches the optimiser's trial code. A queue worker runs exactly the trial a
@@ -13,15 +19,26 @@ export { optimizeStrategy, validateMetric } from '../optimize/optimizer.js';
 export { walkForward } from '../optimize/walk-forward.js';
 
 /**
- * Run one trial over bars [from, to) of the aligned series. Asynchronous because a trial may have to
- * prepare its strategy first (the optimiser's reworked entry point awaits `strategy.prepare()`).
+ * Run one trial over bars [from, to) of the aligned series, through the optimiser's batch path (the one
+ * its pool threads run): the strategy's `prepare()` is awaited first, and declared indicator inputs come
+ * from the thread's indicator cache, so repeated trials of a sweep on one queue worker share them.
  */
 export async function runOneTrial(
   job: TrialJob,
   series: readonly BarSeries[],
   task: TrialTask,
 ): Promise<Trial> {
-  return runTrial(job, series, task.params, task.from, task.to, task.keepEquity);
+  const [trial] = await runTrialBatch(job, series, [task]);
+  return trial;
+}
+
+/** Run several trials of one sweep in order (a chunk), as the optimiser's pool threads do. */
+export function runTrials(
+  job: TrialJob,
+  series: readonly BarSeries[],
+  tasks: readonly TrialTask[],
+): Promise<Trial[]> {
+  return runTrialBatch(job, series, tasks);
 }
 
 /** BarSeries over columns that may live in SharedArrayBuffers (shared with trial threads, not copied). */

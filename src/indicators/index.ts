@@ -1,5 +1,14 @@
 // Technical indicators: each with a streaming class (O(1) `update`, `value`, `isReady`, `reset`) and a
 // batch function over Float64Arrays (same length as the input, NaN during warm-up).
+export type { CachedIndicator, IndicatorSource, SignalInput } from './cache.js';
+export {
+  CACHED_INDICATORS,
+  computeSignalInput,
+  IndicatorCache,
+  indicatorCache,
+  signalInputKey,
+  uncachedIndicators,
+} from './cache.js';
 export type { AdxResult } from './directional.js';
 export { Adx, Atr, adx, atr, trueRange, trueRangeOf } from './directional.js';
 export type { DonchianResult } from './extremes.js';

@@ -6,7 +6,7 @@ export {
   rankTrials,
   validateMetric,
 } from './optimizer.js';
-export { defaultWorkerCount } from './pool.js';
+export { defaultWorkerCount, shutdownWorkerPool, workerPoolSize } from './pool.js';
 export type { QueuedSweep, SweepSettings, TrialQueue } from './queue.js';
 export type { NumericRange, ParamDimension, ParamSet, ParamSpace, ParamValue } from './space.js';
 export {

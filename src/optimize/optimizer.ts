@@ -3,12 +3,14 @@ import type { BacktestMetrics } from '../backtest/metrics.js';
 import { alignSeries } from '../core/bar-ops.js';
 import type { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
+import { checkRequiredColumns } from '../strategies/columns.js';
 import { parseParams } from '../strategies/params.js';
-import { getStrategyDefinition } from '../strategies/registry.js';
+import { createStrategy, getStrategyDefinition } from '../strategies/registry.js';
+import type { Strategy } from '../strategies/types.js';
 import { chooseWorkerCount, createTrialRunner, type TrialRunner } from './pool.js';
 import { type QueueOption, sweepSettings } from './queue.js';
 import { gridCombinations, type ParamSet, type ParamSpace, randomCombinations } from './space.js';
-import type { PlainBacktestOptions, Trial } from './trial.js';
+import type { PlainBacktestOptions, Trial, TrialJob } from './trial.js';
 
 /**
  * Grid and random search over a strategy's parameters, in parallel across cores, ranked by a chosen
@@ -56,6 +58,11 @@ export interface OptimizeInput extends QueueOption {
   /** Worker threads; default: one per core when the sweep is long enough to repay starting them. 1 runs in-process. */
   workers?: number;
   backtestOptions?: PlainBacktestOptions;
+  /**
+   * Share indicator series between trials (computed once per sweep, src/indicators/cache.ts). Default
+   * true; false runs every trial bar by bar with its own indicators, which ranks identically.
+   */
+  indicatorCache?: boolean;
   /** The provider the series came from (e.g. "sample"), as stated in the result's assumptions. */
   dataSource?: string;
   /** Called after each finished trial. */
@@ -159,6 +166,51 @@ export function checkSpaceAgainstStrategy(strategy: string, space: ParamSpace): 
   }
 }
 
+/**
+ * Refuse a sweep whose strategy needs a column the data lacks (e.g. volume on close-only bars) before any
+ * trial runs, with the one-line error a single backtest gives, instead of every trial failing with it.
+ * Checked on the first parameter set that builds a strategy (a column need follows from parameters such
+ * as volumeFilter, which the sets may vary: each distinct need is checked).
+ */
+export function checkSweepColumns(
+  job: TrialJob,
+  sets: readonly ParamSet[],
+  series: readonly BarSeries[],
+): void {
+  const seen = new Set<string>();
+  for (const params of sets) {
+    let strategy: Strategy;
+    try {
+      strategy = createStrategy(job.strategy, { ...job.fixed, ...params });
+    } catch {
+      continue; // an invalid combination fails as a trial
+    }
+    const key = (strategy.requiredColumns ?? []).map((r) => r.column).join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    checkRequiredColumns(strategy, series);
+    if (seen.size > 8) return;
+  }
+}
+
+/** A sweep in which every trial failed has no result: its error is the first failure's message. */
+export function checkSomeTrialRan(trials: readonly Trial[]): void {
+  if (trials.length === 0 || trials.some((t) => t.error === undefined)) return;
+  const first = trials[0];
+  throw new ValidationError(
+    `all ${trials.length} trials failed; the first (${describeParams(first.params)}): ${first.error}`,
+    {
+      hint: 'check the parameter ranges and fixed parameters against `npx neural-trader strategies info NAME`',
+    },
+  );
+}
+
+function describeParams(params: ParamSet): string {
+  return Object.entries(params)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(' ');
+}
+
 export async function optimizeStrategy(input: OptimizeInput): Promise<OptimizeResult> {
   const metric = input.metric ?? 'sharpeRatio';
   checkSpaceAgainstStrategy(input.strategy, input.space);
@@ -167,16 +219,25 @@ export async function optimizeStrategy(input: OptimizeInput): Promise<OptimizeRe
   const symbols = series.map((s) => s.symbol);
   const fixed = { symbols, ...input.fixedParams };
   const started = performance.now();
-  const job = { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} };
+  const job: TrialJob = {
+    strategy: input.strategy,
+    fixed,
+    options: input.backtestOptions ?? {},
+    ...(input.indicatorCache === false ? { indicatorCache: false } : {}),
+  };
+  checkSweepColumns(job, sets, series);
   const runner: TrialRunner = input.queue
     ? await input.queue.open({ kind: 'optimize', job, series, settings: sweepSettings(input) })
     : createTrialRunner(
         job,
         series,
-        chooseWorkerCount(
+        await chooseWorkerCount(
           job,
           series,
-          { params: sets[0], from: 0, to: series[0].length },
+          [
+            { params: sets[0], from: 0, to: series[0].length },
+            { params: sets[sets.length - 1], from: 0, to: series[0].length },
+          ],
           sets.length,
           input.workers,
         ),
@@ -195,6 +256,7 @@ export async function optimizeStrategy(input: OptimizeInput): Promise<OptimizeRe
       },
       input.signal,
     );
+    checkSomeTrialRan(trials);
     const ranked = rankTrials(trials, metric);
     return {
       strategy: input.strategy,

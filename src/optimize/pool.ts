@@ -4,13 +4,25 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BarSeries } from '../core/bars.js';
 import { NeuralTraderError } from '../core/errors.js';
+import { computeSignalInput, type SignalInput } from '../indicators/cache.js';
 import type { ParamSet } from './space.js';
-import { runTrial, type Trial, type TrialJob, toShared } from './trial.js';
-import type { WorkerRequest } from './worker.js';
+import {
+  runTrialBatch,
+  type SharedSeries,
+  sweepSignalInputs,
+  type Trial,
+  type TrialJob,
+  toShared,
+} from './trial.js';
+import type { SharedSignalInput, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 /**
- * Runs trials on a pool of worker threads (one per core by default) that share the price columns
- * through SharedArrayBuffers. With one worker, trials run in-process (no thread start-up cost).
+ * Where a sweep's trials run: in-process (one thread), or on the process's persistent pool of worker
+ * threads. The pool is started once per process (a CLI run, an MCP server) and kept warm between sweeps:
+ * its threads have loaded the engine and the strategy registry already, so a sweep pays only for sharing
+ * its data (SharedArrayBuffers, not copies). Trials go out in chunks (a few per message) so a short trial
+ * does not pay a message round trip each, and the distinct indicator series of the sweep are computed
+ * once here and shared with every thread (src/indicators/cache.ts).
  */
 export interface TrialTask {
   params: ParamSet;
@@ -35,31 +47,38 @@ export function defaultWorkerCount(): number {
 }
 
 /**
- * Starting a worker thread costs a few hundred milliseconds (it loads the strategy registry and the
- * engine), so threads only pay off when the sweep is long enough. Below this estimated in-process time
- * the sweep runs in-process.
+ * What handing a sweep to threads costs beyond the trials themselves: starting the pool when it is cold
+ * (each thread loads the engine and the registry; measured ~150-400 ms on a 2-core machine), and sharing
+ * the data and collecting results when it is warm.
  */
-export const PARALLEL_THRESHOLD_MS = 1500;
+export const COLD_POOL_COST_MS = 400;
+export const WARM_POOL_COST_MS = 25;
 
 /**
- * How many workers to use: the caller's number when given (capped by the number of trials), otherwise
- * one per core if a timed sample trial says the whole sweep would take longer than PARALLEL_THRESHOLD_MS
- * in-process, else 1.
+ * How many threads to use: the caller's number when given (capped by the number of trials); otherwise
+ * the cores, if two timed sample trials say the sweep saves clearly more than the pool costs
+ * (in-process time x (1 - 1/cores) > 2 x the pool's cost), else 1 thread. The margin keeps the
+ * automatic choice from ever being much slower than one thread when the machine is busier than it looks.
  */
-export function chooseWorkerCount(
+export async function chooseWorkerCount(
   job: TrialJob,
   series: readonly BarSeries[],
-  sample: TrialTask,
+  samples: readonly TrialTask[],
   trials: number,
   requested?: number,
-): number {
+): Promise<number> {
   if (requested !== undefined) return Math.max(1, Math.min(requested, trials));
   const cores = defaultWorkerCount();
   if (cores <= 1 || trials <= 1) return 1;
-  const started = performance.now();
-  runTrial(job, series, sample.params, sample.from, sample.to);
-  const estimate = (performance.now() - started) * trials;
-  return estimate < PARALLEL_THRESHOLD_MS ? 1 : Math.min(cores, trials);
+  let fastest = Number.POSITIVE_INFINITY;
+  for (const sample of samples.slice(0, 2)) {
+    const started = performance.now();
+    await runTrialBatch(job, series, [sample]);
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  const estimate = fastest * trials;
+  const cost = sharedPool && sharedPool.size >= cores ? WARM_POOL_COST_MS : COLD_POOL_COST_MS;
+  return estimate * (1 - 1 / cores) > 2 * cost ? Math.min(cores, trials) : 1;
 }
 
 /** The compiled worker script: beside this module in dist/, or in dist/ when running from src/ (tests). */
@@ -83,21 +102,28 @@ function cancelled(): NeuralTraderError {
 
 export function createTrialRunner(job: TrialJob, series: readonly BarSeries[], workers: number): TrialRunner {
   if (workers <= 1) return inProcessRunner(job, series);
-  return threadRunner(job, series, workers);
+  return poolRunner(job, series, workers);
 }
+
+/** How many trials run between two yields to the event loop in-process (progress, Ctrl-C). */
+const IN_PROCESS_CHUNK_MS = 50;
 
 function inProcessRunner(job: TrialJob, series: readonly BarSeries[]): TrialRunner {
   return {
     workers: 1,
     async run(tasks, onDone, signal) {
       const out: Trial[] = [];
+      let lastYield = performance.now();
       for (const task of tasks) {
         if (signal?.aborted) throw cancelled();
-        const trial = runTrial(job, series, task.params, task.from, task.to, task.keepEquity);
+        const [trial] = await runTrialBatch(job, series, [task]);
         out.push(trial);
         onDone?.(out.length, trial);
-        // Yield so progress output and Ctrl-C are handled during long sweeps.
-        await new Promise((resolve) => setImmediate(resolve));
+        // Yield so progress output and Ctrl-C are handled during long sweeps (not after every short trial).
+        if (performance.now() - lastYield > IN_PROCESS_CHUNK_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
       }
       return out;
     },
@@ -105,77 +131,196 @@ function inProcessRunner(job: TrialJob, series: readonly BarSeries[]): TrialRunn
   };
 }
 
-function threadRunner(job: TrialJob, series: readonly BarSeries[], workerCount: number): TrialRunner {
-  const script = workerScript();
-  const shared = toShared(series);
-  const threads: Worker[] = [];
-  for (let i = 0; i < workerCount; i++) {
-    const worker = new Worker(script);
-    const init: WorkerRequest = { type: 'init', job, series: shared };
-    worker.postMessage(init);
-    threads.push(worker);
+// ---- the persistent pool ---------------------------------------------------------------------------------
+
+interface PoolThread {
+  worker: Worker;
+  /** Runs using this thread now (it is ref'd while any is). */
+  users: number;
+  dead: boolean;
+}
+
+/** The process's worker threads, started on first use and reused by every later sweep. */
+class WorkerPool {
+  readonly threads: PoolThread[] = [];
+  private readonly script = workerScript();
+
+  get size(): number {
+    return this.threads.filter((t) => !t.dead).length;
   }
+
+  /** `count` live threads (starting any missing), ref'd until released. */
+  acquire(count: number): PoolThread[] {
+    for (let i = 0; i < this.threads.length; i++) {
+      if (this.threads[i].dead) this.threads.splice(i--, 1);
+    }
+    while (this.threads.length < count) this.threads.push(this.start());
+    const chosen = this.threads.slice(0, count);
+    for (const thread of chosen) {
+      if (thread.users++ === 0) thread.worker.ref();
+    }
+    return chosen;
+  }
+
+  release(threads: readonly PoolThread[]): void {
+    for (const thread of threads) {
+      // An idle pool must not keep the process alive.
+      if (--thread.users === 0 && !thread.dead) thread.worker.unref();
+    }
+  }
+
+  private start(): PoolThread {
+    const thread: PoolThread = { worker: new Worker(this.script), users: 0, dead: false };
+    thread.worker.unref();
+    const lost = () => {
+      thread.dead = true;
+    };
+    thread.worker.on('error', lost);
+    thread.worker.on('exit', lost);
+    return thread;
+  }
+
+  async shutdown(): Promise<void> {
+    const threads = this.threads.splice(0);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+}
+
+let sharedPool: WorkerPool | undefined;
+let nextSweep = 1;
+
+/** Stop the process's optimisation threads (they are restarted by the next parallel sweep). */
+export async function shutdownWorkerPool(): Promise<void> {
+  const pool = sharedPool;
+  sharedPool = undefined;
+  await pool?.shutdown();
+}
+
+/** Live threads in the process's pool (0 before the first parallel sweep). */
+export function workerPoolSize(): number {
+  return sharedPool?.size ?? 0;
+}
+
+/** Largest total size of indicator series computed up front and shared with the threads. */
+const SHARED_SIGNAL_BYTES = 64 * 1024 * 1024;
+
+/** The sweep's signal inputs over the first series' close, in SharedArrayBuffers (full-range tasks only). */
+function sharedSignalInputs(
+  job: TrialJob,
+  shared: readonly SharedSeries[],
+  tasks: readonly TrialTask[],
+): SharedSignalInput[] {
+  const n = shared[0]?.columns.close.length ?? 0;
+  if (n === 0 || !tasks.every((t) => t.from === 0 && t.to === n)) return [];
+  const inputs: SignalInput[] = sweepSignalInputs(
+    job,
+    tasks.map((t) => t.params),
+  );
+  if (inputs.length * n * 8 > SHARED_SIGNAL_BYTES) return [];
+  const close = shared[0].columns.close;
+  return inputs.map((input) => {
+    const values = new Float64Array(new SharedArrayBuffer(n * 8));
+    values.set(computeSignalInput(input, close));
+    return { input, values };
+  });
+}
+
+function poolRunner(job: TrialJob, series: readonly BarSeries[], workerCount: number): TrialRunner {
+  sharedPool ??= new WorkerPool();
+  const pool = sharedPool;
+  const threads = pool.acquire(workerCount);
+  const sweep = nextSweep++;
+  const shared = toShared(series);
+  let signalsSent = false;
   let closed = false;
+  const open: WorkerRequest = { type: 'open', sweep, job, series: shared };
+  for (const thread of threads) thread.worker.postMessage(open);
   return {
     workers: workerCount,
     run(tasks, onDone, signal) {
+      if (!signalsSent) {
+        signalsSent = true;
+        const signals = sharedSignalInputs(job, shared, tasks);
+        if (signals.length > 0) {
+          const seed: WorkerRequest = { type: 'seed', sweep, signals };
+          for (const thread of threads) thread.worker.postMessage(seed);
+        }
+      }
       return new Promise<Trial[]>((resolve, reject) => {
         const results: Trial[] = new Array(tasks.length);
+        // Chunks: about four per thread, so a slow chunk at the end does not leave the others idle.
+        const chunk = Math.max(1, Math.min(64, Math.ceil(tasks.length / (threads.length * 4))));
         let next = 0;
         let done = 0;
-        let failed = false;
+        let settled = false;
         const listeners: Array<() => void> = [];
         const finish = (error?: unknown) => {
-          if (failed) return;
+          if (settled) return;
+          settled = true;
           for (const off of listeners) off();
-          if (error) {
-            failed = true;
-            reject(error);
-          } else resolve(results);
+          if (error) reject(error);
+          else resolve(results);
         };
         if (tasks.length === 0) {
-          resolve(results);
+          finish();
           return;
         }
-        const onAbort = () => {
-          finish(cancelled());
-          for (const t of threads) void t.terminate();
-          closed = true;
-        };
+        const onAbort = () => finish(cancelled());
         if (signal) {
           if (signal.aborted) return onAbort();
           signal.addEventListener('abort', onAbort, { once: true });
           listeners.push(() => signal.removeEventListener('abort', onAbort));
         }
-        const dispatch = (worker: Worker) => {
-          if (next >= tasks.length) return;
-          const id = next++;
-          const request: WorkerRequest = { type: 'run', id, ...tasks[id] };
-          worker.postMessage(request);
+        let batchId = 0;
+        const dispatch = (thread: PoolThread) => {
+          if (next >= tasks.length || settled) return;
+          const first = next;
+          next = Math.min(tasks.length, next + chunk);
+          const request: WorkerRequest = {
+            type: 'run',
+            sweep,
+            batch: batchId++,
+            first,
+            tasks: tasks.slice(first, next),
+          };
+          thread.worker.postMessage(request);
         };
-        for (const worker of threads) {
-          const onMessage = (message: { id: number; trial: Trial }) => {
-            results[message.id] = message.trial;
-            done++;
-            onDone?.(done, message.trial);
+        for (const thread of threads) {
+          const onMessage = (reply: WorkerReply) => {
+            if (reply.sweep !== sweep || settled) return;
+            if (reply.type === 'error') {
+              finish(new Error(`optimisation thread failed: ${reply.message}`));
+              return;
+            }
+            for (let k = 0; k < reply.trials.length; k++) {
+              results[reply.first + k] = reply.trials[k];
+              done++;
+              onDone?.(done, reply.trials[k]);
+            }
             if (done === tasks.length) finish();
-            else dispatch(worker);
+            else dispatch(thread);
           };
           const onError = (error: Error) => finish(error);
-          worker.on('message', onMessage);
-          worker.on('error', onError);
+          const onExit = (code: number) =>
+            finish(new Error(`an optimisation thread stopped (exit code ${code})`));
+          thread.worker.on('message', onMessage);
+          thread.worker.on('error', onError);
+          thread.worker.on('exit', onExit);
           listeners.push(() => {
-            worker.off('message', onMessage);
-            worker.off('error', onError);
+            thread.worker.off('message', onMessage);
+            thread.worker.off('error', onError);
+            thread.worker.off('exit', onExit);
           });
-          dispatch(worker);
+          dispatch(thread);
         }
       });
     },
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all(threads.map((t) => t.terminate()));
+      const message: WorkerRequest = { type: 'close', sweep };
+      for (const thread of threads) if (!thread.dead) thread.worker.postMessage(message);
+      pool.release(threads);
     },
   };
 }

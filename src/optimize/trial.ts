@@ -3,7 +3,9 @@ import type { BacktestMetrics } from '../backtest/metrics.js';
 import type { BacktestOptions } from '../backtest/types.js';
 import { BarSeries } from '../core/bars.js';
 import type { Timeframe } from '../core/timeframe.js';
+import { type SignalInput, signalInputKey } from '../indicators/cache.js';
 import { createStrategy } from '../strategies/registry.js';
+import type { Strategy } from '../strategies/types.js';
 import type { ParamSet } from './space.js';
 
 /**
@@ -25,7 +27,7 @@ export interface Trial {
 /** Backtest options that can cross a worker boundary (no functions, no class instances). */
 export type PlainBacktestOptions = Omit<
   BacktestOptions,
-  'preTradeChecks' | 'equityObservers' | 'commission'
+  'preTradeChecks' | 'equityObservers' | 'commission' | 'indicators'
 > & {
   commission?: number;
 };
@@ -35,29 +37,125 @@ export interface TrialJob {
   /** Parameters every trial shares (e.g. symbols). */
   fixed: Record<string, unknown>;
   options: PlainBacktestOptions;
+  /**
+   * false: trials do not use the indicator cache or exposure plans; each strategy runs bar by bar with
+   * its own indicators (the reference the cached path must equal). Default true.
+   */
+  indicatorCache?: boolean;
 }
 
-export function runTrial(
+/**
+ * Run one trial. Asynchronous because the strategy may need set-up first: `prepare()` (e.g. neural-trend
+ * loads the wasm backend) is awaited before the run, exactly as a single backtest does, so a sweep trial
+ * and `neural-trader backtest` compute on the same backend.
+ */
+export async function runTrial(
   job: TrialJob,
   series: readonly BarSeries[],
   params: ParamSet,
   from: number,
   to: number,
   keepEquity = false,
-): Trial {
+): Promise<Trial> {
   try {
     const strategy = createStrategy(job.strategy, { ...job.fixed, ...params });
-    const window = series.map((s) => s.slice(from, to));
-    const result = runBacktest(strategy, window, job.options);
-    const trial: Trial = { params, metrics: result.metrics, finalEquity: result.finalEquity };
-    if (keepEquity) {
-      trial.equity = result.equity;
-      trial.timestamps = result.timestamps;
-    }
-    return trial;
+    if (strategy.prepare) await strategy.prepare();
+    return backtestTrial(job, series, strategy, params, from, to, keepEquity);
   } catch (error) {
-    return { params, error: error instanceof Error ? error.message : String(error) };
+    return failedTrial(params, error);
   }
+}
+
+function failedTrial(params: ParamSet, error: unknown): Trial {
+  return { params, error: error instanceof Error ? error.message : String(error) };
+}
+
+function backtestTrial(
+  job: TrialJob,
+  series: readonly BarSeries[],
+  strategy: Strategy,
+  params: ParamSet,
+  from: number,
+  to: number,
+  keepEquity: boolean,
+): Trial {
+  const window = from === 0 && to === series[0].length ? series : series.map((s) => s.slice(from, to));
+  const result = runBacktest(
+    strategy,
+    window,
+    job.indicatorCache === false ? { ...job.options, indicators: false } : job.options,
+  );
+  const trial: Trial = { params, metrics: result.metrics, finalEquity: result.finalEquity };
+  if (keepEquity) {
+    trial.equity = result.equity;
+    trial.timestamps = result.timestamps;
+  }
+  return trial;
+}
+
+/** One task of a batch: which parameters over which bars. */
+export interface TrialBatchTask {
+  params: ParamSet;
+  from: number;
+  to: number;
+  keepEquity?: boolean;
+}
+
+/**
+ * Run a batch of trials in order (what a worker thread does with each chunk it is handed). Strategies
+ * without `prepare` run synchronously back to back; one with it awaits it first.
+ */
+export async function runTrialBatch(
+  job: TrialJob,
+  series: readonly BarSeries[],
+  tasks: readonly TrialBatchTask[],
+): Promise<Trial[]> {
+  const out: Trial[] = new Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i];
+    let strategy: Strategy;
+    try {
+      strategy = createStrategy(job.strategy, { ...job.fixed, ...task.params });
+      if (strategy.prepare) await strategy.prepare();
+    } catch (error) {
+      out[i] = failedTrial(task.params, error);
+      continue;
+    }
+    try {
+      out[i] = backtestTrial(
+        job,
+        series,
+        strategy,
+        task.params,
+        task.from,
+        task.to,
+        task.keepEquity ?? false,
+      );
+    } catch (error) {
+      out[i] = failedTrial(task.params, error);
+    }
+  }
+  return out;
+}
+
+/**
+ * The distinct indicator series (declared signal inputs) the trials of a full-range sweep read, so they
+ * can be computed once before the trials and shared; empty when the strategy declares none.
+ */
+export function sweepSignalInputs(job: TrialJob, sets: readonly ParamSet[]): SignalInput[] {
+  if (job.indicatorCache === false) return [];
+  const inputs = new Map<string, SignalInput>();
+  for (const params of sets) {
+    let strategy: Strategy;
+    try {
+      strategy = createStrategy(job.strategy, { ...job.fixed, ...params });
+    } catch {
+      continue; // an invalid combination fails as a trial, not here
+    }
+    if (!strategy.signalInputs || !strategy.exposurePlan || strategy.symbols.length !== 1) return [];
+    for (const input of strategy.signalInputs()) inputs.set(signalInputKey(input), input);
+  }
+  return [...inputs.values()];
 }
 
 /** Column buffers of one series, shareable with workers without copying. */

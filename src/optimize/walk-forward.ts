@@ -7,6 +7,7 @@ import { ValidationError } from '../core/errors.js';
 import {
   candidateSets,
   checkSpaceAgainstStrategy,
+  checkSweepColumns,
   type OptimizeInput,
   type RankedTrial,
   rankTrials,
@@ -116,15 +117,19 @@ export async function walkForward(input: WalkForwardInput): Promise<WalkForwardR
   const symbols = series.map((s) => s.symbol);
   const fixed = { symbols, ...input.fixedParams };
   const job = { strategy: input.strategy, fixed, options: input.backtestOptions ?? {} };
+  checkSweepColumns(job, sets, series);
   const runner: TrialRunner = input.queue
     ? await input.queue.open({ kind: 'walk-forward', job, series, settings: sweepSettings(input) })
     : createTrialRunner(
         job,
         series,
-        chooseWorkerCount(
+        await chooseWorkerCount(
           job,
           series,
-          { params: sets[0], from: plan[0].isFrom, to: plan[0].isTo },
+          [
+            { params: sets[0], from: plan[0].isFrom, to: plan[0].isTo },
+            { params: sets[sets.length - 1], from: plan[0].isFrom, to: plan[0].isTo },
+          ],
           plan.length * (sets.length + 1),
           input.workers,
         ),

@@ -1,26 +1,55 @@
 import { parentPort } from 'node:worker_threads';
 import type { BarSeries } from '../core/bars.js';
-import type { ParamSet } from './space.js';
-import { fromShared, runTrial, type SharedSeries, type TrialJob } from './trial.js';
+import { indicatorCache } from '../indicators/cache.js';
+import { fromShared, runTrialBatch, type TrialJob } from './trial.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 /**
- * Worker thread for parallel optimisation. It receives the job and the shared price columns once, then
- * runs trials as the pool hands them out, one at a time, so a fast worker takes more of the queue.
+ * A thread of the optimiser's persistent pool (src/optimize/pool.ts). It loads the engine and the
+ * strategy registry once, then serves sweeps: their shared columns and indicator series arrive once per
+ * sweep, trials in chunks. The thread's indicator cache is seeded with the shared series, so trials read
+ * them without computing or copying.
  */
-export type WorkerRequest =
-  | { type: 'init'; job: TrialJob; series: SharedSeries[] }
-  | { type: 'run'; id: number; params: ParamSet; from: number; to: number; keepEquity?: boolean };
+export type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
-let job: TrialJob | undefined;
-let series: BarSeries[] = [];
+const sweeps = new Map<number, { job: TrialJob; series: BarSeries[] }>();
 
-parentPort?.on('message', (message: WorkerRequest) => {
-  if (message.type === 'init') {
-    job = message.job;
-    series = fromShared(message.series);
+parentPort?.on('message', async (message: WorkerRequest) => {
+  if (message.type === 'open') {
+    sweeps.set(message.sweep, { job: message.job, series: fromShared(message.series) });
     return;
   }
-  if (!job) throw new Error('optimisation worker received a trial before its job');
-  const trial = runTrial(job, series, message.params, message.from, message.to, message.keepEquity);
-  parentPort?.postMessage({ id: message.id, trial });
+  if (message.type === 'close') {
+    sweeps.delete(message.sweep);
+    return;
+  }
+  const sweep = sweeps.get(message.sweep);
+  if (message.type === 'seed') {
+    if (!sweep) return;
+    const close = sweep.series[0].close;
+    for (const { input, values } of message.signals) indicatorCache.seed(input, close, values);
+    return;
+  }
+  let reply: WorkerReply;
+  if (!sweep) {
+    reply = {
+      type: 'error',
+      sweep: message.sweep,
+      batch: message.batch,
+      message: `no sweep ${message.sweep}`,
+    };
+  } else {
+    try {
+      const trials = await runTrialBatch(sweep.job, sweep.series, message.tasks);
+      reply = { type: 'done', sweep: message.sweep, batch: message.batch, first: message.first, trials };
+    } catch (error) {
+      reply = {
+        type: 'error',
+        sweep: message.sweep,
+        batch: message.batch,
+        message: error instanceof Error ? error.message : String(error),
+      };
+    }
+  }
+  parentPort?.postMessage(reply);
 });

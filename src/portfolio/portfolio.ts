@@ -177,6 +177,11 @@ export class Portfolio implements PortfolioView {
     p.lastPrice = price;
   }
 
+  /** Pay `amount` from cash that is not a commission (e.g. margin interest or a borrow fee). */
+  debit(amount: number): void {
+    this.cashBalance -= amount;
+  }
+
   /** Mark a symbol to a new price (e.g. the bar's close). */
   mark(symbol: string, price: number): void {
     const p = this.book.get(symbol);

@@ -1,7 +1,9 @@
+import type { SignalInput } from '../indicators/cache.js';
 import { Sma } from '../indicators/moving-averages.js';
 import { ExposureStrategy } from './base.js';
 import type { BarReader } from './input.js';
 import { type ParamSpec, paramError, parseParams } from './params.js';
+import { ExposureChangeLog, type ExposureChanges } from './types.js';
 
 export interface SmaCrossoverParams {
   /** Bars in the fast SMA. */
@@ -91,6 +93,41 @@ export class SmaCrossoverStrategy extends ExposureStrategy {
       this.regime = regime;
     }
     return this.desired;
+  }
+
+  signalInputs(): readonly SignalInput[] {
+    return [
+      { indicator: 'sma', period: this.params.fast, column: 'close' },
+      { indicator: 'sma', period: this.params.slow, column: 'close' },
+    ];
+  }
+
+  /** nextExposure over whole series (the SMAs given, e.g. from the sweep's indicator cache): its changes. */
+  exposurePlan(inputs: readonly Float64Array[], close: Float64Array): ExposureChanges {
+    const [fastSeries, slowSeries] = inputs;
+    const n = close.length;
+    const changes = new ExposureChangeLog();
+    const longExposure = this.longExposure;
+    const downExposure = this.downExposure;
+    let regime = 0;
+    let desired = 0;
+    for (let i = 0; i < n; i++) {
+      const slow = slowSeries[i];
+      // NaN close (no bar) gives NaN SMAs here, like nextExposure's early return; so does warm-up.
+      if (!Number.isNaN(slow)) {
+        const fast = fastSeries[i];
+        const next = fast > slow ? 1 : fast < slow ? -1 : regime;
+        if (next !== regime) {
+          if (regime !== 0) {
+            const target = next > 0 ? longExposure : downExposure;
+            if (target !== desired) changes.push(i, target);
+            desired = target;
+          }
+          regime = next;
+        }
+      }
+    }
+    return changes;
   }
 
   protected resetState(): void {

@@ -1,6 +1,9 @@
 import type { BarSeries } from '../core/bars.js';
 import type { Fill, OrderRequest } from '../core/orders.js';
 import type { EpochMs } from '../core/time.js';
+import type { SignalInput } from '../indicators/cache.js';
+
+export type { IndicatorSource, SignalInput } from '../indicators/cache.js';
 
 /**
  * The strategy interface, one for backtest and live (the NautilusTrader model): a strategy object is
@@ -65,6 +68,34 @@ export interface StrategyContext {
   log(message: string): void;
 }
 
+/** Where a planned exposure changes: at bar `bars[j]` it becomes `exposures[j]` (j < count, bars increasing). */
+export interface ExposureChanges {
+  count: number;
+  bars: Int32Array;
+  exposures: Float64Array;
+}
+
+/** Collects exposure changes into growing typed arrays (no per-change allocation). */
+export class ExposureChangeLog implements ExposureChanges {
+  count = 0;
+  bars = new Int32Array(256);
+  exposures = new Float64Array(256);
+
+  push(bar: number, exposure: number): void {
+    if (this.count === this.bars.length) {
+      const bars = new Int32Array(this.count * 2);
+      bars.set(this.bars);
+      this.bars = bars;
+      const exposures = new Float64Array(this.count * 2);
+      exposures.set(this.exposures);
+      this.exposures = exposures;
+    }
+    this.bars[this.count] = bar;
+    this.exposures[this.count] = exposure;
+    this.count++;
+  }
+}
+
 /** A bar column besides the close, which every series has. */
 export type BarColumn = 'open' | 'high' | 'low' | 'volume';
 
@@ -94,6 +125,20 @@ export interface Strategy {
    * live runner await it once before `onStart`; the bar loop itself stays synchronous.
    */
   prepare?(): Promise<void>;
+  /**
+   * The indicator series the strategy's decisions rest on (e.g. sma-crossover: SMA(fast) and SMA(slow) of
+   * its close). Declared so a sweep computes each distinct series once and trials share it
+   * (src/indicators/cache.ts). Only meaningful together with `exposurePlan`.
+   */
+  signalInputs?(): readonly SignalInput[];
+  /**
+   * The bars where the desired exposure (signed fraction of equity in the first symbol, 0 before the
+   * first change) changes, from the declared inputs and the close, computed before the run: exactly what
+   * onBar would decide bar by bar. When a strategy has one, the engine skips onBar and calls
+   * `orderTargetPercent(symbol, exposure)` on those bars, so between them a bar costs a mark to market.
+   * `inputs[k]` is the series of `signalInputs()[k]` over the first symbol's close.
+   */
+  exposurePlan?(inputs: readonly Float64Array[], close: Float64Array): ExposureChanges;
   onStart?(context: StrategyContext): void;
   onBar(context: StrategyContext): void;
   onFill?(fill: Fill, context: StrategyContext): void;

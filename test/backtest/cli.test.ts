@@ -80,10 +80,11 @@ describe('neural-trader backtest (real CLI)', () => {
     expect(result.fills.length).toBeGreaterThan(0);
     expect(result.options.commission).toBe('percent(0.001)');
     expect(stdout).toContain(`trades: ${result.metrics.tradeCount} closed`);
-    // The fills reconcile with the final cash.
+    // The fills and the financing (a pairs book is short one leg: borrow fee) reconcile with the final cash.
     let cash = 100_000;
     for (const f of result.fills) cash -= (f.side === 'buy' ? 1 : -1) * f.quantity * f.price + f.commission;
-    expect(result.finalCash).toBeCloseTo(cash, 6);
+    expect(result.metrics.borrowFees).toBeGreaterThan(0);
+    expect(result.finalCash).toBeCloseTo(cash - result.metrics.financingCost, 6);
   });
 
   it('--json prints the full result; the peer-parity preset with the built-in sma-crossover', () => {

@@ -177,7 +177,10 @@ describe('positions and account rules', () => {
   it('short P&L: sell 10 at 103, cover at 97', () => {
     const r = run({ 1: (c) => c.sell(10), 2: (c) => c.buy(10) });
     expect(r.fills.map((f) => f.price)).toEqual([103, 97]);
-    expect(r.finalCash).toBe(100_000 + 60);
+    // The short is held from bar 2's open to bar 3's open: one day's borrow fee on 10 x bar 2's close (99).
+    expect(r.metrics.borrowFees).toBeCloseTo((10 * 99 * 0.005) / 365.25, 12);
+    expect(r.metrics.marginInterest).toBe(0);
+    expect(r.finalCash).toBeCloseTo(100_000 + 60 - r.metrics.borrowFees, 9);
     expect(r.trades).toMatchObject([
       { direction: 'short', pnl: 60, entryPrice: 103, exitPrice: 97, barsHeld: 1 },
     ]);
@@ -400,6 +403,8 @@ describe('properties', () => {
           cash -= signed * f.price + f.commission;
         }
         expect(r.positions.X ?? 0).toBeCloseTo(position, 9);
+        // Financing (margin interest, borrow fee) is the only cash flow besides fills.
+        cash -= r.metrics.financingCost;
         expect(r.finalCash).toBeCloseTo(cash, 6);
         const last = rows[rows.length - 1][3];
         expect(r.finalEquity).toBeCloseTo(cash + position * last, 6);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { BacktestResult } from '../../backtest/types.js';
 import {
+  DEFAULT_BORROW_FEE_RATE,
   DEFAULT_COMMISSION_RATE,
   DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_MARGIN_INTEREST_RATE,
   DEFAULT_SLIPPAGE_BPS,
 } from '../../core/defaults.js';
 import { loadCliConfig } from '../context.js';
@@ -21,6 +23,8 @@ interface BacktestFlags {
   param?: string[];
   paramsFile?: string;
   leverage?: string;
+  marginRate?: string;
+  borrowFee?: string;
   closeAtEnd?: boolean;
   preset?: string;
   fractional?: boolean;
@@ -91,6 +95,11 @@ export function renderBacktestSummary(
     { metric: 'Exposure', strategy: pct(m.exposure), 'buy & hold': '100.00%' },
     { metric: 'Turnover', strategy: num(m.turnover), 'buy & hold': '' },
     { metric: 'Commission paid', strategy: num(m.totalCommission), 'buy & hold': '' },
+    {
+      metric: 'Financing paid (interest / borrow)',
+      strategy: `${num(m.financingCost)} (${num(m.marginInterest)} / ${num(m.borrowFees)})`,
+      'buy & hold': '',
+    },
   ];
   let text = header + render.renderTable(rows, ['metric', 'strategy', 'buy & hold']);
   text += `\ntrades: ${m.tradeCount} closed, ${result.openTrades.length} open lots, ${m.fillCount} fills`;
@@ -151,6 +160,14 @@ export function register(program: Command): void {
     .option('--fractional', 'allow fractional quantities (default: whole units)')
     .option('--no-short', 'disallow short positions')
     .option('--leverage <x>', 'max gross exposure / equity (default 2, Reg T; 1 = cash account)')
+    .option(
+      '--margin-rate <rate>',
+      `annual interest on negative cash, accrued between bars (default ${DEFAULT_MARGIN_INTEREST_RATE} = ${DEFAULT_MARGIN_INTEREST_RATE * 100}%; 0 = off)`,
+    )
+    .option(
+      '--borrow-fee <rate>',
+      `annual fee on short market value, accrued between bars (default ${DEFAULT_BORROW_FEE_RATE} = ${DEFAULT_BORROW_FEE_RATE * 100}%; 0 = off)`,
+    )
     .option('--close-at-end', 'close open positions at the last close')
     .option(
       '--calendar <name>',
@@ -204,6 +221,8 @@ export function register(program: Command): void {
         fractional: flags.fractional ? true : undefined,
         allowShort: flags.short === false ? false : undefined,
         maxLeverage: numberFlag('leverage', flags.leverage, { min: 0, exclusiveMin: true }),
+        marginInterestRate: numberFlag('margin-rate', flags.marginRate, { min: 0, max: 1 }),
+        borrowFeeRate: numberFlag('borrow-fee', flags.borrowFee, { min: 0, max: 1 }),
         closeAtEnd: flags.closeAtEnd ? true : undefined,
         calendar: flags.calendar ? calendars.parseMarketCalendar(flags.calendar, '--calendar') : undefined,
       });

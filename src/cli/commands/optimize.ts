@@ -1,38 +1,13 @@
 import type { Command } from 'commander';
 import {
+  DEFAULT_BORROW_FEE_RATE,
   DEFAULT_COMMISSION_RATE,
   DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_MARGIN_INTEREST_RATE,
   DEFAULT_SLIPPAGE_BPS,
 } from '../../core/defaults.js';
 import { loadCliConfig } from '../context.js';
-
-interface OptimizeFlags {
-  strategy?: string;
-  symbols?: string[];
-  start?: string;
-  end?: string;
-  range?: string[];
-  param?: string[];
-  paramsFile?: string;
-  method: string;
-  samples: string;
-  seed: string;
-  metric: string;
-  workers?: string;
-  capital: string;
-  commission: string;
-  slippage: string;
-  provider: string;
-  walkForward?: boolean;
-  inSample: string;
-  outOfSample: string;
-  anchored?: boolean;
-  top: string;
-  json?: boolean;
-  output?: string;
-  queue?: string | boolean;
-  resume?: string;
-}
+import type { OptimizeFlags } from '../optimize-command.js';
 
 export function register(program: Command): void {
   program
@@ -66,6 +41,14 @@ export function register(program: Command): void {
     .option('--capital <amount>', 'initial capital', String(DEFAULT_INITIAL_CAPITAL))
     .option('--commission <rate>', 'commission as a fraction of notional', String(DEFAULT_COMMISSION_RATE))
     .option('--slippage <bps>', 'slippage in basis points', String(DEFAULT_SLIPPAGE_BPS))
+    .option(
+      '--margin-rate <rate>',
+      `annual interest on negative cash (default ${DEFAULT_MARGIN_INTEREST_RATE}; 0 = off)`,
+    )
+    .option(
+      '--borrow-fee <rate>',
+      `annual fee on short market value (default ${DEFAULT_BORROW_FEE_RATE}; 0 = off)`,
+    )
     .option('--provider <name>', 'market data provider', 'sample')
     .option('--walk-forward', 'walk-forward analysis instead of one optimisation')
     .option('--in-sample <bars>', 'walk-forward: bars per in-sample window', '504')
@@ -86,5 +69,3 @@ export function register(program: Command): void {
       await runOptimizeCommand(flags, config);
     });
 }
-
-export type { OptimizeFlags };

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { MARKET_CALENDARS } from '../../core/calendar.js';
 import {
+  DEFAULT_BORROW_FEE_RATE,
   DEFAULT_COMMISSION_RATE,
   DEFAULT_INITIAL_CAPITAL,
+  DEFAULT_MARGIN_INTEREST_RATE,
   DEFAULT_SLIPPAGE_BPS,
 } from '../../core/defaults.js';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
@@ -82,6 +84,16 @@ const runBacktestTool = defineTool({
     slippage_bps: nonNegativeNumberArg(
       `Slippage against each fill in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
     ).default(DEFAULT_SLIPPAGE_BPS),
+    margin_interest_rate: nonNegativeNumberArg(
+      `Annual interest on negative cash, accrued between bars (default ${DEFAULT_MARGIN_INTEREST_RATE}; 0 = off)`,
+    )
+      .max(1)
+      .default(DEFAULT_MARGIN_INTEREST_RATE),
+    borrow_fee_rate: nonNegativeNumberArg(
+      `Annual fee on short market value, accrued between bars (default ${DEFAULT_BORROW_FEE_RATE}; 0 = off)`,
+    )
+      .max(1)
+      .default(DEFAULT_BORROW_FEE_RATE),
     params: paramsArg.default({}),
     provider: providerArg.default('sample'),
     calendar: enumArg(
@@ -139,6 +151,8 @@ const runBacktestTool = defineTool({
         initialCapital: args.initial_capital,
         commission: args.commission,
         slippageBps: args.slippage_bps,
+        marginInterestRate: args.margin_interest_rate,
+        borrowFeeRate: args.borrow_fee_rate,
         provider: args.provider,
         calendar: args.calendar,
       },
@@ -247,6 +261,16 @@ const optimizeStrategyTool = defineTool({
     slippage_bps: nonNegativeNumberArg(
       `Slippage against each fill in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
     ).default(DEFAULT_SLIPPAGE_BPS),
+    margin_interest_rate: nonNegativeNumberArg(
+      `Annual interest on negative cash, accrued between bars (default ${DEFAULT_MARGIN_INTEREST_RATE}; 0 = off)`,
+    )
+      .max(1)
+      .default(DEFAULT_MARGIN_INTEREST_RATE),
+    borrow_fee_rate: nonNegativeNumberArg(
+      `Annual fee on short market value, accrued between bars (default ${DEFAULT_BORROW_FEE_RATE}; 0 = off)`,
+    )
+      .max(1)
+      .default(DEFAULT_BORROW_FEE_RATE),
     top: integerArg('How many of the best trials to return (default 10)', 1, 100).default(10),
     provider: providerArg.default('sample'),
     queue: z
@@ -333,6 +357,8 @@ const optimizeStrategyTool = defineTool({
         initialCapital: args.initial_capital,
         commission: args.commission,
         slippageBps: args.slippage_bps,
+        marginInterestRate: args.margin_interest_rate,
+        borrowFeeRate: args.borrow_fee_rate,
       },
       dataSource: args.provider,
       queue,
