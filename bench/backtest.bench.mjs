@@ -1,21 +1,40 @@
-// Backtest benchmarks: engine time on a 1-year daily pairs backtest, the whole CLI process (wall time and
-// peak RSS), and SMA-crossover throughput on 252,000 synthetic bars. Prints each figure next to its target.
+// Backtest benchmarks (issue #14): SMA 10/30 crossover throughput on the 252,000-bar seeded GBM, the
+// engine time of a 1-year daily pairs backtest, and the whole CLI process (wall time, peak RSS) on the
+// small pairs run and on the 252,000-bar file. Prints each figure next to its target and beside the
+// previous engine's figure (measured on the same machine before this engine; see BEFORE below).
+// NT_ROOT=/path/to/other/checkout runs the same bench against that checkout's dist/ (how BEFORE was measured).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Random } from '../dist/core/random.js';
-import * as nt from '../dist/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
+const root = process.env.NT_ROOT ?? join(here, '..');
+const nt = await import(pathToFileURL(join(root, 'dist/index.js')).href);
+const { Random } = await import(pathToFileURL(join(root, 'dist/core/random.js')).href);
+
+/**
+ * The previous engine (main at 7f2dd76, before issue #14), measured with this same file run as
+ * `NT_ROOT=/work/main node bench/backtest.bench.mjs` on this 2-core machine (shared with other jobs).
+ */
+const BEFORE = {
+  commit: '7f2dd76',
+  benchBarsPerSec: 5_656_578,
+  builtinBarsPerSec: 7_529_062,
+  pairsEngineMs: 0.325,
+  cliPairsRssMb: 75.4,
+  cli252kRssMb: 121.5,
+  cli252kWallMs: 1935,
+};
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const before = (x, unit) => (process.env.NT_ROOT ? '' : ` [before: ${fmt(x)}${unit}]`);
 
 /** Streaming SMA(fast)/SMA(slow) crossover: O(1) per bar, no allocation (ring buffers). */
 class StreamingSmaCross {
@@ -49,7 +68,7 @@ class StreamingSmaCross {
   }
 }
 
-function syntheticSeries(length, seed) {
+export function syntheticSeries(length, seed) {
   const random = new Random(seed);
   const series = nt.BarSeries.allocate('SYN', '1Day', length);
   let price = 100;
@@ -69,17 +88,22 @@ function syntheticSeries(length, seed) {
 // (c) SMA-crossover throughput: a bench-local streaming crossover and the built-in sma-crossover.
 const bars = 252_000;
 const series = syntheticSeries(bars, 7);
-for (const [label, make] of [
-  ['SMA(10/30) crossover (bench strategy)', () => new StreamingSmaCross('SYN', 10, 30)],
+for (const [label, make, was] of [
+  [
+    'SMA(10/30) crossover (bench strategy)',
+    () => new StreamingSmaCross('SYN', 10, 30),
+    BEFORE.benchBarsPerSec,
+  ],
   [
     'built-in sma-crossover(10/30)',
     () => nt.createStrategy('sma-crossover', { symbols: ['SYN'], fast: 10, slow: 30 }),
+    BEFORE.builtinBarsPerSec,
   ],
 ]) {
   const times = [];
   const cpu = [];
   let result;
-  for (let run = 0; run < 15; run++) {
+  for (let run = 0; run < 25; run++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     result = nt.runBacktest(make(), [series], nt.presets.peerParity);
@@ -87,16 +111,16 @@ for (const [label, make] of [
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
-  const ms = median(times.slice(3));
-  const best = Math.min(...times.slice(3));
-  const cpuMs = median(cpu.slice(3));
+  const ms = median(times.slice(5));
+  const best = Math.min(...times.slice(5));
+  const cpuMs = median(cpu.slice(5));
   const rate = bars / (ms / 1000);
   console.log(
     `${label}, ${bars.toLocaleString('en-US')} bars: ${ms.toFixed(1)} ms median wall = ` +
-      `${Math.round(rate).toLocaleString('en-US')} bars/s (target >= 5,000,000 bars/s); ` +
-      `best ${best.toFixed(1)} ms = ${Math.round(bars / (best / 1000)).toLocaleString('en-US')} bars/s; ` +
-      `CPU ${cpuMs.toFixed(1)} ms = ${Math.round(bars / (cpuMs / 1000)).toLocaleString('en-US')} bars/s; ` +
-      `${result.fills.length} fills`,
+      `${fmt(rate)} bars/s (goal >= 15,000,000 bars/s)${before(was, ' bars/s')}; ` +
+      `best ${best.toFixed(1)} ms = ${fmt(bars / (best / 1000))} bars/s; ` +
+      `CPU ${cpuMs.toFixed(1)} ms = ${fmt(bars / (cpuMs / 1000))} bars/s; ` +
+      `${result.fills.length} fills, final equity ${result.finalEquity.toFixed(2)}`,
   );
 }
 
@@ -119,15 +143,58 @@ for (const [label, make] of [
   const ms = median(times.slice(50));
   console.log(
     `pairs KO/PG 1995 (${result.bars} daily bars, ${result.fills.length} fills): engine ${ms.toFixed(3)} ms median ` +
-      `of 250 runs (target < 5 ms)`,
+      `of 250 runs (target < 5 ms)${process.env.NT_ROOT ? '' : ` [before: ${BEFORE.pairsEngineMs} ms]`}`,
   );
 }
 
-// (b) The whole CLI process: wall time and peak RSS.
+// (b) The whole CLI process: wall time and peak RSS, on the small pairs run and on the 252,000-bar file.
+const home = mkdtempSync(join(tmpdir(), 'nt-bench-'));
+const csv = join(home, 'syn252k.csv');
 {
-  const home = mkdtempSync(join(tmpdir(), 'nt-bench-'));
-  const cliArgs = [
-    join(root, 'bin/neural-trader.js'),
+  const lines = ['date,open,high,low,close,volume'];
+  for (let i = 0; i < bars; i++) {
+    lines.push(
+      `${new Date(series.timestamps[i]).toISOString().slice(0, 10)},${series.open[i]},${series.high[i]},${series.low[i]},${series.close[i]},${series.volume[i]}`,
+    );
+  }
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+}
+function cliRun(label, cliArgs, runs, wasRss, wasWall) {
+  const env = { ...process.env, NEURAL_TRADER_HOME: home, LOG_LEVEL: 'warn' };
+  const useTime = existsSync('/usr/bin/time');
+  // Without GNU time, a preload reports the child's own peak RSS when it exits.
+  const preload =
+    'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss_kb="+process.resourceUsage().maxRSS+"\\n"))';
+  const walls = [];
+  const rss = [];
+  for (let run = 0; run < runs; run++) {
+    const t0 = performance.now();
+    const args = [join(root, 'bin/neural-trader.js'), ...cliArgs];
+    const child = useTime
+      ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, ...args], {
+          cwd: home,
+          env,
+          encoding: 'utf8',
+        })
+      : spawnSync(process.execPath, ['--import', preload, ...args], { cwd: home, env, encoding: 'utf8' });
+    walls.push(performance.now() - t0);
+    if (child.status !== 0) {
+      console.log(`${label} failed (exit ${child.status}): ${child.stderr}`);
+      process.exitCode = 1;
+      return;
+    }
+    const match = /maxrss_kb=(\d+)/.exec(child.stderr);
+    if (match) rss.push(Number(match[1]) / 1024);
+  }
+  const peak = rss.length ? Math.max(...rss) : Number.NaN;
+  console.log(
+    `${label}: wall ${median(walls).toFixed(0)} ms median of ${runs}${process.env.NT_ROOT ? '' : ` [before: ${fmt(wasWall)} ms]`}; ` +
+      `peak RSS ${peak.toFixed(1)} MB (goal < 120 MB)${process.env.NT_ROOT ? '' : ` [before: ${wasRss} MB]`}`,
+  );
+}
+cliRun(
+  'CLI `backtest --strategy pairs --symbols KO PG` (1995)',
+  [
     'backtest',
     '--strategy',
     'pairs',
@@ -138,41 +205,28 @@ for (const [label, make] of [
     '1995-01-01',
     '--end',
     '1995-12-31',
-  ];
-  const env = { ...process.env, NEURAL_TRADER_HOME: home, LOG_LEVEL: 'warn' };
-  const useTime = existsSync('/usr/bin/time');
-  // Without GNU time, a preload reports the child's own peak RSS when it exits.
-  const preload =
-    'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss_kb="+process.resourceUsage().maxRSS+"\\n"))';
-  const walls = [];
-  const rss = [];
-  const cpus = [];
-  for (let run = 0; run < 7; run++) {
-    const t0 = performance.now();
-    const child = useTime
-      ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M cpu_s=%U+%S', process.execPath, ...cliArgs], {
-          cwd: home,
-          env,
-          encoding: 'utf8',
-        })
-      : spawnSync(process.execPath, ['--import', preload, ...cliArgs], { cwd: home, env, encoding: 'utf8' });
-    walls.push(performance.now() - t0);
-    if (child.status !== 0) {
-      console.log(`CLI backtest failed (exit ${child.status}): ${child.stderr}`);
-      process.exitCode = 1;
-      break;
-    }
-    const match = /maxrss_kb=(\d+)/.exec(child.stderr);
-    if (match) rss.push(Number(match[1]) / 1024);
-    const cpuMatch = /cpu_s=([\d.]+)\+([\d.]+)/.exec(child.stderr);
-    if (cpuMatch) cpus.push((Number(cpuMatch[1]) + Number(cpuMatch[2])) * 1000);
-  }
-  if (walls.length === 7) {
-    console.log(
-      `CLI \`neural-trader backtest --strategy pairs --symbols KO PG\` (1995): wall ${median(walls).toFixed(0)} ms median of 7 ` +
-        `(best ${Math.min(...walls).toFixed(0)} ms; target < 500 ms)` +
-        `${cpus.length ? `, CPU ${median(cpus).toFixed(0)} ms median` : ''}; peak RSS ${rss.length ? Math.max(...rss).toFixed(1) : 'n/a'} MB (target < 120 MB)` +
-        `${useTime ? ' [/usr/bin/time]' : ' [resourceUsage preload]'}`,
-    );
-  }
-}
+  ],
+  5,
+  BEFORE.cliPairsRssMb,
+  Number.NaN,
+);
+cliRun(
+  'CLI `backtest --strategy sma-crossover --file syn252k.csv --preset peer-parity` (252,000 bars)',
+  [
+    'backtest',
+    '--strategy',
+    'sma-crossover',
+    '--symbols',
+    'SYN',
+    '--file',
+    csv,
+    '--preset',
+    'peer-parity',
+    '--param',
+    'fast=10',
+    'slow=30',
+  ],
+  3,
+  BEFORE.cli252kRssMb,
+  BEFORE.cli252kWallMs,
+);

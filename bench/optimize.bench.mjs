@@ -1,77 +1,121 @@
-// Optimisation: a 100-combination grid search (SMA crossover, 10 x 10 grid) in-process versus on two
-// worker threads. "Uses both cores" shows as CPU time / wall time near 2 and a speed-up over one thread.
-// Two workloads: a long sweep (500,000 synthetic minute bars per trial), where threads pay for their
-// start-up, and a short one (the bundled USD/CHF 30-minute file, 62,496 bars), where the optimiser's
-// default keeps the sweep in-process because starting threads would cost more than it saves.
-import { Worker } from 'node:worker_threads';
-import { fetchMarketData, generateGbmSeries, optimizeStrategy, parseSpace } from '../dist/index.js';
+// Optimisation benchmarks (issue #14) on the 252,000-bar seeded GBM: the 100-combination SMA grid
+// (fast 5..50 step 5 x slow 60..150 step 10) and a 1,000-combination grid (fast 2..51 step 1 x slow
+// 60..155 step 5), each on 1 thread, on all threads, and with the automatic thread choice; the peak RSS
+// of a process running the 1,000-trial sweep; and the same figures of the previous engine (BEFORE).
+// NT_ROOT=/path/to/other/checkout runs the same bench against that checkout's dist/ (how BEFORE was measured).
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// Machine reference: how much faster two plain CPU-bound threads finish than one. On a machine whose two
-// vCPUs share one physical core this is about 1.0, and no optimiser can beat it.
-async function threadScaling() {
-  const code = `let x = 0; for (let i = 0; i < 3e8; i++) x += i % 7; require('node:worker_threads').parentPort.postMessage(x);`;
-  const run = async (n) => {
-    const started = performance.now();
-    await Promise.all(
-      Array.from(
-        { length: n },
-        () =>
-          new Promise((resolve) => {
-            const worker = new Worker(code, { eval: true });
-            worker.on('message', () => worker.terminate().then(resolve));
-          }),
-      ),
-    );
-    return performance.now() - started;
-  };
-  const one = await run(1);
-  const two = await run(2);
-  return (2 * one) / two;
+const here = dirname(fileURLToPath(import.meta.url));
+const root = process.env.NT_ROOT ?? join(here, '..');
+const nt = await import(pathToFileURL(join(root, 'dist/index.js')).href);
+const { Random } = await import(pathToFileURL(join(root, 'dist/core/random.js')).href);
+
+/** The previous engine (main at 7f2dd76), measured with `NT_ROOT=/work/main node bench/optimize.bench.mjs`. */
+const BEFORE = {
+  commit: '7f2dd76',
+  grid100: { one: 3200, all: 4950, auto: 4730 },
+  grid1000: { one: 31_710, all: 43_630, auto: 49_520 },
+  sweep1000RssMb: 317.6,
+};
+
+const GRIDS = {
+  grid100: ['fast=5:50:5', 'slow=60:150:10'],
+  grid1000: ['fast=2:51:1', 'slow=60:155:5'],
+};
+
+function syntheticSeries(length, seed) {
+  const random = new Random(seed);
+  const series = nt.BarSeries.allocate('SYN', '1Day', length);
+  let price = 100;
+  for (let i = 0; i < length; i++) {
+    const open = price;
+    price *= Math.exp(0.0002 + 0.01 * random.normal());
+    series.timestamps[i] = Date.UTC(2000, 0, 1) + i * 86_400_000;
+    series.open[i] = open;
+    series.close[i] = price;
+    series.high[i] = Math.max(open, price) * 1.002;
+    series.low[i] = Math.min(open, price) * 0.998;
+    series.volume[i] = 1_000_000;
+  }
+  return series;
 }
 
-const space = parseSpace(['fast=5:50:5', 'slow=60:150:10']);
+const series = syntheticSeries(252_000, 7);
 
-async function measure(series, workers) {
-  const cpuBefore = process.cpuUsage();
+async function sweep(grid, workers) {
   const started = performance.now();
-  const result = await optimizeStrategy({
+  const result = await nt.optimizeStrategy({
     strategy: 'sma-crossover',
     series: [series],
-    space,
+    space: nt.parseSpace(GRIDS[grid]),
     workers,
     metric: 'sharpeRatio',
+    backtestOptions: { ...nt.presets.peerParity },
   });
   const wall = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
-  return { wall, cpuMs: (cpu.user + cpu.system) / 1000, result };
+  const failed = result.trials.filter((t) => t.error).length;
+  return { wall, result, failed };
 }
 
-function line(label, m) {
-  return `${label}: ${m.wall.toFixed(0)} ms wall, CPU/wall ${(m.cpuMs / m.wall).toFixed(2)}, ${m.result.workers} worker(s)`;
+// Child mode: run one 1,000-trial sweep and report this process's peak RSS.
+if (process.argv[2] === '--rss-child') {
+  const { result } = await sweep(
+    'grid1000',
+    process.argv[3] === 'auto' ? undefined : Number(process.argv[3]),
+  );
+  await nt.shutdownWorkerPool?.();
+  process.stdout.write(
+    `${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, best: result.best?.params })}\n`,
+  );
+  process.exit(0);
 }
 
-const scaling = await threadScaling();
-console.log(
-  `machine: two CPU-bound threads do ${scaling.toFixed(2)}x the work of one in the same time (the ceiling for any speed-up here)`,
-);
-const long = generateGbmSeries({ bars: 500_000, timeframe: '1Min', seed: 3, symbol: 'SYN' });
-await measure(long.slice(0, 50_000), 1); // warm-up: JIT
-const single = await measure(long, 1);
-const parallel = await measure(long, 2);
-console.log(
-  `long sweep: 100 combinations x ${long.length.toLocaleString('en-US')} bars = ${(long.length * 100).toLocaleString('en-US')} bar-trials`,
-);
-console.log(line('  1 thread ', single));
-console.log(
-  `${line('  2 workers', parallel)} (target: both cores busy), speed-up ${(single.wall / parallel.wall).toFixed(2)}x`,
-);
-console.log(
-  `  same ranking on both: ${JSON.stringify(single.result.best?.params) === JSON.stringify(parallel.result.best?.params)}`,
-);
+const all = cpus().length;
+const fmtS = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a');
+const before = (ms) => (process.env.NT_ROOT ? '' : ` [before: ${fmtS(ms)}]`);
+await sweep('grid100', 1); // warm-up (JIT; and the persistent pool when the engine has one)
+const ranks = {};
+for (const grid of ['grid100', 'grid1000']) {
+  const combos = grid === 'grid100' ? 100 : 1000;
+  for (const [label, workers] of [
+    ['1 thread', 1],
+    [`${all} threads`, all],
+    ['auto', undefined],
+  ]) {
+    if (grid === 'grid1000' && workers === undefined && process.env.NT_QUICK) continue;
+    const m = await sweep(grid, workers);
+    const key = workers === 1 ? 'one' : workers === undefined ? 'auto' : 'all';
+    ranks[`${grid}/${key}`] = JSON.stringify(m.result.trials.map((t) => [t.params, t.score]));
+    const goal = grid === 'grid100' ? ' (goal < 1.2 s)' : '';
+    console.log(
+      `${combos}-combination SMA grid x 252,000 bars, ${label}: ${fmtS(m.wall)}${goal}${before(BEFORE[grid][key])}; ` +
+        `${m.result.workers} worker(s) used, ${m.failed} failed, best ${JSON.stringify(m.result.best?.params)}`,
+    );
+  }
+  const same =
+    new Set(
+      Object.entries(ranks)
+        .filter(([k]) => k.startsWith(grid))
+        .map(([, v]) => v),
+    ).size === 1;
+  console.log(`  ${grid}: identical ranked results across thread counts: ${same}`);
+}
+await nt.shutdownWorkerPool?.();
 
-const usdchf = await fetchMarketData('USDCHF', undefined, undefined, 'sample');
-const shortAuto = await measure(usdchf, undefined);
-const shortForced = await measure(usdchf, 2);
-console.log(`short sweep: 100 combinations x ${usdchf.length.toLocaleString('en-US')} bars`);
-console.log(line('  default (auto)', shortAuto));
-console.log(line('  forced 2 workers', shortForced));
+const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', 'auto'], {
+  env: process.env,
+  encoding: 'utf8',
+});
+if (child.status !== 0) {
+  console.log(`1,000-trial sweep child failed: ${child.stderr}`);
+  process.exitCode = 1;
+} else {
+  const { maxRssMb } = JSON.parse(child.stdout.trim().split('\n').pop());
+  console.log(
+    `peak RSS of a process running the 1,000-trial sweep (auto threads): ${maxRssMb.toFixed(1)} MB` +
+      `${process.env.NT_ROOT ? '' : ` [before: ${BEFORE.sweep1000RssMb} MB]`}`,
+  );
+}
