@@ -33,7 +33,9 @@ describe('indicator cache', () => {
     const window = close.subarray(100, 600);
     const b = cache.series({ indicator: 'sma', period: 10, column: 'close' }, window);
     expect(b).not.toBe(a);
-    expect(Array.from(b)).toEqual(Array.from(computeSignalInput({ indicator: 'sma', period: 10, column: 'close' }, window)));
+    expect(Array.from(b)).toEqual(
+      Array.from(computeSignalInput({ indicator: 'sma', period: 10, column: 'close' }, window)),
+    );
     // ... but the same window cut again is the same entry.
     expect(cache.series({ indicator: 'sma', period: 10, column: 'close' }, close.subarray(100, 600))).toBe(b);
     expect(cache.hits).toBe(2);
@@ -100,7 +102,7 @@ describe('sweeps with the indicator cache', () => {
 });
 
 describe('optimiser checks', () => {
-  it('fails fast with the backtest\'s one-line error when the strategy needs a column the data lacks', async () => {
+  it("fails fast with the backtest's one-line error when the strategy needs a column the data lacks", async () => {
     const closeOnly = new BarSeries(
       'DJ',
       '1Day',
@@ -134,7 +136,7 @@ describe('optimiser checks', () => {
     expect(progress).not.toHaveBeenCalled();
   });
 
-  it('is an error, with the first failure\'s message, when every trial fails', async () => {
+  it("is an error, with the first failure's message, when every trial fails", async () => {
     await expect(
       optimizeStrategy({
         strategy: 'sma-crossover',
@@ -142,6 +144,8 @@ describe('optimiser checks', () => {
         space: parseSpace(['fast=60:80:10', 'slow=20:40:10']),
         workers: 1,
       }),
-    ).rejects.toThrow(/all 9 trials failed; the first \(fast=60 slow=20\): .*fast: 60 must be less than slow \(20\)/);
+    ).rejects.toThrow(
+      /all 9 trials failed; the first \(fast=60 slow=20\): .*fast: 60 must be less than slow \(20\)/,
+    );
   });
 });
