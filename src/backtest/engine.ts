@@ -170,7 +170,13 @@ export class BacktestEngine implements EngineHost {
     this.ran = true;
     const started = performance.now();
     const n = this.timestamps.length;
-    const equity = new Float64Array(n);
+    const buffer = this.options.equityBuffer;
+    if (buffer !== undefined && buffer.length !== n) {
+      throw new ValidationError(`equityBuffer has ${buffer.length} slots for ${n} bars`, {
+        field: 'equityBuffer',
+      });
+    }
+    const equity = buffer ?? new Float64Array(n);
     const strategy = this.strategy;
     const context = this.context;
     // A strategy that plans its exposure from declared indicator inputs (e.g. sma-crossover) is not called
@@ -371,7 +377,12 @@ export class BacktestEngine implements EngineHost {
   // ---- orders ---------------------------------------------------------------------------------------
 
   /** Called by the context: validate, size, run pre-trade checks, and queue. Returns the order id. */
-  submit(order: StrategyOrder, targetPercent = Number.NaN, targetQuantity = Number.NaN): string {
+  submit(
+    order: StrategyOrder,
+    targetPercent = Number.NaN,
+    targetQuantity = Number.NaN,
+    plainMarket = false,
+  ): string {
     const symbol = order.symbol ?? this.symbols[0];
     const symbolIndex = this.symbolIndex.get(symbol);
     if (symbolIndex === undefined) {
@@ -387,18 +398,24 @@ export class BacktestEngine implements EngineHost {
     const id = `bt-${this.nextOrderNumber++}`;
     if (order.clientOrderId !== undefined) this.clientIds.set(order.clientOrderId, id);
     const quantity = this.options.fractional ? order.quantity : Math.floor(order.quantity);
-    const request: OrderRequest = {
-      ...order,
-      symbol,
-      quantity,
-      timeInForce: order.timeInForce ?? this.options.defaultTimeInForce,
-    };
+    // A plain market order (a target order without options) is built as a literal: same keys in the same
+    // order as the spread, without the cost of copying an object of unknown shape.
+    const request: OrderRequest = plainMarket
+      ? { symbol, side: order.side, quantity, type: 'market', timeInForce: this.options.defaultTimeInForce }
+      : {
+          ...order,
+          symbol,
+          quantity,
+          timeInForce: order.timeInForce ?? this.options.defaultTimeInForce,
+        };
     const problem = this.validate(request, order.quantity);
     if (problem) {
       this.reject(id, request, problem.check, problem.message, problem.field);
       return id;
     }
-    for (const check of this.options.preTradeChecks) {
+    const checks = this.options.preTradeChecks;
+    for (let c = 0; c < checks.length; c++) {
+      const check = checks[c];
       const refusal = check.check(request, this.preTradeContext());
       if (refusal) {
         this.reject(id, request, refusal.check || check.name, refusal.message, refusal.field);
@@ -948,16 +965,26 @@ export class BacktestEngine implements EngineHost {
     const delta = target - this.positionQty[s];
     if (!Number.isFinite(delta) || Math.abs(delta) < 1e-12) return null;
     const quantity = Math.abs(delta);
+    const side = delta >= 0 ? 'buy' : 'sell';
+    const quantityTarget = Number.isNaN(targetPercent) ? target : Number.NaN;
+    if (options === EMPTY_OPTIONS || (options.type === undefined && Object.keys(options).length === 0)) {
+      return this.submit(
+        { symbol: this.symbols[s], side, quantity, type: 'market' },
+        targetPercent,
+        quantityTarget,
+        true,
+      );
+    }
     return this.submit(
       {
         ...options,
         symbol: this.symbols[s],
-        side: delta >= 0 ? 'buy' : 'sell',
+        side,
         quantity,
         type: options.type ?? 'market',
       },
       targetPercent,
-      Number.isNaN(targetPercent) ? target : Number.NaN,
+      quantityTarget,
     );
   }
 }

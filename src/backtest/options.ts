@@ -79,6 +79,7 @@ export function resolveBacktestOptions(options: BacktestOptions = {}): ResolvedB
     ),
     borrowFeeRate: checkNumber('borrowFeeRate', options.borrowFeeRate ?? DEFAULT_BORROW_FEE_RATE, 0, 1),
     indicators: options.indicators ?? indicatorCache,
+    equityBuffer: options.equityBuffer,
     preTradeChecks: options.preTradeChecks ?? [],
     equityObservers: options.equityObservers ?? [],
   };

@@ -72,6 +72,12 @@ export interface BacktestOptions {
    * bar by bar through onBar with its own indicators (no plan, no cache). Same fills either way.
    */
   indicators?: IndicatorSource | false;
+  /**
+   * Write the equity curve into this array instead of allocating one (it must have one slot per aligned
+   * bar; the result's `equity` is then this array). Sweeps reuse one buffer across trials that keep only
+   * metrics, which saves a full-length allocation and its garbage collection per trial.
+   */
+  equityBuffer?: Float64Array;
   /** Checks run on every order before it is accepted; a refusal is recorded in `rejections`. */
   preTradeChecks?: readonly PreTradeCheck[];
   /** Told the equity at every bar's close. */
@@ -94,6 +100,7 @@ export interface ResolvedBacktestOptions {
   marginInterestRate: number;
   borrowFeeRate: number;
   indicators: IndicatorSource | false;
+  equityBuffer?: Float64Array;
   preTradeChecks: readonly PreTradeCheck[];
   equityObservers: readonly EquityObserver[];
 }

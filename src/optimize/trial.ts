@@ -27,7 +27,7 @@ export interface Trial {
 /** Backtest options that can cross a worker boundary (no functions, no class instances). */
 export type PlainBacktestOptions = Omit<
   BacktestOptions,
-  'preTradeChecks' | 'equityObservers' | 'commission' | 'indicators'
+  'preTradeChecks' | 'equityObservers' | 'commission' | 'indicators' | 'equityBuffer'
 > & {
   commission?: number;
 };
@@ -80,17 +80,26 @@ function backtestTrial(
   keepEquity: boolean,
 ): Trial {
   const window = from === 0 && to === series[0].length ? series : series.map((s) => s.slice(from, to));
-  const result = runBacktest(
-    strategy,
-    window,
-    job.indicatorCache === false ? { ...job.options, indicators: false } : job.options,
-  );
+  // A trial keeping only metrics writes its curve into a reused buffer (one per window length).
+  const bars = window.length === 1 ? window[0].length : -1;
+  const equityBuffer = !keepEquity && bars > 0 ? scratchEquity(bars) : undefined;
+  const result = runBacktest(strategy, window, {
+    ...job.options,
+    ...(job.indicatorCache === false ? { indicators: false } : {}),
+    equityBuffer,
+  });
   const trial: Trial = { params, metrics: result.metrics, finalEquity: result.finalEquity };
   if (keepEquity) {
     trial.equity = result.equity;
     trial.timestamps = result.timestamps;
   }
   return trial;
+}
+
+let scratch = new Float64Array(0);
+function scratchEquity(length: number): Float64Array {
+  if (scratch.length !== length) scratch = new Float64Array(length);
+  return scratch;
 }
 
 /** One task of a batch: which parameters over which bars. */
