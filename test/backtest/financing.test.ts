@@ -65,13 +65,22 @@ describe('financing: margin interest and borrow fees', () => {
     expect(result.finalEquity).toBeCloseTo(reference.equity, 6);
     const free = replayFinancing(result, 0, 0);
     expect(free.equity - result.finalEquity).toBeCloseTo(result.metrics.financingCost, 6);
-    expect(result.assumptions.financing).toMatch(/margin interest 6% a year on negative cash, borrow fee 0.5% a year/);
+    expect(result.assumptions.financing).toMatch(
+      /margin interest 6% a year on negative cash, borrow fee 0.5% a year/,
+    );
   });
 
   it('a leveraged long (1.5x equity) pays margin interest on its negative cash, taken from final equity', () => {
     const series = loadCsvSeries(new URL('./golden/gbm_2520_s42.csv', import.meta.url).pathname, 'GBM');
-    const strategy = () => createStrategy('sma-crossover', { symbols: ['GBM'], fast: 10, slow: 30, percent: 1.5 });
-    const options = { commission: 0.001, maxLeverage: 2, fractional: true, marginInterestRate: 0.08, borrowFeeRate: 0 };
+    const strategy = () =>
+      createStrategy('sma-crossover', { symbols: ['GBM'], fast: 10, slow: 30, percent: 1.5 });
+    const options = {
+      commission: 0.001,
+      maxLeverage: 2,
+      fractional: true,
+      marginInterestRate: 0.08,
+      borrowFeeRate: 0,
+    };
     const charged = runBacktest(strategy(), [series], options);
     const reference = replayFinancing(charged, 0.08, 0);
     expect(charged.metrics.marginInterest).toBeGreaterThan(100);
@@ -97,7 +106,9 @@ describe('financing: margin interest and borrow fees', () => {
   it('refuses a rate outside [0, 1]', () => {
     const series = loadCsvSeries(new URL('./golden/gbm_2520_s42.csv', import.meta.url).pathname, 'GBM');
     expect(() =>
-      runBacktest(createStrategy('sma-crossover', { symbols: ['GBM'] }), [series], { marginInterestRate: -0.01 }),
+      runBacktest(createStrategy('sma-crossover', { symbols: ['GBM'] }), [series], {
+        marginInterestRate: -0.01,
+      }),
     ).toThrow(/marginInterestRate must be a finite number in \[0, 1\]/);
   });
 });

@@ -40,10 +40,14 @@ describe('live runner (paper, sample replay)', () => {
     expect(liveFills.length).toBe(summary.fills);
 
     const series = loadSampleSeries('AAPL').slice(0, bars);
-    // Paper and backtest share their cost defaults (commission 0.001, slippage 0).
+    // Paper and backtest share their cost defaults (commission 0.001, slippage 0). The paper broker
+    // charges no financing, so the backtest is run without it (momentum goes short: a borrow fee would
+    // move its equity and so its order sizes).
     const result = runBacktest(createStrategy('momentum', { symbols: ['AAPL'] }), [series], {
       defaultTimeInForce: 'day',
       commission: DEFAULT_COMMISSION_RATE,
+      marginInterestRate: 0,
+      borrowFeeRate: 0,
     });
     const backtestFills = result.fills;
     const n = Math.min(liveFills.length, backtestFills.length, 10);

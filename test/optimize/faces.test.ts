@@ -77,8 +77,10 @@ describe('optimise and backtest faces', () => {
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout).metrics.financingCost).toBe(library.metrics.financingCost);
     const table = await runCli(sandbox, [...args, ...dates]);
-    expect(table.stdout).toContain(
-      `Financing paid (interest / borrow)  ${library.metrics.financingCost.toFixed(2)} (0.00 / ${library.metrics.borrowFees.toFixed(2)})`,
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `\nFinancing paid +${library.metrics.financingCost.toFixed(2)} *\n  margin interest +0.00 *\n  borrow fees +${library.metrics.borrowFees.toFixed(2)} *\n`,
+      ),
     );
     expect(table.stdout).toMatch(
       /financing margin interest 6% a year on negative cash, borrow fee 2% a year/,

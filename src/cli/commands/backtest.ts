@@ -95,11 +95,9 @@ export function renderBacktestSummary(
     { metric: 'Exposure', strategy: pct(m.exposure), 'buy & hold': '100.00%' },
     { metric: 'Turnover', strategy: num(m.turnover), 'buy & hold': '' },
     { metric: 'Commission paid', strategy: num(m.totalCommission), 'buy & hold': '' },
-    {
-      metric: 'Financing paid (interest / borrow)',
-      strategy: `${num(m.financingCost)} (${num(m.marginInterest)} / ${num(m.borrowFees)})`,
-      'buy & hold': '',
-    },
+    { metric: 'Financing paid', strategy: num(m.financingCost), 'buy & hold': '' },
+    { metric: '  margin interest', strategy: num(m.marginInterest), 'buy & hold': '' },
+    { metric: '  borrow fees', strategy: num(m.borrowFees), 'buy & hold': '' },
   ];
   let text = header + render.renderTable(rows, ['metric', 'strategy', 'buy & hold']);
   text += `\ntrades: ${m.tradeCount} closed, ${result.openTrades.length} open lots, ${m.fillCount} fills`;
