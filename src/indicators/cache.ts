@@ -82,6 +82,8 @@ interface Entry {
   owner: Map<string, Float64Array>;
   key: string;
   bytes: number;
+  /** The data's buffer, held weakly: once it is collected the entry is dropped at the next store. */
+  buffer: WeakRef<ArrayBufferLike>;
 }
 
 export const DEFAULT_INDICATOR_CACHE_BYTES = 64 * 1024 * 1024;
@@ -131,7 +133,7 @@ export class IndicatorCache implements IndicatorSource {
     }
     this.misses++;
     const values = computeSignalInput(input, data);
-    this.store(owner, key, lruKey, values);
+    this.store(owner, key, lruKey, values, data.buffer);
     return values;
   }
 
@@ -153,13 +155,26 @@ export class IndicatorCache implements IndicatorSource {
     }
     const { owner, key, lruKey } = this.dataKey(data, input);
     if (owner.has(key)) return;
-    this.store(owner, key, lruKey, values);
+    this.store(owner, key, lruKey, values, data.buffer);
   }
 
-  private store(owner: Map<string, Float64Array>, key: string, lruKey: string, values: Float64Array): void {
+  private store(
+    owner: Map<string, Float64Array>,
+    key: string,
+    lruKey: string,
+    values: Float64Array,
+    buffer: ArrayBufferLike,
+  ): void {
+    // Series of data that no longer exists cannot be asked for again: drop them first.
+    for (const [k, entry] of this.lru) {
+      if (entry.buffer.deref() === undefined) {
+        this.lru.delete(k);
+        this.bytes -= entry.bytes;
+      }
+    }
     owner.set(key, values);
     const bytes = values.byteLength;
-    this.lru.set(lruKey, { owner, key, bytes });
+    this.lru.set(lruKey, { owner, key, bytes, buffer: new WeakRef(buffer) });
     this.bytes += bytes;
     while (this.bytes > this.maxBytes && this.lru.size > 1) {
       const [oldestKey, oldest] = this.lru.entries().next().value as [string, Entry];
