@@ -24,6 +24,7 @@ const BEFORE = {
   builtinBarsPerSec: 7_529_062,
   pairsEngineMs: 0.325,
   cliPairsRssMb: 75.4,
+  cliPairsWallMs: 463,
   cli252kRssMb: 121.5,
   cli252kWallMs: 1935,
 };
@@ -208,7 +209,7 @@ cliRun(
   ],
   5,
   BEFORE.cliPairsRssMb,
-  Number.NaN,
+  BEFORE.cliPairsWallMs,
 );
 cliRun(
   'CLI `backtest --strategy sma-crossover --file syn252k.csv --preset peer-parity` (252,000 bars)',
