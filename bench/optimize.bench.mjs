@@ -116,17 +116,20 @@ for (const grid of (process.env.NT_GRIDS ?? 'grid100,grid1000').split(',')) {
 }
 await nt.shutdownWorkerPool?.();
 
-const child = process.env.NT_GRIDS ? { status: 0, stdout: '{"maxRssMb":null}' } : spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', 'auto'], {
-  env: process.env,
-  encoding: 'utf8',
-});
+const child = process.env.NT_GRIDS
+  ? { status: 0, stdout: '{"maxRssMb":null}' }
+  : spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', 'auto'], {
+      env: process.env,
+      encoding: 'utf8',
+    });
 if (child.status !== 0) {
   console.log(`1,000-trial sweep child failed: ${child.stderr}`);
   process.exitCode = 1;
 } else {
   const { maxRssMb } = JSON.parse(child.stdout.trim().split('\n').pop());
-  if (maxRssMb !== null) console.log(
-    `peak RSS of a process running the 1,000-trial sweep (auto threads): ${maxRssMb.toFixed(1)} MB` +
-      `${process.env.NT_ROOT ? '' : ` [before: ${BEFORE.sweep1000RssMb} MB]`}`,
-  );
+  if (maxRssMb !== null)
+    console.log(
+      `peak RSS of a process running the 1,000-trial sweep (auto threads): ${maxRssMb.toFixed(1)} MB` +
+        `${process.env.NT_ROOT ? '' : ` [before: ${BEFORE.sweep1000RssMb} MB]`}`,
+    );
 }
