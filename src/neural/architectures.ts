@@ -51,6 +51,15 @@ export interface NHiTSArchitecture {
   poolKernelSizes: number[];
   /** Forecast downsampling per stack: a stack predicts ceil(horizon / factor) knots, interpolated linearly. */
   downsampleFactors: number[];
+  /** Start the forecast from the window's last value (neuralforecast's "level with naive 1") instead of 0. */
+  lastValueLevel: boolean;
+}
+
+/** [batch, inputSize] -> the last input value repeated over outputs * horizon columns (or 0 when off). */
+function levelStart(tf: Tf, x: Tensor2D, enabled: boolean, width: number): Tensor2D | undefined {
+  if (!enabled) return undefined;
+  const [batch, length] = x.shape;
+  return tf.tile(tf.slice(x, [0, length - 1], [batch, 1]), [1, width]) as Tensor2D;
 }
 
 function nhitsCoefficients(horizon: number, factor: number): number {
@@ -100,11 +109,18 @@ export function nhitsArchitecture(shape: ShapeConfig, arch: NHiTSArchitecture): 
       }
       return constants;
     },
-    forward(tf, p, c, x) {
+    forward(tf, p, c, x, training) {
       let residual = x;
-      let forecast: Tensor2D | undefined;
+      let forecast = levelStart(tf, x, arch.lastValueLevel, shape.outputs * shape.horizon);
       for (const block of blocks) {
-        const hidden = mlp(tf, p, `${block.name}/mlp`, arch.mlpLayers, maxPool(tf, residual, block.kernel));
+        const hidden = mlp(
+          tf,
+          p,
+          `${block.name}/mlp`,
+          arch.mlpLayers,
+          maxPool(tf, residual, block.kernel),
+          training,
+        );
         residual = tf.sub(residual, dense(tf, p, `${block.name}/backcast`, hidden));
         const knots = dense(tf, p, `${block.name}/forecast`, hidden);
         const blockForecast = projectPerOutput(tf, knots, c[`interp${block.coefs}`], shape.outputs);
@@ -129,12 +145,25 @@ export interface NBEATSArchitecture {
   polynomialDegree: number;
   /** Seasonality stacks: number of Fourier harmonics (periods inputSize / k). */
   harmonics: number;
-  /** Generic blocks share nothing; interpretable blocks within a stack may share weights (N-BEATS-I). */
+  /**
+   * Blocks of a stack use one set of weights (N-BEATS-I shares weights within its trend and seasonality
+   * stacks). Default: on for interpretable stacks, off for generic ones.
+   */
+  shareWeights: boolean;
+  /** Start the forecast from the window's last value (as neuralforecast does) instead of 0. */
+  lastValueLevel: boolean;
+  /**
+   * Time axis of the trend/seasonality bases: 2 = the window ends at t = 0 and step h is at h / inputSize
+   * (one continuous axis); 1 = the axis written before this fix, which skipped t = 0 (window ended at
+   * -1 / inputSize). Old model files keep 1 so their forecasts do not change.
+   */
+  basisVersion: 1 | 2;
 }
 
 /**
- * Basis rows evaluated on one time axis shared by backcast and forecast: t = (i - inputSize) / inputSize
- * over the window and t = j / inputSize over the horizon, so a fitted trend or cycle simply continues.
+ * Basis rows evaluated on one time axis shared by backcast and forecast: t = (i + 1 - inputSize) / inputSize
+ * over the window (the last value at t = 0) and t = j / inputSize for steps j = 1..horizon, so a fitted
+ * trend or cycle simply continues.
  */
 function nbeatsBasis(
   type: 'trend' | 'seasonality',
@@ -143,7 +172,7 @@ function nbeatsBasis(
   horizon: number,
 ) {
   const times = (length: number, start: number) => Array.from({ length }, (_, i) => (start + i) / inputSize);
-  const backTimes = times(inputSize, -inputSize);
+  const backTimes = times(inputSize, arch.basisVersion === 1 ? -inputSize : 1 - inputSize);
   const foreTimes = times(horizon, 1);
   const rows = (ts: number[]): number[][] => {
     if (type === 'trend') {
@@ -165,12 +194,18 @@ function basisSize(type: NBEATSStackType, arch: NBEATSArchitecture): number {
 
 export function nbeatsArchitecture(shape: ShapeConfig, arch: NBEATSArchitecture): Architecture {
   const blocks = arch.stackTypes.flatMap((type, s) =>
-    Array.from({ length: arch.blocksPerStack }, (_, b) => ({ name: `stack${s}/block${b}`, type })),
+    Array.from({ length: arch.blocksPerStack }, (_, b) => ({
+      // Shared stacks: every block of the stack reads the weights of block 0.
+      name: arch.shareWeights && type !== 'generic' ? `stack${s}/block0` : `stack${s}/block${b}`,
+      type,
+      owner: b === 0 || !(arch.shareWeights && type !== 'generic'),
+    })),
   );
   return {
     params() {
       const specs: ParamSpec[] = [];
       for (const block of blocks) {
+        if (!block.owner) continue;
         specs.push(...mlpSpecs(`${block.name}/mlp`, shape.inputSize, arch.hiddenSize, arch.mlpLayers));
         if (block.type === 'generic') {
           specs.push(...denseSpecs(`${block.name}/backcast`, arch.hiddenSize, shape.inputSize));
@@ -194,11 +229,11 @@ export function nbeatsArchitecture(shape: ShapeConfig, arch: NBEATSArchitecture)
       }
       return constants;
     },
-    forward(tf, p, c, x) {
+    forward(tf, p, c, x, training) {
       let residual = x;
-      let forecast: Tensor2D | undefined;
+      let forecast = levelStart(tf, x, arch.lastValueLevel, shape.outputs * shape.horizon);
       for (const block of blocks) {
-        const hidden = mlp(tf, p, `${block.name}/mlp`, arch.mlpLayers, residual);
+        const hidden = mlp(tf, p, `${block.name}/mlp`, arch.mlpLayers, residual, training);
         let backcast = dense(tf, p, `${block.name}/backcast`, hidden);
         let blockForecast = dense(tf, p, `${block.name}/forecast`, hidden);
         if (block.type !== 'generic') {
@@ -237,35 +272,40 @@ export function lstmArchitecture(shape: ShapeConfig, arch: LSTMArchitecture): Ar
     constants() {
       return {};
     },
-    forward(tf, p, _c, x) {
+    forward(tf, p, _c, x, training) {
       const [batch, steps] = x.shape;
-      // Per-step inputs as [steps] tensors of [batch, features]; the input projection is done once for all steps.
-      let inputs: Tensor2D = tf.reshape(tf.transpose(x), [steps * batch, 1]);
-      let last: Tensor2D | undefined;
+      // No tensor is sliced per step: the wasm Slice kernel copies its whole source, and the gradient of
+      // a slice is a full-size Pad, so per-step slices of a [steps * batch, 4H] projection made the cost
+      // grow with the square of the window (LSTM inference ~100x slower than N-HiTS). Instead the window's
+      // columns are built once from the input values (x is data, never differentiated).
+      const values = x.dataSync();
+      let inputs: Tensor2D[] = [];
+      for (let t = 0; t < steps; t++) {
+        const column = new Float32Array(batch);
+        for (let b = 0; b < batch; b++) column[b] = values[b * steps + t];
+        inputs.push(tf.tensor2d(column, [batch, 1]));
+      }
+      // tanh(v) = 2 sigmoid(2v) - 1 (equal in exact arithmetic): wasm's Tanh kernel is ~15x slower than Sigmoid.
+      const tanh = (v: Tensor) => tf.sub(tf.mul(tf.sigmoid(tf.mul(v, 2)), 2), 1);
+      let h: Tensor2D = tf.zeros([batch, H]);
       for (let l = 0; l < arch.layers; l++) {
-        const projected = tf.add(
-          tf.matMul(inputs, p[`lstm${l}/input_kernel`] as Tensor2D),
-          p[`lstm${l}/bias`],
-        ) as Tensor2D;
-        let h: Tensor2D = tf.zeros([batch, H]);
+        // One [in + H, 4H] kernel per layer (input and recurrent kernels stacked, built once per call):
+        // each step is one concat, one matmul, one bias add, and the gate split.
+        const kernel = tf.concat([p[`lstm${l}/input_kernel`], p[`lstm${l}/recurrent_kernel`]], 0) as Tensor2D;
+        const bias = p[`lstm${l}/bias`];
+        h = tf.zeros([batch, H]);
         let cell: Tensor2D = tf.zeros([batch, H]);
         const outputs: Tensor2D[] = [];
         for (let t = 0; t < steps; t++) {
-          const z = tf.add(
-            tf.slice(projected, [t * batch, 0], [batch, 4 * H]),
-            tf.matMul(h, p[`lstm${l}/recurrent_kernel`] as Tensor2D),
-          );
+          const z = tf.add(tf.matMul(tf.concat([inputs[t], h], 1), kernel), bias);
           const [i, f, g, o] = tf.split(z, 4, 1);
-          cell = tf.add(tf.mul(tf.sigmoid(f), cell), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-          h = tf.mul(tf.sigmoid(o), tf.tanh(cell));
+          cell = tf.add(tf.mul(tf.sigmoid(f), cell), tf.mul(tf.sigmoid(i), tanh(g)));
+          h = tf.mul(tf.sigmoid(o), tanh(cell));
           if (l < arch.layers - 1) outputs.push(h);
         }
-        last = h;
-        if (l < arch.layers - 1) {
-          inputs = tf.concat(outputs, 0);
-        }
+        inputs = outputs;
       }
-      return dense(tf, p, 'head', last as Tensor2D);
+      return dense(tf, p, 'head', training?.dropout ? training.dropout(h) : h);
     },
   };
 }
@@ -324,7 +364,7 @@ export function transformerArchitecture(shape: ShapeConfig, arch: TransformerArc
         constants.position = tf.tensor2d(sinusoidalEncoding(T, D), [T, D]);
       return constants;
     },
-    forward(tf, p, c, x) {
+    forward(tf, p, c, x, training) {
       const batch = x.shape[0];
       const flat = (t: Tensor) => tf.reshape(t, [batch * T, D]) as Tensor2D;
       const position = p.position ?? c.position;
@@ -353,7 +393,7 @@ export function transformerArchitecture(shape: ShapeConfig, arch: TransformerArc
         [tf.mean(final, 1), tf.reshape(tf.slice(final, [0, T - 1, 0], [batch, 1, D]), [batch, D])],
         1,
       ) as Tensor2D;
-      return dense(tf, p, 'head', pooled);
+      return dense(tf, p, 'head', training?.dropout ? training.dropout(pooled) : pooled);
     },
   };
 }

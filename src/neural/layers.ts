@@ -18,13 +18,18 @@ export interface ParamSpec {
 export type Params = Record<string, Tensor>;
 export type Constants = Record<string, Tensor>;
 
+/** Training-time behaviour passed to forward (absent at inference). */
+export interface ForwardContext {
+  dropout?: (x: Tensor2D) => Tensor2D;
+}
+
 export interface Architecture {
   /** The network's weights (names are stable: they are the keys in the model file). */
   params(): ParamSpec[];
   /** Fixed, non-trained tensors (bases, interpolation matrices, positional encodings). */
   constants(tf: Tf): Constants;
   /** x [batch, inputSize] (scaled) -> [batch, quantiles * horizon] (scaled, quantile-major). */
-  forward(tf: Tf, p: Params, c: Constants, x: Tensor2D): Tensor2D;
+  forward(tf: Tf, p: Params, c: Constants, x: Tensor2D, training?: ForwardContext): Tensor2D;
 }
 
 /** Initial values for one weight, drawn from the model's seeded Random (Glorot-uniform for matrices). */
@@ -69,9 +74,19 @@ export function mlpSpecs(name: string, inputs: number, hidden: number, layers: n
   return specs;
 }
 
-export function mlp(tf: Tf, p: Params, name: string, layers: number, x: Tensor2D): Tensor2D {
+export function mlp(
+  tf: Tf,
+  p: Params,
+  name: string,
+  layers: number,
+  x: Tensor2D,
+  training?: ForwardContext,
+): Tensor2D {
   let h = x;
-  for (let l = 0; l < layers; l++) h = tf.relu(dense(tf, p, `${name}/${l}`, h));
+  for (let l = 0; l < layers; l++) {
+    h = tf.relu(dense(tf, p, `${name}/${l}`, h));
+    if (training?.dropout) h = training.dropout(h);
+  }
   return h;
 }
 

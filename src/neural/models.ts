@@ -42,6 +42,10 @@ export type NHiTSConfig = CommonConfig & NHiTSArchitecture;
 export class NHiTS extends NeuralForecaster<NHiTSConfig> {
   readonly modelType = 'nhits' as const;
 
+  override get defaultBatchSize(): number {
+    return 256;
+  }
+
   constructor(options: NHiTSOptions) {
     const common = resolveCommonConfig(options);
     const stacks = intOption(options.stacks, 3, 'stacks');
@@ -67,6 +71,7 @@ export class NHiTS extends NeuralForecaster<NHiTSConfig> {
       mlpLayers: intOption(options.mlpLayers, 2, 'mlpLayers'),
       poolKernelSizes: poolKernelSizes.map((k) => intOption(k, 1, 'poolKernelSizes')),
       downsampleFactors: downsampleFactors.map((f) => intOption(f, 1, 'downsampleFactors')),
+      lastValueLevel: options.lastValueLevel ?? false,
     });
   }
 
@@ -91,6 +96,10 @@ export type NBEATSConfig = CommonConfig & NBEATSArchitecture;
 export class NBEATS extends NeuralForecaster<NBEATSConfig> {
   readonly modelType = 'nbeats' as const;
 
+  override get defaultBatchSize(): number {
+    return 256;
+  }
+
   constructor(options: NBEATSOptions) {
     const common = resolveCommonConfig(options);
     const stackTypes: NBEATSStackType[] =
@@ -114,6 +123,9 @@ export class NBEATS extends NeuralForecaster<NBEATSConfig> {
         Math.max(1, Math.min(8, Math.floor(common.inputSize / 4))),
         'harmonics',
       ),
+      shareWeights: options.shareWeights ?? stackTypes.some((type) => type !== 'generic'),
+      lastValueLevel: options.lastValueLevel ?? false,
+      basisVersion: options.basisVersion === 1 ? 1 : 2,
     });
   }
 
@@ -198,6 +210,65 @@ export class TransformerForecaster extends NeuralForecaster<TransformerConfig> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------- presets
+
+export type NeuralPreset = 'small' | 'neuralforecast';
+export const NEURAL_PRESETS: readonly NeuralPreset[] = ['small', 'neuralforecast'];
+
+/**
+ * Architecture options of a preset. 'small' = this library's fast defaults (nothing overridden).
+ * 'neuralforecast' = the reference defaults of Nixtla's neuralforecast (v1.7): N-HiTS 3 stacks x 1 block of
+ * 2 x 512 units, pooling [2, 2, 1], downsampling [4, 2, 1], forecast levelled on the last value; N-BEATS
+ * identity + trend + seasonality stacks of 2 x 512 units, last-value level; LSTM 2 layers of 128; Transformer
+ * (VanillaTransformer) model size 128, 4 heads, 2 encoder layers, dropout 0.05; MAE loss for all. Explicit
+ * options given beside a preset win.
+ */
+export function presetOptions(type: NeuralModelType, preset: NeuralPreset, horizon: number): Record<string, unknown> {
+  if (preset === 'small') return {};
+  if (preset !== 'neuralforecast') {
+    throw new ValidationError(`preset must be one of ${NEURAL_PRESETS.join(', ')} (got ${String(preset)})`, {
+      field: 'preset',
+    });
+  }
+  switch (type) {
+    case 'nhits':
+      return {
+        loss: 'mae',
+        dropout: 0,
+        stacks: 3,
+        blocksPerStack: 1,
+        hiddenSize: 512,
+        mlpLayers: 2,
+        poolKernelSizes: [2, 2, 1],
+        downsampleFactors: [Math.min(4, horizon), Math.min(2, horizon), 1],
+        lastValueLevel: true,
+      };
+    case 'nbeats':
+      return {
+        loss: 'mae',
+        dropout: 0,
+        stackTypes: ['generic', 'trend', 'seasonality'],
+        blocksPerStack: 1,
+        hiddenSize: 512,
+        mlpLayers: 2,
+        polynomialDegree: 2,
+        shareWeights: false,
+        lastValueLevel: true,
+      };
+    case 'lstm':
+      return { loss: 'mae', dropout: 0, hiddenSize: 128, layers: 2 };
+    case 'transformer':
+      return {
+        loss: 'mae',
+        dropout: 0.05,
+        modelSize: 128,
+        heads: 4,
+        layers: 2,
+        feedForwardSize: 256,
+      };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- factory
 
 export type AnyForecaster = NHiTS | NBEATS | LSTMForecaster | TransformerForecaster;
@@ -258,8 +329,20 @@ function readChecked(path: string): {
   return contents;
 }
 
+/**
+ * Options added after model files were first written get the value that reproduces the old behaviour
+ * when a file does not record them (new models record every option).
+ */
+function withLegacyDefaults(config: ModelMetadata['config']): ModelMetadata['config'] {
+  const filled: Record<string, unknown> = { ...config };
+  if (filled.bands === undefined) filled.bands = 'per-step';
+  if (filled.shareWeights === undefined) filled.shareWeights = false;
+  if (filled.basisVersion === undefined) filled.basisVersion = 1;
+  return filled as ModelMetadata['config'];
+}
+
 function build(contents: ReturnType<typeof readChecked>): AnyForecaster {
-  const model = createForecaster(contents.metadata.modelType, contents.metadata.config);
+  const model = createForecaster(contents.metadata.modelType, withLegacyDefaults(contents.metadata.config));
   model.restore(contents.metadata, contents.weights);
   return model;
 }
