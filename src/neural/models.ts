@@ -223,7 +223,11 @@ export const NEURAL_PRESETS: readonly NeuralPreset[] = ['small', 'neuralforecast
  * (VanillaTransformer) model size 128, 4 heads, 2 encoder layers, dropout 0.05; MAE loss for all. Explicit
  * options given beside a preset win.
  */
-export function presetOptions(type: NeuralModelType, preset: NeuralPreset, horizon: number): Record<string, unknown> {
+export function presetOptions(
+  type: NeuralModelType,
+  preset: NeuralPreset,
+  horizon: number,
+): Record<string, unknown> {
   if (preset === 'small') return {};
   if (preset !== 'neuralforecast') {
     throw new ValidationError(`preset must be one of ${NEURAL_PRESETS.join(', ')} (got ${String(preset)})`, {
