@@ -85,17 +85,32 @@ describe('neural-trend strategy', () => {
     expect(distinct.size).toBeGreaterThan(10);
   });
 
-  it('has no look-ahead: changing bars after t leaves every decision up to t unchanged', () => {
+  it('has no look-ahead: changing bars after t leaves every decision up to t unchanged, and reacts to changed log returns', () => {
     const series = makeSeries(130);
+    // A ramp from bar 100 on changes every log return after it (a constant factor would change only one).
     const altered = series.close.slice();
-    for (let i = 100; i < altered.length; i++) altered[i] *= 1.5;
+    for (let i = 100; i < altered.length; i++) altered[i] *= 1 + 0.01 * (i - 99);
     const a = neuralTrendSignals(series.close, params);
     const b = neuralTrendSignals(altered, params);
     for (let t = 0; t < 100; t++) {
       if (Number.isNaN(a.forecastReturns[t])) expect(Number.isNaN(b.forecastReturns[t])).toBe(true);
       else expect(b.forecastReturns[t]).toBe(a.forecastReturns[t]);
     }
-    expect(b.forecastReturns[110]).not.toBe(a.forecastReturns[110]);
+    // The model trained at bar 99 is the same in both runs: every later forecast differs only because
+    // its input log returns do.
+    for (let t = 100; t < 130; t++) expect(b.forecastReturns[t]).not.toBeCloseTo(a.forecastReturns[t], 6);
+  });
+
+  it('does not react to a change that leaves log returns alone: a constant factor on a whole input window', () => {
+    const series = makeSeries(130);
+    const scaled = series.close.slice();
+    for (let i = 100; i < scaled.length; i++) scaled[i] *= 1.5;
+    const a = neuralTrendSignals(series.close, params);
+    const b = neuralTrendSignals(scaled, params);
+    // Windows of bars 100.. (10 returns from bar 101 on) see the same log returns: same forecast return.
+    for (let t = 111; t < 130; t++) expect(b.forecastReturns[t]).toBeCloseTo(a.forecastReturns[t], 9);
+    // A window that straddles the jump sees one changed return.
+    expect(b.forecastReturns[105]).not.toBeCloseTo(a.forecastReturns[105], 6);
   });
 
   it('runs in the backtest engine and trades on its forecasts', () => {
