@@ -28,16 +28,18 @@ export { evaluateForecaster, scoreAgainstBaselines, walkForwardEvaluate } from '
 export type {
   CommonConfig,
   EpochReport,
+  ForecastLoss,
   ForecasterOptions,
   LearningRateSchedule,
   ModelMetadata,
   NeuralModelType,
+  QuantileBands,
   TrainingData,
   TrainingInfo,
   TrainOptions,
   TrainResult,
 } from './forecaster.js';
-export { NEURAL_MODEL_TYPES, NeuralForecaster, QUANTILE_LEVELS } from './forecaster.js';
+export { FORECAST_LOSSES, NEURAL_MODEL_TYPES, NeuralForecaster, QUANTILE_LEVELS } from './forecaster.js';
 export type { ForecastMetrics } from './metrics.js';
 export {
   dieboldMariano,
@@ -54,6 +56,8 @@ export type { ModelFileContents, WeightEntry } from './model-file.js';
 export { decodeModelFile, encodeModelFile, MODEL_FILE_MAGIC, MODEL_FILE_VERSION } from './model-file.js';
 export type {
   AnyForecaster,
+  BuildOptions,
+  NeuralPreset,
   LSTMConfig,
   LSTMOptions,
   NBEATSConfig,
@@ -64,7 +68,10 @@ export type {
   TransformerOptions,
 } from './models.js';
 export {
+  buildForecaster,
   createForecaster,
+  NEURAL_PRESETS,
+  presetOptions,
   LSTMForecaster,
   LSTMForecaster as LSTM,
   loadModel,

@@ -319,6 +319,38 @@ export function createForecaster(
   }
 }
 
+export interface BuildOptions extends ForecasterOptions {
+  /** 'small' (default: this library's fast sizes) or 'neuralforecast' (the reference defaults). */
+  preset?: NeuralPreset;
+  /** N-BEATS only: trend + seasonality stacks with shared weights (N-BEATS-I). */
+  interpretable?: boolean;
+  /** Hidden units (Transformer: model size). */
+  hiddenSize?: number;
+}
+
+/**
+ * The one place the CLI, the MCP server and the library turn face-level options into a model: the
+ * preset's architecture first, then every option given explicitly (undefined = not given).
+ */
+export function buildForecaster(type: NeuralModelType, options: BuildOptions): AnyForecaster {
+  const { preset = 'small', interpretable, hiddenSize, ...rest } = options;
+  if (!NEURAL_MODEL_TYPES.includes(type)) return createForecaster(type, { ...options });
+  if (interpretable && type !== 'nbeats') {
+    throw new ValidationError(`interpretable applies to N-BEATS only (model ${type})`, {
+      field: 'interpretable',
+      hint: 'use --model nbeats --interpretable',
+    });
+  }
+  const merged: Record<string, unknown> = { ...presetOptions(type, preset, options.horizon) };
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) merged[key] = value;
+  if (interpretable) {
+    merged.stackTypes = ['trend', 'seasonality'];
+    merged.shareWeights = true;
+  }
+  if (hiddenSize !== undefined) merged[type === 'transformer' ? 'modelSize' : 'hiddenSize'] = hiddenSize;
+  return createForecaster(type, merged as unknown as ForecasterOptions & Record<string, unknown>);
+}
+
 function readChecked(path: string): {
   metadata: ModelMetadata;
   weights: Map<string, { shape: number[]; values: Float32Array }>;

@@ -21,7 +21,7 @@ interface TrainFlags extends DataFlags {
   horizon: string;
   inputSize?: string;
   epochs: string;
-  batchSize: string;
+  batchSize?: string;
   learningRate: string;
   schedule: string;
   patience: string;
@@ -31,6 +31,10 @@ interface TrainFlags extends DataFlags {
   scaler: string;
   hiddenSize?: string;
   quantiles?: boolean;
+  preset: string;
+  interpretable?: boolean;
+  loss?: string;
+  dropout?: string;
   seed: string;
   output?: string;
 }
@@ -145,19 +149,31 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
   const epochs = (await number(flags.epochs, 'epochs', { integer: true, min: 1 })) as number;
   const hiddenSize = await number(flags.hiddenSize, 'hidden-size', { integer: true, min: 1 });
   const modelType = flags.model as (typeof neural.NEURAL_MODEL_TYPES)[number];
-  const architecture: Record<string, unknown> = {};
-  if (hiddenSize !== undefined) {
-    if (modelType === 'transformer') architecture.modelSize = hiddenSize;
-    else architecture.hiddenSize = hiddenSize;
+  if (!(neural.NEURAL_PRESETS as readonly string[]).includes(flags.preset)) {
+    throw new ValidationError(
+      `--preset must be one of ${neural.NEURAL_PRESETS.join(', ')} (got "${flags.preset}")`,
+      { field: 'preset' },
+    );
   }
-  const model = neural.createForecaster(modelType, {
+  if (flags.loss !== undefined && !(neural.FORECAST_LOSSES as readonly string[]).includes(flags.loss)) {
+    throw new ValidationError(`--loss must be mse or mae (got "${flags.loss}")`, { field: 'loss' });
+  }
+  const dropout = await number(flags.dropout, 'dropout', { min: 0 });
+  if (dropout !== undefined && dropout >= 1) {
+    throw new ValidationError(`--dropout must be in [0, 1) (got "${flags.dropout}")`, { field: 'dropout' });
+  }
+  const model = neural.buildForecaster(modelType, {
     inputSize,
     horizon,
     target: flags.target as (typeof neural.FORECAST_TARGETS)[number],
     scaler: flags.scaler as 'standard' | 'minmax' | 'none',
     quantiles: Boolean(flags.quantiles),
     seed: (await number(flags.seed, 'seed', { integer: true, min: 0 })) as number,
-    ...architecture,
+    preset: flags.preset as (typeof neural.NEURAL_PRESETS)[number],
+    interpretable: flags.interpretable,
+    loss: flags.loss as (typeof neural.FORECAST_LOSSES)[number] | undefined,
+    dropout,
+    hiddenSize,
   });
   const series = await loadBars(flags);
   const { mkdirSync } = await import('node:fs');
@@ -191,7 +207,7 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
   try {
     result = await model.train(series, {
       epochs,
-      batchSize: (await number(flags.batchSize, 'batch-size', { integer: true, min: 1 })) as number,
+      batchSize: await number(flags.batchSize, 'batch-size', { integer: true, min: 1 }),
       learningRate: (await number(flags.learningRate, 'learning-rate', { min: 0 })) as number,
       schedule: flags.schedule as 'cosine' | 'step' | 'constant',
       patience: (await number(flags.patience, 'patience', { integer: true, min: 0 })) as number,
@@ -221,7 +237,7 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
   }
   model.metrics = {
     bestValLoss: result.bestValLoss,
-    finalTrainLoss: result.lossHistory[result.lossHistory.length - 1],
+    finalTrainLoss: model.trainingInfo?.finalLoss ?? null,
   };
   model.save(output);
   const { statSync } = await import('node:fs');
@@ -236,7 +252,10 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
     epochs: result.epochsRun,
     bestEpoch: result.bestEpoch,
     bestValLoss: result.bestValLoss,
-    finalLoss: result.lossHistory[result.lossHistory.length - 1],
+    // Training loss of the epoch whose weights were saved (the restored best epoch).
+    finalLoss: model.trainingInfo?.finalLoss ?? null,
+    preset: flags.preset,
+    loss: model.config.loss,
     stoppedEarly: result.stoppedEarly,
     cancelled: result.cancelled,
     seconds: result.durationMs / 1000,
@@ -524,7 +543,7 @@ export function register(program: Command): void {
   )
     .option('--input-size <bars>', 'input window length (default 4 x horizon, at least 8)')
     .option('--epochs <n>', 'maximum epochs', '100')
-    .option('--batch-size <n>', 'mini-batch size', '32')
+    .option('--batch-size <n>', 'mini-batch size (default 256 for nhits/nbeats, 32 for lstm/transformer)')
     .option('--learning-rate <rate>', 'Adam learning rate', '0.001')
     .option('--schedule <name>', 'learning-rate schedule: cosine | step | constant', 'cosine')
     .option('--patience <epochs>', 'early stopping patience (0 = off)', '10')
@@ -534,6 +553,10 @@ export function register(program: Command): void {
     .option('--scaler <kind>', 'standard | minmax | none', 'standard')
     .option('--hidden-size <n>', 'hidden units (Transformer: model size)')
     .option('--quantiles', 'also predict p10/p90 (pinball loss)')
+    .option('--preset <name>', 'small (fast defaults) | neuralforecast (reference sizes, MAE, last-value level)', 'small')
+    .option('--interpretable', 'N-BEATS: trend + seasonality stacks with shared weights (N-BEATS-I)')
+    .option('--loss <name>', 'point loss: mse | mae (default mse; neuralforecast preset: mae)')
+    .option('--dropout <rate>', 'dropout rate in [0, 1) while training (default 0)')
     .option('--seed <n>', 'seed for initialisation and shuffling', '42')
     .option('--output <file>', 'model file to write (default {home}/models/<model>-<symbol>-h<horizon>.bin)')
     .action((flags: TrainFlags) => train(program, flags));

@@ -124,7 +124,11 @@ const neuralTrain = defineTool({
     input_size: integerArg('Bars of history per input window (default 30)', 2, 512).default(30),
     horizon: integerArg('Bars ahead to forecast (default 5)', 1, 128).default(5),
     epochs: integerArg('Maximum training epochs (default 30)', 1, 1000).default(30),
-    batch_size: integerArg('Mini-batch size (default 32)', 1, 4096).default(32),
+    batch_size: integerArg(
+      'Mini-batch size (default 256 for nhits/nbeats, 32 for lstm/transformer)',
+      1,
+      4096,
+    ).optional(),
     learning_rate: positiveNumberArg('Adam learning rate (default 0.001)').default(0.001),
     validation_fraction: z
       .number()
@@ -136,6 +140,26 @@ const neuralTrain = defineTool({
       10,
     ),
     quantiles: z.boolean().default(false).describe('Also predict p10/p90 bands (quantile loss)'),
+    preset: z
+      .enum(['small', 'neuralforecast'])
+      .default('small')
+      .describe('small (fast defaults) or neuralforecast (reference sizes, MAE loss, last-value level)'),
+    interpretable: z
+      .boolean()
+      .default(false)
+      .describe('N-BEATS only: trend + seasonality stacks with shared weights (N-BEATS-I)'),
+    loss: z.enum(['mse', 'mae']).optional().describe('Point loss (default mse; neuralforecast preset: mae)'),
+    dropout: z
+      .number()
+      .min(0, { error: 'must be in [0, 1)' })
+      .lt(1, { error: 'must be in [0, 1)' })
+      .optional()
+      .describe('Dropout rate while training (default 0)'),
+    target: z
+      .enum(['price', 'log-price', 'return', 'log-return'])
+      .default('log-return')
+      .describe('What the network models (default log-return)'),
+    hidden_size: integerArg('Hidden units (Transformer: model size); default per model', 1, 4096).optional(),
     seed: integerArg('Random seed (default 42)', 0, 2 ** 31 - 1).default(42),
   },
   output: {
@@ -168,11 +192,17 @@ const neuralTrain = defineTool({
     // The window count is known only now; checked before any tensor is allocated.
     checkTrainingWork(args.epochs, series.length, args.input_size, args.horizon);
     await neural.initNeuralBackend();
-    const model = neural.createForecaster(args.model_type, {
+    const model = neural.buildForecaster(args.model_type, {
       inputSize: args.input_size,
       horizon: args.horizon,
       quantiles: args.quantiles,
       seed: args.seed,
+      preset: args.preset,
+      interpretable: args.interpretable,
+      loss: args.loss,
+      dropout: args.dropout,
+      target: args.target,
+      hiddenSize: args.hidden_size,
     });
     const pending: Promise<void>[] = [];
     try {
@@ -212,7 +242,7 @@ const neuralTrain = defineTool({
           epochs_run: result.epochsRun,
           best_epoch: result.bestEpoch,
           best_val_loss: result.bestValLoss,
-          final_loss: result.lossHistory.at(-1) ?? null,
+          final_loss: model.trainingInfo?.finalLoss ?? null,
           stopped_early: result.stoppedEarly,
           train_samples: result.trainSamples,
           validation_samples: result.validationSamples,

@@ -1,0 +1,166 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initNeuralBackend } from '../../src/neural/backend.js';
+import { loadModel } from '../../src/neural/models.js';
+import {
+  baseEnv,
+  callError,
+  callOk,
+  connectStdio,
+  makeSandbox,
+  type Sandbox,
+  type StdioSession,
+} from '../mcp/helpers.js';
+
+// Every model option on every face: the same request through the CLI and the MCP server trains the
+// same model (same config, same loss to the digit, same forecasts). Uses dist/ (run `npm run build`).
+
+const bin = resolve(import.meta.dirname, '../../bin/neural-trader.js');
+let sandbox: Sandbox;
+let session: StdioSession;
+
+beforeAll(async () => {
+  sandbox = makeSandbox();
+  session = await connectStdio(sandbox);
+  await initNeuralBackend();
+});
+afterAll(async () => {
+  await session?.close();
+  sandbox?.cleanup();
+});
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: sandbox.cwd,
+    encoding: 'utf8',
+    env: baseEnv(sandbox),
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const cases: {
+  name: string;
+  cli: string[];
+  mcp: Record<string, unknown>;
+  check: (config: Record<string, unknown>) => void;
+}[] = [
+  {
+    name: 'interpretable N-BEATS, MAE loss, dropout, price target, quantiles',
+    cli: [
+      '--model',
+      'nbeats',
+      '--interpretable',
+      '--loss',
+      'mae',
+      '--dropout',
+      '0.1',
+      '--target',
+      'price',
+      '--quantiles',
+      '--hidden-size',
+      '16',
+    ],
+    mcp: {
+      model_type: 'nbeats',
+      interpretable: true,
+      loss: 'mae',
+      dropout: 0.1,
+      target: 'price',
+      quantiles: true,
+      hidden_size: 16,
+    },
+    check: (config) => {
+      expect(config.stackTypes).toEqual(['trend', 'seasonality']);
+      expect(config.shareWeights).toBe(true);
+      expect(config.loss).toBe('mae');
+      expect(config.dropout).toBe(0.1);
+      expect(config.target).toBe('price');
+      expect(config.quantiles).toBe(true);
+    },
+  },
+  {
+    name: 'the neuralforecast preset (N-HiTS)',
+    cli: ['--model', 'nhits', '--preset', 'neuralforecast', '--hidden-size', '32'],
+    mcp: { model_type: 'nhits', preset: 'neuralforecast', hidden_size: 32 },
+    check: (config) => {
+      expect(config.poolKernelSizes).toEqual([2, 2, 1]);
+      expect(config.lastValueLevel).toBe(true);
+      expect(config.loss).toBe('mae');
+      expect(config.hiddenSize).toBe(32);
+    },
+  },
+];
+
+describe('neural train: the same options through the CLI and the MCP server', () => {
+  it.each(cases)('$name', async ({ cli: flags, mcp, check }) => {
+    const file = join(sandbox.cwd, `cli-${flags[1]}.bin`);
+    const common = [
+      '--symbol',
+      'SPX',
+      '--start',
+      '2018-01-01',
+      '--end',
+      '2019-06-30',
+      '--horizon',
+      '3',
+      '--input-size',
+      '12',
+      '--epochs',
+      '3',
+      '--seed',
+      '5',
+    ];
+    const run = cli('neural', 'train', ...common, ...flags, '--output', file, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const fromCli = JSON.parse(run.stdout) as { finalLoss: number; bestValLoss: number; parameters: number };
+    const fromMcp = await callOk(session.client, 'neural_train', {
+      symbol: 'SPX',
+      start_date: '2018-01-01',
+      end_date: '2019-06-30',
+      horizon: 3,
+      input_size: 12,
+      epochs: 3,
+      seed: 5,
+      ...mcp,
+    });
+    const training = fromMcp.training as { final_loss: number; best_val_loss: number };
+    expect(training.final_loss).toBe(fromCli.finalLoss);
+    expect(training.best_val_loss).toBe(fromCli.bestValLoss);
+    const a = loadModel(file);
+    const b = loadModel((fromMcp.model as { path: string }).path);
+    check(a.config as unknown as Record<string, unknown>);
+    expect(b.config).toEqual(a.config);
+    expect(a.parameterCount).toBe(fromCli.parameters);
+    const window = Float64Array.from({ length: 40 }, (_, i) => 2700 + 20 * Math.sin(i / 3));
+    expect([...b.predict(window)]).toEqual([...a.predict(window)]);
+  });
+
+  it('rejects --interpretable on a model other than N-BEATS, an unknown preset and a bad loss in one line', async () => {
+    const common = ['neural', 'train', '--symbol', 'SPX', '--horizon', '3', '--epochs', '1'];
+    for (const [flags, message] of [
+      [['--model', 'nhits', '--interpretable'], /interpretable applies to N-BEATS only/],
+      [['--model', 'nhits', '--preset', 'huge'], /--preset must be one of small, neuralforecast/],
+      [['--model', 'nhits', '--loss', 'huber'], /--loss must be mse or mae/],
+      [['--model', 'nhits', '--dropout', '1'], /--dropout must be in \[0, 1\)/],
+    ] as const) {
+      const run = cli(...common, ...flags);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(message);
+      // One error line (plus at most a hint line), no stack.
+      const lines = run.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(message);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      expect(run.stderr).not.toMatch(/\s+at /);
+    }
+    const error = await callError(session.client, 'neural_train', {
+      symbol: 'SPX',
+      model_type: 'lstm',
+      interpretable: true,
+      horizon: 3,
+      epochs: 1,
+    });
+    expect(JSON.stringify(error)).toMatch(/interpretable applies to N-BEATS only/);
+  });
+});
