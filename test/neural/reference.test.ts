@@ -57,9 +57,9 @@ function expectClose(actual: Matrix, expected: Matrix): void {
   expect(actual.length).toBe(expected.length);
   actual.forEach((row, r) => {
     expect(row.length).toBe(expected[r].length);
-    row.forEach((v, j) =>
-      expect(Math.abs(v - expected[r][j])).toBeLessThan(1e-4 * (1 + Math.abs(expected[r][j]))),
-    );
+    row.forEach((v, j) => {
+      expect(Math.abs(v - expected[r][j])).toBeLessThan(1e-4 * (1 + Math.abs(expected[r][j])));
+    });
   });
 }
 

@@ -553,7 +553,11 @@ export function register(program: Command): void {
     .option('--scaler <kind>', 'standard | minmax | none', 'standard')
     .option('--hidden-size <n>', 'hidden units (Transformer: model size)')
     .option('--quantiles', 'also predict p10/p90 (pinball loss)')
-    .option('--preset <name>', 'small (fast defaults) | neuralforecast (reference sizes, MAE, last-value level)', 'small')
+    .option(
+      '--preset <name>',
+      'small (fast defaults) | neuralforecast (reference sizes, MAE, last-value level)',
+      'small',
+    )
     .option('--interpretable', 'N-BEATS: trend + seasonality stacks with shared weights (N-BEATS-I)')
     .option('--loss <name>', 'point loss: mse | mae (default mse; neuralforecast preset: mae)')
     .option('--dropout <rate>', 'dropout rate in [0, 1) while training (default 0)')
