@@ -12,9 +12,16 @@ export interface EvaluateOptions {
   stride?: number;
   /** Season length of the seasonal-naive baseline (default 5 = one trading week of daily bars). */
   season?: number;
-  /** MASE denominator; default: the model's training naive MAE, else the data's own in-sample one. */
+  /**
+   * MASE denominator. Default: the model's training naive MAE when the data is the series the model
+   * was trained on (same symbol); otherwise the evaluated series' own one-step naive MAE over its bars up
+   * to the first forecast origin (all its bars when fewer than 20 precede it).
+   */
   naiveScale?: number;
 }
+
+/** Where a report's MASE denominator came from. */
+export type ScaleSource = 'training-series' | 'evaluated-series' | 'given';
 
 export interface BaselineVerdict {
   baseline: BaselineName;
@@ -39,11 +46,57 @@ export interface EvaluationReport {
   verdicts: BaselineVerdict[];
   /** One line per baseline, e.g. "beat random-walk: NO (MAE 12.31 vs 11.87)". */
   summary: string[];
+  /** The evaluated series' symbol (null for raw values) and the symbol the model was trained on. */
+  symbol: string | null;
+  trainedOn: string | null;
+  /** True when the model is evaluated on another symbol than its training symbol. */
+  offSymbol: boolean;
+  /** The MASE denominator used and where it came from. */
+  scale: { value: number; source: ScaleSource };
+  warnings: string[];
 }
 
-function valuesOf(data: TrainingData): { values: Float64Array; timestamps: Float64Array | null } {
-  if (data instanceof BarSeries) return { values: data.close, timestamps: data.timestamps };
-  return { values: data instanceof Float64Array ? data : Float64Array.from(data), timestamps: null };
+function valuesOf(data: TrainingData): {
+  values: Float64Array;
+  timestamps: Float64Array | null;
+  symbol: string | null;
+} {
+  if (data instanceof BarSeries)
+    return { values: data.close, timestamps: data.timestamps, symbol: data.symbol };
+  return {
+    values: data instanceof Float64Array ? data : Float64Array.from(data),
+    timestamps: null,
+    symbol: null,
+  };
+}
+
+/** The MASE scale of an evaluation (see EvaluateOptions.naiveScale) and the off-symbol verdict. */
+export function evaluationScale(
+  model: NeuralForecaster,
+  values: Float64Array,
+  symbol: string | null,
+  firstOrigin: number,
+  given?: number,
+): { value: number; source: ScaleSource; offSymbol: boolean; warnings: string[] } {
+  const trainedOn = model.trainingInfo?.symbol ?? null;
+  const offSymbol = trainedOn !== null && symbol !== null && trainedOn !== symbol;
+  const warnings = offSymbol
+    ? [
+        `the model was trained on ${trainedOn} and is evaluated on ${symbol}: these are not held-out scores of the trained series (MASE is scaled by ${symbol}'s own moves)`,
+      ]
+    : [];
+  if (given !== undefined) return { value: given, source: 'given', offSymbol, warnings };
+  const trainingScale = model.trainingInfo?.naiveScale;
+  if (
+    !offSymbol &&
+    (symbol === null || symbol === trainedOn) &&
+    trainingScale !== undefined &&
+    trainingScale > 0
+  ) {
+    return { value: trainingScale, source: 'training-series', offSymbol, warnings };
+  }
+  const history = firstOrigin >= 20 ? values.subarray(0, firstOrigin + 1) : values;
+  return { value: naiveScale(history, 1), source: 'evaluated-series', offSymbol, warnings };
 }
 
 /** Score forecasts made at `origins` (origin-major, horizon each) and the naive baselines at the same points. */
@@ -124,7 +177,7 @@ export function evaluateForecaster(
   data: TrainingData,
   options: EvaluateOptions = {},
 ): EvaluationReport {
-  const { values, timestamps } = valuesOf(data);
+  const { values, timestamps, symbol } = valuesOf(data);
   const horizon = model.horizon;
   const need = model.requiredHistory;
   const first = Math.max(need - 1, options.firstOrigin ?? 0);
@@ -138,10 +191,14 @@ export function evaluateForecaster(
     );
   }
   const { point } = model.forecastAt(values, origins);
-  const scale =
-    options.naiveScale ?? model.trainingInfo?.naiveScale ?? naiveScale(values.subarray(0, first + 1), 1);
-  const scored = scoreAgainstBaselines(values, origins, horizon, point, scale, options.season ?? 5);
+  const scale = evaluationScale(model, values, symbol, first, options.naiveScale);
+  const scored = scoreAgainstBaselines(values, origins, horizon, point, scale.value, options.season ?? 5);
   return {
+    symbol,
+    trainedOn: model.trainingInfo?.symbol ?? null,
+    offSymbol: scale.offSymbol,
+    scale: { value: scale.value, source: scale.source },
+    warnings: scale.warnings,
     modelType: model.modelType,
     horizon,
     origins: origins.length,
@@ -185,7 +242,7 @@ export async function walkForwardEvaluate(
   data: TrainingData,
   options: WalkForwardOptions = {},
 ): Promise<WalkForwardReport> {
-  const { values, timestamps } = valuesOf(data);
+  const { values, timestamps, symbol } = valuesOf(data);
   const probe = createModel();
   const horizon = probe.horizon;
   const folds = options.folds ?? 3;
@@ -244,6 +301,12 @@ export async function walkForwardEvaluate(
     season,
   );
   return {
+    // Walk-forward trains every fold on this series itself: never off-symbol.
+    symbol,
+    trainedOn: symbol,
+    offSymbol: false,
+    scale: { value: scale, source: 'evaluated-series' },
+    warnings: [],
     modelType: probe.modelType,
     horizon,
     origins: origins.length,

@@ -21,10 +21,16 @@ export type {
   BaselineVerdict,
   EvaluateOptions,
   EvaluationReport,
+  ScaleSource,
   WalkForwardOptions,
   WalkForwardReport,
 } from './evaluate.js';
-export { evaluateForecaster, scoreAgainstBaselines, walkForwardEvaluate } from './evaluate.js';
+export {
+  evaluateForecaster,
+  evaluationScale,
+  scoreAgainstBaselines,
+  walkForwardEvaluate,
+} from './evaluate.js';
 export type {
   CommonConfig,
   EpochReport,
@@ -91,7 +97,7 @@ export {
   neuralTrendSignals,
 } from './neural-trend.js';
 export type { RegisteredModel } from './registry.js';
-export { listModels, modelsDirectory, registerModel } from './registry.js';
+export { evaluationRecord, listModels, modelsDirectory, registerModel } from './registry.js';
 export type { ScalerKind, ScalerState } from './scaler.js';
 export { Scaler } from './scaler.js';
 export type { ForecastTarget } from './target.js';

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { EvaluationReport } from './evaluate.js';
 import type { ModelMetadata } from './forecaster.js';
 
 /**
@@ -77,4 +78,28 @@ export function listModels(home: string): RegisteredModel[] {
   return readIndex(home)
     .map((m) => ({ ...m, exists: existsSync(m.path) }))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * The score of one evaluation as stored in a model's metrics: which symbol and window it belongs to.
+ * A score on the training symbol is the model's `holdout` score; a score on another symbol is kept
+ * apart under `offSymbol` and never replaces it.
+ */
+export function evaluationRecord(report: EvaluationReport): {
+  key: 'holdout' | 'offSymbol';
+  value: Record<string, unknown>;
+} {
+  return {
+    key: report.offSymbol ? 'offSymbol' : 'holdout',
+    value: {
+      symbol: report.symbol,
+      trainedOn: report.trainedOn,
+      period: report.period,
+      origins: report.origins,
+      mae: report.model.mae,
+      rmse: report.model.rmse,
+      mase: report.model.mase,
+      scale: report.scale,
+    },
+  };
 }

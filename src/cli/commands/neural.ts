@@ -361,10 +361,8 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   let report:
     | import('../../neural/index.js').EvaluationReport
     | import('../../neural/index.js').WalkForwardReport;
-  let evaluatedSymbol: string;
   if (flags.walkForward) {
     const series = await loadBars(flags, training?.symbol);
-    evaluatedSymbol = series.symbol;
     const folds = (await number(flags.folds, 'folds', { integer: true, min: 1 })) as number;
     const testSize = await number(flags.testSize, 'test-size', { integer: true, min: 1 });
     const epochs =
@@ -395,7 +393,6 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   } else {
     // Held-out period: by default every origin after the model's training data ends.
     const series = await loadBars({ ...flags, start: undefined, end: undefined }, training?.symbol);
-    evaluatedSymbol = series.symbol;
     let first: number;
     if (flags.start) first = series.lowerBound(parseDate(flags.start, 'start'));
     else if (training?.end && series.symbol === training.symbol) {
@@ -423,29 +420,18 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
     report = neural.evaluateForecaster(model, evaluated, { firstOrigin: first, stride, season });
   }
   if (!flags.walkForward) {
-    const { readModelMetadata, registerModel } = neural;
+    const { readModelMetadata, registerModel, evaluationRecord } = neural;
     try {
       const metadata = readModelMetadata(flags.modelFile);
-      metadata.metrics = {
-        ...metadata.metrics,
-        holdout: { mae: report.model.mae, rmse: report.model.rmse, period: report.period },
-      };
+      const record = evaluationRecord(report);
+      metadata.metrics = { ...metadata.metrics, [record.key]: record.value };
       registerModel(config.home, flags.modelFile, metadata);
     } catch {
       // Recording the score in the registry is a convenience; the evaluation itself succeeded.
     }
   }
-  // A model scored on another symbol than it was trained on is legitimate but not "held-out": say so
-  // (the neural library reports it as `warnings`/`offSymbol`; older reports are checked here).
-  const reported = report as { warnings?: string[]; offSymbol?: boolean };
-  const offSymbol =
-    reported.offSymbol ?? (training?.symbol !== undefined && evaluatedSymbol !== training.symbol);
-  const warnings = reported.warnings ?? [];
-  if (offSymbol && warnings.length === 0) {
-    warnings.push(
-      `the model was trained on ${training?.symbol} and is evaluated on ${evaluatedSymbol}: these are not held-out scores of the trained series`,
-    );
-  }
+  const offSymbol = report.offSymbol;
+  const warnings = [...report.warnings];
   const { printWarnings } = await import('../flags.js');
   printWarnings(warnings);
   if (flags.json) {

@@ -366,6 +366,10 @@ const neuralEvaluate = defineTool({
     verdicts: z.array(z.record(z.string(), z.unknown())),
     summary: z.array(z.string()),
     overlaps_training: z.boolean(),
+    trained_on: z.string().nullable(),
+    off_symbol: z.boolean(),
+    scale: z.object({ value: z.number(), source: z.string() }),
+    warnings: z.array(z.string()),
   },
   hints: { ...READ_ONLY, openWorldHint: true },
   checkSize(args) {
@@ -424,6 +428,10 @@ const neuralEvaluate = defineTool({
           trainedTo !== null &&
           report.period !== null &&
           report.period.start < trainedTo,
+        trained_on: report.trainedOn,
+        off_symbol: report.offSymbol,
+        scale: report.scale,
+        warnings: report.warnings,
       };
     } finally {
       model.dispose();
