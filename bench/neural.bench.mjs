@@ -1,10 +1,12 @@
 // Neural forecasting benchmark: N-HiTS (input 64, horizon 5) on 10 years of daily SPX.
 // Prints training time for 20 epochs, single-forecast latency (median of 1000 calls), batched inference
-// throughput and the model file size, each next to its target.
+// throughput and the model file size, each next to its target; then, for all four models at the small
+// defaults and at the neuralforecast reference sizes (--preset neuralforecast): training time per epoch
+// and batched forecasts/s (input 64, horizon 5). Set NEURAL_BENCH_QUICK=1 to skip the reference sizes.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchMarketData, initNeuralBackend, loadModel, NHiTS } from '../dist/index.js';
+import { buildForecaster, fetchMarketData, initNeuralBackend, loadModel, NHiTS } from '../dist/index.js';
 
 const backend = await initNeuralBackend();
 const series = await fetchMarketData('SPX', '2010-01-01', '2019-12-31', 'sample');
@@ -57,3 +59,50 @@ console.log(
   `model file: ${(bytes / 1024).toFixed(1)} KiB (${model.parameterCount} float32 weights + metadata); load ${loadMs.toFixed(1)} ms; reloaded predictions identical: ${same}`,
 );
 rmSync(dir, { recursive: true, force: true });
+
+// ---- all four models, small defaults and reference sizes ----
+const presets = process.env.NEURAL_BENCH_QUICK ? ['small'] : ['small', 'neuralforecast'];
+const rows = [];
+for (const preset of presets) {
+  for (const type of ['nhits', 'nbeats', 'lstm', 'transformer']) {
+    const m = buildForecaster(type, { inputSize: 64, horizon: 5, seed: 42, preset });
+    const mlp = type === 'nhits' || type === 'nbeats';
+    // One epoch on the full 10 years (2 for the fast MLP models), each model's default batch size.
+    const epochs = mlp ? 2 : 1;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await m.train(series, { epochs, patience: 0 });
+    const msPerEpoch = (performance.now() - t0) / r.epochsRun;
+    const cpu = process.cpuUsage(cpu0);
+    const count = mlp ? 2048 : 512;
+    const batchOrigins = origins.subarray(0, count);
+    m.forecastAt(closes, batchOrigins.subarray(0, 32)); // warm-up
+    const t1 = performance.now();
+    m.forecastAt(closes, batchOrigins);
+    const perSec = count / ((performance.now() - t1) / 1000);
+    rows.push({
+      preset,
+      model: type,
+      params: m.parameterCount,
+      batch: m.defaultBatchSize,
+      'train s/epoch': +(msPerEpoch / 1000).toFixed(2),
+      'train CPU s/epoch': +((cpu.user + cpu.system) / 1e6 / r.epochsRun).toFixed(2),
+      'train us/param/epoch': +((1000 * msPerEpoch) / m.parameterCount).toFixed(1),
+      'forecasts/s': Math.round(perSec),
+    });
+    m.dispose();
+    console.log(
+      `${preset.padEnd(14)} ${type.padEnd(11)} ${String(m.parameterCount).padStart(8)} params  train ${(msPerEpoch / 1000).toFixed(2)} s/epoch (${r.trainSamples} windows, batch ${m.defaultBatchSize})  batched ${Math.round(perSec).toLocaleString('en-US')} forecasts/s`,
+    );
+  }
+}
+const base = rows.find((row) => row.preset === 'small' && row.model === 'nhits');
+for (const row of rows) {
+  row['train vs N-HiTS per param'] = +(row['train us/param/epoch'] / base['train us/param/epoch']).toFixed(1);
+  // Slowdown per parameter: (N-HiTS forecasts/s x params) / (this model's forecasts/s x params).
+  row['inference vs N-HiTS per param'] = +(
+    (base['forecasts/s'] * base.params) /
+    (row['forecasts/s'] * row.params)
+  ).toFixed(1);
+}
+console.table(rows);
