@@ -91,6 +91,11 @@ export interface TrainOptions {
   restoreBest?: boolean;
   /** Clip gradients by global norm (default 1; 0 = off). */
   clipNorm?: number;
+  /**
+   * Decoupled weight decay (AdamW): after each step every weight matrix is multiplied by
+   * 1 - learningRate x weightDecay (biases, norms and positional tables are not decayed). Default 0.
+   */
+  weightDecay?: number;
   onEpoch?: (report: EpochReport) => void;
   /** Abort training: the best weights so far are kept and the result says `cancelled`. */
   signal?: AbortSignal;
@@ -373,6 +378,10 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     const patience = options.patience ?? 10;
     const minDelta = options.minDelta ?? 0;
     const clipNorm = options.clipNorm ?? 1;
+    const weightDecay = options.weightDecay ?? 0;
+    if (!(weightDecay >= 0 && weightDecay < 1000)) {
+      throw new ValidationError(`weightDecay must be >= 0 (got ${weightDecay})`, { field: 'weightDecay' });
+    }
     const schedule = options.schedule ?? 'cosine';
     const stepSize = options.stepSize ?? Math.max(1, Math.floor(epochs / 3));
     const stepGamma = options.stepGamma ?? 0.5;
@@ -512,6 +521,14 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
               for (const [name, g] of Object.entries(grads)) applied[name] = tf.mul(g, factor);
             }
             optimizer.applyGradients(applied as Record<string, Tensor> as never);
+            if (weightDecay > 0) {
+              const factor = 1 - rate * weightDecay;
+              for (const spec of specs) {
+                if (!spec.name.endsWith('kernel')) continue;
+                const variable = variables[spec.name];
+                variable.assign(tf.mul(variable, factor));
+              }
+            }
             return value.dataSync()[0];
           });
           epochLoss += batchLoss * rows;

@@ -1,7 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Random } from '../../src/core/random.js';
 import { initNeuralBackend } from '../../src/neural/backend.js';
 import { NHiTS } from '../../src/neural/models.js';
+
+// Slow on a loaded machine (training); the default 20 s per test is too tight.
+vi.setConfig({ testTimeout: 180_000 });
 
 // Calibration of multi-step quantile bands (~10 s). A simulated random walk with 1% daily log-return
 // volatility: the nominal 80% band [p10, p90] must cover ~80% of outcomes at EVERY step 1..5. Bands made by

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initNeuralBackend } from '../../src/neural/backend.js';
 import { loadModel } from '../../src/neural/models.js';
 import {
@@ -12,6 +12,9 @@ import {
   type Sandbox,
   type StdioSession,
 } from '../mcp/helpers.js';
+
+// Slow on a loaded machine (training); the default 20 s per test is too tight.
+vi.setConfig({ testTimeout: 180_000 });
 
 // Every model option on every face: the same request through the CLI and the MCP server trains the
 // same model (same config, same loss to the digit, same forecasts). Uses dist/ (run `npm run build`).

@@ -1,8 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initNeuralBackend } from '../../src/neural/backend.js';
 import type { NeuralForecaster } from '../../src/neural/forecaster.js';
 import { LSTMForecaster, TransformerForecaster } from '../../src/neural/models.js';
 import { AR2_CASES, AR2_TRAIN, ar2Gain, ar2Series, noisySine } from './learning-helpers.js';
+
+// Slow on a loaded machine (training); the default 20 s per test is too tight.
+vi.setConfig({ testTimeout: 180_000 });
 
 // SLOW-ish learning checks (~20-30 s): LSTM and Transformer at SMALL sizes (hidden 16; model size 16,
 // 1 layer), batch 64 and learning rate 3e-3, on AR(2) processes and a noisy sine.

@@ -230,6 +230,25 @@ describe('training behaviour', () => {
     expect([...model.predict(noisy.subarray(0, 200))]).toEqual([...q.p50]);
   });
 
+  it('weightDecay shrinks weight matrices (not biases) and is validated', async () => {
+    const kernelNorm = (model: NHiTS) => {
+      let sum = 0;
+      for (const [name, w] of model.getWeights())
+        if (name.endsWith('kernel')) for (const v of w.values) sum += v * v;
+      return sum;
+    };
+    const train = async (weightDecay: number) => {
+      const model = new NHiTS({ inputSize: 8, horizon: 2, target: 'price', hiddenSize: 16, seed: 3 });
+      await model.train(wave.subarray(0, 120), { epochs: 3, patience: 0, weightDecay });
+      return model;
+    };
+    const plain = await train(0);
+    const decayed = await train(50);
+    expect(kernelNorm(decayed)).toBeLessThan(0.9 * kernelNorm(plain));
+    expect(decayed.trainingInfo?.options.weightDecay).toBe(50);
+    await expect(train(-1)).rejects.toThrow(/weightDecay must be >= 0/);
+  });
+
   it('predictBatch equals one predict per window', async () => {
     const model = new NHiTS({ inputSize: 8, horizon: 2, hiddenSize: 8, seed: 2 });
     const prices = linearTrend(80, 20, 0.1);

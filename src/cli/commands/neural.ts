@@ -27,6 +27,7 @@ interface TrainFlags extends DataFlags {
   patience: string;
   validation: string;
   clipNorm: string;
+  weightDecay?: string;
   target: string;
   scaler: string;
   hiddenSize?: string;
@@ -213,6 +214,7 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
       patience: (await number(flags.patience, 'patience', { integer: true, min: 0 })) as number,
       validationFraction: (await number(flags.validation, 'validation', { min: 0 })) as number,
       clipNorm: (await number(flags.clipNorm, 'clip-norm', { min: 0 })) as number,
+      weightDecay: await number(flags.weightDecay, 'weight-decay', { min: 0 }),
       signal: controller.signal,
       onEpoch: (r) =>
         progress.update(
@@ -535,6 +537,7 @@ export function register(program: Command): void {
     .option('--patience <epochs>', 'early stopping patience (0 = off)', '10')
     .option('--validation <fraction>', 'fraction of the data (at the end) for validation', '0.2')
     .option('--clip-norm <norm>', 'clip gradients by global norm (0 = off)', '1')
+    .option('--weight-decay <rate>', 'decoupled weight decay of weight matrices (AdamW; default 0)')
     .option('--target <target>', 'price | log-price | return | log-return', 'log-return')
     .option('--scaler <kind>', 'standard | minmax | none', 'standard')
     .option('--hidden-size <n>', 'hidden units (Transformer: model size)')

@@ -160,6 +160,12 @@ const neuralTrain = defineTool({
       .default('log-return')
       .describe('What the network models (default log-return)'),
     hidden_size: integerArg('Hidden units (Transformer: model size); default per model', 1, 4096).optional(),
+    weight_decay: z
+      .number()
+      .min(0, { error: 'must be >= 0' })
+      .lt(1000, { error: 'must be < 1000' })
+      .optional()
+      .describe('Decoupled weight decay of weight matrices (AdamW; default 0)'),
     seed: integerArg('Random seed (default 42)', 0, 2 ** 31 - 1).default(42),
   },
   output: {
@@ -212,6 +218,7 @@ const neuralTrain = defineTool({
         learningRate: args.learning_rate,
         validationFraction: args.validation_fraction,
         patience: args.patience,
+        weightDecay: args.weight_decay,
         signal: context.signal,
         onEpoch: (report) => {
           const loss =
