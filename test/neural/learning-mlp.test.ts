@@ -52,3 +52,19 @@ describe.each(models)('%s learns', (_name, create) => {
     }
   });
 });
+
+describe('N-HiTS with a wide input window (30 bars, 28 of them irrelevant)', () => {
+  it.each([
+    { seed: 1, phi1: 1.3, phi2: -0.6 },
+    { seed: 2, phi1: 0.5, phi2: 0.3 },
+  ])('AR(2) phi = ($phi1, $phi2): weight decay 10 reaches >= 70% of the learnable gain', async ({
+    seed,
+    phi1,
+    phi2,
+  }) => {
+    const x = ar2Series(seed, phi1, phi2);
+    const model = new NHiTS({ inputSize: 30, horizon: 1, target: 'price', seed });
+    await model.train(x.subarray(0, AR2_TRAIN), { epochs: 60, patience: 10, weightDecay: 10 });
+    expect(ar2Gain(model, x, phi1, phi2)).toBeGreaterThanOrEqual(0.7);
+  });
+});
