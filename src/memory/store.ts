@@ -1056,6 +1056,41 @@ export class MemoryStore {
     });
   }
 
+  /** Decision episodes with a known outcome and a strategy (what the adaptive strategy learns from). */
+  decisionOutcomes(): {
+    strategy: string;
+    params?: Record<string, unknown>;
+    state: Float32Array;
+    reward: number;
+    knownAt: number;
+  }[] {
+    return this.guard(() =>
+      (
+        this.db
+          .prepare(
+            "SELECT strategy, params, embedding, reward, known_at FROM episodes WHERE kind = 'decision' AND reward IS NOT NULL AND strategy IS NOT NULL ORDER BY known_at, id",
+          )
+          .all() as {
+          strategy: string;
+          params: string | null;
+          embedding: Buffer;
+          reward: number;
+          known_at: number;
+        }[]
+      ).map((r) => ({
+        strategy: r.strategy,
+        params: r.params ? (JSON.parse(r.params) as Record<string, unknown>) : undefined,
+        state: new Float32Array(new Uint8Array(r.embedding).buffer),
+        reward: r.reward,
+        knownAt: r.known_at,
+      })),
+    );
+  }
+
+  static defaultNormalisation(): Normalisation {
+    return DEFAULT_NORMALISATION;
+  }
+
   // ---------------------------------------------------------------- stats, export, import
 
   stats(): MemoryStats {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { parseSymbolList } from '../core/inputs.js';
 import { neuralTrendDefinition } from '../neural/neural-trend.js';
+import { type AdaptiveSkillSpec, AdaptiveStrategy, adaptiveParams } from './adaptive.js';
 import { isExposureSignal } from './base.js';
 import {
   type EnhancedMomentumParams,
@@ -137,6 +138,36 @@ const ensemble = defineStrategy({
   },
 });
 
+const adaptive = defineStrategy({
+  name: 'adaptive',
+  description:
+    'Picks among skills (member strategies) by the current market state, learning from outcomes known at the time.',
+  params: adaptiveParams,
+  minSymbols: 1,
+  maxSymbols: 1,
+  create: ({ symbols, skills, ...options }, factory) => {
+    const members = (skills as AdaptiveSkillSpec[]).map((spec, i) => {
+      if (spec.name === 'adaptive' || spec.name === 'ensemble') {
+        throw new ValidationError(`skills.${i}.name: a skill must be a single strategy, not ${spec.name}`, {
+          field: `skills.${i}.name`,
+        });
+      }
+      const strategy = factory.createStrategy(spec.name, { ...(spec.params ?? {}), symbols });
+      if (!isExposureSignal(strategy)) {
+        throw new ValidationError(
+          `skills.${i}.name: ${spec.name} cannot be a skill of the adaptive strategy`,
+          {
+            field: `skills.${i}.name`,
+            hint: 'skills must be single-symbol strategies such as sma-crossover, momentum or mean-reversion',
+          },
+        );
+      }
+      return { signal: strategy, spec };
+    });
+    return new AdaptiveStrategy(symbols[0], members, options);
+  },
+});
+
 const mirror = defineStrategy({
   name: 'mirror',
   description: "Copy another account's trades or target positions, scaled and delayed by N bars.",
@@ -169,6 +200,7 @@ const BUILTIN_STRATEGIES: StrategyDefinition[] = [
   ensemble,
   mirror,
   neuralTrendDefinition,
+  adaptive,
 ];
 
 const registry = new Map<string, StrategyDefinition>(BUILTIN_STRATEGIES.map((d) => [d.name, d]));
