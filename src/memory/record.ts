@@ -53,7 +53,7 @@ export function recordBacktestEpisodes(
     {
       kind: 'backtest',
       key: `backtest:${runKey}`,
-      at: result.timestamps[first],
+      time: result.timestamps[first],
       action: 'run',
       symbol,
       strategy: result.strategy,
@@ -78,7 +78,7 @@ export function recordBacktestEpisodes(
     inputs.push({
       kind: 'trade',
       key: `backtest:${runKey}:trade:${t}`,
-      at: result.timestamps[decision],
+      time: result.timestamps[decision],
       action: trade.direction === 'long' ? 'buy' : 'sell',
       symbol,
       strategy: result.strategy,

@@ -173,7 +173,7 @@ function toEpisode(row: EpisodeRow): Episode {
   const episode: Episode = {
     id: row.id,
     kind: row.kind,
-    at: row.at,
+    time: row.at,
     action: row.action,
     createdAt: row.created_at,
   };
@@ -464,7 +464,7 @@ export class MemoryStore {
           const symbol = p.symbol?.toUpperCase();
           const info = insert.run({
             kind: p.kind,
-            at: p.at,
+            at: p.time,
             action: p.action,
             symbol: symbol ?? null,
             strategy: p.strategy ?? null,
@@ -486,7 +486,7 @@ export class MemoryStore {
             p.kind,
             symbol ?? '',
             p.strategy ?? '',
-            BigInt(p.at),
+            BigInt(p.time),
             signOf(outcome?.reward),
           );
           if (outcome && p.skillId !== undefined)
@@ -1212,7 +1212,7 @@ export class MemoryStore {
       const input = {
         kind: e.kind,
         state: e.state,
-        at: e.at,
+        time: e.time,
         action: e.action,
         symbol: e.symbol,
         strategy: e.strategy,
@@ -1277,7 +1277,7 @@ export class MemoryStore {
           const symbol = p.symbol?.toUpperCase();
           const info = ins.run(
             p.kind,
-            p.at,
+            p.time,
             p.action,
             symbol ?? null,
             p.strategy ?? null,
@@ -1300,7 +1300,7 @@ export class MemoryStore {
             p.kind,
             symbol ?? '',
             p.strategy ?? '',
-            BigInt(p.at),
+            BigInt(p.time),
             signOf(p.outcome?.reward),
           );
           added++;

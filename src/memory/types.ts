@@ -49,7 +49,7 @@ export const episodeInputSchema = z
     /** The state vector (normalised market-state embedding), one number per dimension. */
     state: stateSchema,
     /** When the state was observed (the decision time). */
-    at: epochMs('at'),
+    time: epochMs('time'),
     action: z.string().trim().min(1, { message: 'action: must not be empty' }).max(200),
     symbol: z.string().trim().min(1).max(32).optional(),
     strategy: z.string().trim().min(1).max(100).optional(),
@@ -74,7 +74,8 @@ export interface Outcome {
 export interface Episode {
   id: number;
   kind: EpisodeKind;
-  at: EpochMs;
+  /** When the state was observed (the decision time). */
+  time: EpochMs;
   action: string;
   symbol?: string;
   strategy?: string;

@@ -115,7 +115,7 @@ describe('adaptive strategy: no look-ahead', () => {
     const state = Array(32).fill(0.5);
     store.storeEpisode({
       kind: 'decision',
-      at: 10,
+      time: 10,
       action: 'select',
       strategy: 'momentum',
       params: { threshold: 0, lookback: 60 },
@@ -124,7 +124,7 @@ describe('adaptive strategy: no look-ahead', () => {
     });
     store.storeEpisode({
       kind: 'decision',
-      at: 10,
+      time: 10,
       action: 'select',
       strategy: 'momentum',
       params: { lookback: 20 },
@@ -133,7 +133,7 @@ describe('adaptive strategy: no look-ahead', () => {
     });
     store.storeEpisode({
       kind: 'decision',
-      at: 5,
+      time: 5,
       action: 'select',
       strategy: 'mean-reversion',
       params: { period: 20 },
@@ -142,7 +142,7 @@ describe('adaptive strategy: no look-ahead', () => {
     });
     store.storeEpisode({
       kind: 'trade',
-      at: 5,
+      time: 5,
       action: 'buy',
       strategy: 'mean-reversion',
       params: { period: 20 },

@@ -39,7 +39,7 @@ function fill(
     const reward = i % 5 === 0 ? undefined : random.normal() / 10;
     return {
       kind: 'decision' as const,
-      at: 1_000_000_000_000 + i * 86_400_000,
+      time: 1_000_000_000_000 + i * 86_400_000,
       action: 'buy',
       symbol: SYMBOLS[i % 3],
       strategy: STRATEGIES[i % 2],
@@ -53,7 +53,7 @@ function fill(
     state: Float32Array.from(inputs[i].state),
     symbol: inputs[i].symbol,
     strategy: inputs[i].strategy,
-    at: inputs[i].at,
+    at: inputs[i].time,
     reward: inputs[i].outcome?.reward,
   }));
 }
@@ -123,7 +123,7 @@ describe('memory store: exact KNN', () => {
     rewards.forEach((reward, i) => {
       store.storeEpisode({
         kind: 'trade',
-        at: 1000 + i,
+        time: 1000 + i,
         action: 'buy',
         state: base.map((x, j) => x + (j === 0 ? i : 0)),
         outcome: { reward, pnl: reward * 100 },
@@ -131,7 +131,7 @@ describe('memory store: exact KNN', () => {
     });
     store.storeEpisode({
       kind: 'trade',
-      at: 2000,
+      time: 2000,
       action: 'buy',
       state: base.map((x, j) => (j === 0 ? 4 : x)),
     });
@@ -170,7 +170,7 @@ describe('memory store: approximate index', () => {
     expect(recall).toBeGreaterThanOrEqual(0.95);
     // A new episode is searchable through the index at once (kept in step, not rebuilt).
     const fresh = Array.from({ length: 32 }, (_, i) => 50 + i);
-    const e = store.storeEpisode({ kind: 'decision', at: 5, action: 'hold', state: fresh });
+    const e = store.storeEpisode({ kind: 'decision', time: 5, action: 'hold', state: fresh });
     const found = store.retrieveSimilar(fresh, { k: 1, method: 'approximate' });
     expect(found.neighbours[0].episode.id).toBe(e.id);
     expect(store.annIndex().size).toBe(store.count());
@@ -187,7 +187,7 @@ describe('memory store: approximate index', () => {
     store = MemoryStore.open({ path });
     expect(store.annInStep()).toBe(true);
     // Another writer (no index loaded) adds rows: the saved index is stale now.
-    store.storeEpisode({ kind: 'bet', at: 1, action: 'back home', state: Array(32).fill(9) });
+    store.storeEpisode({ kind: 'bet', time: 1, action: 'back home', state: Array(32).fill(9) });
     expect(store.annInStep()).toBe(false);
     const r = store.retrieveSimilar(Array(32).fill(9), { k: 1, method: 'approximate' });
     expect(r.neighbours[0].distance).toBe(0);
@@ -232,7 +232,7 @@ describe('memory store: skills', () => {
     // An episode's outcome updates its skill too; replacing it is not counted twice.
     const e = store.storeEpisode({
       kind: 'decision',
-      at: 1,
+      time: 1,
       action: 'buy',
       state: Array(32).fill(0),
       skillId: skill.id,
@@ -254,7 +254,7 @@ describe('memory store: skills', () => {
       // Around state +1, a wins and b loses; around state -1, the reverse.
       store.storeEpisode({
         kind: 'decision',
-        at: i,
+        time: i,
         action: 'x',
         state: near(1, i),
         skillId: a.id,
@@ -262,7 +262,7 @@ describe('memory store: skills', () => {
       });
       store.storeEpisode({
         kind: 'decision',
-        at: i,
+        time: i,
         action: 'x',
         state: near(1, i + 50),
         skillId: b.id,
@@ -270,7 +270,7 @@ describe('memory store: skills', () => {
       });
       store.storeEpisode({
         kind: 'decision',
-        at: i,
+        time: i,
         action: 'x',
         state: near(-1, i),
         skillId: a.id,
@@ -278,7 +278,7 @@ describe('memory store: skills', () => {
       });
       store.storeEpisode({
         kind: 'decision',
-        at: i,
+        time: i,
         action: 'x',
         state: near(-1, i + 50),
         skillId: b.id,
@@ -311,7 +311,7 @@ describe('memory store: bad input is refused with one clear error and nothing wr
     ['unknown field', { colour: 'red' }, /colour|unrecognized/i],
   ])('%s', (_name, patch, message) => {
     const store = openStore();
-    const ok = { kind: 'decision', at: 1, action: 'buy', state: Array(32).fill(0) };
+    const ok = { kind: 'decision', time: 1, action: 'buy', state: Array(32).fill(0) };
     store.storeEpisode({ ...ok, key: 'first' });
     expect(() => store.storeEpisode({ ...ok, ...patch } as never)).toThrow(message);
     // A batch with one bad episode writes none of them.
@@ -347,7 +347,7 @@ describe('memory store: bad input is refused with one clear error and nothing wr
 
   it('is idempotent by key and refuses a foreign SQLite file', () => {
     const store = openStore();
-    const ok = { kind: 'trade' as const, at: 1, action: 'buy', state: Array(32).fill(0), key: 'k1' };
+    const ok = { kind: 'trade' as const, time: 1, action: 'buy', state: Array(32).fill(0), key: 'k1' };
     const a = store.storeEpisode(ok);
     const b = store.storeEpisode({ ...ok, action: 'sell' });
     expect(b).toEqual(a);
