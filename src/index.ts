@@ -9,6 +9,7 @@ export * from './distributed/index.js';
 export * from './execution/index.js';
 export * from './indicators/index.js';
 export * from './mcp/index.js';
+export * from './memory/index.js';
 export * from './neural/index.js';
 export * from './optimize/index.js';
 export * from './portfolio/index.js';

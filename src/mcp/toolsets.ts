@@ -16,6 +16,7 @@ export const MCP_TOOLSETS = [
   'neural',
   'sports',
   'syndicate',
+  'memory',
   'system',
 ] as const;
 export type McpToolset = (typeof MCP_TOOLSETS)[number];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Normalisation } from './embedding.js';
-import { memoryPath } from './index.js';
+import { memoryPath } from './paths.js';
 import { MemoryStore } from './store.js';
 
 /** A skill as the adaptive strategy names it: a strategy and (some of) its parameters. */

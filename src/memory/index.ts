@@ -1,8 +1,8 @@
-import { loadConfig } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import { parseDateBound } from '../core/time.js';
 import { fetchMarketData } from '../data/registry.js';
 import { EMBEDDING_WARMUP, embedMarketState } from './embedding.js';
+import { memoryPath } from './paths.js';
 import {
   defaultMemoryPath,
   MemoryStore,
@@ -61,11 +61,6 @@ export interface MemoryTarget {
   db?: string;
 }
 
-/** The database path a call uses when no store is passed. */
-export function memoryPath(db?: string): string {
-  return db ?? defaultMemoryPath(loadConfig({ applyLogLevel: false }).home);
-}
-
 /** Open the memory (created on first use). Close it when done. */
 export function openMemory(db?: string): MemoryStore {
   return MemoryStore.open({ path: memoryPath(db) });
@@ -120,34 +115,5 @@ export function selectSkill(options: SelectSkillOptions = {}, target: MemoryTarg
   return withMemory(target, (m) => m.selectSkill(options));
 }
 
-/**
- * The market state of `symbol` at the last bar on or before `date` (default: the latest bar), from a
- * data provider (bundled samples by default), normalised with the memory's statistics.
- */
-export async function marketStateAt(
-  symbol: string,
-  date?: string,
-  options: { provider?: string; benchmark?: string; memory?: MemoryStore } = {},
-): Promise<{ symbol: string; at: number; state: Float32Array }> {
-  const end = date === undefined ? undefined : parseDateBound(date, 'end', 'date');
-  const series = await fetchMarketData(symbol, undefined, end, options.provider ?? 'sample');
-  if (series.length < EMBEDDING_WARMUP) {
-    throw new ValidationError(
-      `${series.symbol}: a market state needs ${EMBEDDING_WARMUP} bars up to ${date ?? 'the end'}, the data has ${series.length}`,
-      { field: 'date', hint: 'pick a later date' },
-    );
-  }
-  let benchmark: Float64Array | undefined;
-  if (options.benchmark) {
-    const bench = await fetchMarketData(options.benchmark, undefined, end, options.provider ?? 'sample');
-    const at = new Map<number, number>();
-    for (let i = 0; i < bench.length; i++) at.set(bench.timestamps[i], bench.close[i]);
-    benchmark = Float64Array.from(series.timestamps, (t) => at.get(t) ?? Number.NaN);
-  }
-  const index = series.length - 1;
-  const state = embedMarketState(series, index, {
-    benchmark,
-    normalisation: options.memory?.normalisation,
-  });
-  return { symbol: series.symbol, at: series.timestamps[index], state };
-}
+export { marketStateAt } from './market-state.js';
+export { recallSimilar, resolveState, storeEpisodeRequest } from './requests.js';

@@ -1,3 +1,5 @@
+export type { AdaptiveDecision, AdaptiveParams, AdaptiveSkillSpec, PriorOutcome } from './adaptive.js';
+export { AdaptiveStrategy, adaptiveParams } from './adaptive.js';
 export type { ExposureSignal } from './base.js';
 export { ExposureStrategy, isExposureSignal, signalFromChange } from './base.js';
 export { checkRequiredColumns, seriesHasColumn } from './columns.js';

@@ -34,6 +34,7 @@ interface BacktestFlags {
   report?: string;
   trades: string;
   calendar?: string;
+  memory?: boolean | string;
 }
 
 const pct = (x: number) =>
@@ -178,6 +179,10 @@ export function register(program: Command): void {
       '--report <file>',
       'write a self-contained HTML report (equity, drawdown, trades on price, metrics)',
     )
+    .option(
+      '--memory [db]',
+      'record the run and its trades as episodes in the agent memory (NEURAL_TRADER_HOME/memory/memory.db or DB)',
+    )
     .action(async (flags: BacktestFlags) => {
       // Honour --env (provider credentials for --provider alpaca/polygon).
       await loadCliConfig(program);
@@ -242,6 +247,15 @@ export function register(program: Command): void {
         );
       }
       printWarnings(result.warnings);
+      if (flags.memory) {
+        const { recordRunInMemory } = await import('../../memory/cli-input.js');
+        printWarnings(
+          await recordRunInMemory(result, flags.memory, (await loadCliConfig(program)).home, {
+            provider,
+            providerOptions: flags.file ? { path: flags.file } : undefined,
+          }),
+        );
+      }
     });
 }
 

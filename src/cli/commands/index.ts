@@ -80,6 +80,10 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import('./syndicate.js'),
   },
   {
+    commands: { memory: 'agent memory: episodes with market states, similar-state search, skills' },
+    load: () => import('./memory.js'),
+  },
+  {
     commands: { mcp: 'Model Context Protocol server: every capability as tools for AI assistants' },
     load: () => import('./mcp.js'),
   },

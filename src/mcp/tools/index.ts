@@ -2,6 +2,7 @@ import type { AnyToolSpec } from '../tool.js';
 import type { McpToolset } from '../toolsets.js';
 import { backtestTools } from './backtest.js';
 import { dataTools } from './data.js';
+import { memoryTools } from './memory.js';
 import { neuralTools } from './neural.js';
 import { portfolioTools } from './portfolio.js';
 import { riskTools } from './risk.js';
@@ -26,6 +27,7 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   ...neuralTools,
   ...sportsTools,
   ...syndicateTools,
+  ...memoryTools,
 ];
 
 /** The tools exposed for a set of toolsets. */
