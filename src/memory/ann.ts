@@ -47,8 +47,8 @@ export interface AnnParameters {
 
 export const DEFAULT_ANN_PARAMETERS: AnnParameters = {
   connectivity: 16,
-  expansionAdd: 128,
-  expansionSearch: 96,
+  expansionAdd: 64,
+  expansionSearch: 200,
 };
 
 export class AnnIndex {

@@ -368,6 +368,77 @@ export function register(program: Command): void {
     );
 
   memory
+    .command('experiment')
+    .description(
+      'Walk-forward: the adaptive selector vs the best single skill chosen in-sample, after costs, on test windows',
+    )
+    .requiredOption('--symbols <symbols...>', 'symbols, e.g. SPX or DJ30:KO DJ30:PG')
+    .option('--start <date>', 'first date')
+    .option('--end <date>', 'last date')
+    .option('--provider <name>', 'data provider (default sample)')
+    .option('--train-bars <n>', 'training window in bars (default 756, about 3 years)')
+    .option('--test-bars <n>', 'test window in bars (default 252, about 1 year)')
+    .option('--commission <rate>', 'commission as a fraction of notional (default: the backtest default)')
+    .option('--slippage <bps>', 'slippage in basis points against each fill (default: the backtest default)')
+    .option('--json', 'print JSON (every fold)')
+    .action(
+      async (flags: {
+        symbols: string[];
+        start?: string;
+        end?: string;
+        provider?: string;
+        trainBars?: string;
+        testBars?: string;
+        commission?: string;
+        slippage?: string;
+        json?: boolean;
+      }) => {
+        await loadCliConfig(program);
+        const { countFlag, numberFlag, symbolsFlag } = await import('../flags.js');
+        const { walkForwardAdaptive } = await import('../../memory/experiment.js');
+        const result = await walkForwardAdaptive({
+          symbols: symbolsFlag(flags.symbols),
+          start: flags.start,
+          end: flags.end,
+          provider: flags.provider,
+          trainBars: countFlag('train-bars', flags.trainBars),
+          testBars: countFlag('test-bars', flags.testBars),
+          commission: numberFlag('commission', flags.commission, { min: 0, max: 0.999999 }),
+          slippageBps: numberFlag('slippage', flags.slippage, { min: 0, max: 10_000 }),
+        });
+        const output = await import('../output.js');
+        if (flags.json) {
+          output.printJson(result);
+          return;
+        }
+        const s = result.summary;
+        const pct = (x: number) => Number((x * 100).toFixed(2));
+        process.stdout.write(`skills: ${result.skills.join(' ')}\n`);
+        process.stdout.write(
+          output.renderTable([
+            {
+              contender: 'adaptive selector',
+              mean_test_return_pct: pct(s.meanAdaptive),
+              sharpe: fixed(s.sharpeAdaptive, 3),
+            },
+            {
+              contender: 'best single (in-sample)',
+              mean_test_return_pct: pct(s.meanBestInSample),
+              sharpe: fixed(s.sharpeBestInSample, 3),
+            },
+            { contender: 'buy & hold', mean_test_return_pct: pct(s.meanBuyAndHold), sharpe: '' },
+            { contender: 'best single (hindsight)', mean_test_return_pct: pct(s.meanHindsight), sharpe: '' },
+          ]),
+        );
+        process.stdout.write(
+          `\nadaptive beat the in-sample choice in ${s.adaptiveWins} of ${s.folds} test windows\n`,
+        );
+        const { describeAssumptions } = await import('../../backtest/assumptions.js');
+        process.stdout.write(`${describeAssumptions(result.assumptions)}\n`);
+      },
+    );
+
+  memory
     .command('export')
     .description('Write every episode (with its state vector) and skill to a JSON file')
     .argument('<file>', 'output file')
