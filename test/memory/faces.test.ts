@@ -163,6 +163,61 @@ describe('memory faces: library, CLI and MCP agree', () => {
     expect(listed[0].rewardVariance).toBe(skill.reward_variance);
   });
 
+  it('trade --memory records each fill once, closing fills with their realised outcome', () => {
+    const args = ['trade', '--strategy', 'sma-crossover', '--symbols', 'SPX', '--param', 'fast=5', 'slow=20'];
+    const run = cli([
+      ...args,
+      '--start',
+      '2010-01-01',
+      '--bars',
+      '200',
+      '--account',
+      'mem-test',
+      '--memory',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/memory: (\d+) new trade episodes/);
+    const trades = JSON.parse(
+      cli([
+        'memory',
+        'episodes',
+        '--strategy',
+        'sma-crossover',
+        '--kind',
+        'trade',
+        '--from',
+        '2009-12',
+        '--to',
+        '2011',
+        '--json',
+      ]).stdout,
+    );
+    expect(trades.length).toBeGreaterThan(1);
+    const sells = trades.filter((t: { action: string }) => t.action === 'sell');
+    expect(sells.length).toBeGreaterThan(0);
+    for (const s of sells) expect(Number.isFinite(s.outcome.pnl)).toBe(true);
+    // The same account's fills again: nothing new.
+    const again = cli(['memory', 'stats', '--json']);
+    const count = JSON.parse(again.stdout).episodes;
+    const rerun = cli([
+      ...args,
+      '--account',
+      'mem-test',
+      '--start',
+      '2010-11-01',
+      '--bars',
+      '5',
+      '--memory',
+      '--json',
+    ]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const added = Number(rerun.stderr.match(/memory: (\d+) new trade episodes \((\d+) fills\)/)?.[1]);
+    const fills = Number(rerun.stderr.match(/memory: (\d+) new trade episodes \((\d+) fills\)/)?.[2]);
+    expect(fills).toBeGreaterThan(added); // earlier fills of the account were seen again and not stored twice
+    expect(JSON.parse(cli(['memory', 'stats', '--json']).stdout).episodes).toBe(count + added);
+  }, 60_000);
+
   it('CLI: stats, episodes, export and import round trip; mistakes are one error line', () => {
     const stats = JSON.parse(cli(['memory', 'stats', '--json']).stdout);
     expect(stats.episodes).toBeGreaterThan(10);

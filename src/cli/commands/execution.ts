@@ -32,6 +32,7 @@ interface SubmitFlags {
 }
 
 interface TradeFlags {
+  memory?: boolean | string;
   strategy: string;
   symbols: string[];
   broker?: string;
@@ -423,6 +424,13 @@ async function trade(program: Command, flags: TradeFlags): Promise<void> {
         `see the account with: npx neural-trader portfolio show --account ${summary.account}\n`,
       );
     }
+    if (flags.memory) {
+      const { recordTradeRunInMemory } = await import('../../memory/record-trades.js');
+      const { printWarnings } = await import('../flags.js');
+      printWarnings(
+        await recordTradeRunInMemory(config.home, summary.account, flags.memory, summary.strategy),
+      );
+    }
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
@@ -530,5 +538,9 @@ export function register(program: Command): void {
       'refuse orders that take a position above this share of equity',
     )
     .option('--json', 'print the summary as JSON (no per-bar log)')
+    .option(
+      '--memory [db]',
+      "record the account's fills as episodes in the agent memory (NEURAL_TRADER_HOME/memory/memory.db or DB)",
+    )
     .action(async (flags: TradeFlags) => trade(program, flags));
 }
