@@ -9,7 +9,10 @@ import { performance } from 'node:perf_hooks';
 import { Random } from '../dist/core/random.js';
 import { MemoryStore } from '../dist/memory/store.js';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const SIZES = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
 const DIM = 32;
 const QUERIES = 100;
@@ -23,7 +26,9 @@ const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} us` : `${ms.toFixed(2)}
   const t0 = performance.now();
   let s = 0;
   for (let i = 0; i < 1e8; i++) s += i * 0.5;
-  console.log(`Calibration: 1e8 multiply-adds in ${fmt(performance.now() - t0)} (about 100 ms on an idle core)${s < 0 ? '' : ''}`);
+  console.log(
+    `Calibration: 1e8 multiply-adds in ${fmt(performance.now() - t0)} (about 100 ms on an idle core)${s < 0 ? '' : ''}`,
+  );
 }
 
 for (const n of SIZES) {
@@ -90,10 +95,15 @@ for (const n of SIZES) {
     }
     const recall = hits / (QUERIES * 10);
     console.log(`\n${n.toLocaleString('en-US')} vectors of dimension ${DIM}`);
-    console.log(`  insert (batches of ${BATCH}): ${fmt(insertMs)} total, ${((insertMs * 1000) / n).toFixed(1)} us per episode`);
+    console.log(
+      `  insert (batches of ${BATCH}): ${fmt(insertMs)} total, ${((insertMs * 1000) / n).toFixed(1)} us per episode`,
+    );
     console.log(`  insert (one transaction each): median ${fmt(median(singles))}, p95 ${fmt(p95(singles))}`);
-    const exactTarget = n === 100_000 ? ` (target < 20 ms: ${median(exactTimes) < 20 ? 'met' : 'NOT met'})` : '';
-    console.log(`  exact query k=10 (sqlite-vec): median ${fmt(median(exactTimes))}, p95 ${fmt(p95(exactTimes))}${exactTarget}`);
+    const exactTarget =
+      n === 100_000 ? ` (target < 20 ms: ${median(exactTimes) < 20 ? 'met' : 'NOT met'})` : '';
+    console.log(
+      `  exact query k=10 (sqlite-vec): median ${fmt(median(exactTimes))}, p95 ${fmt(p95(exactTimes))}${exactTarget}`,
+    );
     console.log(`  exact query k=10 with symbol + outcome filters: median ${fmt(median(filteredTimes))}`);
     console.log(`  approximate index build from the table: ${fmt(buildMs)} (${indexed} vectors)`);
     const approxTarget =

@@ -1,15 +1,5 @@
-import { ValidationError } from '../core/errors.js';
-import { parseDateBound } from '../core/time.js';
-import { fetchMarketData } from '../data/registry.js';
-import { EMBEDDING_WARMUP, embedMarketState } from './embedding.js';
 import { memoryPath } from './paths.js';
-import {
-  defaultMemoryPath,
-  MemoryStore,
-  type RetrieveOptions,
-  type SelectSkillOptions,
-  type SkillChoice,
-} from './store.js';
+import { MemoryStore, type RetrieveOptions, type SelectSkillOptions, type SkillChoice } from './store.js';
 import type { Episode, EpisodeInput, OutcomeInput, SimilarResult, Skill, SkillInput } from './types.js';
 
 export type { AnnParameters } from './ann.js';
