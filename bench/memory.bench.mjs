@@ -9,8 +9,16 @@ import { performance } from 'node:perf_hooks';
 import { Random } from '../dist/core/random.js';
 import { MemoryStore } from '../dist/memory/store.js';
 
+// `--ann=M,efAdd,efSearch` sets the approximate index (default: the library's DEFAULT_ANN_PARAMETERS).
+const annArg = process.argv.find((a) => a.startsWith('--ann='));
+const ann = annArg
+  ? (([connectivity, expansionAdd, expansionSearch]) => ({ connectivity, expansionAdd, expansionSearch }))(
+      annArg.slice(6).split(',').map(Number),
+    )
+  : undefined;
 const sizes = process.argv
   .slice(2)
+  .filter((a) => !a.startsWith('--'))
   .map(Number)
   .filter((n) => n > 0);
 const SIZES = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
@@ -33,7 +41,11 @@ const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} us` : `${ms.toFixed(2)}
 
 for (const n of SIZES) {
   const dir = mkdtempSync(join(tmpdir(), 'nt-memory-bench-'));
-  const store = MemoryStore.open({ path: join(dir, 'memory.db'), approximateFrom: Number.POSITIVE_INFINITY });
+  const store = MemoryStore.open({
+    path: join(dir, 'memory.db'),
+    approximateFrom: Number.POSITIVE_INFINITY,
+    ann,
+  });
   const random = new Random(n);
   const vector = () => Array.from({ length: DIM }, () => random.normal());
   try {
@@ -94,7 +106,9 @@ for (const n of SIZES) {
       for (const x of r.neighbours) if (exactIds[i].has(x.episode.id)) hits++;
     }
     const recall = hits / (QUERIES * 10);
-    console.log(`\n${n.toLocaleString('en-US')} vectors of dimension ${DIM}`);
+    console.log(
+      `\n${n.toLocaleString('en-US')} vectors of dimension ${DIM}; index ${JSON.stringify(store.annParameters)}`,
+    );
     console.log(
       `  insert (batches of ${BATCH}): ${fmt(insertMs)} total, ${((insertMs * 1000) / n).toFixed(1)} us per episode`,
     );

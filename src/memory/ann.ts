@@ -106,8 +106,12 @@ export class AnnIndex {
     }
   }
 
-  static load(path: string, dimensions: number): AnnIndex {
-    const index = new AnnIndex(dimensions);
+  static load(
+    path: string,
+    dimensions: number,
+    parameters: AnnParameters = DEFAULT_ANN_PARAMETERS,
+  ): AnnIndex {
+    const index = new AnnIndex(dimensions, parameters);
     index.index.load(path);
     return index;
   }

@@ -6,7 +6,7 @@ import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { openDatabase, type SqliteDatabase, sqliteError } from '../core/sqlite.js';
 import type { EpochMs } from '../core/time.js';
-import { AnnIndex } from './ann.js';
+import { AnnIndex, type AnnParameters, DEFAULT_ANN_PARAMETERS } from './ann.js';
 import {
   checkNormalisation,
   EMBEDDING_DIMENSION,
@@ -59,6 +59,8 @@ export interface OpenMemoryOptions {
   normalisation?: Normalisation;
   /** Row count from which `auto` search uses the approximate index (default 50 000). */
   approximateFrom?: number;
+  /** Settings of the approximate index (default DEFAULT_ANN_PARAMETERS). */
+  ann?: AnnParameters;
   /** FULL also survives a power cut (default NORMAL: survives the process being killed). */
   synchronous?: 'NORMAL' | 'FULL';
 }
@@ -265,6 +267,8 @@ export class MemoryStore {
   readonly dimension: number;
   readonly normalisation: Normalisation;
   readonly approximateFrom: number;
+  /** Settings of the approximate index. */
+  annParameters: AnnParameters = DEFAULT_ANN_PARAMETERS;
   private readonly db: SqliteDatabase;
   private ann: AnnIndex | undefined;
   private annDirty = false;
@@ -311,7 +315,9 @@ export class MemoryStore {
     try {
       sqliteVec.load(db);
       const normalisation = MemoryStore.initialise(db, path, options.normalisation);
-      return new MemoryStore(path, db, normalisation, options.approximateFrom ?? 50_000);
+      const store = new MemoryStore(path, db, normalisation, options.approximateFrom ?? 50_000);
+      if (options.ann) store.annParameters = options.ann;
+      return store;
     } catch (error) {
       db.close();
       throw sqliteError(error, KIND, path);
@@ -783,7 +789,7 @@ export class MemoryStore {
     const shape = this.tableShape();
     if (this.annInStep()) {
       try {
-        const loaded = AnnIndex.load(this.annPath(), this.dimension);
+        const loaded = AnnIndex.load(this.annPath(), this.dimension, this.annParameters);
         if (loaded.size === shape.rows) {
           this.ann = loaded;
           return loaded;
@@ -799,7 +805,7 @@ export class MemoryStore {
   /** Rebuild the approximate index from the table and save it. Returns the rows indexed. */
   rebuildAnn(): number {
     return this.guard(() => {
-      const index = new AnnIndex(this.dimension);
+      const index = new AnnIndex(this.dimension, this.annParameters);
       const batch = 50_000;
       let last = 0;
       const page = this.db.prepare('SELECT id, embedding FROM episodes WHERE id > ? ORDER BY id LIMIT ?');
