@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { fitDefaultNormalisation } from '../dist/memory/fit-defaults.js';
 
 const stats = fitDefaultNormalisation();
-const text = `import type { Normalisation } from './embedding.js';
+const text = `import type { Normalisation } from './types.js';
 
 /**
  * The default normalisation of market-state features, fitted on bundled real data by

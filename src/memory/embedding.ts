@@ -7,6 +7,9 @@ import { Rsi } from '../indicators/rsi.js';
 import { BollingerBands, RollingStd, ZScore } from '../indicators/statistics.js';
 import { Stochastic } from '../indicators/stochastic.js';
 import { DEFAULT_NORMALISATION } from './normalisation-defaults.js';
+import type { Normalisation } from './types.js';
+
+export type { Normalisation } from './types.js';
 
 /**
  * Market-state embeddings: a fixed, documented vector of 32 features describing the market at one bar,
@@ -62,15 +65,6 @@ export const EMBEDDING_FEATURES: readonly { name: string; description: string }[
   { name: 'bench_corr_60', description: 'correlation of 1-bar log returns with the benchmark over 60 bars' },
   { name: 'bench_rel_20', description: 'ret_20 minus the benchmark ret_20' },
 ];
-
-/** Mean and standard deviation per feature; vectors are (raw - mean) / std. */
-export interface Normalisation {
-  version: string;
-  /** Where the statistics were fitted, e.g. "sample SPX 2000-2020 + DJ30 vs DJIA". */
-  source: string;
-  mean: number[];
-  std: number[];
-}
 
 /** One bar's inputs; high, low and volume may be NaN (close-only data), benchmark undefined. */
 export interface StateBar {

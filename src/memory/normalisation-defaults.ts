@@ -1,4 +1,4 @@
-import type { Normalisation } from './embedding.js';
+import type { Normalisation } from './types.js';
 
 /**
  * The default normalisation of market-state features, fitted on bundled real data by

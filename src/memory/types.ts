@@ -178,3 +178,12 @@ export interface MemoryStats {
   lastAt: EpochMs | null;
   approximateIndex: { file: string; present: boolean; rows: number | null; inStep: boolean };
 }
+
+/** Mean and standard deviation per feature; vectors are (raw - mean) / std. */
+export interface Normalisation {
+  version: string;
+  /** Where the statistics were fitted, e.g. "sample SPX 2000-2020 + DJ30 vs DJIA". */
+  source: string;
+  mean: number[];
+  std: number[];
+}

@@ -2,7 +2,23 @@ import { BarSeries } from '../core/bars.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import { formatTimestamp } from '../core/time.js';
 import { BASELINES, type BaselineName, baselineForecast } from './baselines.js';
-import type { NeuralForecaster, TrainingData, TrainOptions, TrainResult } from './forecaster.js';
+import type { TrainingData, TrainingInfo, TrainOptions, TrainResult } from './training-types.js';
+
+/** What evaluation needs of a forecaster (NeuralForecaster has it; declared here to keep the import one-way). */
+export interface EvaluatedForecaster {
+  readonly modelType: string;
+  readonly horizon: number;
+  readonly requiredHistory: number;
+  readonly isTrained: boolean;
+  trainingInfo: TrainingInfo | null;
+  train(data: TrainingData, options?: TrainOptions): Promise<TrainResult>;
+  forecastAt(
+    values: Float64Array,
+    origins: ArrayLike<number>,
+  ): { point: Float64Array; quantiles: Float64Array | null };
+  dispose(): void;
+}
+
 import { dieboldMariano, type ForecastMetrics, forecastMetrics, naiveScale } from './metrics.js';
 
 export interface EvaluateOptions {
@@ -72,7 +88,7 @@ function valuesOf(data: TrainingData): {
 
 /** The MASE scale of an evaluation (see EvaluateOptions.naiveScale) and the off-symbol verdict. */
 export function evaluationScale(
-  model: NeuralForecaster,
+  model: EvaluatedForecaster,
   values: Float64Array,
   symbol: string | null,
   firstOrigin: number,
@@ -173,7 +189,7 @@ function originRange(first: number, last: number, stride: number): Int32Array {
  * compare with the actual next `horizon` values, and score the naive baselines on the same points.
  */
 export function evaluateForecaster(
-  model: NeuralForecaster,
+  model: EvaluatedForecaster,
   data: TrainingData,
   options: EvaluateOptions = {},
 ): EvaluationReport {
@@ -238,7 +254,7 @@ export interface WalkForwardReport extends Omit<EvaluationReport, 'period'> {
  * origin, then forecasts the fold's origins (each from data up to that origin only). Metrics pool all folds.
  */
 export async function walkForwardEvaluate(
-  createModel: () => NeuralForecaster,
+  createModel: () => EvaluatedForecaster,
   data: TrainingData,
   options: WalkForwardOptions = {},
 ): Promise<WalkForwardReport> {

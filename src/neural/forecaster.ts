@@ -21,6 +21,7 @@ import {
   validateValues,
   writeTargetWindow,
 } from './target.js';
+import type { TrainingData, TrainingInfo, TrainOptions, TrainResult } from './training-types.js';
 import { assertEnoughData, fillBatch, splitWindows } from './windows.js';
 
 export type NeuralModelType = 'nhits' | 'nbeats' | 'lstm' | 'transformer';
@@ -72,79 +73,14 @@ export interface CommonConfig {
   seed: number;
 }
 
-export type LearningRateSchedule = 'constant' | 'cosine' | 'step';
-
-export interface TrainOptions {
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  /** 'cosine' (default) anneals to 5% of the rate; 'step' multiplies by `stepGamma` every `stepSize` epochs. */
-  schedule?: LearningRateSchedule;
-  stepSize?: number;
-  stepGamma?: number;
-  /** Fraction of the series (by time, at the end) used for validation (default 0.2; 0 = none). */
-  validationFraction?: number;
-  /** Epochs without validation improvement before stopping (default 10; 0 = never stop early). */
-  patience?: number;
-  minDelta?: number;
-  /** Restore the weights of the best validation epoch at the end (default true). */
-  restoreBest?: boolean;
-  /** Clip gradients by global norm (default 1; 0 = off). */
-  clipNorm?: number;
-  /**
-   * Decoupled weight decay (AdamW): after each step every weight matrix is multiplied by
-   * 1 - learningRate x weightDecay (biases, norms and positional tables are not decayed). Default 0.
-   */
-  weightDecay?: number;
-  onEpoch?: (report: EpochReport) => void;
-  /** Abort training: the best weights so far are kept and the result says `cancelled`. */
-  signal?: AbortSignal;
-  /** Keep the current weights as a starting point instead of re-initialising from the seed. */
-  warmStart?: boolean;
-}
-
-export interface EpochReport {
-  epoch: number;
-  epochs: number;
-  loss: number;
-  valLoss: number | null;
-  learningRate: number;
-  /** True when this epoch is the best so far (its weights are the checkpoint). */
-  improved: boolean;
-  elapsedMs: number;
-}
-
-export interface TrainResult {
-  epochsRun: number;
-  bestEpoch: number;
-  bestValLoss: number | null;
-  lossHistory: number[];
-  valLossHistory: (number | null)[];
-  stoppedEarly: boolean;
-  cancelled: boolean;
-  trainSamples: number;
-  validationSamples: number;
-  durationMs: number;
-}
-
-export interface TrainingInfo {
-  symbol: string | null;
-  start: string | null;
-  end: string | null;
-  bars: number;
-  trainSamples: number;
-  validationSamples: number;
-  epochsRun: number;
-  bestEpoch: number;
-  bestValLoss: number | null;
-  finalLoss: number;
-  stoppedEarly: boolean;
-  cancelled: boolean;
-  /** In-sample MAE of the one-step naive forecast on the training data (MASE denominator). */
-  naiveScale: number;
-  options: Omit<TrainOptions, 'onEpoch' | 'signal'>;
-  durationMs: number;
-}
+export type {
+  EpochReport,
+  LearningRateSchedule,
+  TrainingData,
+  TrainingInfo,
+  TrainOptions,
+  TrainResult,
+} from './training-types.js';
 
 /** The JSON metadata block of a model file. */
 export interface ModelMetadata {
@@ -159,8 +95,6 @@ export interface ModelMetadata {
   tfjsVersion: string;
   library: string;
 }
-
-export type TrainingData = BarSeries | Float64Array | readonly number[];
 
 interface DataInfo {
   values: Float64Array;

@@ -1,8 +1,8 @@
 import { BarSeries } from '../core/bars.js';
 import { ValidationError } from '../core/errors.js';
+import type { StrategyDefinition } from '../strategies/definition.js';
 import type { ParamSpec } from '../strategies/params.js';
 import { paramsSchema, parseParams } from '../strategies/params.js';
-import type { StrategyDefinition } from '../strategies/registry.js';
 import type { Signal, SignalGenerator, Strategy, StrategyContext } from '../strategies/types.js';
 import { initNeuralBackend } from './backend.js';
 import type { NeuralModelType, TrainResult } from './forecaster.js';

@@ -1,9 +1,14 @@
-import type { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { parseSymbolList } from '../core/inputs.js';
 import { neuralTrendDefinition } from '../neural/neural-trend.js';
 import { type AdaptiveSkillSpec, AdaptiveStrategy, adaptiveParams } from './adaptive.js';
 import { isExposureSignal } from './base.js';
+import {
+  defineStrategy,
+  type RegisteredStrategy,
+  type StrategyDefinition,
+  type StrategyFactory,
+} from './definition.js';
 import {
   type EnhancedMomentumParams,
   EnhancedMomentumStrategy,
@@ -14,42 +19,11 @@ import { type MeanReversionParams, MeanReversionStrategy, meanReversionParams } 
 import { MirrorStrategy, mirrorParams, mirrorSymbols } from './mirror.js';
 import { type MomentumParams, MomentumStrategy, momentumParams } from './momentum.js';
 import { PairsStrategy, pairsParams } from './pairs.js';
-import { gridValues, type ParamSpec, paramsSchema, parseParams } from './params.js';
+import { gridValues, type ParamSpec, parseParams } from './params.js';
 import { type SmaCrossoverParams, SmaCrossoverStrategy, smaCrossoverParams } from './sma-crossover.js';
-import type { SignalGenerator, Strategy } from './types.js';
 
-/** A strategy as the registry, the CLI, the optimiser and the MCP server see it. */
-export type RegisteredStrategy = Strategy & Partial<SignalGenerator>;
-
-/** Lets a definition build other strategies (the ensemble builds its members). */
-export interface StrategyFactory {
-  createStrategy(name: string, params: Record<string, unknown>): RegisteredStrategy;
-}
-
-export interface StrategyDefinition {
-  name: string;
-  description: string;
-  params: readonly ParamSpec[];
-  /** How many symbols the strategy trades. maxSymbols undefined = no upper limit. */
-  minSymbols: number;
-  maxSymbols?: number;
-  /** zod schema of the parameters (without `symbols`); defaults filled in, CLI strings coerced. */
-  schema: z.ZodType<Record<string, unknown>>;
-  /** Symbols to use when none are given (e.g. mirror takes them from its trades). */
-  defaultSymbols?(params: Record<string, unknown>): string[];
-  /** Build an instance from validated parameters plus `symbols`. */
-  create(
-    params: Record<string, unknown> & { symbols: string[] },
-    factory: StrategyFactory,
-  ): RegisteredStrategy;
-}
-
-/** Build a definition whose schema is derived from its parameter specs. */
-export function defineStrategy(
-  definition: Omit<StrategyDefinition, 'schema'> & { schema?: StrategyDefinition['schema'] },
-): StrategyDefinition {
-  return { ...definition, schema: definition.schema ?? paramsSchema(definition.params) };
-}
+export type { RegisteredStrategy, StrategyDefinition, StrategyFactory } from './definition.js';
+export { defineStrategy };
 
 const smaCrossover = defineStrategy({
   name: 'sma-crossover',
