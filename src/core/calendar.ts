@@ -313,7 +313,24 @@ const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
   second: 'numeric',
 });
 
+/**
+ * New York's UTC offset at `ts`. Formatting a date through Intl costs ~20 us, and every day order asks
+ * for its session close, so offsets are kept per UTC hour: New York's offset is a whole number of hours
+ * and its DST switches happen on a UTC hour boundary (02:00 local), so it is constant within one.
+ */
+const offsetByHour = new Map<number, number>();
+
 function newYorkOffsetMs(ts: number): number {
+  const hourKey = Math.floor(ts / HOUR_MS);
+  const known = offsetByHour.get(hourKey);
+  if (known !== undefined) return known;
+  const offset = newYorkOffsetFromIntl(hourKey * HOUR_MS);
+  if (offsetByHour.size >= 4096) offsetByHour.clear();
+  offsetByHour.set(hourKey, offset);
+  return offset;
+}
+
+function newYorkOffsetFromIntl(ts: number): number {
   const parts: Record<string, number> = {};
   for (const p of NEW_YORK_PARTS.formatToParts(new Date(ts))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
