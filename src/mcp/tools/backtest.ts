@@ -54,6 +54,20 @@ const metricsShape = z.record(z.string(), z.unknown());
 const MAX_SYMBOLS = 50;
 const BARS_LIMIT = `at most ${formatCount(MAX_BARS_PER_SYMBOL)} bars per symbol and ${MAX_SYMBOLS} symbols`;
 
+/** Financing inputs shared by run_backtest and optimize_strategy (defaults from src/core/defaults.ts). */
+const financingArgs = {
+  margin_interest_rate: nonNegativeNumberArg(
+    `Annual interest on negative cash, accrued between bars (default ${DEFAULT_MARGIN_INTEREST_RATE}; 0 = off)`,
+  )
+    .max(1)
+    .default(DEFAULT_MARGIN_INTEREST_RATE),
+  borrow_fee_rate: nonNegativeNumberArg(
+    `Annual fee on short market value, accrued between bars (default ${DEFAULT_BORROW_FEE_RATE}; 0 = off)`,
+  )
+    .max(1)
+    .default(DEFAULT_BORROW_FEE_RATE),
+};
+
 const runBacktestTool = defineTool({
   name: 'run_backtest',
   title: 'Run a backtest',
@@ -84,16 +98,7 @@ const runBacktestTool = defineTool({
     slippage_bps: nonNegativeNumberArg(
       `Slippage against each fill in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
     ).default(DEFAULT_SLIPPAGE_BPS),
-    margin_interest_rate: nonNegativeNumberArg(
-      `Annual interest on negative cash, accrued between bars (default ${DEFAULT_MARGIN_INTEREST_RATE}; 0 = off)`,
-    )
-      .max(1)
-      .default(DEFAULT_MARGIN_INTEREST_RATE),
-    borrow_fee_rate: nonNegativeNumberArg(
-      `Annual fee on short market value, accrued between bars (default ${DEFAULT_BORROW_FEE_RATE}; 0 = off)`,
-    )
-      .max(1)
-      .default(DEFAULT_BORROW_FEE_RATE),
+    ...financingArgs,
     params: paramsArg.default({}),
     provider: providerArg.default('sample'),
     calendar: enumArg(
@@ -261,16 +266,7 @@ const optimizeStrategyTool = defineTool({
     slippage_bps: nonNegativeNumberArg(
       `Slippage against each fill in basis points (default ${DEFAULT_SLIPPAGE_BPS})`,
     ).default(DEFAULT_SLIPPAGE_BPS),
-    margin_interest_rate: nonNegativeNumberArg(
-      `Annual interest on negative cash, accrued between bars (default ${DEFAULT_MARGIN_INTEREST_RATE}; 0 = off)`,
-    )
-      .max(1)
-      .default(DEFAULT_MARGIN_INTEREST_RATE),
-    borrow_fee_rate: nonNegativeNumberArg(
-      `Annual fee on short market value, accrued between bars (default ${DEFAULT_BORROW_FEE_RATE}; 0 = off)`,
-    )
-      .max(1)
-      .default(DEFAULT_BORROW_FEE_RATE),
+    ...financingArgs,
     top: integerArg('How many of the best trials to return (default 10)', 1, 100).default(10),
     provider: providerArg.default('sample'),
     queue: z
