@@ -3,7 +3,7 @@ import { normalizeSymbol } from '../core/inputs.js';
 import type { OrderRequest } from '../core/orders.js';
 import { defaultAccountFor, parseAccountName } from './account-names.js';
 import type { OrderChanges } from './broker.js';
-import { type HandoffAction, handOffOrderAction, handOffOrders } from './handoff.js';
+import { type HandoffAction, type HandoffOutcome, handOffOrderAction, handOffOrders } from './handoff.js';
 import { Journal } from './journal.js';
 import { AccountInUseError, type LeaseHolder } from './lease.js';
 import type { OrderSnapshot } from './order.js';
@@ -53,44 +53,16 @@ export async function placeOrder(
     symbol: normalizeSymbol(String(request.symbol ?? '')),
     clientOrderId: request.clientOrderId ?? newClientOrderId(live),
   };
-  const deadline = Date.now() + (options.waitMs ?? 10_000);
-  for (;;) {
-    let inUse: AccountInUseError;
-    try {
-      const session = await openTradingSession({ ...options, config, account, serveHandoffs: false });
-      try {
-        const referencePrice = await session.ensurePrice(fixed.symbol);
-        const order = await session.manager.submitOrder(fixed);
-        return { order, account, via: 'owner', referencePrice };
-      } finally {
-        await session.close();
-      }
-    } catch (error) {
-      if (!(error instanceof AccountInUseError)) throw error;
-      inUse = error;
-    }
-    if (inUse.holder.servesHandoffs) {
-      const journal = Journal.open(options.home ?? config.home, {
-        account,
-        broker: brokerName,
-        create: false,
-      });
-      let outcome: Awaited<ReturnType<typeof handOffOrders>>[number];
-      try {
-        [outcome] = await handOffOrders(journal, [fixed], {
-          timeoutMs: Math.max(1_000, deadline - Date.now()),
-        });
-      } finally {
-        journal.close();
-      }
-      if (outcome.order) return { order: outcome.order, account, via: 'handoff', owner: inUse.holder };
-      // Withdrawn before the owner took it (it stopped): the account may be free now.
-      if (!outcome.withdrawn || Date.now() >= deadline) throw outcome.error;
-      continue;
-    }
-    if (Date.now() >= deadline) throw inUse;
-    await sleep(100);
-  }
+  return asOwnerOrHandOff<PlacedOrder>(
+    { ...options, config, account, broker: brokerName },
+    async (session) => {
+      const referencePrice = await session.ensurePrice(fixed.symbol);
+      const order = await session.manager.submitOrder(fixed);
+      return { order, account, via: 'owner', referencePrice };
+    },
+    async (journal, timeoutMs) => (await handOffOrders(journal, [fixed], { timeoutMs }))[0],
+    (order, owner) => ({ order, account, via: 'handoff', owner }),
+  );
 }
 
 export interface ChangedOrder {
@@ -124,23 +96,44 @@ async function changeOrder(action: HandoffAction, options: PlaceOrderOptions): P
   const config = options.config ?? getConfig();
   const brokerName = options.broker ?? 'paper';
   const account = parseAccountName(options.account ?? defaultAccountFor(brokerName));
+  return asOwnerOrHandOff<ChangedOrder>(
+    // A cancel or replace never creates the account it names.
+    { ...options, config, account, broker: brokerName, create: false },
+    async (session) => {
+      const order =
+        action.action === 'cancel'
+          ? await session.manager.cancelOrder(action.id)
+          : await session.manager.replaceOrder(action.id, action.changes);
+      return { order, account, via: 'owner' };
+    },
+    (journal, timeoutMs) => handOffOrderAction(journal, action, { timeoutMs }),
+    (order, owner) => ({ order, account, via: 'handoff', owner }),
+  );
+}
+
+/**
+ * The ownership loop every short-lived change to an account goes through: own the account for the moment
+ * `asOwner` takes; when another process owns it and takes handoffs, hand the change over; otherwise wait
+ * (polling every 100 ms) until `waitMs` has passed and refuse with the owner named. A handoff withdrawn
+ * before its owner took it (the owner stopped) is tried again, as the account may be free now.
+ */
+async function asOwnerOrHandOff<T>(
+  options: PlaceOrderOptions & {
+    config: NonNullable<PlaceOrderOptions['config']>;
+    account: string;
+    broker: string;
+  },
+  asOwner: (session: Awaited<ReturnType<typeof openTradingSession>>) => Promise<T>,
+  handOff: (journal: Journal, timeoutMs: number) => Promise<HandoffOutcome>,
+  handedOff: (order: OrderSnapshot, owner: LeaseHolder) => T,
+): Promise<T> {
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {
     let inUse: AccountInUseError;
     try {
-      const session = await openTradingSession({
-        ...options,
-        config,
-        account,
-        serveHandoffs: false,
-        create: false,
-      });
+      const session = await openTradingSession({ ...options, serveHandoffs: false });
       try {
-        const order =
-          action.action === 'cancel'
-            ? await session.manager.cancelOrder(action.id)
-            : await session.manager.replaceOrder(action.id, action.changes);
-        return { order, account, via: 'owner' };
+        return await asOwner(session);
       } finally {
         await session.close();
       }
@@ -149,20 +142,18 @@ async function changeOrder(action: HandoffAction, options: PlaceOrderOptions): P
       inUse = error;
     }
     if (inUse.holder.servesHandoffs) {
-      const journal = Journal.open(options.home ?? config.home, {
-        account,
-        broker: brokerName,
+      const journal = Journal.open(options.home ?? options.config.home, {
+        account: options.account,
+        broker: options.broker,
         create: false,
       });
-      let outcome: Awaited<ReturnType<typeof handOffOrderAction>>;
+      let outcome: HandoffOutcome;
       try {
-        outcome = await handOffOrderAction(journal, action, {
-          timeoutMs: Math.max(1_000, deadline - Date.now()),
-        });
+        outcome = await handOff(journal, Math.max(1_000, deadline - Date.now()));
       } finally {
         journal.close();
       }
-      if (outcome.order) return { order: outcome.order, account, via: 'handoff', owner: inUse.holder };
+      if (outcome.order) return handedOff(outcome.order, inUse.holder);
       if (!outcome.withdrawn || Date.now() >= deadline) throw outcome.error;
       continue;
     }
