@@ -19,6 +19,21 @@ export interface ShapeConfig {
   horizon: number;
   /** Number of outputs per horizon step: 1 (point) or 3 (p10/p50/p90). */
   outputs: number;
+  /**
+   * Exogenous input series (default 0). Each adds `inputSize` values to the input row after the target
+   * window: x = [target window | exogenous 1 window | ...], every window ending at the forecast origin.
+   */
+  exogenous?: number;
+}
+
+/** x [batch, (1 + exogenous) * inputSize] -> the target window and the exogenous windows (or null). */
+function splitExogenous(tf: Tf, x: Tensor2D, inputSize: number, exogenous: number) {
+  if (exogenous === 0) return { target: x, exogenous: null };
+  const batch = x.shape[0];
+  return {
+    target: tf.slice(x, [0, 0], [batch, inputSize]) as Tensor2D,
+    exogenous: tf.slice(x, [0, inputSize], [batch, exogenous * inputSize]) as Tensor2D,
+  };
 }
 
 /** Max-pool the input with kernel = stride = k, left-padding by repeating the first value if needed. */
@@ -72,6 +87,9 @@ function nhitsCoefficients(horizon: number, factor: number): number {
  * to the horizon; backcasts are subtracted (doubly residual) and forecasts summed across blocks.
  */
 export function nhitsArchitecture(shape: ShapeConfig, arch: NHiTSArchitecture): Architecture {
+  // Exogenous windows (neuralforecast's historical exogenous inputs) join every block's MLP input as
+  // they are, beside the pooled residual; backcasts and the residual stay on the target window.
+  const exogenous = shape.exogenous ?? 0;
   const blocks: { name: string; pooled: number; kernel: number; coefs: number; stack: number }[] = [];
   for (let s = 0; s < arch.stacks; s++) {
     const kernel = arch.poolKernelSizes[s];
@@ -90,7 +108,14 @@ export function nhitsArchitecture(shape: ShapeConfig, arch: NHiTSArchitecture): 
     params() {
       const specs: ParamSpec[] = [];
       for (const block of blocks) {
-        specs.push(...mlpSpecs(`${block.name}/mlp`, block.pooled, arch.hiddenSize, arch.mlpLayers));
+        specs.push(
+          ...mlpSpecs(
+            `${block.name}/mlp`,
+            block.pooled + exogenous * shape.inputSize,
+            arch.hiddenSize,
+            arch.mlpLayers,
+          ),
+        );
         specs.push(...denseSpecs(`${block.name}/backcast`, arch.hiddenSize, shape.inputSize));
         specs.push(...denseSpecs(`${block.name}/forecast`, arch.hiddenSize, block.coefs * shape.outputs));
       }
@@ -109,16 +134,23 @@ export function nhitsArchitecture(shape: ShapeConfig, arch: NHiTSArchitecture): 
       }
       return constants;
     },
-    forward(tf, p, c, x, training) {
+    forward(tf, p, c, input, training) {
+      const { target: x, exogenous: exogenousWindows } = splitExogenous(
+        tf,
+        input,
+        shape.inputSize,
+        exogenous,
+      );
       let residual = x;
       let forecast = levelStart(tf, x, arch.lastValueLevel, shape.outputs * shape.horizon);
       for (const block of blocks) {
+        const pooled = maxPool(tf, residual, block.kernel);
         const hidden = mlp(
           tf,
           p,
           `${block.name}/mlp`,
           arch.mlpLayers,
-          maxPool(tf, residual, block.kernel),
+          exogenousWindows ? (tf.concat([pooled, exogenousWindows], 1) as Tensor2D) : pooled,
           training,
         );
         residual = tf.sub(residual, dense(tf, p, `${block.name}/backcast`, hidden));
@@ -340,9 +372,11 @@ export function transformerArchitecture(shape: ShapeConfig, arch: TransformerArc
   const D = arch.modelSize;
   const T = shape.inputSize;
   const headSize = D / arch.heads;
+  // Exogenous series are extra features per time step: step t embeds [target_t, exog1_t, ...].
+  const features = 1 + (shape.exogenous ?? 0);
   return {
     params() {
-      const specs: ParamSpec[] = [...denseSpecs('input', 1, D)];
+      const specs: ParamSpec[] = [...denseSpecs('input', features, D)];
       if (arch.positionalEncoding === 'learned')
         specs.push({ name: 'position', shape: [T, D], init: 'normal-small' });
       for (let l = 0; l < arch.layers; l++) {
@@ -368,10 +402,11 @@ export function transformerArchitecture(shape: ShapeConfig, arch: TransformerArc
       const batch = x.shape[0];
       const flat = (t: Tensor) => tf.reshape(t, [batch * T, D]) as Tensor2D;
       const position = p.position ?? c.position;
-      let h: Tensor = tf.add(
-        tf.reshape(dense(tf, p, 'input', tf.reshape(x, [batch * T, 1])), [batch, T, D]),
-        position,
-      );
+      const steps =
+        features === 1
+          ? tf.reshape(x, [batch * T, 1])
+          : tf.reshape(tf.transpose(tf.reshape(x, [batch, features, T]), [0, 2, 1]), [batch * T, features]);
+      let h: Tensor = tf.add(tf.reshape(dense(tf, p, 'input', steps as Tensor2D), [batch, T, D]), position);
       const heads = (t: Tensor2D) =>
         tf.transpose(tf.reshape(t, [batch, T, arch.heads, headSize]), [0, 2, 1, 3]);
       for (let l = 0; l < arch.layers; l++) {

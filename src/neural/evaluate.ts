@@ -2,7 +2,14 @@ import { BarSeries } from '../core/bars.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import { formatTimestamp } from '../core/time.js';
 import { BASELINES, type BaselineName, baselineForecast } from './baselines.js';
-import type { TrainingData, TrainingInfo, TrainOptions, TrainResult } from './training-types.js';
+import { splitExogenousData } from './exogenous.js';
+import type {
+  ExogenousSeries,
+  TrainingData,
+  TrainingInfo,
+  TrainOptions,
+  TrainResult,
+} from './training-types.js';
 
 /** What evaluation needs of a forecaster (NeuralForecaster has it; declared here to keep the import one-way). */
 export interface EvaluatedForecaster {
@@ -15,6 +22,7 @@ export interface EvaluatedForecaster {
   forecastAt(
     values: Float64Array,
     origins: ArrayLike<number>,
+    exogenous?: ExogenousSeries | null,
   ): { point: Float64Array; quantiles: Float64Array | null };
   dispose(): void;
 }
@@ -72,18 +80,30 @@ export interface EvaluationReport {
   warnings: string[];
 }
 
-function valuesOf(data: TrainingData): {
+function valuesOf(wrapped: TrainingData): {
   values: Float64Array;
   timestamps: Float64Array | null;
   symbol: string | null;
+  exogenous: ExogenousSeries | null;
 } {
+  const { series: data, exogenous } = splitExogenousData(wrapped);
   if (data instanceof BarSeries)
-    return { values: data.close, timestamps: data.timestamps, symbol: data.symbol };
+    return { values: data.close, timestamps: data.timestamps, symbol: data.symbol, exogenous };
   return {
     values: data instanceof Float64Array ? data : Float64Array.from(data),
     timestamps: null,
     symbol: null,
+    exogenous,
   };
+}
+
+/** The exogenous series cut to bars [0, end), to train a walk-forward fold on. */
+function sliceExogenous(exogenous: ExogenousSeries, end: number): ExogenousSeries {
+  const out: Record<string, ArrayLike<number>> = {};
+  for (const [name, values] of Object.entries(exogenous)) {
+    out[name] = values instanceof Float64Array ? values.subarray(0, end) : Array.from(values).slice(0, end);
+  }
+  return out;
 }
 
 /** The MASE scale of an evaluation (see EvaluateOptions.naiveScale) and the off-symbol verdict. */
@@ -193,7 +213,7 @@ export function evaluateForecaster(
   data: TrainingData,
   options: EvaluateOptions = {},
 ): EvaluationReport {
-  const { values, timestamps, symbol } = valuesOf(data);
+  const { values, timestamps, symbol, exogenous } = valuesOf(data);
   const horizon = model.horizon;
   const need = model.requiredHistory;
   const first = Math.max(need - 1, options.firstOrigin ?? 0);
@@ -206,7 +226,7 @@ export function evaluateForecaster(
       { field: 'data', hint: 'use a longer evaluation period' },
     );
   }
-  const { point } = model.forecastAt(values, origins);
+  const { point } = model.forecastAt(values, origins, exogenous);
   const scale = evaluationScale(model, values, symbol, first, options.naiveScale);
   const scored = scoreAgainstBaselines(values, origins, horizon, point, scale.value, options.season ?? 5);
   return {
@@ -258,7 +278,8 @@ export async function walkForwardEvaluate(
   data: TrainingData,
   options: WalkForwardOptions = {},
 ): Promise<WalkForwardReport> {
-  const { values, timestamps, symbol } = valuesOf(data);
+  const { values, timestamps, symbol, exogenous } = valuesOf(data);
+  const series = splitExogenousData(data).series;
   const probe = createModel();
   const horizon = probe.horizon;
   const folds = options.folds ?? 3;
@@ -288,13 +309,17 @@ export async function walkForwardEvaluate(
     if (options.signal?.aborted)
       throw new NeuralTraderError('CANCELLED', 'walk-forward evaluation cancelled');
     const start = firstOrigin + fold * testSize;
-    const trainData = data instanceof BarSeries ? data.slice(0, start + 1) : values.subarray(0, start + 1);
+    const trainSeries =
+      series instanceof BarSeries ? series.slice(0, start + 1) : values.subarray(0, start + 1);
+    const trainData: TrainingData = exogenous
+      ? { series: trainSeries, exogenous: sliceExogenous(exogenous, start + 1) }
+      : trainSeries;
     const model = createModel();
     const result = await model.train(trainData, { ...options.train, signal: options.signal });
     options.onFold?.(fold + 1, folds, result);
     if (!model.isTrained) throw new NeuralTraderError('CANCELLED', 'walk-forward evaluation cancelled');
     const origins = originRange(start, start + testSize - 1, stride);
-    const { point } = model.forecastAt(values, origins);
+    const { point } = model.forecastAt(values, origins, exogenous);
     model.dispose();
     const scored = scoreAgainstBaselines(values, origins, horizon, point, scale, season);
     foldReports.push({

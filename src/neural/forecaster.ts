@@ -6,6 +6,12 @@ import { formatTimestamp } from '../core/time.js';
 import { getTf, initNeuralBackend, type Tf } from './backend.js';
 import { ModelError } from './errors.js';
 import { type EvaluateOptions, type EvaluationReport, evaluateForecaster } from './evaluate.js';
+import {
+  type ExogenousSpec,
+  exogenousColumns,
+  resolveExogenousSpecs,
+  splitExogenousData,
+} from './exogenous.js';
 import type { Architecture, Constants, ForwardContext, Params } from './layers.js';
 import { initialValues } from './layers.js';
 import { naiveScale } from './metrics.js';
@@ -21,7 +27,13 @@ import {
   validateValues,
   writeTargetWindow,
 } from './target.js';
-import type { TrainingData, TrainingInfo, TrainOptions, TrainResult } from './training-types.js';
+import type {
+  ExogenousSeries,
+  TrainingData,
+  TrainingInfo,
+  TrainOptions,
+  TrainResult,
+} from './training-types.js';
 import { assertEnoughData, fillBatch, splitWindows } from './windows.js';
 
 export type NeuralModelType = 'nhits' | 'nbeats' | 'lstm' | 'transformer';
@@ -47,6 +59,12 @@ export interface ForecasterOptions {
   dropout?: number;
   /** Seed for weight initialisation and batch shuffling (default 42). */
   seed?: number;
+  /**
+   * Exogenous inputs (N-HiTS and Transformer only): names of series passed beside the target series
+   * (`{ series, exogenous: { name: values } }` to train/evaluate, the third argument of forecastAt), or
+   * specs made by `prepareExogenous`. Only their past is used: each window ends at the forecast origin.
+   */
+  exogenous?: readonly (string | ExogenousSpec)[];
 }
 
 export type ForecastLoss = 'mse' | 'mae';
@@ -71,11 +89,15 @@ export interface CommonConfig {
   dropout: number;
   bands: QuantileBands;
   seed: number;
+  /** Exogenous inputs in input order ([] = none). */
+  exogenous: ExogenousSpec[];
 }
 
 export type {
   EpochReport,
+  ExogenousSeries,
   LearningRateSchedule,
+  SeriesWithExogenous,
   TrainingData,
   TrainingInfo,
   TrainOptions,
@@ -89,6 +111,8 @@ export interface ModelMetadata {
   modelType: NeuralModelType;
   config: CommonConfig & Record<string, unknown>;
   scaler: ScalerState | null;
+  /** One scaler per exogenous input (by name), fitted on the training split; absent without exogenous inputs. */
+  exogenousScalers?: Record<string, ScalerState>;
   training: TrainingInfo | null;
   metrics: Record<string, unknown>;
   createdAt: string;
@@ -101,15 +125,18 @@ interface DataInfo {
   symbol: string | null;
   start: string | null;
   end: string | null;
+  exogenous: ExogenousSeries | null;
 }
 
-function dataInfo(data: TrainingData): DataInfo {
+function dataInfo(wrapped: TrainingData): DataInfo {
+  const { series: data, exogenous } = splitExogenousData(wrapped);
   if (data instanceof BarSeries) {
     return {
       values: data.close,
       symbol: data.symbol,
       start: data.length ? formatTimestamp(data.firstTimestamp) : null,
       end: data.length ? formatTimestamp(data.lastTimestamp) : null,
+      exogenous,
     };
   }
   return {
@@ -117,6 +144,7 @@ function dataInfo(data: TrainingData): DataInfo {
     symbol: null,
     start: null,
     end: null,
+    exogenous,
   };
 }
 
@@ -164,6 +192,7 @@ export function resolveCommonConfig(options: ForecasterOptions): CommonConfig {
     dropout,
     bands,
     seed: options.seed ?? 42,
+    exogenous: resolveExogenousSpecs(options.exogenous),
   };
 }
 
@@ -199,6 +228,8 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
   readonly config: C;
   protected weights = new Map<string, { shape: number[]; values: Float32Array }>();
   protected scalerState: Scaler | null = null;
+  /** Scalers of the exogenous inputs, in config order (empty without exogenous inputs). */
+  protected exogenousScalerState: Scaler[] = [];
   trainingInfo: TrainingInfo | null = null;
   metrics: Record<string, unknown> = {};
   private inference: { params: Params; constants: Constants; tf: Tf } | null = null;
@@ -230,6 +261,25 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
 
   get scaler(): Scaler | null {
     return this.scalerState;
+  }
+
+  /** The exogenous inputs the model takes ([] = none). */
+  get exogenous(): readonly ExogenousSpec[] {
+    return this.config.exogenous;
+  }
+
+  /** The fitted scaler of each exogenous input, by name (empty before training). */
+  get exogenousScalers(): Record<string, Scaler> {
+    const out: Record<string, Scaler> = {};
+    this.exogenousScalerState.forEach((scaler, e) => {
+      out[this.config.exogenous[e].name] = scaler;
+    });
+    return out;
+  }
+
+  /** Values per input row: the target window plus one window per exogenous input. */
+  protected get inputWidth(): number {
+    return this.config.inputSize * (1 + this.config.exogenous.length);
   }
 
   get isTrained(): boolean {
@@ -268,8 +318,9 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
   /** Train on a series (closes of a BarSeries, or raw values). Loads the wasm backend first. */
   async train(data: TrainingData, options: TrainOptions = {}): Promise<TrainResult> {
     // Reject bad data before paying for loading tfjs.
-    const { values } = dataInfo(data);
+    const { values, exogenous } = dataInfo(data);
     validateValues(values, this.config.target, 'training data');
+    exogenousColumns(this.config.exogenous, exogenous, values.length, 'training data', true);
     assertEnoughData(
       values.length,
       this.config.inputSize,
@@ -327,6 +378,23 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     const scaler = Scaler.fit(series.subarray(0, split.splitIndex), this.config.scaler);
     const scaled = new Float64Array(series.length);
     for (let i = 0; i < series.length; i++) scaled[i] = scaler.transform(series[i]);
+    // Exogenous series: value i + lag belongs to target-space step i (the bar it ends on). Each gets its
+    // own scaler, fitted on the steps of the training split only (as the target's).
+    const lag = targetLag(target);
+    const exogenousScalers: Scaler[] = [];
+    const scaledExogenous = exogenousColumns(
+      this.config.exogenous,
+      info.exogenous,
+      info.values.length,
+      'training data',
+      true,
+    ).map((raw) => {
+      const aligned = raw.subarray(lag, lag + series.length);
+      const fitted = Scaler.fit(aligned.subarray(0, split.splitIndex), this.config.scaler);
+      exogenousScalers.push(fitted);
+      return Float64Array.from(aligned, (v) => fitted.transform(v));
+    });
+    const width = this.inputWidth;
 
     if (!options.warmStart || this.weights.size === 0) this.initialiseWeights();
     this.invalidateInference();
@@ -374,10 +442,10 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     const trainCount = split.trainStarts.length;
     const order = new Int32Array(trainCount);
     for (let i = 0; i < trainCount; i++) order[i] = i;
-    const xs = new Float32Array(batchSize * inputSize);
+    const xs = new Float32Array(batchSize * width);
     const ys = new Float32Array(batchSize * horizon);
     const chunk = INFERENCE_CHUNK;
-    const vx = new Float32Array(chunk * inputSize);
+    const vx = new Float32Array(chunk * width);
     const vy = new Float32Array(chunk * horizon);
 
     const validationLoss = (): number | null => {
@@ -387,10 +455,21 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
       for (let from = 0; from < count; from += chunk) {
         const to = Math.min(count, from + chunk);
         const rows = to - from;
-        fillBatch(scaled, split.validationStarts, null, from, to, inputSize, horizon, vx, vy);
+        fillBatch(
+          scaled,
+          split.validationStarts,
+          null,
+          from,
+          to,
+          inputSize,
+          horizon,
+          vx,
+          vy,
+          scaledExogenous,
+        );
         if (cumulative) toCumulativeTargets(vy, rows, horizon);
         const loss = tf.tidy(() => {
-          const x = tf.tensor2d(vx.subarray(0, rows * inputSize), [rows, inputSize]);
+          const x = tf.tensor2d(vx.subarray(0, rows * width), [rows, width]);
           const y = tf.tensor2d(vy.subarray(0, rows * horizon), [rows, horizon]);
           return lossOf(this.architecture.forward(tf, variables, constants, x), y).dataSync()[0];
         });
@@ -437,10 +516,10 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
         for (let from = 0; from < trainCount; from += batchSize) {
           const to = Math.min(trainCount, from + batchSize);
           const rows = to - from;
-          fillBatch(scaled, split.trainStarts, order, from, to, inputSize, horizon, xs, ys);
+          fillBatch(scaled, split.trainStarts, order, from, to, inputSize, horizon, xs, ys, scaledExogenous);
           if (cumulative) toCumulativeTargets(ys, rows, horizon);
           const batchLoss = tf.tidy(() => {
-            const x = tf.tensor2d(xs.subarray(0, rows * inputSize), [rows, inputSize]);
+            const x = tf.tensor2d(xs.subarray(0, rows * width), [rows, width]);
             const y = tf.tensor2d(ys.subarray(0, rows * horizon), [rows, horizon]);
             const { value, grads } = tf.variableGrads(
               () => lossOf(this.architecture.forward(tf, variables, constants, x, training), y) as never,
@@ -520,8 +599,10 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     if (lossHistory.length === 0 && !bestWeights) {
       // Cancelled before any epoch finished: nothing trained, keep no half-state.
       this.scalerState = null;
+      this.exogenousScalerState = [];
     } else {
       this.scalerState = scaler;
+      this.exogenousScalerState = exogenousScalers;
     }
     const result: TrainResult = {
       epochsRun: lossHistory.length,
@@ -561,7 +642,11 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
   }
 
   private ensureTrained(): Scaler {
-    if (!this.scalerState || this.weights.size === 0) {
+    if (
+      !this.scalerState ||
+      this.weights.size === 0 ||
+      this.exogenousScalerState.length !== this.config.exogenous.length
+    ) {
       throw new ModelError(`${this.modelType} model is not trained`, {
         hint: 'call train() first or load a trained model file',
       });
@@ -603,9 +688,13 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
   forecastAt(
     values: Float64Array,
     origins: ArrayLike<number>,
+    exogenous?: ExogenousSeries | null,
   ): { point: Float64Array; quantiles: Float64Array | null } {
     const scaler = this.ensureTrained();
     const { inputSize, horizon, target } = this.config;
+    const exogenousValues = exogenousColumns(this.config.exogenous, exogenous, values.length, 'the series');
+    const exogenousScalers = this.exogenousScalerState;
+    const width = this.inputWidth;
     const need = this.requiredHistory;
     const lag = targetLag(target);
     const outputs = this.outputs;
@@ -613,7 +702,7 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     const count = origins.length;
     const point = new Float64Array(count * horizon);
     const quantiles = this.config.quantiles ? new Float64Array(count * outputs * horizon) : null;
-    const x = new Float32Array(Math.min(count, INFERENCE_CHUNK) * inputSize);
+    const x = new Float32Array(Math.min(count, INFERENCE_CHUNK) * width);
     const raw = new Float64Array(inputSize + lag);
     const step = new Float64Array(horizon);
     const path = new Float64Array(horizon);
@@ -637,11 +726,26 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
             validateValues(raw, target, `input window ending at index ${t}`);
           }
         }
-        writeTargetWindow(values, base, inputSize, target, scaler, x, r * inputSize);
+        writeTargetWindow(values, base, inputSize, target, scaler, x, r * width);
+        // Exogenous windows end at the origin too: the values of the target window's bars.
+        for (let e = 0; e < exogenousValues.length; e++) {
+          const series = exogenousValues[e];
+          const offset = r * width + (e + 1) * inputSize;
+          for (let j = 0; j < inputSize; j++) {
+            const v = series[t - inputSize + 1 + j];
+            if (!Number.isFinite(v)) {
+              throw new ValidationError(
+                `exogenous input '${this.config.exogenous[e].name}' has a non-finite value (${v}) at index ${t - inputSize + 1 + j}`,
+                { field: `exogenous.${this.config.exogenous[e].name}` },
+              );
+            }
+            x[offset + j] = exogenousScalers[e].transform(v);
+          }
+        }
       }
       const output = tf.tidy(() =>
         this.architecture
-          .forward(tf, params, constants, tf.tensor2d(x.subarray(0, rows * inputSize), [rows, inputSize]))
+          .forward(tf, params, constants, tf.tensor2d(x.subarray(0, rows * width), [rows, width]))
           .dataSync(),
       );
       const medianIndex = outputs === 1 ? 0 : 1;
@@ -673,15 +777,21 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     return { point, quantiles };
   }
 
-  /** Forecast the next `horizon` values after a window of raw values (its last `requiredHistory` are used). */
-  predict(window: ArrayLike<number>): Float64Array {
+  /**
+   * Forecast the next `horizon` values after a window of raw values (its last `requiredHistory` are used).
+   * Models with exogenous inputs need those series too, aligned with the window (same length).
+   */
+  predict(window: ArrayLike<number>, exogenous?: ExogenousSeries): Float64Array {
     const values = window instanceof Float64Array ? window : Float64Array.from(window);
     this.assertWindow(values);
-    return this.forecastAt(values, [values.length - 1]).point;
+    return this.forecastAt(values, [values.length - 1], exogenous).point;
   }
 
   /** p10/p50/p90 paths for a window (quantile models only). */
-  predictQuantiles(window: ArrayLike<number>): { p10: Float64Array; p50: Float64Array; p90: Float64Array } {
+  predictQuantiles(
+    window: ArrayLike<number>,
+    exogenous?: ExogenousSeries,
+  ): { p10: Float64Array; p50: Float64Array; p90: Float64Array } {
     if (!this.config.quantiles) {
       throw new ModelError(`this ${this.modelType} model was trained without quantiles`, {
         hint: 'train with quantiles: true (CLI: --quantiles)',
@@ -689,23 +799,43 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     }
     const values = window instanceof Float64Array ? window : Float64Array.from(window);
     this.assertWindow(values);
-    const q = this.forecastAt(values, [values.length - 1]).quantiles as Float64Array;
+    const q = this.forecastAt(values, [values.length - 1], exogenous).quantiles as Float64Array;
     const h = this.config.horizon;
     return { p10: q.slice(0, h), p50: q.slice(h, 2 * h), p90: q.slice(2 * h, 3 * h) };
   }
 
-  /** Forecasts for many windows in one batched call. */
-  predictBatch(windows: readonly ArrayLike<number>[]): Float64Array[] {
+  /** Forecasts for many windows in one batched call (with exogenous inputs: one record per window). */
+  predictBatch(
+    windows: readonly ArrayLike<number>[],
+    exogenous?: readonly ExogenousSeries[],
+  ): Float64Array[] {
     const need = this.requiredHistory;
     const flat = new Float64Array(windows.length * need);
     const origins = new Int32Array(windows.length);
+    const names = this.config.exogenous.map((s) => s.name);
+    if (exogenous && exogenous.length !== windows.length) {
+      throw new ValidationError(
+        `predictBatch: ${windows.length} windows but ${exogenous.length} exogenous records`,
+        { field: 'exogenous' },
+      );
+    }
+    const flatExogenous: Record<string, Float64Array> | undefined =
+      names.length > 0 || exogenous
+        ? Object.fromEntries(names.map((name) => [name, new Float64Array(windows.length * need)]))
+        : undefined;
     windows.forEach((window, k) => {
       const values = window instanceof Float64Array ? window : Float64Array.from(window);
       this.assertWindow(values);
       flat.set(values.subarray(values.length - need), k * need);
       origins[k] = k * need + need - 1;
+      if (flatExogenous) {
+        const columns = exogenousColumns(this.config.exogenous, exogenous?.[k], values.length, `window ${k}`);
+        columns.forEach((column, e) => {
+          flatExogenous[names[e]].set(column.subarray(column.length - need), k * need);
+        });
+      }
     });
-    const { point } = this.forecastAt(flat, origins);
+    const { point } = this.forecastAt(flat, origins, flatExogenous);
     const h = this.config.horizon;
     return windows.map((_, k) => point.slice(k * h, (k + 1) * h));
   }
@@ -731,12 +861,19 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
       modelType: this.modelType,
       config: this.config as CommonConfig & Record<string, unknown>,
       scaler: this.scalerState?.toJSON() ?? null,
+      ...(this.config.exogenous.length > 0 ? { exogenousScalers: this.exogenousScalerStateJSON() } : {}),
       training: this.trainingInfo,
       metrics: this.metrics,
       createdAt: new Date().toISOString(),
       tfjsVersion: getTf().version.tfjs,
       library: 'neural-trader 0.1.0',
     };
+  }
+
+  private exogenousScalerStateJSON(): Record<string, ScalerState> {
+    const out: Record<string, ScalerState> = {};
+    for (const [name, scaler] of Object.entries(this.exogenousScalers)) out[name] = scaler.toJSON();
+    return out;
   }
 
   /** The model file bytes (see model-file.ts for the format). */
@@ -767,7 +904,25 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
         );
       }
     }
+    const exogenousScalers = this.config.exogenous.map((spec) => {
+      const state = metadata.exogenousScalers?.[spec.name];
+      if (!state) {
+        throw new ModelError(`model file is damaged: exogenous input '${spec.name}' has no scaler`, {
+          hint: 'retrain the model; the file does not record how to scale that input',
+        });
+      }
+      return new Scaler(state);
+    });
+    const extra = Object.keys(metadata.exogenousScalers ?? {}).filter(
+      (name) => !this.config.exogenous.some((s) => s.name === name),
+    );
+    if (extra.length > 0) {
+      throw new ModelError(
+        `model file is damaged: scalers for exogenous inputs it does not declare (${extra.join(', ')})`,
+      );
+    }
     this.weights = weights;
+    this.exogenousScalerState = exogenousScalers;
     this.scalerState = metadata.scaler ? new Scaler(metadata.scaler) : null;
     this.trainingInfo = metadata.training;
     this.metrics = metadata.metrics ?? {};

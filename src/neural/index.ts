@@ -32,14 +32,31 @@ export {
   walkForwardEvaluate,
 } from './evaluate.js';
 export type {
+  ExogenousColumn,
+  ExogenousFields,
+  ExogenousLoader,
+  ExogenousRequest,
+  ExogenousSource,
+  ExogenousSpec,
+} from './exogenous.js';
+export {
+  deriveExogenous,
+  describeExogenous,
+  EXOGENOUS_COLUMNS,
+  parseExogenousRequest,
+  prepareExogenous,
+} from './exogenous.js';
+export type {
   CommonConfig,
   EpochReport,
+  ExogenousSeries,
   ForecasterOptions,
   ForecastLoss,
   LearningRateSchedule,
   ModelMetadata,
   NeuralModelType,
   QuantileBands,
+  SeriesWithExogenous,
   TrainingData,
   TrainingInfo,
   TrainOptions,
@@ -76,6 +93,7 @@ export type {
 export {
   buildForecaster,
   createForecaster,
+  EXOGENOUS_MODEL_TYPES,
   LSTMForecaster,
   LSTMForecaster as LSTM,
   loadModel,

@@ -28,7 +28,10 @@ export interface Architecture {
   params(): ParamSpec[];
   /** Fixed, non-trained tensors (bases, interpolation matrices, positional encodings). */
   constants(tf: Tf): Constants;
-  /** x [batch, inputSize] (scaled) -> [batch, quantiles * horizon] (scaled, quantile-major). */
+  /**
+   * x [batch, inputSize] (scaled; with exogenous inputs [batch, (1 + exogenous) * inputSize]: the target
+   * window, then each exogenous window) -> [batch, quantiles * horizon] (scaled, quantile-major).
+   */
   forward(tf: Tf, p: Params, c: Constants, x: Tensor2D, training?: ForwardContext): Tensor2D;
 }
 

@@ -11,6 +11,7 @@ import {
   transformerArchitecture,
 } from './architectures.js';
 import { ModelError } from './errors.js';
+import { resolveExogenousSpecs } from './exogenous.js';
 import {
   type CommonConfig,
   type ForecasterOptions,
@@ -31,7 +32,24 @@ function intOption(value: number | undefined, fallback: number, field: string, m
 }
 
 function shapeOf(config: CommonConfig) {
-  return { inputSize: config.inputSize, horizon: config.horizon, outputs: config.quantiles ? 3 : 1 };
+  return {
+    inputSize: config.inputSize,
+    horizon: config.horizon,
+    outputs: config.quantiles ? 3 : 1,
+    exogenous: config.exogenous.length,
+  };
+}
+
+/** The model types that take exogenous inputs. */
+export const EXOGENOUS_MODEL_TYPES: readonly NeuralModelType[] = ['nhits', 'transformer'];
+
+function refuseExogenous(config: CommonConfig, type: NeuralModelType): void {
+  if (config.exogenous.length > 0) {
+    throw new ValidationError(
+      `exogenous inputs are supported by N-HiTS and the Transformer only (model ${type})`,
+      { field: 'exogenous', hint: 'use --model nhits or --model transformer' },
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- N-HiTS
@@ -102,6 +120,7 @@ export class NBEATS extends NeuralForecaster<NBEATSConfig> {
 
   constructor(options: NBEATSOptions) {
     const common = resolveCommonConfig(options);
+    refuseExogenous(common, 'nbeats');
     const stackTypes: NBEATSStackType[] =
       options.stackTypes ?? (options.interpretable ? ['trend', 'seasonality'] : ['generic', 'generic']);
     for (const type of stackTypes) {
@@ -148,6 +167,7 @@ export class LSTMForecaster extends NeuralForecaster<LSTMConfig> {
 
   constructor(options: LSTMOptions) {
     const common = resolveCommonConfig(options);
+    refuseExogenous(common, 'lstm');
     super({
       ...common,
       hiddenSize: intOption(options.hiddenSize, 32, 'hiddenSize'),
@@ -362,7 +382,43 @@ function readChecked(path: string): {
       hint: `supported types: ${NEURAL_MODEL_TYPES.join(', ')}`,
     });
   }
+  checkExogenousMetadata(metadata, path);
   return contents;
+}
+
+/**
+ * A model file's exogenous inputs must be well-formed, on a model type that takes them, with exactly one
+ * valid scaler each; files written before exogenous inputs existed have none and load unchanged.
+ */
+function checkExogenousMetadata(metadata: ModelMetadata, path: string): void {
+  const damaged = (why: string) =>
+    new ModelError(`model file ${path} has a damaged exogenous spec: ${why}`, {
+      hint: 'retrain the model; the file does not describe its exogenous inputs consistently',
+    });
+  let specs: ReturnType<typeof resolveExogenousSpecs>;
+  try {
+    specs = resolveExogenousSpecs(metadata.config?.exogenous);
+  } catch (error) {
+    throw damaged((error as Error).message);
+  }
+  const scalers = metadata.exogenousScalers;
+  if (specs.length === 0) {
+    if (scalers !== undefined && Object.keys(scalers ?? {}).length > 0)
+      throw damaged('scalers without inputs');
+    return;
+  }
+  if (!EXOGENOUS_MODEL_TYPES.includes(metadata.modelType)) {
+    throw damaged(`a ${MODEL_NAMES[metadata.modelType]} model cannot have exogenous inputs`);
+  }
+  if (!scalers || typeof scalers !== 'object') throw damaged('no exogenous scalers');
+  for (const spec of specs) {
+    const state = scalers[spec.name];
+    if (!state || !Number.isFinite(state.center) || !Number.isFinite(state.scale) || !(state.scale > 0)) {
+      throw damaged(`input '${spec.name}' has ${state ? 'an invalid' : 'no'} scaler`);
+    }
+  }
+  const extra = Object.keys(scalers).filter((name) => !specs.some((s) => s.name === name));
+  if (extra.length > 0) throw damaged(`scalers for undeclared inputs ${extra.join(', ')}`);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface RegisteredModel {
   inputSize: number;
   horizon: number;
   target: string;
+  /** Names of the exogenous inputs ([] = none; entries registered before exogenous inputs lack it). */
+  exogenous?: string[];
   trainedFrom: string | null;
   trainedTo: string | null;
   epochs: number | null;
@@ -56,6 +58,7 @@ export function registerModel(home: string, path: string, metadata: ModelMetadat
     inputSize: metadata.config.inputSize,
     horizon: metadata.config.horizon,
     target: metadata.config.target,
+    exogenous: (metadata.config.exogenous ?? []).map((spec) => spec.name),
     trainedFrom: metadata.training?.start ?? null,
     trainedTo: metadata.training?.end ?? null,
     epochs: metadata.training?.epochsRun ?? null,
@@ -76,7 +79,7 @@ export function registerModel(home: string, path: string, metadata: ModelMetadat
 /** Registered models, newest first. */
 export function listModels(home: string): RegisteredModel[] {
   return readIndex(home)
-    .map((m) => ({ ...m, exists: existsSync(m.path) }))
+    .map((m) => ({ ...m, exogenous: m.exogenous ?? [], exists: existsSync(m.path) }))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 

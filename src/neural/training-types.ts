@@ -79,5 +79,17 @@ export interface TrainingInfo {
   durationMs: number;
 }
 
-/** A series to train on or evaluate: bars (their closes) or plain values, oldest first. */
-export type TrainingData = BarSeries | Float64Array | readonly number[];
+/** Exogenous series by name, each aligned bar for bar with the target series (same length). */
+export type ExogenousSeries = Readonly<Record<string, ArrayLike<number>>>;
+
+/** A target series with the exogenous series of a model trained with exogenous inputs. */
+export interface SeriesWithExogenous {
+  series: BarSeries | Float64Array | readonly number[];
+  exogenous: ExogenousSeries;
+}
+
+/**
+ * A series to train on or evaluate: bars (their closes) or plain values, oldest first; for models with
+ * exogenous inputs, wrapped with those series.
+ */
+export type TrainingData = BarSeries | Float64Array | readonly number[] | SeriesWithExogenous;

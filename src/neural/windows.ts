@@ -62,7 +62,11 @@ export function assertEnoughData(
   }
 }
 
-/** Copy the samples at `starts[from..to)` (scaled) into batch buffers. */
+/**
+ * Copy the samples at `starts[from..to)` (scaled) into batch buffers. With exogenous series (scaled and
+ * indexed like `scaled`), each input row is the target window followed by each exogenous window over the
+ * same steps: [x_k .. x_{k+n-1} | e1_k .. e1_{k+n-1} | ...].
+ */
 export function fillBatch(
   scaled: Float64Array,
   starts: ArrayLike<number>,
@@ -73,10 +77,17 @@ export function fillBatch(
   horizon: number,
   xs: Float32Array,
   ys: Float32Array,
+  exogenous: readonly Float64Array[] = [],
 ): void {
+  const width = inputSize * (1 + exogenous.length);
   for (let row = 0, i = from; i < to; i++, row++) {
     const k = starts[order ? order[i] : i];
-    for (let j = 0; j < inputSize; j++) xs[row * inputSize + j] = scaled[k + j];
+    for (let j = 0; j < inputSize; j++) xs[row * width + j] = scaled[k + j];
+    for (let e = 0; e < exogenous.length; e++) {
+      const series = exogenous[e];
+      const offset = row * width + (e + 1) * inputSize;
+      for (let j = 0; j < inputSize; j++) xs[offset + j] = series[k + j];
+    }
     for (let j = 0; j < horizon; j++) ys[row * horizon + j] = scaled[k + inputSize + j];
   }
 }
