@@ -14,6 +14,28 @@ interface DataFlags {
   start?: string;
   end?: string;
   json?: boolean;
+  exog?: string[];
+  exogSymbol?: string[];
+}
+
+const EXOG_FLAGS = { exogenous: '--exog', exogenousSymbols: '--exog-symbol' };
+
+/**
+ * The series with its exogenous inputs (`--exog volume`, `--exog-symbol DJIA`), built by the library's
+ * prepareExogenous from the flags, or from the model file's record when `model` is given.
+ */
+async function withExogenous(
+  neural: typeof import('../../neural/index.js'),
+  flags: DataFlags,
+  series: BarSeries,
+  model?: readonly import('../../neural/index.js').ExogenousSpec[],
+) {
+  const { fetchMarketData } = await import('../../data/registry.js');
+  return neural.prepareExogenous(
+    series,
+    { request: { exogenous: flags.exog, exogenousSymbols: flags.exogSymbol }, fields: EXOG_FLAGS, model },
+    (symbol, start, end) => fetchMarketData(symbol, start, end, flags.provider ?? 'sample'),
+  );
 }
 
 interface TrainFlags extends DataFlags {
@@ -175,8 +197,12 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
     loss: flags.loss as (typeof neural.FORECAST_LOSSES)[number] | undefined,
     dropout,
     hiddenSize,
+    exogenous: neural.parseExogenousRequest(
+      { exogenous: flags.exog, exogenousSymbols: flags.exogSymbol },
+      EXOG_FLAGS,
+    ),
   });
-  const series = await loadBars(flags);
+  const { series, data } = await withExogenous(neural, flags, await loadBars(flags), model.exogenous);
   const { mkdirSync } = await import('node:fs');
   const { dirname, resolve, join } = await import('node:path');
   const output = resolve(
@@ -206,7 +232,7 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
   );
   let result: Awaited<ReturnType<typeof model.train>>;
   try {
-    result = await model.train(series, {
+    result = await model.train(data, {
       epochs,
       batchSize: await number(flags.batchSize, 'batch-size', { integer: true, min: 1 }),
       learningRate: (await number(flags.learningRate, 'learning-rate', { min: 0 })) as number,
@@ -251,6 +277,7 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
     symbol: series.symbol,
     bars: series.length,
     parameters: model.parameterCount,
+    ...(model.exogenous.length ? { exogenous: model.exogenous.map((e) => e.name).join(',') } : {}),
     epochs: result.epochsRun,
     bestEpoch: result.bestEpoch,
     bestValLoss: result.bestValLoss,
@@ -311,7 +338,13 @@ async function loadModelFile(neural: typeof import('../../neural/index.js'), fla
 async function predict(program: Command, flags: ModelFileFlags): Promise<void> {
   await loadCliConfig(program);
   const { neural, model } = await loadFor(flags);
-  const series = await loadBars(flags, model.trainingInfo?.symbol);
+  const { series, data } = await withExogenous(
+    neural,
+    flags,
+    await loadBars(flags, model.trainingInfo?.symbol),
+    model.exogenous,
+  );
+  const exogenous = 'exogenous' in data ? data.exogenous : undefined;
   const { ValidationError } = await import('../../core/errors.js');
   if (series.length < model.requiredHistory) {
     throw new ValidationError(
@@ -320,8 +353,8 @@ async function predict(program: Command, flags: ModelFileFlags): Promise<void> {
     );
   }
   const { formatTimestamp } = await import('../../core/time.js');
-  const forecast = model.predict(series.close);
-  const quantiles = model.config.quantiles ? model.predictQuantiles(series.close) : null;
+  const forecast = model.predict(series.close, exogenous);
+  const quantiles = model.config.quantiles ? model.predictQuantiles(series.close, exogenous) : null;
   const last = series.length - 1;
   const rows = Array.from(forecast, (value, j) => ({
     step: j + 1,
@@ -364,7 +397,12 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
     | import('../../neural/index.js').EvaluationReport
     | import('../../neural/index.js').WalkForwardReport;
   if (flags.walkForward) {
-    const series = await loadBars(flags, training?.symbol);
+    const { data } = await withExogenous(
+      neural,
+      flags,
+      await loadBars(flags, training?.symbol),
+      model.exogenous,
+    );
     const folds = (await number(flags.folds, 'folds', { integer: true, min: 1 })) as number;
     const testSize = await number(flags.testSize, 'test-size', { integer: true, min: 1 });
     const epochs =
@@ -377,7 +415,7 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
     try {
       report = await neural.walkForwardEvaluate(
         () => neural.createForecaster(model.modelType, { ...model.config }),
-        series,
+        data,
         {
           folds,
           testSize,
@@ -394,17 +432,21 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
     progress.finish();
   } else {
     // Held-out period: by default every origin after the model's training data ends.
-    const series = await loadBars({ ...flags, start: undefined, end: undefined }, training?.symbol);
+    const all = await loadBars({ ...flags, start: undefined, end: undefined }, training?.symbol);
+    const { series, data } = await withExogenous(
+      neural,
+      flags,
+      flags.end ? all.slice(0, all.upperBound(parseDate(flags.end, 'end'))) : all,
+      model.exogenous,
+    );
     let first: number;
     if (flags.start) first = series.lowerBound(parseDate(flags.start, 'start'));
     else if (training?.end && series.symbol === training.symbol) {
       first = series.upperBound(parseDate(training.end, 'end')) - 1;
     } else first = 0;
-    const endIndex = flags.end ? series.upperBound(parseDate(flags.end, 'end')) : series.length;
-    const evaluated = series.slice(0, endIndex);
-    if (first >= evaluated.length - model.horizon) {
+    if (first >= series.length - model.horizon) {
       throw new ValidationError(
-        `no held-out bars to evaluate on: ${series.symbol} data ends ${formatTimestamp(series.lastTimestamp)}, and the model was trained up to ${training?.end ?? 'the end of the data'}`,
+        `no held-out bars to evaluate on: ${series.symbol} data ends ${formatTimestamp(all.lastTimestamp)}, and the model was trained up to ${training?.end ?? 'the end of the data'}`,
         {
           hint: 'train on an earlier period (--end), or pass --start/--end or --data for a later period, or use --walk-forward',
         },
@@ -419,7 +461,7 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
         `warning: the evaluation period overlaps the model's training data (trained up to ${training.end}); scores are in-sample\n`,
       );
     }
-    report = neural.evaluateForecaster(model, evaluated, { firstOrigin: first, stride, season });
+    report = neural.evaluateForecaster(model, data, { firstOrigin: first, stride, season });
   }
   if (!flags.walkForward) {
     const { readModelMetadata, registerModel, evaluationRecord } = neural;
@@ -496,6 +538,7 @@ async function models(program: Command, flags: { json?: boolean }): Promise<void
       input: m.inputSize,
       horizon: m.horizon,
       target: m.target,
+      exog: (m.exogenous ?? []).join(',') || '-',
       trained:
         m.trainedFrom && m.trainedTo ? `${m.trainedFrom.slice(0, 10)}..${m.trainedTo.slice(0, 10)}` : '',
       epochs: m.epochs,
@@ -514,6 +557,14 @@ function dataOptions(command: Command): Command {
     .option('--provider <name>', 'data provider for --symbol', 'sample')
     .option('--start <date>', 'first date (inclusive)')
     .option('--end <date>', 'last date (inclusive)')
+    .option(
+      '--exog <inputs...>',
+      'exogenous inputs from the bars: volume (nhits/transformer; predict/evaluate: as trained)',
+    )
+    .option(
+      '--exog-symbol <symbols...>',
+      "another symbol's log returns as an exogenous input, e.g. DJIA or DJIA,GOLD",
+    )
     .option('--json', 'print JSON');
 }
 

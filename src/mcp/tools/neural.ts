@@ -23,6 +23,44 @@ const modelArg = z
     'A model from neural_model_status: its file name (e.g. "aapl-nhits-20240101T120000.ntm") or full path',
   );
 
+const exogenousArgs = {
+  exogenous: z
+    .array(z.string().max(64))
+    .max(8)
+    .optional()
+    .describe('Exogenous inputs from the bars, e.g. ["volume"] (nhits and transformer only)'),
+  exogenous_symbols: z
+    .array(z.string().max(64))
+    .max(8)
+    .optional()
+    .describe('Other symbols whose log returns are exogenous inputs, e.g. ["DJIA"] (named returns:DJIA)'),
+};
+const EXOGENOUS_FIELDS = { exogenous: 'exogenous', exogenousSymbols: 'exogenous_symbols' };
+const exogenousAsTrained =
+  ' (default: as the model was trained; rebuilt from the model file. If given, must name the same inputs)';
+
+/** The series with its exogenous inputs, built by the library's prepareExogenous (see neural train). */
+async function withExogenous(
+  series: import('../../core/bars.js').BarSeries,
+  args: { exogenous?: string[]; exogenous_symbols?: string[]; provider: string },
+  signal: AbortSignal,
+  model?: readonly import('../../neural/index.js').ExogenousSpec[],
+) {
+  const [{ fetchMarketData }, { prepareExogenous }] = await Promise.all([
+    import('../../data/index.js'),
+    import('../../neural/index.js'),
+  ]);
+  return prepareExogenous(
+    series,
+    {
+      request: { exogenous: args.exogenous, exogenousSymbols: args.exogenous_symbols },
+      fields: EXOGENOUS_FIELDS,
+      model,
+    },
+    (symbol, start, end) => fetchMarketData(symbol, start, end, args.provider, { signal }),
+  );
+}
+
 const registeredModel = z.object({
   name: z.string(),
   path: z.string(),
@@ -31,6 +69,7 @@ const registeredModel = z.object({
   input_size: z.number(),
   horizon: z.number(),
   target: z.string(),
+  exogenous: z.array(z.string()).describe('Names of the exogenous inputs ([] = none)'),
   trained_from: z.string().nullable(),
   trained_to: z.string().nullable(),
   epochs: z.number().nullable(),
@@ -47,6 +86,7 @@ interface RegistryEntry {
   inputSize: number;
   horizon: number;
   target: string;
+  exogenous?: string[];
   trainedFrom: string | null;
   trainedTo: string | null;
   epochs: number | null;
@@ -65,6 +105,7 @@ function describeModel(entry: RegistryEntry) {
     input_size: entry.inputSize,
     horizon: entry.horizon,
     target: entry.target,
+    exogenous: entry.exogenous ?? [],
     trained_from: entry.trainedFrom,
     trained_to: entry.trainedTo,
     epochs: entry.epochs,
@@ -167,6 +208,7 @@ const neuralTrain = defineTool({
       .optional()
       .describe('Decoupled weight decay of weight matrices (AdamW; default 0)'),
     seed: integerArg('Random seed (default 42)', 0, 2 ** 31 - 1).default(42),
+    ...exogenousArgs,
   },
   output: {
     model: registeredModel,
@@ -192,9 +234,18 @@ const neuralTrain = defineTool({
       import('../../data/index.js'),
       import('../../neural/index.js'),
     ]);
-    const series = await fetchMarketData(args.symbol, args.start_date, args.end_date, args.provider, {
-      signal: context.signal,
-    });
+    const exogenous = neural.parseExogenousRequest(
+      { exogenous: args.exogenous, exogenousSymbols: args.exogenous_symbols },
+      EXOGENOUS_FIELDS,
+    );
+    const { series, data } = await withExogenous(
+      await fetchMarketData(args.symbol, args.start_date, args.end_date, args.provider, {
+        signal: context.signal,
+      }),
+      args,
+      context.signal,
+      exogenous,
+    );
     // The window count is known only now; checked before any tensor is allocated.
     checkTrainingWork(args.epochs, series.length, args.input_size, args.horizon);
     await neural.initNeuralBackend();
@@ -209,10 +260,11 @@ const neuralTrain = defineTool({
       dropout: args.dropout,
       target: args.target,
       hiddenSize: args.hidden_size,
+      exogenous,
     });
     const pending: Promise<void>[] = [];
     try {
-      const result = await model.train(series, {
+      const result = await model.train(data, {
         epochs: args.epochs,
         batchSize: args.batch_size,
         learningRate: args.learning_rate,
@@ -277,6 +329,10 @@ const neuralForecast = defineTool({
     symbol: symbolArg('Symbol to forecast (default: the symbol the model was trained on)').optional(),
     date: dateArg('Forecast origin YYYY-MM-DD: use bars up to this date (default: latest)').optional(),
     provider: providerArg.default('sample'),
+    exogenous: exogenousArgs.exogenous.describe(`Exogenous inputs from the bars${exogenousAsTrained}`),
+    exogenous_symbols: exogenousArgs.exogenous_symbols.describe(
+      `Other symbols whose returns are inputs${exogenousAsTrained}`,
+    ),
   },
   output: {
     model: z.string(),
@@ -313,13 +369,17 @@ const neuralForecast = defineTool({
       import('../../neural/index.js'),
     ]);
     await neural.initNeuralBackend();
-    const series = await fetchMarketData(symbol, undefined, args.date, args.provider, {
-      signal: context.signal,
-    });
     const model = neural.loadModel(entry.path);
     try {
-      const point = model.predict(series.close);
-      const bands = model.config.quantiles ? model.predictQuantiles(series.close) : undefined;
+      const { series, data } = await withExogenous(
+        await fetchMarketData(symbol, undefined, args.date, args.provider, { signal: context.signal }),
+        args,
+        context.signal,
+        model.exogenous,
+      );
+      const exogenous = 'exogenous' in data ? data.exogenous : undefined;
+      const point = model.predict(series.close, exogenous);
+      const bands = model.config.quantiles ? model.predictQuantiles(series.close, exogenous) : undefined;
       const last = series.close[series.length - 1];
       const horizonValue = point[point.length - 1];
       return {
@@ -360,6 +420,10 @@ const neuralEvaluate = defineTool({
     end_date: dateArg('Last date YYYY-MM-DD (default: latest available)').optional(),
     provider: providerArg.default('sample'),
     stride: integerArg('Forecast at every n-th bar (default 1)', 1, 1000).default(1),
+    exogenous: exogenousArgs.exogenous.describe(`Exogenous inputs from the bars${exogenousAsTrained}`),
+    exogenous_symbols: exogenousArgs.exogenous_symbols.describe(
+      `Other symbols whose returns are inputs${exogenousAsTrained}`,
+    ),
   },
   output: {
     model: z.string(),
@@ -402,9 +466,12 @@ const neuralEvaluate = defineTool({
       // forecast target lies after training); the bars before it only feed the first input window.
       const start =
         args.start_date ?? (entry.trainedTo && symbol === entry.symbol ? entry.trainedTo : undefined);
-      const full = await fetchMarketData(symbol, undefined, args.end_date, args.provider, {
-        signal: context.signal,
-      });
+      const { series: full, data } = await withExogenous(
+        await fetchMarketData(symbol, undefined, args.end_date, args.provider, { signal: context.signal }),
+        args,
+        context.signal,
+        model.exogenous,
+      );
       let firstOrigin = 0;
       if (start) {
         const startMs = parseDate(start, 'start_date');
@@ -417,7 +484,7 @@ const neuralEvaluate = defineTool({
         }
         firstOrigin = Math.max(index, model.requiredHistory - 1);
       }
-      const report = neural.evaluateForecaster(model, full, { firstOrigin, stride: args.stride });
+      const report = neural.evaluateForecaster(model, data, { firstOrigin, stride: args.stride });
       const trainedTo = entry.trainedTo;
       return {
         model: describeModel(entry).name,
