@@ -690,9 +690,9 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     origins: ArrayLike<number>,
     exogenous?: ExogenousSeries | null,
   ): { point: Float64Array; quantiles: Float64Array | null } {
+    const exogenousValues = exogenousColumns(this.config.exogenous, exogenous, values.length, 'the series');
     const scaler = this.ensureTrained();
     const { inputSize, horizon, target } = this.config;
-    const exogenousValues = exogenousColumns(this.config.exogenous, exogenous, values.length, 'the series');
     const exogenousScalers = this.exogenousScalerState;
     const width = this.inputWidth;
     const need = this.requiredHistory;
