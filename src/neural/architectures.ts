@@ -287,6 +287,129 @@ export interface LSTMArchitecture {
   layers: number;
 }
 
+/** Columns of an LSTM weight ([rows, 4H] or [4H]) per gate i, f, g, o; the g gate's are doubled (exact). */
+function gateParts(tf: Tf, w: Tensor, H: number): Tensor[] {
+  return [0, 1, 2, 3].map((g) => {
+    const part = w.rank === 1 ? tf.slice(w, [g * H], [H]) : tf.slice(w, [0, g * H], [w.shape[0], H]);
+    // tanh(v) = 2 sigmoid(2v) - 1: with the g columns doubled one Sigmoid serves every gate. Doubling
+    // is exact in floating point, so the pre-activations are bit-for-bit 2v.
+    return g === 2 ? tf.mul(part, 2) : part;
+  });
+}
+
+/** One step's gate activations and states, kept for the hand-written backward pass. */
+interface LSTMStep {
+  i: Tensor2D;
+  f: Tensor2D;
+  g: Tensor2D;
+  o: Tensor2D;
+  /** tanh(g pre-activation) */
+  tg: Tensor2D;
+  cell: Tensor2D;
+  /** tanh(cell) */
+  tc: Tensor2D;
+  h: Tensor2D;
+}
+
+/**
+ * The recurrence of one LSTM layer, time-major: inputs[gate] is the input projection (+ bias) of every
+ * step [steps, batch, H], recurrent[gate] the gate's [H, H] kernel (g doubled, see gateParts). Returns
+ * the hidden states of all steps [steps, batch, H] or only the last [batch, H].
+ *
+ * Per step: four [B, H] x [H, H] matmuls (one per gate: the wasm Slice/Split of a [B, 4H] product along
+ * its columns is a strided copy slower than the matmul), four adds, four sigmoids and the cell update;
+ * no tensor is sliced or concatenated per step except the contiguous per-step rows of the projection.
+ * When gradients are being recorded the loop runs inside tf.customGrad with a hand-written
+ * backpropagation through time: tfjs' tape recorded ~80 kernels per step for its backward (broadcast
+ * reductions, casts and identities around every elementwise op) against ~30 here, and the weight
+ * gradients are one [H, steps * B] x [steps * B, H] matmul per gate after the loop instead of one per step.
+ */
+function lstmRecurrence(tf: Tf, inputs: Tensor3D[], recurrent: Tensor2D[], allSteps: boolean): Tensor {
+  const [steps, batch, H] = inputs[0].shape;
+  const run = (xs: Tensor3D[], ws: Tensor2D[], kept: LSTMStep[] | undefined) => {
+    const rows = xs.map((x) => tf.unstack(x) as Tensor2D[]);
+    let h: Tensor2D | undefined;
+    let cell: Tensor2D | undefined;
+    const hs: Tensor2D[] = [];
+    const add = (a: Tensor, b: Tensor) => tf.add(a, b) as Tensor2D;
+    for (let t = 0; t < steps; t++) {
+      // h and cell start at 0: the t = 0 step skips the (exactly zero) recurrent terms.
+      const pre = (g: number) => (h ? add(tf.matMul(h, ws[g]), rows[g][t]) : rows[g][t]);
+      const i = tf.sigmoid(pre(0));
+      const f = tf.sigmoid(pre(1));
+      const g = tf.sigmoid(pre(2));
+      const o = tf.sigmoid(pre(3));
+      const tg = tf.sub(tf.mul(g, 2), 1) as Tensor2D;
+      const update = tf.mul(i, tg);
+      cell = (cell ? tf.add(tf.mul(f, cell), update) : update) as Tensor2D;
+      const tc = tf.sub(tf.mul(tf.sigmoid(tf.mul(cell, 2)), 2), 1) as Tensor2D;
+      h = tf.mul(o, tc) as Tensor2D;
+      hs.push(h);
+      if (kept) {
+        const step: LSTMStep = { i, f, g, o, tg, cell, tc, h };
+        for (const v of Object.values(step)) tf.keep(v);
+        kept.push(step);
+      }
+    }
+    return { hs, last: h as Tensor2D };
+  };
+  if (!tf.engine().isTapeOn()) {
+    const { hs, last } = run(inputs, recurrent, undefined);
+    return allSteps ? tf.stack(hs) : last;
+  }
+  const op = tf.customGrad((...args: unknown[]) => {
+    const xs = args.slice(0, 4) as Tensor3D[];
+    const save = args[8] as (tensors: Tensor[]) => void;
+    // The recurrent kernels are saved through tfjs (the forward pass's other tensors are disposed
+    // before the backward pass runs); the per-step states are kept here and disposed by gradFunc.
+    save(args.slice(4, 8) as Tensor2D[]);
+    const kept: LSTMStep[] = [];
+    const { hs, last } = run(xs, args.slice(4, 8) as Tensor2D[], kept);
+    const value = allSteps ? tf.stack(hs) : tf.clone(last);
+    const gradFunc = (dy: Tensor, saved: Tensor[]) => {
+      const ws = saved as Tensor2D[];
+      const dys = allSteps ? (tf.unstack(dy) as Tensor2D[]) : undefined;
+      const wT = ws.map((w) => tf.transpose(w) as Tensor2D);
+      const dz: Tensor2D[][] = [[], [], [], []];
+      let dh = (dys ? dys[steps - 1] : dy) as Tensor2D;
+      let dc: Tensor2D | undefined;
+      const slope = (s: Tensor2D) => tf.mul(s, tf.sub(1, s));
+      for (let t = steps - 1; t >= 0; t--) {
+        const { i, f, g, o, tg, tc } = kept[t];
+        const fromH = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc))) as Tensor2D;
+        dc = dc ? (tf.add(dc, fromH) as Tensor2D) : fromH;
+        dz[0][t] = tf.mul(tf.mul(dc, tg), slope(i)) as Tensor2D;
+        dz[1][t] = t > 0 ? (tf.mul(tf.mul(dc, kept[t - 1].cell), slope(f)) as Tensor2D) : tf.zerosLike(dc);
+        dz[2][t] = tf.mul(tf.mul(tf.mul(dc, i), 2), slope(g)) as Tensor2D;
+        dz[3][t] = tf.mul(tf.mul(dh, tc), slope(o)) as Tensor2D;
+        if (t === 0) break;
+        dc = tf.mul(dc, f) as Tensor2D;
+        const terms = [0, 1, 2, 3].map((k) => tf.matMul(dz[k][t], wT[k]));
+        if (dys) terms.push(dys[t - 1]);
+        dh = tf.addN(terms) as Tensor2D;
+      }
+      const dInputs = dz.map((d) => tf.stack(d) as Tensor3D);
+      // Weight gradients (windows have >= 2 steps): sum over steps t >= 1 of h[t-1]^T dz[t], as one matmul per gate.
+      const previous = tf.concat(
+        kept.slice(0, steps - 1).map((s) => s.h),
+        0,
+      ) as Tensor2D;
+      const dWeights = dInputs.map((d) =>
+        tf.matMul(
+          previous,
+          tf.reshape(tf.slice(d, [1, 0, 0], [steps - 1, batch, H]), [(steps - 1) * batch, H]) as Tensor2D,
+          true,
+          false,
+        ),
+      );
+      for (const step of kept) tf.dispose(Object.values(step));
+      return [...dInputs, ...dWeights];
+    };
+    return { value, gradFunc };
+  });
+  return op(...inputs, ...recurrent);
+}
+
 /** Stacked LSTM over the window (one value per step); the last hidden state feeds a dense multi-horizon head. */
 export function lstmArchitecture(shape: ShapeConfig, arch: LSTMArchitecture): Architecture {
   const H = arch.hiddenSize;
@@ -306,37 +429,23 @@ export function lstmArchitecture(shape: ShapeConfig, arch: LSTMArchitecture): Ar
     },
     forward(tf, p, _c, x, training) {
       const [batch, steps] = x.shape;
-      // No tensor is sliced per step: the wasm Slice kernel copies its whole source, and the gradient of
-      // a slice is a full-size Pad, so per-step slices of a [steps * batch, 4H] projection made the cost
-      // grow with the square of the window (LSTM inference ~100x slower than N-HiTS). Instead the window's
-      // columns are built once from the input values (x is data, never differentiated).
-      const values = x.dataSync();
-      let inputs: Tensor2D[] = [];
-      for (let t = 0; t < steps; t++) {
-        const column = new Float32Array(batch);
-        for (let b = 0; b < batch; b++) column[b] = values[b * steps + t];
-        inputs.push(tf.tensor2d(column, [batch, 1]));
-      }
-      // tanh(v) = 2 sigmoid(2v) - 1 (equal in exact arithmetic): wasm's Tanh kernel is ~15x slower than Sigmoid.
-      const tanh = (v: Tensor) => tf.sub(tf.mul(tf.sigmoid(tf.mul(v, 2)), 2), 1);
-      let h: Tensor2D = tf.zeros([batch, H]);
+      // Time-major rows (step t's batch rows are contiguous): the input projection of every step is one
+      // matmul per gate, and each step reads its rows as a contiguous block.
+      let sequence = tf.reshape(tf.transpose(x), [steps * batch, 1]) as Tensor2D;
+      let last: Tensor2D | undefined;
       for (let l = 0; l < arch.layers; l++) {
-        // One [in + H, 4H] kernel per layer (input and recurrent kernels stacked, built once per call):
-        // each step is one concat, one matmul, one bias add, and the gate split.
-        const kernel = tf.concat([p[`lstm${l}/input_kernel`], p[`lstm${l}/recurrent_kernel`]], 0) as Tensor2D;
-        const bias = p[`lstm${l}/bias`];
-        h = tf.zeros([batch, H]);
-        let cell: Tensor2D = tf.zeros([batch, H]);
-        const outputs: Tensor2D[] = [];
-        for (let t = 0; t < steps; t++) {
-          const z = tf.add(tf.matMul(tf.concat([inputs[t], h], 1), kernel), bias);
-          const [i, f, g, o] = tf.split(z, 4, 1);
-          cell = tf.add(tf.mul(tf.sigmoid(f), cell), tf.mul(tf.sigmoid(i), tanh(g)));
-          h = tf.mul(tf.sigmoid(o), tanh(cell));
-          if (l < arch.layers - 1) outputs.push(h);
-        }
-        inputs = outputs;
+        const inputKernels = gateParts(tf, p[`lstm${l}/input_kernel`], H) as Tensor2D[];
+        const biases = gateParts(tf, p[`lstm${l}/bias`], H);
+        const projections = inputKernels.map(
+          (w, g) => tf.reshape(tf.add(tf.matMul(sequence, w), biases[g]), [steps, batch, H]) as Tensor3D,
+        );
+        const recurrent = gateParts(tf, p[`lstm${l}/recurrent_kernel`], H) as Tensor2D[];
+        const allSteps = l < arch.layers - 1;
+        const out = lstmRecurrence(tf, projections, recurrent, allSteps);
+        if (allSteps) sequence = tf.reshape(out, [steps * batch, H]) as Tensor2D;
+        else last = out as Tensor2D;
       }
+      const h = last as Tensor2D;
       return dense(tf, p, 'head', training?.dropout ? training.dropout(h) : h);
     },
   };

@@ -46,6 +46,7 @@ export function initNeuralBackend(): Promise<string> {
         const ok = await tf.setBackend('wasm');
         if (!ok) throw new Error('wasm backend did not initialise');
         installFastBatchMatMul(tf);
+        installFastSliceAndUnpack(tf);
       } catch {
         await tf.setBackend('cpu');
       }
@@ -103,6 +104,70 @@ function installFastBatchMatMul(tf: Tf): void {
       if (a !== inputs.a) backend.disposeData(a.dataId);
       if (b !== inputs.b) backend.disposeData(b.dataId);
       return result;
+    },
+  });
+}
+
+interface WasmTensorInfo {
+  dataId: object;
+  shape: number[];
+  dtype: string;
+}
+interface WasmBackendView {
+  makeOutput(shape: number[], dtype: string): WasmTensorInfo;
+  typedArrayFromHeap(info: WasmTensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * The wasm backend's Slice (and Unpack, which calls it per output) first copies the WHOLE source tensor
+ * out of the wasm heap (readSync), so taking the T per-step rows of a [T, B, H] tensor cost O(T^2 B H).
+ * Re-register both so a contiguous slice copies only its own elements straight from the heap (the same
+ * values; strided slices and strings still go to the original kernels).
+ */
+function installFastSliceAndUnpack(tf: Tf): void {
+  const slice = tf.getKernel('Slice', 'wasm');
+  const unpack = tf.getKernel('Unpack', 'wasm');
+  if (!slice || !unpack) return;
+  type KernelArgs = Parameters<typeof slice.kernelFunc>[0];
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({
+    ...slice,
+    kernelFunc: (args: KernelArgs) => {
+      const x = args.inputs.x as unknown as WasmTensorInfo;
+      const attrs = args.attrs as { begin: number | number[]; size: number | number[] };
+      if (x.dtype === 'string') return slice.kernelFunc(args);
+      const [begin, size] = tf.slice_util.parseSliceParams(
+        x as unknown as import('@tensorflow/tfjs').TensorInfo as never,
+        attrs.begin,
+        attrs.size,
+      );
+      if (!tf.slice_util.isSliceContinous(x.shape, begin, size)) return slice.kernelFunc(args);
+      const backend = args.backend as unknown as WasmBackendView;
+      const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+      const count = tf.util.sizeFromShape(size);
+      const out = backend.makeOutput(size, x.dtype);
+      // Views are taken after makeOutput: allocating may grow (and so detach) the wasm memory.
+      backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(offset, offset + count));
+      return out as never;
+    },
+  });
+  tf.unregisterKernel('Unpack', 'wasm');
+  tf.registerKernel({
+    ...unpack,
+    kernelFunc: (args: KernelArgs) => {
+      const value = args.inputs.value as unknown as WasmTensorInfo;
+      const axis = (args.attrs as { axis: number }).axis;
+      if (value.dtype === 'string' || (axis !== 0 && axis !== -value.shape.length))
+        return unpack.kernelFunc(args);
+      const backend = args.backend as unknown as WasmBackendView;
+      const rest = value.shape.slice(1);
+      const count = tf.util.sizeFromShape(rest);
+      const outs = Array.from({ length: value.shape[0] }, () => backend.makeOutput(rest, value.dtype));
+      const source = backend.typedArrayFromHeap(value);
+      outs.forEach((out, i) => {
+        backend.typedArrayFromHeap(out).set(source.subarray(i * count, (i + 1) * count));
+      });
+      return outs as never;
     },
   });
 }
