@@ -63,24 +63,26 @@ export function activeBackend(): string | undefined {
 }
 
 /**
- * The wasm backend's BatchMatMul is 10-20x slower with a transpose flag set than on explicitly transposed
- * inputs; gradients of dense layers use the flags. Re-register the kernel so it transposes first
- * (numerically identical: the same products summed in the same order).
+ * The wasm backend's BatchMatMul runs XNNPACK only for one [M, K] x [K, N] product without transpose flags;
+ * anything else goes to a naive loop 4-20x slower. Re-register the kernel so that (1) transpose flags
+ * become explicit transposes (dense-layer gradients use the flags), and (2) a batch of products
+ * [n, M, K] x [n, K, N] (attention heads) runs as n XNNPACK products on views of the same wasm memory
+ * (no copies). Each output element is still one float32 dot product over K.
  */
 function installFastBatchMatMul(tf: Tf): void {
   const original = tf.getKernel('BatchMatMul', 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!original || !transpose) return;
   type KernelArgs = Parameters<typeof original.kernelFunc>[0];
+  let sliced: ReturnType<typeof batchedXnnMatMul> | null = null;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({
     ...original,
     kernelFunc: (args: KernelArgs) => {
       const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
-      if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
       const backend = args.backend as { disposeData(dataId: object): void };
-      const inputs = args.inputs as Record<string, { shape: number[]; dataId: object }>;
-      const swapLast = (info: { shape: number[]; dataId: object }) => {
+      const inputs = args.inputs as Record<string, WasmTensorInfo>;
+      const swapLast = (info: WasmTensorInfo) => {
         const rank = info.shape.length;
         const perm = info.shape.map((_, i) => i);
         perm[rank - 2] = rank - 1;
@@ -89,23 +91,82 @@ function installFastBatchMatMul(tf: Tf): void {
           inputs: { x: info },
           attrs: { perm },
           backend: args.backend,
-        } as unknown as KernelArgs) as {
-          shape: number[];
-          dataId: object;
-        };
+        } as unknown as KernelArgs) as WasmTensorInfo;
       };
       const a = attrs.transposeA ? swapLast(inputs.a) : inputs.a;
       const b = attrs.transposeB ? swapLast(inputs.b) : inputs.b;
-      const result = original.kernelFunc({
-        ...args,
-        inputs: { ...inputs, a, b },
-        attrs: { ...attrs, transposeA: false, transposeB: false },
-      } as unknown as KernelArgs);
+      if (sliced === null) sliced = batchedXnnMatMul(tf, args.backend);
+      const result =
+        sliced?.(a, b) ??
+        original.kernelFunc({
+          ...args,
+          inputs: { ...inputs, a, b },
+          attrs: { ...attrs, transposeA: false, transposeB: false },
+        } as unknown as KernelArgs);
       if (a !== inputs.a) backend.disposeData(a.dataId);
       if (b !== inputs.b) backend.disposeData(b.dataId);
-      return result;
+      return result as never;
     },
   });
+}
+
+interface WasmModuleView {
+  cwrap(name: string, returns: null, args: string[]): (...args: unknown[]) => void;
+  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+}
+
+/**
+ * [..., M, K] x [..., K, N] with the same (> 1) number of batch entries on both sides, as one XNNPACK
+ * product per entry: each entry's a, b and output are registered as tensors aliasing the batched
+ * tensors' wasm memory (registration only; the memory stays owned by the batched tensors), multiplied by
+ * the backend's own BatchMatMul entry point (its XNNPACK path), then unregistered. Returns undefined
+ * for shapes it does not handle (broadcast batches, rank 2), which the original kernel computes.
+ */
+function batchedXnnMatMul(tf: Tf, rawBackend: unknown) {
+  const backend = rawBackend as WasmBackendView & {
+    wasm: WasmModuleView;
+    dataIdMap: { get(dataId: object): { memoryOffset: number } };
+    dataIdNextNumber: number;
+  };
+  if (!backend.wasm?.cwrap || !backend.wasm.tfjs?.registerTensor || backend.dataIdNextNumber === undefined)
+    return undefined;
+  const matMul = backend.wasm.cwrap('BatchMatMul', null, [
+    'number',
+    'array',
+    'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'number',
+    'number',
+  ]);
+  return (a: WasmTensorInfo, b: WasmTensorInfo): WasmTensorInfo | undefined => {
+    const rank = a.shape.length;
+    if (rank < 3 || b.shape.length !== rank || a.dtype !== 'float32' || b.dtype !== 'float32')
+      return undefined;
+    const outer = a.shape.slice(0, -2);
+    if (outer.some((d, i) => d !== b.shape[i])) return undefined;
+    const count = tf.util.sizeFromShape(outer);
+    const [M, K] = a.shape.slice(-2);
+    const N = b.shape[rank - 1];
+    if (count < 2 || b.shape[rank - 2] !== K || M * K * N === 0) return undefined;
+    const out = backend.makeOutput([...outer, M, N], 'float32');
+    const offsets = [a, b, out].map((t) => backend.dataIdMap.get(t.dataId).memoryOffset);
+    const aShape = new Uint8Array(new Int32Array([1, M, K]).buffer);
+    const bShape = new Uint8Array(new Int32Array([1, K, N]).buffer);
+    const ids = [0, 0, 0];
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < 3; j++) ids[j] = backend.dataIdNextNumber++;
+      backend.wasm.tfjs.registerTensor(ids[0], M * K, offsets[0] + 4 * i * M * K);
+      backend.wasm.tfjs.registerTensor(ids[1], K * N, offsets[1] + 4 * i * K * N);
+      backend.wasm.tfjs.registerTensor(ids[2], M * N, offsets[2] + 4 * i * M * N);
+      matMul(ids[0], aShape, 3, ids[1], bShape, 3, 0, 0, ids[2]);
+      // Unregistering b also deletes the XNNPACK operator cached for it.
+      for (const id of ids) backend.wasm.tfjs.disposeData(id);
+    }
+    return out;
+  };
 }
 
 interface WasmTensorInfo {
