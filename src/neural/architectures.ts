@@ -472,6 +472,38 @@ function sinusoidalEncoding(steps: number, size: number): Float32Array {
   return out;
 }
 
+/** Layer normalisation without gain and shift: (x - mean) / sqrt(variance + 1e-5) over the last axis. */
+function normalise(tf: Tf, x: Tensor): Tensor {
+  const axis = x.rank - 1;
+  const centered = tf.sub(x, tf.mean(x, axis, true));
+  return tf.div(centered, tf.sqrt(tf.add(tf.mean(tf.square(centered), axis, true), 1e-5)));
+}
+
+/**
+ * dense(LN(x)) with the layer norm's gain and shift folded into the (small) weights instead of applied to
+ * the (large) activations: x is already normalised; kernel [D, units], bias [units].
+ */
+function foldedDense(
+  tf: Tf,
+  p: Params,
+  norm: string,
+  kernel: Tensor,
+  bias: Tensor,
+  normed: Tensor2D,
+  activation?: 'relu',
+): Tensor2D {
+  const D = kernel.shape[0] as number;
+  const units = kernel.shape[1] as number;
+  const gamma = tf.reshape(p[`${norm}/gamma`], [D, 1]);
+  const shift = tf.reshape(tf.matMul(tf.reshape(p[`${norm}/beta`], [1, D]), kernel as Tensor2D), [units]);
+  return tf.fused.matMul({
+    a: normed,
+    b: tf.mul(gamma, kernel) as Tensor2D,
+    bias: tf.add(shift, bias),
+    activation: activation ?? 'linear',
+  }) as Tensor2D;
+}
+
 /**
  * A small pre-norm Transformer encoder: each window value is projected to `modelSize`, positions are
  * encoded, 1-2 layers of multi-head self-attention + feed-forward (residual, layer norm) follow, and the
@@ -516,26 +548,65 @@ export function transformerArchitecture(shape: ShapeConfig, arch: TransformerArc
           ? tf.reshape(x, [batch * T, 1])
           : tf.reshape(tf.transpose(tf.reshape(x, [batch, features, T]), [0, 2, 1]), [batch * T, features]);
       let h: Tensor = tf.add(tf.reshape(dense(tf, p, 'input', steps as Tensor2D), [batch, T, D]), position);
+      const scale = 1 / Math.sqrt(headSize);
       const heads = (t: Tensor2D) =>
         tf.transpose(tf.reshape(t, [batch, T, arch.heads, headSize]), [0, 2, 1, 3]);
       for (let l = 0; l < arch.layers; l++) {
         const n = `encoder${l}`;
-        const normed = flat(layerNorm(tf, p, `${n}/norm1`, h));
-        const q = heads(dense(tf, p, `${n}/query`, normed));
-        const k = heads(dense(tf, p, `${n}/key`, normed));
-        const v = heads(dense(tf, p, `${n}/value`, normed));
-        const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(headSize));
-        const attended = tf.matMul(tf.softmax(scores), v);
+        // Attention: norm1's gain and shift are folded into one [D, 3D] query|key|value projection
+        // (LN(h) W + b = norm(h) (gamma * W) + (beta W + b)), the 1/sqrt(headSize) score scale into the query
+        // columns; each attention product is one batched matmul over batch x heads.
+        const qkv = foldedDense(
+          tf,
+          p,
+          `${n}/norm1`,
+          tf.concat([tf.mul(p[`${n}/query/kernel`], scale), p[`${n}/key/kernel`], p[`${n}/value/kernel`]], 1),
+          tf.concat([tf.mul(p[`${n}/query/bias`], scale), p[`${n}/key/bias`], p[`${n}/value/bias`]], 0),
+          flat(normalise(tf, h)),
+        );
+        // [B*T, 3, D] -> [3, B*T, D] (rank <= 4: the wasm Transpose of rank 5 is ~100x slower).
+        const [q, k, v] = tf
+          .unstack(tf.transpose(tf.reshape(qkv, [batch * T, 3, D]), [1, 0, 2]))
+          .map((t) => heads(t as Tensor2D));
+        const attended = tf.matMul(tf.softmax(tf.matMul(q, k, false, true)), v);
         const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * T, D]) as Tensor2D;
-        h = tf.add(h, tf.reshape(dense(tf, p, `${n}/output`, merged), [batch, T, D]));
-        const normed2 = flat(layerNorm(tf, p, `${n}/norm2`, h));
-        const ff = dense(tf, p, `${n}/ff2`, tf.relu(dense(tf, p, `${n}/ff1`, normed2)));
+        const projected = tf.fused.matMul({
+          a: merged,
+          b: p[`${n}/output/kernel`] as Tensor2D,
+          bias: p[`${n}/output/bias`],
+        });
+        h = tf.add(h, tf.reshape(projected, [batch, T, D]));
+        // Feed-forward: norm2 folded into ff1 the same way; bias and ReLU fused into the matmuls.
+        const hidden = foldedDense(
+          tf,
+          p,
+          `${n}/norm2`,
+          p[`${n}/ff1/kernel`],
+          p[`${n}/ff1/bias`],
+          flat(normalise(tf, h)),
+          'relu',
+        );
+        const ff = tf.fused.matMul({
+          a: hidden,
+          b: p[`${n}/ff2/kernel`] as Tensor2D,
+          bias: p[`${n}/ff2/bias`],
+        });
         h = tf.add(h, tf.reshape(ff, [batch, T, D]));
       }
-      const final = layerNorm(tf, p, 'final_norm', h) as Tensor3D;
-      const pooled = tf.concat(
-        [tf.mean(final, 1), tf.reshape(tf.slice(final, [0, T - 1, 0], [batch, 1, D]), [batch, D])],
-        1,
+      // Final norm: mean and last step of the normalised states, then gain and shift on the pooled
+      // [batch, 2D] (both poolings are linear, so this equals pooling LN(h)).
+      const normed = normalise(tf, h) as Tensor3D;
+      const gamma = p['final_norm/gamma'];
+      const beta = p['final_norm/beta'];
+      const pooled = tf.add(
+        tf.mul(
+          tf.concat(
+            [tf.mean(normed, 1), tf.reshape(tf.slice(normed, [0, T - 1, 0], [batch, 1, D]), [batch, D])],
+            1,
+          ),
+          tf.concat([gamma, gamma], 0),
+        ),
+        tf.concat([beta, beta], 0),
       ) as Tensor2D;
       return dense(tf, p, 'head', training?.dropout ? training.dropout(pooled) : pooled);
     },

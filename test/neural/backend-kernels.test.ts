@@ -81,9 +81,8 @@ describe('re-registered wasm kernels', () => {
     const strided = tf.slice(x, [1, 1, 2], [2, 2, 2]).arraySync() as number[][][];
     expect(strided).toEqual([1, 2].map((i) => [1, 2].map((j) => [2, 3].map((k) => at(i, j, k)))));
     const parts = tf.unstack(x);
-    parts.forEach((part, i) =>
-      expect(Array.from(part.dataSync())).toEqual(Array.from(v.subarray(i * 15, (i + 1) * 15))),
-    );
+    for (const [i, part] of parts.entries())
+      expect(Array.from(part.dataSync())).toEqual(Array.from(v.subarray(i * 15, (i + 1) * 15)));
     const columns = tf.unstack(x, 1);
     for (const [j, part] of columns.entries())
       expect(part.arraySync()).toEqual([0, 1, 2, 3].map((i) => [0, 1, 2, 3, 4].map((k) => at(i, j, k))));

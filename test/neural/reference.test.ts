@@ -241,8 +241,18 @@ function check<M extends NeuralForecaster>(
   model: M,
   reference: (m: M, x: number[]) => number[],
   seed: number,
+  perturb = false,
 ) {
   model.initialiseWeights();
+  if (perturb) {
+    // Every weight moved off its initial value (layer-norm gains/shifts start at 1/0, biases at 0, so an
+    // implementation that mishandles them would still pass on fresh weights).
+    const rng = new Random(seed + 100);
+    const weights = model.getWeights();
+    for (const w of weights.values())
+      for (let i = 0; i < w.values.length; i++) w.values[i] += 0.3 * rng.normal();
+    model.restore(model.metadata(), weights);
+  }
   const x = inputs(3, model.inputSize, seed);
   expectClose(
     networkOutput(model, x),
@@ -302,6 +312,24 @@ describe('forward pass equals an independent reference on fixed weights', () => 
       new TransformerForecaster({ inputSize: 6, horizon: 2, modelSize: 8, heads: 2, layers: 2, seed: 9 }),
       transformerReference,
       5,
+    );
+  });
+
+  it('Transformer with every weight perturbed (layer-norm gains and shifts, biases)', () => {
+    check(
+      new TransformerForecaster({ inputSize: 5, horizon: 3, modelSize: 8, heads: 4, layers: 2, seed: 19 }),
+      transformerReference,
+      15,
+      true,
+    );
+  });
+
+  it('LSTM with every weight perturbed', () => {
+    check(
+      new LSTMForecaster({ inputSize: 6, horizon: 2, hiddenSize: 5, layers: 2, seed: 20 }),
+      lstmReference,
+      16,
+      true,
     );
   });
 
