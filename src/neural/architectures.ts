@@ -5,7 +5,6 @@ import {
   type Constants,
   dense,
   denseSpecs,
-  layerNorm,
   layerNormSpecs,
   linearInterpolationMatrix,
   mlp,
@@ -332,6 +331,9 @@ function lstmRecurrence(tf: Tf, inputs: Tensor3D[], recurrent: Tensor2D[], allSt
     let cell: Tensor2D | undefined;
     const hs: Tensor2D[] = [];
     const add = (a: Tensor, b: Tensor) => tf.add(a, b) as Tensor2D;
+    // Scalars made once per call (a number argument becomes a new tensor on every op).
+    const one = tf.scalar(1);
+    const two = tf.scalar(2);
     for (let t = 0; t < steps; t++) {
       // h and cell start at 0: the t = 0 step skips the (exactly zero) recurrent terms.
       const pre = (g: number) => (h ? add(tf.matMul(h, ws[g]), rows[g][t]) : rows[g][t]);
@@ -339,10 +341,10 @@ function lstmRecurrence(tf: Tf, inputs: Tensor3D[], recurrent: Tensor2D[], allSt
       const f = tf.sigmoid(pre(1));
       const g = tf.sigmoid(pre(2));
       const o = tf.sigmoid(pre(3));
-      const tg = tf.sub(tf.mul(g, 2), 1) as Tensor2D;
+      const tg = tf.sub(tf.mul(g, two), one) as Tensor2D;
       const update = tf.mul(i, tg);
       cell = (cell ? tf.add(tf.mul(f, cell), update) : update) as Tensor2D;
-      const tc = tf.sub(tf.mul(tf.sigmoid(tf.mul(cell, 2)), 2), 1) as Tensor2D;
+      const tc = tf.sub(tf.mul(tf.sigmoid(tf.mul(cell, two)), two), one) as Tensor2D;
       h = tf.mul(o, tc) as Tensor2D;
       hs.push(h);
       if (kept) {
@@ -373,14 +375,16 @@ function lstmRecurrence(tf: Tf, inputs: Tensor3D[], recurrent: Tensor2D[], allSt
       const dz: Tensor2D[][] = [[], [], [], []];
       let dh = (dys ? dys[steps - 1] : dy) as Tensor2D;
       let dc: Tensor2D | undefined;
-      const slope = (s: Tensor2D) => tf.mul(s, tf.sub(1, s));
+      const one = tf.scalar(1);
+      const two = tf.scalar(2);
+      const slope = (s: Tensor2D) => tf.mul(s, tf.sub(one, s));
       for (let t = steps - 1; t >= 0; t--) {
         const { i, f, g, o, tg, tc } = kept[t];
-        const fromH = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc))) as Tensor2D;
+        const fromH = tf.mul(tf.mul(dh, o), tf.sub(one, tf.square(tc))) as Tensor2D;
         dc = dc ? (tf.add(dc, fromH) as Tensor2D) : fromH;
         dz[0][t] = tf.mul(tf.mul(dc, tg), slope(i)) as Tensor2D;
         dz[1][t] = t > 0 ? (tf.mul(tf.mul(dc, kept[t - 1].cell), slope(f)) as Tensor2D) : tf.zerosLike(dc);
-        dz[2][t] = tf.mul(tf.mul(tf.mul(dc, i), 2), slope(g)) as Tensor2D;
+        dz[2][t] = tf.mul(tf.mul(tf.mul(dc, i), two), slope(g)) as Tensor2D;
         dz[3][t] = tf.mul(tf.mul(dh, tc), slope(o)) as Tensor2D;
         if (t === 0) break;
         dc = tf.mul(dc, f) as Tensor2D;
