@@ -2,11 +2,14 @@
 // Prints training time for 20 epochs, single-forecast latency (median of 1000 calls), batched inference
 // throughput and the model file size, each next to its target; then, for all four models at the small
 // defaults and at the neuralforecast reference sizes (--preset neuralforecast): training time per epoch
-// and batched forecasts/s (input 64, horizon 5). Set NEURAL_BENCH_QUICK=1 to skip the reference sizes.
+// and batched forecasts/s (input 64, horizon 5), and each model's speed per parameter and per multiply-add
+// against small N-HiTS (the issue's target: LSTM and Transformer within 5x of N-HiTS per parameter).
+// Set NEURAL_BENCH_QUICK=1 to skip the reference sizes.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildForecaster, fetchMarketData, initNeuralBackend, loadModel, NHiTS } from '../dist/index.js';
+import { getTf } from '../dist/neural/backend.js';
 
 const backend = await initNeuralBackend();
 const series = await fetchMarketData('SPX', '2010-01-01', '2019-12-31', 'sample');
@@ -89,6 +92,7 @@ for (const preset of presets) {
       'train CPU s/epoch': +((cpu.user + cpu.system) / 1e6 / r.epochsRun).toFixed(2),
       'train us/param/epoch': +((1000 * msPerEpoch) / m.parameterCount).toFixed(1),
       'forecasts/s': Math.round(perSec),
+      config: m.config,
     });
     m.dispose();
     console.log(
@@ -96,13 +100,77 @@ for (const preset of presets) {
     );
   }
 }
+/**
+ * Multiply-adds per forecast (weight applications; elementwise work ignored). MLPs apply each weight once
+ * (~ parameter count); an LSTM applies its gate weights at every step; a Transformer applies its per-token
+ * weights at every step and attention adds 2 T^2 d per layer (scores and weighted values).
+ */
+function macsPerForecast(type, c, params) {
+  const T = c.inputSize;
+  const out = c.horizon * (c.quantiles ? 3 : 1);
+  if (type === 'lstm') {
+    let macs = c.hiddenSize * out;
+    for (let l = 0; l < c.layers; l++)
+      macs += T * 4 * c.hiddenSize * ((l === 0 ? 1 : c.hiddenSize) + c.hiddenSize);
+    return macs;
+  }
+  if (type === 'transformer') {
+    const D = c.modelSize;
+    const perLayer = T * (4 * D * D + 2 * D * c.feedForwardSize) + 2 * T * T * D;
+    return T * D + c.layers * perLayer + 2 * D * out;
+  }
+  return params;
+}
+
+// What the machine can do: one XNNPACK matmul and one attention-shaped batched matmul on this backend.
+const tf = getTf();
+function gflops(a, b, reps) {
+  const run = () => {
+    const out = tf.matMul(a, b);
+    out.dataSync();
+    out.dispose();
+  };
+  run();
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) run();
+  const seconds = (performance.now() - t0) / 1000 / reps;
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1];
+  const batches = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  return (2 * batches * m * k * n) / seconds / 1e9;
+}
+const dense = gflops(tf.randomNormal([2048, 128]), tf.randomNormal([128, 128]), 20);
+const attention = gflops(tf.randomNormal([32, 4, 64, 8]), tf.randomNormal([32, 4, 8, 64]), 20);
+console.log(
+  `matmul on this backend: ${dense.toFixed(1)} GFLOP/s dense [2048x128]x[128x128], ${attention.toFixed(1)} GFLOP/s attention-shaped [128 x (64x8)x(8x64)]`,
+);
+
 const base = rows.find((row) => row.preset === 'small' && row.model === 'nhits');
 for (const row of rows) {
+  const macs = macsPerForecast(row.model, row.config, row.params);
+  row['MACs/forecast'] = macs;
   row['train vs N-HiTS per param'] = +(row['train us/param/epoch'] / base['train us/param/epoch']).toFixed(1);
   // Slowdown per parameter: (N-HiTS forecasts/s x params) / (this model's forecasts/s x params).
   row['inference vs N-HiTS per param'] = +(
     (base['forecasts/s'] * base.params) /
     (row['forecasts/s'] * row.params)
   ).toFixed(1);
+  // The same per multiply-add (weight application): what each model's work rate is against N-HiTS'.
+  row['inference vs N-HiTS per MAC'] = +(
+    (base['forecasts/s'] * base['MACs/forecast']) /
+    (row['forecasts/s'] * macs)
+  ).toFixed(1);
+  row['train vs N-HiTS per MAC'] = +(
+    row['train s/epoch'] /
+    macs /
+    (base['train s/epoch'] / base['MACs/forecast'])
+  ).toFixed(1);
+  row['inference GFLOP/s'] = +((2 * macs * row['forecasts/s']) / 1e9).toFixed(2);
 }
-console.table(rows);
+console.table(rows.map(({ config, ...row }) => row));
+for (const row of rows.filter((r) => r.model === 'lstm' || r.model === 'transformer')) {
+  const worst = Math.max(row['train vs N-HiTS per param'], row['inference vs N-HiTS per param']);
+  console.log(
+    `${row.model} (${row.preset}) vs N-HiTS (small) per parameter: train ${row['train vs N-HiTS per param']}x, inference ${row['inference vs N-HiTS per param']}x slower (target <= 5x: ${worst <= 5 ? 'met' : 'missed'}); per multiply-add: train ${row['train vs N-HiTS per MAC']}x, inference ${row['inference vs N-HiTS per MAC']}x (${row['MACs/forecast'].toLocaleString('en-US')} MACs per forecast vs ${base['MACs/forecast'].toLocaleString('en-US')})`,
+  );
+}
