@@ -45,9 +45,17 @@ export function auditHash(prevHash: string, entry: AuditEntry): string {
   return sha256Hex(prevHash + entryText(entry, canonicalJson(entry.details), canonicalJson(entry.postings)));
 }
 
-/** Append an entry after `prevHash`; returns its hash. The caller records the new head. */
-export function appendAudit(store: LedgerStore, entry: AuditEntry, prevHash: string): string {
-  const detailsText = canonicalJson(entry.details);
+/**
+ * Append an entry after `prevHash`; returns its hash. The caller records the new head. `detailsText`
+ * is canonicalJson(entry.details) when the caller already has it (it serialised the parameters for the
+ * fingerprint); the stored text and the hash are the same either way.
+ */
+export function appendAudit(
+  store: LedgerStore,
+  entry: AuditEntry,
+  prevHash: string,
+  detailsText = canonicalJson(entry.details),
+): string {
   const postingsText = canonicalJson(entry.postings);
   const hash = sha256Hex(prevHash + entryText(entry, detailsText, postingsText));
   store

@@ -238,6 +238,7 @@ export function distribute(ctx: OpContext, request: DistributeRequest): { distri
     };
   }
   store.stmt('UPDATE syndicates SET period_start = ? WHERE id = ?').run(at, s.id);
+  store.syndicateWritten(s.id, { period_start: at });
   // A new period: every capital account's integral restarts from now.
   store
     .stmt("UPDATE accounts SET tw_accum = 0, tw_anchor = ? WHERE syndicate_id = ? AND class = 'capital'")

@@ -337,6 +337,8 @@ export function castVote(ctx: OpContext, proposalId: string, choice: VoteChoice)
     } catch (error) {
       if (!(error instanceof NeuralTraderError)) throw error;
       restore();
+      // The savepoint rolled back: what it wrote may be in the cache, so drop it (reads come from the file).
+      store.invalidate();
       status = 'failed';
       outcome = error.message;
       ctx.warnings.push(`${p.id} passed but could not be applied: ${error.message}`);
@@ -370,6 +372,7 @@ function execute(ctx: OpContext, p: ProposalRow): Record<string, unknown> {
       ctx.store
         .stmt('UPDATE syndicates SET rules = ?, rules_rev = rules_rev + 1 WHERE id = ?')
         .run(JSON.stringify(rules), s.id);
+      ctx.store.forgetSyndicate(s.id);
       return { rulesChanged: Object.keys(payload.changes) };
     }
     case 'large_allocation': {
@@ -425,5 +428,6 @@ function removeMember(ctx: OpContext, memberId: string, proposalId: string): Rec
       .run(s.id, withdrawal, memberId, amount, b.profit, b.capital, transfer, at, at, proposalId, at);
   }
   store.stmt("UPDATE members SET status = 'removed' WHERE syndicate_id = ? AND id = ?").run(s.id, memberId);
+  store.forgetMember(s.id, memberId);
   return { memberRemoved: memberId, payout: fmt(ctx, amount), withdrawal };
 }

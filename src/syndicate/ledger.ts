@@ -188,10 +188,18 @@ export class SyndicateLedger {
 
   // ---------------------------------------------------------------- the operation runner
 
+  /**
+   * Run `fn` in a transaction (immediate for writes: the write lock is held from the start). The
+   * store's cache is checked against the file first and dropped if the transaction rolls back.
+   */
   private transaction<T>(fn: () => T, read = false): T {
     try {
-      return (read ? this.runRead : this.runImmediate)(fn) as T;
+      return (read ? this.runRead : this.runImmediate)(() => {
+        this.store.sync();
+        return fn();
+      }) as T;
     } catch (error) {
+      this.store.invalidate();
       throw sqliteError(error, KIND, this.path);
     }
   }
@@ -236,12 +244,23 @@ export class SyndicateLedger {
   private record<T extends object>(
     s: SyndicateState,
     post: Poster,
-    op: { kind: string; key: string; actor: string; at: EpochMs; fingerprint: string; params: unknown },
+    op: {
+      kind: string;
+      key: string;
+      actor: string;
+      at: EpochMs;
+      fingerprint: string;
+      params: unknown;
+      /** canonicalJson(params), when the caller already serialised them. */
+      paramsText?: string;
+    },
     result: T,
     warnings: string[],
   ): OperationResult<T> {
     const stored = { ...result, warnings };
     const seq = s.row.audit_seq + 1;
+    // canonicalJson({ params, result }) with the parameters serialised once ("params" < "result").
+    const detailsText = `{"params":${op.paramsText ?? canonicalJson(op.params)},"result":${canonicalJson(stored)}}`;
     const hash = appendAudit(
       this.store,
       {
@@ -256,6 +275,7 @@ export class SyndicateLedger {
         postings: post.lines,
       },
       s.row.audit_head,
+      detailsText,
     );
     post.finish({ clock: op.at, auditSeq: seq, auditHead: hash });
     return {
@@ -275,7 +295,7 @@ export class SyndicateLedger {
    * Run one write operation. `params` normalises the input (its value is what the idempotency
    * fingerprint and the audit entry record); `apply` changes the ledger and returns the result.
    */
-  private write<P, T extends object>(
+  private write<P extends object, T extends object>(
     kind: string,
     input: OperationInput,
     permission: Permission,
@@ -286,7 +306,11 @@ export class SyndicateLedger {
     return this.transaction(() => {
       const s = this.store.syndicate(base.syndicateId);
       const p = params(s);
-      const fingerprint = sha256Hex(canonicalJson({ kind, actor: base.actor, params: p }));
+      const paramsText = canonicalJson(p);
+      // canonicalJson({ kind, actor, params }) from the parameters' text (keys in sorted order).
+      const fingerprint = sha256Hex(
+        `{"actor":${JSON.stringify(base.actor)},"kind":${JSON.stringify(kind)},"params":${paramsText}}`,
+      );
       const existing = this.store.auditByKey(s.id, base.key);
       if (existing) return this.replay<T>(existing, fingerprint);
       const actor = this.authorise(s, base.actor, permission);
@@ -297,7 +321,7 @@ export class SyndicateLedger {
       return this.record(
         s,
         post,
-        { kind, key: base.key, actor: actor.id, at, fingerprint, params: p },
+        { kind, key: base.key, actor: actor.id, at, fingerprint, params: p, paramsText },
         result,
         warnings,
       );
@@ -682,6 +706,8 @@ export class SyndicateLedger {
   verify(input: { syndicateId: string }): VerifyResult {
     const syndicateId = parseIdentifier(input?.syndicateId, 'syndicateId');
     return this.transaction(() => {
+      // An audit reads the file itself, never what this process remembers of it.
+      this.store.invalidate();
       const s = this.store.syndicate(syndicateId);
       const audit = verifyAuditChain(this.store, s.id, { seq: s.row.audit_seq, head: s.row.audit_head });
       const ledger = verifyLedger(this.store, s.row, s.ccy);

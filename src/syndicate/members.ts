@@ -76,6 +76,7 @@ export function bookDeposit(ctx: OpContext, member: MemberRow, amount: number): 
     ctx.store
       .stmt('UPDATE members SET first_deposit_at = ? WHERE syndicate_id = ? AND id = ?')
       .run(ctx.at, ctx.syndicate.id, member.id);
+    ctx.store.forgetMember(ctx.syndicate.id, member.id);
   }
 }
 
@@ -165,6 +166,7 @@ export function changeRole(ctx: OpContext, memberId: string, role: Role): Member
   ctx.store
     .stmt('UPDATE members SET role = ? WHERE syndicate_id = ? AND id = ?')
     .run(role, ctx.syndicate.id, memberId);
+  ctx.store.forgetMember(ctx.syndicate.id, memberId);
   return memberChange(ctx, row);
 }
 
@@ -181,6 +183,7 @@ export function setStatus(
   ctx.store
     .stmt('UPDATE members SET status = ? WHERE syndicate_id = ? AND id = ?')
     .run(status, ctx.syndicate.id, memberId);
+  ctx.store.forgetMember(ctx.syndicate.id, memberId);
   return memberChange(ctx, row);
 }
 

@@ -92,7 +92,7 @@ export class Poster {
     const transfer = this.nextTransfer++;
     // SET expressions see the row as it was: the integral grows by the old balance times the time since
     // the last change of a capital account.
-    const updateAccount = this.store.stmt(
+    const updateAccount = this.store.rawStmt(
       `UPDATE accounts SET
          tw_accum = CASE WHEN class = 'capital' THEN tw_accum + (credits - debits) * (? - tw_anchor) ELSE tw_accum END,
          tw_anchor = ?, debits = debits + ?, credits = credits + ?
@@ -103,11 +103,11 @@ export class Poster {
       const c = line.amount - d;
       this.lines.push([transfer, kind, line.account, d, c, memo ?? null, reverses ?? null]);
       const after = updateAccount.get(this.at, this.at, d, c, this.syndicate.id, line.account) as
-        | { debits: number; credits: number }
+        | [debits: number, credits: number]
         | undefined;
       if (!after) throw new LedgerInvariantError(`${kind}: account ${line.account} does not exist`);
       const cls = accountClass(line.account);
-      this.touched.set(line.account, { cls, debits: after.debits, credits: after.credits });
+      this.touched.set(line.account, { cls, debits: after[0], credits: after[1] });
       const change = balanceOf(cls, d, c);
       if (cls === 'asset') this.assets += change;
       else if (cls === 'clearing') this.clearing += change;
@@ -157,12 +157,12 @@ export class Poster {
    * and check every invariant on the result; throws (so the transaction rolls back) if one breaks.
    */
   finish(record: { clock: EpochMs; auditSeq: number; auditHead: string }): void {
-    const totals = this.store
-      .stmt(
+    const [total_debits, total_credits, assets, equity, pending, capital, clearing] = this.store
+      .rawStmt(
         `UPDATE syndicates SET total_debits = total_debits + ?, total_credits = total_credits + ?,
            assets = assets + ?, equity = equity + ?, pending = pending + ?, capital = capital + ?, clearing = clearing + ?,
            next_transfer = ?, clock = ?, audit_seq = ?, audit_head = ?
-         WHERE id = ? RETURNING total_debits, total_credits, assets, equity, pending, clearing`,
+         WHERE id = ? RETURNING total_debits, total_credits, assets, equity, pending, capital, clearing`,
       )
       .get(
         this.debits,
@@ -177,14 +177,15 @@ export class Poster {
         record.auditSeq,
         record.auditHead,
         this.syndicate.id,
-      ) as {
-      total_debits: number;
-      total_credits: number;
-      assets: number;
-      equity: number;
-      pending: number;
-      clearing: number;
-    };
+      ) as number[];
+    const totals = { total_debits, total_credits, assets, equity, pending, capital, clearing };
+    this.store.syndicateWritten(this.syndicate.id, {
+      ...totals,
+      next_transfer: this.nextTransfer,
+      clock: record.clock,
+      audit_seq: record.auditSeq,
+      audit_head: record.auditHead,
+    });
     if (this.transfers === 0) return;
     const money = (v: number) => formatMoney(v, this.ccy);
     if (totals.total_debits !== totals.total_credits) {

@@ -147,18 +147,42 @@ export interface MemberBalances {
   pending: number;
 }
 
+/** A cached syndicate: its row as this connection last wrote or read it, with currency and rules parsed. */
+interface CachedSyndicate {
+  row: SyndicateRow;
+  ccy: Currency;
+  rules: SyndicateRules;
+}
+
 /**
  * Prepared-statement access to the ledger file. Statements are prepared once per SQL text and reused:
  * a deposit runs about ten of them, so preparing each time would cost more than the commit.
+ *
+ * Every operation needs its syndicate's row (clock, totals, sequences, audit head) and its actor's
+ * member row, and reading them back costs more than the rest of a deposit's statements together. So
+ * the store keeps them, as this connection last read or wrote them, under one rule: the cache is only
+ * used inside a transaction that began with `sync()`. `sync` reads SQLite's `PRAGMA data_version`,
+ * which changes exactly when another connection (another process, or another ledger handle in this
+ * one) committed to the file since this connection last looked; then everything cached is dropped.
+ * A write transaction holds the write lock from its first statement (BEGIN IMMEDIATE), so nobody else
+ * can commit while it runs; what it writes itself it applies to the cache (`syndicateWritten`,
+ * `forgetSyndicate`, `forgetMember`), and a transaction that rolls back drops the whole cache
+ * (`invalidate`), so nothing it did survives in memory either.
  */
 export class LedgerStore {
   readonly db: SqliteDatabase;
   private readonly statements = new Map<string, Database.Statement>();
-  /** Parsed rules per syndicate with the revision they were read at (every operation needs them). */
-  private readonly parsedRules = new Map<string, { rev: number; rules: SyndicateRules }>();
+  private readonly rawStatements = new Map<string, Database.Statement>();
+  private readonly syndicates = new Map<string, CachedSyndicate>();
+  /** Member rows by syndicate id + NUL + member id. */
+  private readonly memberRows = new Map<string, MemberRow>();
+  /** data_version when the cache was last known to match the file (-1: nothing known). */
+  private dataVersion = -1;
+  private readonly dataVersionStmt: Database.Statement;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
+    this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
   }
 
   stmt(sql: string): Database.Statement {
@@ -170,7 +194,40 @@ export class LedgerStore {
     return statement;
   }
 
-  /** The syndicate row without its rules text (every operation reads it; the rules rarely change). */
+  /**
+   * A statement whose rows come back as arrays in column order: no object with named properties per
+   * row, which is most of the cost of a one-row read or RETURNING on the hot path.
+   */
+  rawStmt(sql: string): Database.Statement {
+    let statement = this.rawStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql).raw(true);
+      this.rawStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Call first inside every transaction: drops the cache when another connection has committed since
+   * this one last looked (the statement also starts the read snapshot of a deferred transaction).
+   */
+  sync(): void {
+    const version = this.dataVersionStmt.get() as number;
+    if (version !== this.dataVersion) {
+      this.syndicates.clear();
+      this.memberRows.clear();
+      this.dataVersion = version;
+    }
+  }
+
+  /** Forget everything cached (a transaction or savepoint rolled back, or a read must see the file). */
+  invalidate(): void {
+    this.syndicates.clear();
+    this.memberRows.clear();
+    this.dataVersion = -1;
+  }
+
+  /** The syndicate row without its rules text, read from the file (never from the cache). */
   syndicateRow(id: string): SyndicateRow | undefined {
     return this.stmt(
       `SELECT id, name, currency, created_at, clock, rules_rev, period_start, total_debits, total_credits, assets,
@@ -179,34 +236,60 @@ export class LedgerStore {
     ).get(id) as SyndicateRow | undefined;
   }
 
-  /** The syndicate with parsed rules, or a NOT_FOUND error naming it. */
+  /**
+   * The syndicate with parsed rules, or a NOT_FOUND error naming it. The row is the operation's own
+   * copy: writes during the operation change the cache, never a row an operation already holds.
+   */
   syndicate(id: string): SyndicateState {
-    const row = this.syndicateRow(id);
-    if (!row) {
-      throw new NeuralTraderError('NOT_FOUND', `syndicate "${id}" does not exist`, {
-        field: 'syndicateId',
-        hint: 'create it with `npx neural-trader syndicate create` (or check the spelling)',
-      });
-    }
-    const cached = this.parsedRules.get(row.id);
-    let rules = cached?.rev === row.rules_rev ? cached.rules : undefined;
-    if (!rules) {
+    let cached = this.syndicates.get(id);
+    if (!cached) {
+      const row = this.syndicateRow(id);
+      if (!row) {
+        throw new NeuralTraderError('NOT_FOUND', `syndicate "${id}" does not exist`, {
+          field: 'syndicateId',
+          hint: 'create it with `npx neural-trader syndicate create` (or check the spelling)',
+        });
+      }
       const text = (this.stmt('SELECT rules FROM syndicates WHERE id = ?').get(id) as { rules: string })
         .rules;
-      rules = JSON.parse(text) as SyndicateRules;
-      this.parsedRules.set(row.id, { rev: row.rules_rev, rules });
+      cached = { row, ccy: currency(row.currency), rules: JSON.parse(text) as SyndicateRules };
+      this.syndicates.set(id, cached);
     }
-    return { row, id: row.id, ccy: currency(row.currency), rules };
+    return { row: { ...cached.row }, id: cached.row.id, ccy: cached.ccy, rules: cached.rules };
+  }
+
+  /** Record in the cache what this connection just wrote to a syndicate's row (no-op if not cached). */
+  syndicateWritten(id: string, changes: Partial<SyndicateRow>): void {
+    const cached = this.syndicates.get(id);
+    if (cached) Object.assign(cached.row, changes);
+  }
+
+  /** Drop a cached syndicate (after a write the cache does not mirror: rules, period start). */
+  forgetSyndicate(id: string): void {
+    this.syndicates.delete(id);
+  }
+
+  /** Drop a cached member row (after any write to it). */
+  forgetMember(syndicateId: string, id: string): void {
+    this.memberRows.delete(`${syndicateId}\u0000${id}`);
   }
 
   listSyndicates(): SyndicateRow[] {
     return this.stmt('SELECT * FROM syndicates ORDER BY id').all() as SyndicateRow[];
   }
 
+  /** A member's row (the caller's own copy), from the cache or the file. */
   memberRow(syndicateId: string, id: string): MemberRow | undefined {
-    return this.stmt('SELECT * FROM members WHERE syndicate_id = ? AND id = ?').get(syndicateId, id) as
-      | MemberRow
-      | undefined;
+    const key = `${syndicateId}\u0000${id}`;
+    let row = this.memberRows.get(key);
+    if (!row) {
+      row = this.stmt('SELECT * FROM members WHERE syndicate_id = ? AND id = ?').get(syndicateId, id) as
+        | MemberRow
+        | undefined;
+      if (!row) return undefined;
+      this.memberRows.set(key, row);
+    }
+    return { ...row };
   }
 
   /** A member, or a NOT_FOUND error naming them. */
@@ -239,12 +322,12 @@ export class LedgerStore {
   }
 
   balance(syndicateId: string, code: string): number {
-    const row = this.stmt('SELECT debits, credits FROM accounts WHERE syndicate_id = ? AND code = ?').get(
+    const row = this.rawStmt('SELECT debits, credits FROM accounts WHERE syndicate_id = ? AND code = ?').get(
       syndicateId,
       code,
-    ) as { debits: number; credits: number } | undefined;
+    ) as [debits: number, credits: number] | undefined;
     if (!row) throw new Error(`account ${code} of ${syndicateId} does not exist`);
-    return balanceOf(accountClass(code), row.debits, row.credits);
+    return balanceOf(accountClass(code), row[0], row[1]);
   }
 
   /** Every member's capital, profit and pending balance, by member id. */
@@ -318,10 +401,11 @@ export class LedgerStore {
     sequence: 'member' | 'allocation' | 'withdrawal' | 'proposal' | 'distribution',
   ): number {
     const column = `next_${sequence}`;
-    const row = this.stmt(
-      `UPDATE syndicates SET ${column} = ${column} + 1 WHERE id = ? RETURNING ${column} - 1 AS n`,
-    ).get(syndicateId) as { n: number };
-    return row.n;
+    const [n] = this.rawStmt(
+      `UPDATE syndicates SET ${column} = ${column} + 1 WHERE id = ? RETURNING ${column} - 1`,
+    ).get(syndicateId) as [number];
+    this.syndicateWritten(syndicateId, { [column]: n + 1 } as Partial<SyndicateRow>);
+    return n;
   }
 
   openAllocations(syndicateId: string): AllocationRow[] {
@@ -332,11 +416,11 @@ export class LedgerStore {
 
   /** Exposure under a key (see allocations.ts): allocations opened on a day, or open per sport/market/symbol. */
   exposure(syndicateId: string, key: string): number {
-    const row = this.stmt('SELECT amount FROM exposures WHERE syndicate_id = ? AND key = ?').get(
+    const row = this.rawStmt('SELECT amount FROM exposures WHERE syndicate_id = ? AND key = ?').get(
       syndicateId,
       key,
-    ) as { amount: number } | undefined;
-    return row?.amount ?? 0;
+    ) as [number] | undefined;
+    return row?.[0] ?? 0;
   }
 
   addExposure(syndicateId: string, key: string, delta: number): void {
