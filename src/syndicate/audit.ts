@@ -40,6 +40,14 @@ function entryText(entry: AuditEntry, detailsText: string, postingsText: string)
   );
 }
 
+/**
+ * canonicalJson(postings): the lines are arrays of strings, finite integers and nulls, which have no
+ * keys to sort, so JSON.stringify writes exactly the canonical text (and does it natively).
+ */
+function postingsJson(postings: AuditEntry['postings']): string {
+  return JSON.stringify(postings);
+}
+
 /** SHA-256(previous hash + canonical JSON of the entry). */
 export function auditHash(prevHash: string, entry: AuditEntry): string {
   return sha256Hex(prevHash + entryText(entry, canonicalJson(entry.details), canonicalJson(entry.postings)));
@@ -56,7 +64,7 @@ export function appendAudit(
   prevHash: string,
   detailsText = canonicalJson(entry.details),
 ): string {
-  const postingsText = canonicalJson(entry.postings);
+  const postingsText = postingsJson(entry.postings);
   const hash = sha256Hex(prevHash + entryText(entry, detailsText, postingsText));
   store
     .stmt(

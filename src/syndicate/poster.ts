@@ -10,7 +10,7 @@ import {
   type PostingLine,
   UNREALISED,
 } from './accounts.js';
-import type { LedgerStore } from './store.js';
+import type { LedgerStore, SyndicateRow } from './store.js';
 
 /**
  * A ledger invariant would break if this operation were committed. Valid input never gets here (each
@@ -59,7 +59,19 @@ export class Poster {
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly syndicate: { id: string; next_transfer: number },
+    /** The syndicate's row as this operation's transaction read it. */
+    private readonly syndicate: Pick<
+      SyndicateRow,
+      | 'id'
+      | 'next_transfer'
+      | 'total_debits'
+      | 'total_credits'
+      | 'assets'
+      | 'equity'
+      | 'pending'
+      | 'capital'
+      | 'clearing'
+    >,
     private readonly at: EpochMs,
     private readonly ccy: Currency,
   ) {
@@ -157,14 +169,14 @@ export class Poster {
    * and check every invariant on the result; throws (so the transaction rolls back) if one breaks.
    */
   finish(record: { clock: EpochMs; auditSeq: number; auditHead: string }): void {
-    const [total_debits, total_credits, assets, equity, pending, capital, clearing] = this.store
-      .rawStmt(
+    const changed = this.store
+      .stmt(
         `UPDATE syndicates SET total_debits = total_debits + ?, total_credits = total_credits + ?,
            assets = assets + ?, equity = equity + ?, pending = pending + ?, capital = capital + ?, clearing = clearing + ?,
            next_transfer = ?, clock = ?, audit_seq = ?, audit_head = ?
-         WHERE id = ? RETURNING total_debits, total_credits, assets, equity, pending, capital, clearing`,
+         WHERE id = ?`,
       )
-      .get(
+      .run(
         this.debits,
         this.credits,
         this.assets,
@@ -177,9 +189,21 @@ export class Poster {
         record.auditSeq,
         record.auditHead,
         this.syndicate.id,
-      ) as number[];
-    const totals = { total_debits, total_credits, assets, equity, pending, capital, clearing };
-    this.store.syndicateWritten(this.syndicate.id, {
+      ).changes;
+    if (changed !== 1) throw new LedgerInvariantError(`syndicate ${this.syndicate.id} does not exist`);
+    // The totals the UPDATE leaves: the row as this transaction read it (under the write lock, so nobody
+    // else changed them) plus this operation's changes. Cheaper than RETURNING them, and the same numbers.
+    const s = this.syndicate;
+    const totals = {
+      total_debits: s.total_debits + this.debits,
+      total_credits: s.total_credits + this.credits,
+      assets: s.assets + this.assets,
+      equity: s.equity + this.equity,
+      pending: s.pending + this.pending,
+      capital: s.capital + this.capital,
+      clearing: s.clearing + this.clearing,
+    };
+    this.store.syndicateWritten(s.id, {
       ...totals,
       next_transfer: this.nextTransfer,
       clock: record.clock,

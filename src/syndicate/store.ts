@@ -147,6 +147,34 @@ export interface MemberBalances {
   pending: number;
 }
 
+/** A copy of a syndicate row as one object literal (one hidden class; a spread of a row is slower). */
+function copySyndicateRow(r: SyndicateRow): SyndicateRow {
+  return {
+    id: r.id,
+    name: r.name,
+    currency: r.currency,
+    created_at: r.created_at,
+    clock: r.clock,
+    rules_rev: r.rules_rev,
+    period_start: r.period_start,
+    total_debits: r.total_debits,
+    total_credits: r.total_credits,
+    assets: r.assets,
+    equity: r.equity,
+    pending: r.pending,
+    capital: r.capital,
+    clearing: r.clearing,
+    next_member: r.next_member,
+    next_allocation: r.next_allocation,
+    next_withdrawal: r.next_withdrawal,
+    next_proposal: r.next_proposal,
+    next_distribution: r.next_distribution,
+    next_transfer: r.next_transfer,
+    audit_seq: r.audit_seq,
+    audit_head: r.audit_head,
+  };
+}
+
 /** A cached syndicate: its row as this connection last wrote or read it, with currency and rules parsed. */
 interface CachedSyndicate {
   row: SyndicateRow;
@@ -252,10 +280,14 @@ export class LedgerStore {
       }
       const text = (this.stmt('SELECT rules FROM syndicates WHERE id = ?').get(id) as { rules: string })
         .rules;
-      cached = { row, ccy: currency(row.currency), rules: JSON.parse(text) as SyndicateRules };
+      cached = {
+        row: copySyndicateRow(row),
+        ccy: currency(row.currency),
+        rules: JSON.parse(text) as SyndicateRules,
+      };
       this.syndicates.set(id, cached);
     }
-    return { row: { ...cached.row }, id: cached.row.id, ccy: cached.ccy, rules: cached.rules };
+    return { row: copySyndicateRow(cached.row), id: cached.row.id, ccy: cached.ccy, rules: cached.rules };
   }
 
   /** Record in the cache what this connection just wrote to a syndicate's row (no-op if not cached). */
