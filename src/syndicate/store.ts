@@ -201,6 +201,7 @@ export class LedgerStore {
   readonly db: SqliteDatabase;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly rawStatements = new Map<string, Database.Statement>();
+  private readonly columnNames = new Map<Database.Statement, string[]>();
   private readonly syndicates = new Map<string, CachedSyndicate>();
   /** Member rows by syndicate id + NUL + member id. */
   private readonly memberRows = new Map<string, MemberRow>();
@@ -233,6 +234,25 @@ export class LedgerStore {
       this.rawStatements.set(sql, statement);
     }
     return statement;
+  }
+
+  /**
+   * One row as an object keyed by column name, built from the raw row with the column names read once
+   * per statement (better-sqlite3 looks every column name up again for every row it returns).
+   */
+  rowObject<Row>(sql: string, ...params: unknown[]): Row | undefined {
+    const statement = this.rawStmt(sql);
+    const values = statement.get(...params) as unknown[] | undefined;
+    if (!values) return undefined;
+    let names = this.columnNames.get(statement);
+    // (Re)read the names when the row's width changed: SQLite re-prepares after a schema change.
+    if (!names || names.length !== values.length) {
+      names = statement.columns().map((c) => c.name);
+      this.columnNames.set(statement, names);
+    }
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+    return row as Row;
   }
 
   /**
@@ -315,9 +335,11 @@ export class LedgerStore {
     const key = `${syndicateId}\u0000${id}`;
     let row = this.memberRows.get(key);
     if (!row) {
-      row = this.stmt('SELECT * FROM members WHERE syndicate_id = ? AND id = ?').get(syndicateId, id) as
-        | MemberRow
-        | undefined;
+      row = this.rowObject<MemberRow>(
+        'SELECT * FROM members WHERE syndicate_id = ? AND id = ?',
+        syndicateId,
+        id,
+      );
       if (!row) return undefined;
       this.memberRows.set(key, row);
     }
@@ -399,9 +421,11 @@ export class LedgerStore {
 
   /** A row of a per-syndicate table by id, or a NOT_FOUND error naming what was looked for. */
   private byId<Row>(table: string, what: string, field: string, syndicateId: string, id: string): Row {
-    const row = this.stmt(`SELECT * FROM ${table} WHERE syndicate_id = ? AND id = ?`).get(syndicateId, id) as
-      | Row
-      | undefined;
+    const row = this.rowObject<Row>(
+      `SELECT * FROM ${table} WHERE syndicate_id = ? AND id = ?`,
+      syndicateId,
+      id,
+    );
     if (!row) {
       throw new NeuralTraderError(
         'NOT_FOUND',
