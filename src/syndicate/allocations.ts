@@ -5,7 +5,7 @@ import { ALLOCATIONS, CASH, credit, debit, FEES, signedLine, UNDISTRIBUTED, UNRE
 import { canonicalJson } from './canonical.js';
 import { fmt, type OpContext } from './context.js';
 import { type SizingBook, type SizingResult, sizeAllocation } from './sizing.js';
-import type { LedgerStore, SyndicateState } from './store.js';
+import type { AllocationRow, LedgerStore, SyndicateState } from './store.js';
 import type { AllocationMethod, Opportunity } from './types.js';
 import { type AllocationView, allocationView } from './views.js';
 
@@ -30,13 +30,15 @@ function openKeys(o: Pick<Opportunity, 'sport' | 'market' | 'symbol'>): string[]
 
 /** The figures of the book that sizing needs, at time `at` (each one a key lookup, not a scan). */
 export function sizingBook(store: LedgerStore, s: SyndicateState, o: Opportunity, at: EpochMs): SizingBook {
-  const exposure = (key: string | false | undefined) => (key ? store.exposure(s.id, key) : 0);
+  const day = dayKey(at);
+  const exposures = store.exposures(s.id, [day, ...openKeys(o)]);
+  const exposure = (key: string | false | undefined) => (key ? (exposures.get(key) ?? 0) : 0);
   return {
     bankroll: s.row.equity,
     freeCash: store.balance(s.id, CASH) - s.row.pending,
     capital: s.row.capital,
     undistributed: store.balance(s.id, UNDISTRIBUTED),
-    allocatedToday: exposure(dayKey(at)),
+    allocatedToday: exposure(day),
     openInSport: exposure(o.sport && `sport:${o.sport}`),
     openInMarket: exposure(o.market && `market:${o.market}`),
     openInSymbol: exposure(o.symbol && `symbol:${o.symbol}`),
@@ -153,6 +155,31 @@ export function allocate(
   }
   const id = `A${store.nextId(s.id, 'allocation')}`;
   const o = request.opportunity;
+  // The row as stored (the view is built from it rather than read back).
+  const row: AllocationRow = {
+    syndicate_id: s.id,
+    id,
+    op_key: ctx.key,
+    originator,
+    kind: o.kind,
+    reference: o.reference ?? null,
+    sport: o.sport ?? null,
+    market: o.market ?? null,
+    symbol: o.symbol ?? null,
+    opportunity: canonicalJson(o),
+    method: request.method,
+    amount,
+    bound_by:
+      request.amount !== undefined && request.amount !== sizing.amount ? 'requested_amount' : sizing.boundBy,
+    proposal_id: proposalId,
+    status: 'open',
+    opened_at: at,
+    mark: 0,
+    settled_at: null,
+    returned: null,
+    fees: null,
+    pnl: null,
+  };
   store
     .stmt(
       `INSERT INTO allocations (syndicate_id, id, op_key, originator, kind, reference, sport, market, symbol,
@@ -160,26 +187,26 @@ export function allocate(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
     )
     .run(
-      s.id,
-      id,
-      ctx.key,
-      originator,
-      o.kind,
-      o.reference ?? null,
-      o.sport ?? null,
-      o.market ?? null,
-      o.symbol ?? null,
-      canonicalJson(o),
-      request.method,
-      amount,
-      request.amount !== undefined && request.amount !== sizing.amount ? 'requested_amount' : sizing.boundBy,
-      proposalId,
-      at,
+      row.syndicate_id,
+      row.id,
+      row.op_key,
+      row.originator,
+      row.kind,
+      row.reference,
+      row.sport,
+      row.market,
+      row.symbol,
+      row.opportunity,
+      row.method,
+      row.amount,
+      row.bound_by,
+      row.proposal_id,
+      row.opened_at,
     );
   ctx.post.transfer('allocation', [debit(ALLOCATIONS, amount), credit(CASH, amount)], `opens ${id}`);
-  for (const key of [dayKey(at), ...openKeys(o)]) store.addExposure(s.id, key, amount);
+  store.addExposures(s.id, [dayKey(at), ...openKeys(o)], amount);
   ctx.warnings.push(...sizing.warnings);
-  return { allocation: allocationView(s.ccy, store.allocation(s.id, id)), sizing: sizingView(s, sizing) };
+  return { allocation: allocationView(s.ccy, row), sizing: sizingView(s, sizing) };
 }
 
 function openAllocation(ctx: OpContext, id: string) {
@@ -217,7 +244,7 @@ export function markAllocation(ctx: OpContext, id: string, mark: MinorUnits): Al
   ctx.store
     .stmt('UPDATE allocations SET mark = ? WHERE syndicate_id = ? AND id = ?')
     .run(mark, ctx.syndicate.id, id);
-  return { allocation: allocationView(ctx.syndicate.ccy, ctx.store.allocation(ctx.syndicate.id, id)) };
+  return { allocation: allocationView(ctx.syndicate.ccy, { ...a, mark }) };
 }
 
 /**
@@ -268,16 +295,23 @@ export function settleAllocation(
        WHERE syndicate_id = ? AND id = ?`,
     )
     .run(ctx.at, returned, fees, pnl, ctx.syndicate.id, id);
-  for (const key of openKeys({
-    sport: a.sport ?? undefined,
-    market: a.market ?? undefined,
-    symbol: a.symbol ?? undefined,
-  })) {
-    ctx.store.addExposure(ctx.syndicate.id, key, -a.amount);
-  }
+  ctx.store.addExposures(
+    ctx.syndicate.id,
+    openKeys({ sport: a.sport ?? undefined, market: a.market ?? undefined, symbol: a.symbol ?? undefined }),
+    -a.amount,
+  );
   if (pnl < 0)
     ctx.warnings.push(
       `${id} lost ${fmt(ctx, -pnl)}; the loss is in the undistributed pool until the next distribution`,
     );
-  return { allocation: allocationView(ctx.syndicate.ccy, ctx.store.allocation(ctx.syndicate.id, id)) };
+  const settled: AllocationRow = {
+    ...a,
+    status: 'settled',
+    settled_at: ctx.at,
+    returned,
+    fees,
+    pnl,
+    mark: 0,
+  };
+  return { allocation: allocationView(ctx.syndicate.ccy, settled) };
 }

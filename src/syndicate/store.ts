@@ -470,19 +470,23 @@ export class LedgerStore {
     ).all(syndicateId) as AllocationRow[];
   }
 
-  /** Exposure under a key (see allocations.ts): allocations opened on a day, or open per sport/market/symbol. */
-  exposure(syndicateId: string, key: string): number {
-    const row = this.rawStmt('SELECT amount FROM exposures WHERE syndicate_id = ? AND key = ?').get(
-      syndicateId,
-      key,
-    ) as [number] | undefined;
-    return row?.[0] ?? 0;
+  /** Exposures (see allocations.ts: allocations opened on a day, or open per sport/market/symbol)
+   * under several distinct keys, in one statement (a missing key is absent from the map). */
+  exposures(syndicateId: string, keys: readonly string[]): Map<string, number> {
+    const rows = this.rawStmt(
+      `SELECT key, amount FROM exposures WHERE syndicate_id = ? AND key IN (${keys.map(() => '?').join(', ')})`,
+    ).all(syndicateId, ...keys) as [string, number][];
+    return new Map(rows);
   }
 
-  addExposure(syndicateId: string, key: string, delta: number): void {
+  /** Add `delta` to the exposure under each of several distinct keys, in one statement. */
+  addExposures(syndicateId: string, keys: readonly string[], delta: number): void {
+    if (keys.length === 0) return;
+    const params: (string | number)[] = [];
+    for (const key of keys) params.push(syndicateId, key, delta);
     this.stmt(
-      `INSERT INTO exposures (syndicate_id, key, amount) VALUES (?, ?, ?)
+      `INSERT INTO exposures (syndicate_id, key, amount) VALUES ${keys.map(() => '(?, ?, ?)').join(', ')}
        ON CONFLICT (syndicate_id, key) DO UPDATE SET amount = amount + excluded.amount`,
-    ).run(syndicateId, key, delta);
+    ).run(...params);
   }
 }
