@@ -122,7 +122,7 @@ export class Backtester {
     options.equityObservers = [...(options.equityObservers ?? []), ...this.observers];
     // Before prepare(): a missing column is known now, before a model is loaded or trained.
     checkRequiredColumns(this.strategy, series);
-    await this.strategy.prepare?.();
+    await this.strategy.prepare?.(series);
     const result = runBacktest(this.strategy, series, options);
     if (this.data.length === 0) {
       const source = describeDataSource(

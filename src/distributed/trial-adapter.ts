@@ -20,7 +20,7 @@ export { walkForward } from '../optimize/walk-forward.js';
 
 /**
  * Run one trial over bars [from, to) of the aligned series, through the optimiser's batch path (the one
- * its pool threads run): the strategy's `prepare()` is awaited first, and declared indicator inputs come
+ * its pool threads run): the strategy's `prepare(window)` is awaited first, and declared indicator inputs come
  * from the thread's indicator cache, so repeated trials of a sweep on one queue worker share them.
  */
 export async function runOneTrial(

@@ -265,6 +265,8 @@ export class NeuralTrendStrategy implements Strategy, SignalGenerator {
   lastForecastReturn = Number.NaN;
   private lastTrainedAt = -1;
   private exposure = 0;
+  /** Decisions precomputed by prepare(data) for the run's close column (null: decide bar by bar). */
+  private plan: (NeuralTrendSignals & { close: Float64Array; schedule: Set<number> }) | null = null;
   readonly retrainedAt: number[] = [];
 
   constructor(symbol: string, params: Partial<NeuralTrendParams> = {}) {
@@ -277,9 +279,41 @@ export class NeuralTrendStrategy implements Strategy, SignalGenerator {
     this.warmup = this.params.minTrainBars;
   }
 
-  /** Train on the fast wasm backend when the run's driver allows asynchronous set-up. */
-  async prepare(): Promise<void> {
+  /**
+   * Start the fast wasm backend; given the run's data (a backtest or sweep trial), also compute the whole
+   * run's decisions up front with one batched forecast per retraining segment (neuralTrendSignals: the
+   * same training windows and the same decisions as bar by bar), which onBar then reads. Without data
+   * (live, paper) onBar trains and forecasts bar by bar.
+   */
+  async prepare(data?: readonly BarSeries[]): Promise<void> {
     await initNeuralBackend();
+    this.plan = null;
+    const series = data?.find((s) => s.symbol === this.symbol);
+    if (!series) return;
+    const signals = neuralTrendSignals(series.close, this.params);
+    this.plan = { ...signals, close: series.close, schedule: new Set(signals.retrainedAt) };
+  }
+
+  /**
+   * The precomputed exposure at bar t, or undefined when there is no plan for this history: prepare(data)
+   * was not given data, or the run's close column is not the one it planned on (the engine aligned the
+   * series into new columns, or the strategy runs on other data). Checked by identity, so a plan is only
+   * read for exactly the bars it was computed from.
+   */
+  private planned(close: Float64Array, t: number): number | undefined {
+    const plan = this.plan;
+    if (plan === null || close.buffer !== plan.close.buffer || close.byteOffset !== plan.close.byteOffset) {
+      return undefined;
+    }
+    if (t >= plan.close.length) {
+      throw new ValidationError(
+        `neural-trend: prepare() was given ${plan.close.length} bars but the run reached bar ${t + 1}`,
+        { field: 'data', hint: 'pass prepare() the series the run uses, or no data to decide bar by bar' },
+      );
+    }
+    if (plan.schedule.has(t)) this.retrainedAt.push(t);
+    this.lastForecastReturn = plan.forecastReturns[t];
+    return plan.exposures[t];
   }
 
   onStart(): void {
@@ -310,7 +344,8 @@ export class NeuralTrendStrategy implements Strategy, SignalGenerator {
 
   onBar(context: StrategyContext): void {
     const history = context.history(this.symbol);
-    const target = this.decide(history.close, history.length - 1);
+    const t = history.length - 1;
+    const target = this.planned(history.close, t) ?? this.decide(history.close, t);
     if (target !== this.exposure) {
       this.exposure = target;
       context.orderTargetPercent(this.symbol, target);
@@ -350,9 +385,9 @@ export function createNeuralTrendStrategy(
 }
 
 /**
- * The registry definition (strategies/registry.ts lists it). Training runs synchronously inside the
- * backtest loop; call `await initNeuralBackend()` once before a run to train on the wasm backend
- * (5-20x faster than the CPU fallback).
+ * The registry definition (strategies/registry.ts lists it). Backtests and sweep trials await
+ * `prepare(data)`, which starts the wasm backend and batches the run's forecasts; a strategy driven
+ * without it (an engine run with no prepare) trains and forecasts bar by bar on the active backend.
  */
 export const neuralTrendDefinition: StrategyDefinition = {
   name: 'neural-trend',

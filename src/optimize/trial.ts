@@ -45,9 +45,10 @@ export interface TrialJob {
 }
 
 /**
- * Run one trial. Asynchronous because the strategy may need set-up first: `prepare()` (e.g. neural-trend
- * loads the wasm backend) is awaited before the run, exactly as a single backtest does, so a sweep trial
- * and `neural-trader backtest` compute on the same backend.
+ * Run one trial. Asynchronous because the strategy may need set-up first: `prepare(window)` (e.g.
+ * neural-trend loads the wasm backend and batches its forecasts over the trial's bars) is awaited before
+ * the run, exactly as a single backtest does, so a sweep trial and `neural-trader backtest` compute on
+ * the same backend the same way.
  */
 export async function runTrial(
   job: TrialJob,
@@ -59,8 +60,9 @@ export async function runTrial(
 ): Promise<Trial> {
   try {
     const strategy = createStrategy(job.strategy, { ...job.fixed, ...params });
-    if (strategy.prepare) await strategy.prepare();
-    return backtestTrial(job, series, strategy, params, from, to, keepEquity);
+    const window = trialWindow(series, from, to);
+    if (strategy.prepare) await strategy.prepare(window);
+    return backtestTrial(job, window, strategy, params, keepEquity);
   } catch (error) {
     return failedTrial(params, error);
   }
@@ -70,16 +72,18 @@ function failedTrial(params: ParamSet, error: unknown): Trial {
   return { params, error: error instanceof Error ? error.message : String(error) };
 }
 
+/** Bars [from, to) of the aligned series (the series themselves for the full range). */
+function trialWindow(series: readonly BarSeries[], from: number, to: number): readonly BarSeries[] {
+  return from === 0 && to === series[0].length ? series : series.map((s) => s.slice(from, to));
+}
+
 function backtestTrial(
   job: TrialJob,
-  series: readonly BarSeries[],
+  window: readonly BarSeries[],
   strategy: Strategy,
   params: ParamSet,
-  from: number,
-  to: number,
   keepEquity: boolean,
 ): Trial {
-  const window = from === 0 && to === series[0].length ? series : series.map((s) => s.slice(from, to));
   // A trial keeping only metrics writes its curve into a reused buffer (one per window length).
   const bars = window.length === 1 ? window[0].length : -1;
   const equityBuffer = !keepEquity && bars > 0 ? scratchEquity(bars) : undefined;
@@ -123,23 +127,17 @@ export async function runTrialBatch(
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i];
     let strategy: Strategy;
+    let window: readonly BarSeries[];
     try {
       strategy = createStrategy(job.strategy, { ...job.fixed, ...task.params });
-      if (strategy.prepare) await strategy.prepare();
+      window = trialWindow(series, task.from, task.to);
+      if (strategy.prepare) await strategy.prepare(window);
     } catch (error) {
       out[i] = failedTrial(task.params, error);
       continue;
     }
     try {
-      out[i] = backtestTrial(
-        job,
-        series,
-        strategy,
-        task.params,
-        task.from,
-        task.to,
-        task.keepEquity ?? false,
-      );
+      out[i] = backtestTrial(job, window, strategy, task.params, task.keepEquity ?? false);
     } catch (error) {
       out[i] = failedTrial(task.params, error);
     }

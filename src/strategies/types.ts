@@ -121,10 +121,14 @@ export interface Strategy {
    */
   readonly requiredColumns?: readonly ColumnRequirement[];
   /**
-   * Asynchronous set-up before a run (load a model, start a compute backend). The backtester and the
-   * live runner await it once before `onStart`; the bar loop itself stays synchronous.
+   * Asynchronous set-up before a run (load a model, start a compute backend). The backtester, sweep trials
+   * and the live runner await it once before `onStart`; the bar loop itself stays synchronous. `data`:
+   * the series the run will be given (exactly those passed to the engine) when the driver knows them
+   * before the loop (backtests, optimiser and queue trials); undefined in a live or paper run. A strategy
+   * may precompute its decisions from it (neural-trend batches its forecasts), provided onBar decides
+   * exactly as it would bar by bar and reads nothing after the current bar.
    */
-  prepare?(): Promise<void>;
+  prepare?(data?: readonly BarSeries[]): Promise<void>;
   /**
    * The indicator series the strategy's decisions rest on (e.g. sma-crossover: SMA(fast) and SMA(slow) of
    * its close). Declared so a sweep computes each distinct series once and trials share it

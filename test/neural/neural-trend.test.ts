@@ -1,14 +1,18 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Backtester } from '../../src/backtest/backtester.js';
 import { runBacktest } from '../../src/backtest/engine.js';
+import type { BacktestResult } from '../../src/backtest/types.js';
 import { BarSeries } from '../../src/core/bars.js';
 import { Random } from '../../src/core/random.js';
 import { initNeuralBackend } from '../../src/neural/backend.js';
+import { NeuralForecaster } from '../../src/neural/forecaster.js';
 import {
   createNeuralTrendStrategy,
   type NeuralTrendStrategy,
   neuralTrendDefinition,
   neuralTrendSignals,
 } from '../../src/neural/neural-trend.js';
+import { runTrial } from '../../src/optimize/trial.js';
 import type { StrategyContext } from '../../src/strategies/types.js';
 
 const params = {
@@ -141,5 +145,82 @@ describe('neural-trend strategy', () => {
       /trainWindow/,
     );
     expect(neuralTrendDefinition.params.map((p) => p.name)).toContain('retrainEvery');
+  });
+});
+
+describe('neural-trend backtests: batched forecasts from prepare(data)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const tradeParams = { ...params, allowShort: true, threshold: 0.001, seed: 4 } as const;
+
+  /** The bar-by-bar reference: the engine without prepare(), so onBar trains and forecasts every bar. */
+  function barByBar(series: BarSeries, extra: Record<string, unknown> = {}): BacktestResult {
+    const strategy = createNeuralTrendStrategy('SYN', { ...tradeParams, ...extra });
+    return runBacktest(strategy, [series], { fractional: true });
+  }
+
+  function expectSameRun(a: BacktestResult, b: BacktestResult): void {
+    expect(a.fills.length).toBeGreaterThan(3);
+    expect(a.fills).toEqual(b.fills);
+    expect(Array.from(a.equity)).toEqual(Array.from(b.equity));
+    expect(a.finalEquity).toBe(b.finalEquity);
+  }
+
+  it('gives the same fills and equity, to the last digit, as the bar-by-bar run, with one forecast call per retraining', async () => {
+    const series = makeSeries(200, 11);
+    const calls = vi.spyOn(NeuralForecaster.prototype, 'forecastAt');
+    const reference = barByBar(series);
+    // Bar by bar: one forecast call per bar from the first training on.
+    expect(calls).toHaveBeenCalledTimes(200 - 59);
+    calls.mockClear();
+    const strategy = createNeuralTrendStrategy('SYN', tradeParams);
+    const batched = await new Backtester(strategy, { fractional: true }).setData(series).run();
+    // Batched: one forecast call per retraining segment (bars 59, 99, 139, 179), each over its segment's origins.
+    expect(strategy.retrainedAt).toEqual([59, 99, 139, 179]);
+    expect(calls).toHaveBeenCalledTimes(4);
+    expect(calls.mock.calls.map(([, origins]) => origins.length)).toEqual([40, 40, 40, 21]);
+    expectSameRun(batched, reference);
+  });
+
+  it('a sweep trial over a window batches too and equals the bar-by-bar run on that window', async () => {
+    const series = makeSeries(190, 12);
+    const window = series.slice(20, 190);
+    const reference = barByBar(window);
+    const calls = vi.spyOn(NeuralForecaster.prototype, 'forecastAt');
+    const trial = await runTrial(
+      {
+        strategy: 'neural-trend',
+        fixed: { ...tradeParams, symbols: ['SYN'] },
+        options: { fractional: true },
+      },
+      [series],
+      {},
+      20,
+      190,
+      true,
+    );
+    expect(trial.error).toBeUndefined();
+    expect(calls).toHaveBeenCalledTimes(3);
+    expect(trial.finalEquity).toBe(reference.finalEquity);
+    expect(Array.from(trial.equity ?? [])).toEqual(Array.from(reference.equity));
+  });
+
+  it('decides bar by bar when prepare() gets no data or other data, and refuses a run longer than its data', async () => {
+    const series = makeSeries(140, 13);
+    const reference = barByBar(series);
+    // No data; another symbol's data; equal values in other columns (a copy is not the run's data).
+    const other = BarSeries.fromCloses('OTHER', '1d', series.timestamps, series.close);
+    for (const data of [undefined, [other], [makeSeries(140, 13)]]) {
+      const strategy = createNeuralTrendStrategy('SYN', tradeParams);
+      await strategy.prepare(data);
+      expectSameRun(runBacktest(strategy, [series], { fractional: true }), reference);
+    }
+    const short = createNeuralTrendStrategy('SYN', tradeParams);
+    await short.prepare([series.slice(0, 100)]);
+    expect(() => runBacktest(short, [series], { fractional: true })).toThrow(
+      /given 100 bars but the run reached bar 101/,
+    );
   });
 });
