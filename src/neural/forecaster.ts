@@ -4,6 +4,7 @@ import { ValidationError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { formatTimestamp } from '../core/time.js';
 import { getTf, initNeuralBackend, type Tf } from './backend.js';
+import { NEURAL_TRAIN_DEFAULTS as DEFAULTS, defaultInputSize } from './defaults.js';
 import { ModelError } from './errors.js';
 import { type EvaluateOptions, type EvaluationReport, evaluateForecaster } from './evaluate.js';
 import {
@@ -43,8 +44,8 @@ export const NEURAL_MODEL_TYPES: readonly NeuralModelType[] = ['nhits', 'nbeats'
 export const QUANTILE_LEVELS = [0.1, 0.5, 0.9] as const;
 
 export interface ForecasterOptions {
-  /** Values per input window (in target space). */
-  inputSize: number;
+  /** Values per input window (in target space); default 4 x horizon, at least 8 (defaults.ts). */
+  inputSize?: number;
   /** Steps ahead to forecast. */
   horizon: number;
   /** What the network models (default 'log-return'). */
@@ -162,11 +163,11 @@ export function resolveCommonConfig(options: ForecasterOptions): CommonConfig {
       field: 'target',
     });
   }
-  const scaler = options.scaler ?? 'standard';
+  const scaler = options.scaler ?? DEFAULTS.scaler;
   if (!['standard', 'minmax', 'none'].includes(scaler)) {
     throw new ValidationError(`scaler must be standard, minmax or none (got ${scaler})`, { field: 'scaler' });
   }
-  const loss = options.loss ?? 'mse';
+  const loss = options.loss ?? DEFAULTS.loss;
   if (!FORECAST_LOSSES.includes(loss)) {
     throw new ValidationError(`loss must be mse or mae (got ${String(loss)})`, { field: 'loss' });
   }
@@ -182,16 +183,17 @@ export function resolveCommonConfig(options: ForecasterOptions): CommonConfig {
       : quantiles && target === 'log-return'
         ? 'cumulative'
         : 'per-step';
+  const horizon = positiveInt(options.horizon, 'horizon');
   return {
-    inputSize: positiveInt(options.inputSize, 'inputSize', 2),
-    horizon: positiveInt(options.horizon, 'horizon'),
+    inputSize: positiveInt(options.inputSize ?? defaultInputSize(horizon), 'inputSize', 2),
+    horizon,
     target,
     scaler,
     quantiles,
     loss,
     dropout,
     bands,
-    seed: options.seed ?? 42,
+    seed: options.seed ?? DEFAULTS.seed,
     exogenous: resolveExogenousSpecs(options.exogenous),
   };
 }
@@ -325,7 +327,7 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
       values.length,
       this.config.inputSize,
       this.config.horizon,
-      options.validationFraction ?? 0.2,
+      options.validationFraction ?? DEFAULTS.validationFraction,
       targetLag(this.config.target),
     );
     await initNeuralBackend();
@@ -351,23 +353,23 @@ export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
     const tf = getTf();
     const { inputSize, horizon, target } = this.config;
     const info = dataInfo(data);
-    const epochs = positiveInt(options.epochs ?? 100, 'epochs');
+    const epochs = positiveInt(options.epochs ?? DEFAULTS.epochs, 'epochs');
     const batchSize = positiveInt(options.batchSize ?? this.defaultBatchSize, 'batchSize');
-    const baseRate = options.learningRate ?? 1e-3;
-    const validationFraction = options.validationFraction ?? 0.2;
+    const baseRate = options.learningRate ?? DEFAULTS.learningRate;
+    const validationFraction = options.validationFraction ?? DEFAULTS.validationFraction;
     if (!(validationFraction >= 0 && validationFraction < 0.9)) {
       throw new ValidationError(`validationFraction must be in [0, 0.9) (got ${validationFraction})`, {
         field: 'validationFraction',
       });
     }
-    const patience = options.patience ?? 10;
+    const patience = options.patience ?? DEFAULTS.patience;
     const minDelta = options.minDelta ?? 0;
-    const clipNorm = options.clipNorm ?? 1;
+    const clipNorm = options.clipNorm ?? DEFAULTS.clipNorm;
     const weightDecay = options.weightDecay ?? 0;
     if (!(weightDecay >= 0 && weightDecay < 1000)) {
       throw new ValidationError(`weightDecay must be >= 0 (got ${weightDecay})`, { field: 'weightDecay' });
     }
-    const schedule = options.schedule ?? 'cosine';
+    const schedule = options.schedule ?? DEFAULTS.schedule;
     const stepSize = options.stepSize ?? Math.max(1, Math.floor(epochs / 3));
     const stepGamma = options.stepGamma ?? 0.5;
     validateValues(info.values, target, 'training data');

@@ -9,6 +9,7 @@ export type {
 } from './architectures.js';
 export { activeBackend, initNeuralBackend } from './backend.js';
 export type { BaselineName } from './baselines.js';
+
 export {
   BASELINES,
   baselineForecast,
@@ -16,6 +17,13 @@ export {
   randomWalkForecast,
   seasonalNaiveForecast,
 } from './baselines.js';
+export type { OptimisedLoss } from './defaults.js';
+export {
+  DEFAULT_INPUT_SIZE_TEXT,
+  defaultInputSize,
+  NEURAL_TRAIN_DEFAULTS,
+  optimisedLoss,
+} from './defaults.js';
 export { ModelError } from './errors.js';
 export type {
   BaselineVerdict,

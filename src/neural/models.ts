@@ -10,6 +10,7 @@ import {
   type TransformerArchitecture,
   transformerArchitecture,
 } from './architectures.js';
+import { NEURAL_TRAIN_DEFAULTS } from './defaults.js';
 import { ModelError } from './errors.js';
 import { resolveExogenousSpecs } from './exogenous.js';
 import {
@@ -353,7 +354,7 @@ export interface BuildOptions extends ForecasterOptions {
  * preset's architecture first, then every option given explicitly (undefined = not given).
  */
 export function buildForecaster(type: NeuralModelType, options: BuildOptions): AnyForecaster {
-  const { preset = 'small', interpretable, hiddenSize, ...rest } = options;
+  const { preset = NEURAL_TRAIN_DEFAULTS.preset, interpretable, hiddenSize, ...rest } = options;
   if (!NEURAL_MODEL_TYPES.includes(type)) return createForecaster(type, { ...options });
   if (interpretable && type !== 'nbeats') {
     throw new ValidationError(`interpretable applies to N-BEATS only (model ${type})`, {

@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { NEURAL_TRAIN_DEFAULTS } from './defaults.js';
 
 /**
  * What the network models. Prices are not stationary, so the default is `log-return`: the network sees
@@ -8,7 +9,7 @@ import { ValidationError } from '../core/errors.js';
  */
 export type ForecastTarget = 'price' | 'log-price' | 'return' | 'log-return';
 export const FORECAST_TARGETS: readonly ForecastTarget[] = ['price', 'log-price', 'return', 'log-return'];
-export const DEFAULT_TARGET: ForecastTarget = 'log-return';
+export const DEFAULT_TARGET: ForecastTarget = NEURAL_TRAIN_DEFAULTS.target;
 
 /** 1 for return targets (a return needs the previous price), 0 for level targets. */
 export function targetLag(target: ForecastTarget): number {

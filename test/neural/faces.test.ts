@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { initNeuralBackend } from '../../src/neural/backend.js';
-import { loadModel } from '../../src/neural/models.js';
+import { fetchMarketData } from '../../src/data/registry.js';
+import { activeBackend, initNeuralBackend } from '../../src/neural/backend.js';
+import { defaultInputSize, NEURAL_TRAIN_DEFAULTS } from '../../src/neural/defaults.js';
+import { buildForecaster, loadModel } from '../../src/neural/models.js';
 import {
   baseEnv,
   callError,
@@ -117,7 +119,12 @@ describe('neural train: the same options through the CLI and the MCP server', ()
     ];
     const run = cli('neural', 'train', ...common, ...flags, '--output', file, '--json');
     expect(run.code, run.stderr).toBe(0);
-    const fromCli = JSON.parse(run.stdout) as { finalLoss: number; bestValLoss: number; parameters: number };
+    const fromCli = JSON.parse(run.stdout) as {
+      finalLoss: number;
+      bestValLoss: number;
+      parameters: number;
+      loss: string;
+    };
     const fromMcp = await callOk(session.client, 'neural_train', {
       symbol: 'SPX',
       start_date: '2018-01-01',
@@ -128,12 +135,15 @@ describe('neural train: the same options through the CLI and the MCP server', ()
       seed: 5,
       ...mcp,
     });
-    const training = fromMcp.training as { final_loss: number; best_val_loss: number };
+    const training = fromMcp.training as { final_loss: number; best_val_loss: number; loss: string };
     expect(training.final_loss).toBe(fromCli.finalLoss);
     expect(training.best_val_loss).toBe(fromCli.bestValLoss);
     const a = loadModel(file);
     const b = loadModel((fromMcp.model as { path: string }).path);
     check(a.config as unknown as Record<string, unknown>);
+    // The loss named is the one training minimised (the loss values are in it): pinball for quantile models.
+    expect(fromCli.loss).toBe(mcp.quantiles ? 'pinball' : a.config.loss);
+    expect(training.loss).toBe(fromCli.loss);
     expect(b.config).toEqual(a.config);
     expect(a.parameterCount).toBe(fromCli.parameters);
     const window = Float64Array.from({ length: 40 }, (_, i) => 2700 + 20 * Math.sin(i / 3));
@@ -165,5 +175,49 @@ describe('neural train: the same options through the CLI and the MCP server', ()
       epochs: 1,
     });
     expect(JSON.stringify(error)).toMatch(/interpretable applies to N-BEATS only/);
+  });
+});
+
+describe('neural train defaults: one request with no options gives one model on every face', () => {
+  it('the CLI, the MCP server and the library train the same default model to the same numbers', async () => {
+    const file = join(sandbox.cwd, 'cli-defaults.bin');
+    const range = ['--symbol', 'SPX', '--start', '2019-01-01', '--end', '2019-12-31'];
+    const run = cli('neural', 'train', ...range, '--output', file, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const fromCli = JSON.parse(run.stdout) as {
+      model: string;
+      finalLoss: number;
+      bestValLoss: number;
+      epochs: number;
+      loss: string;
+    };
+    const fromMcp = await callOk(session.client, 'neural_train', {
+      symbol: 'SPX',
+      start_date: '2019-01-01',
+      end_date: '2019-12-31',
+    });
+    const training = fromMcp.training as { final_loss: number; best_val_loss: number; epochs_run: number };
+    const series = await fetchMarketData('SPX', '2019-01-01', '2019-12-31', 'sample');
+    const library = buildForecaster(NEURAL_TRAIN_DEFAULTS.model, { horizon: NEURAL_TRAIN_DEFAULTS.horizon });
+    const result = await library.train(series);
+    expect(fromCli.model).toBe(NEURAL_TRAIN_DEFAULTS.model);
+    expect(fromCli.loss).toBe('mse');
+    // Same training run on every face: same epochs, same losses to the last digit.
+    expect(training.epochs_run).toBe(fromCli.epochs);
+    expect(result.epochsRun).toBe(fromCli.epochs);
+    expect(training.final_loss).toBe(fromCli.finalLoss);
+    expect(library.trainingInfo?.finalLoss).toBe(fromCli.finalLoss);
+    expect(training.best_val_loss).toBe(fromCli.bestValLoss);
+    expect(result.bestValLoss).toBe(fromCli.bestValLoss);
+    // Same model: same configuration (input 4 x horizon) and the same forecasts.
+    const a = loadModel(file);
+    const b = loadModel((fromMcp.model as { path: string }).path);
+    expect(a.config.inputSize).toBe(defaultInputSize(NEURAL_TRAIN_DEFAULTS.horizon));
+    expect(b.config).toEqual(a.config);
+    expect(library.config).toEqual(a.config);
+    const window = Float64Array.from({ length: 40 }, (_, i) => 2900 + 20 * Math.sin(i / 3));
+    expect([...b.predict(window)]).toEqual([...a.predict(window)]);
+    expect([...library.predict(window)]).toEqual([...a.predict(window)]);
+    expect(activeBackend()).toBe('wasm');
   });
 });

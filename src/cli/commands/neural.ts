@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
 import type { BarSeries } from '../../core/bars.js';
+import {
+  NEURAL_TRAIN_DEFAULTS as D,
+  DEFAULT_INPUT_SIZE_TEXT,
+  defaultInputSize,
+} from '../../neural/defaults.js';
 import { loadCliConfig } from '../context.js';
 
 /**
@@ -165,7 +170,7 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
     });
   }
   const horizon = (await number(flags.horizon, 'horizon', { integer: true, min: 1 })) as number;
-  const inputSize = (await number(flags.inputSize ?? String(Math.max(8, horizon * 4)), 'input-size', {
+  const inputSize = (await number(flags.inputSize ?? String(defaultInputSize(horizon)), 'input-size', {
     integer: true,
     min: 2,
   })) as number;
@@ -284,7 +289,8 @@ async function train(program: Command, flags: TrainFlags): Promise<void> {
     // Training loss of the epoch whose weights were saved (the restored best epoch).
     finalLoss: model.trainingInfo?.finalLoss ?? null,
     preset: flags.preset,
-    loss: model.config.loss,
+    // The loss training minimised, which finalLoss and bestValLoss are in (pinball for quantile models).
+    loss: neural.optimisedLoss(model.config),
     stoppedEarly: result.stoppedEarly,
     cancelled: result.cancelled,
     seconds: result.durationMs / 1000,
@@ -577,31 +583,35 @@ export function register(program: Command): void {
     neural
       .command('train')
       .description('train a forecaster on a price series and save it to one model file')
-      .requiredOption('--model <type>', 'nhits | nbeats | lstm | transformer')
-      .requiredOption('--horizon <bars>', 'bars ahead to forecast'),
+      .option('--model <type>', 'nhits | nbeats | lstm | transformer', D.model)
+      .option('--horizon <bars>', 'bars ahead to forecast', String(D.horizon)),
   )
-    .option('--input-size <bars>', 'input window length (default 4 x horizon, at least 8)')
-    .option('--epochs <n>', 'maximum epochs', '100')
+    .option('--input-size <bars>', `input window length (default ${DEFAULT_INPUT_SIZE_TEXT})`)
+    .option('--epochs <n>', 'maximum epochs', String(D.epochs))
     .option('--batch-size <n>', 'mini-batch size (default 256 for nhits/nbeats, 32 for lstm/transformer)')
-    .option('--learning-rate <rate>', 'Adam learning rate', '0.001')
-    .option('--schedule <name>', 'learning-rate schedule: cosine | step | constant', 'cosine')
-    .option('--patience <epochs>', 'early stopping patience (0 = off)', '10')
-    .option('--validation <fraction>', 'fraction of the data (at the end) for validation', '0.2')
-    .option('--clip-norm <norm>', 'clip gradients by global norm (0 = off)', '1')
+    .option('--learning-rate <rate>', 'Adam learning rate', String(D.learningRate))
+    .option('--schedule <name>', 'learning-rate schedule: cosine | step | constant', D.schedule)
+    .option('--patience <epochs>', 'early stopping patience (0 = off)', String(D.patience))
+    .option(
+      '--validation <fraction>',
+      'fraction of the data (at the end) for validation',
+      String(D.validationFraction),
+    )
+    .option('--clip-norm <norm>', 'clip gradients by global norm (0 = off)', String(D.clipNorm))
     .option('--weight-decay <rate>', 'decoupled weight decay of weight matrices (AdamW; default 0)')
-    .option('--target <target>', 'price | log-price | return | log-return', 'log-return')
-    .option('--scaler <kind>', 'standard | minmax | none', 'standard')
+    .option('--target <target>', 'price | log-price | return | log-return', D.target)
+    .option('--scaler <kind>', 'standard | minmax | none', D.scaler)
     .option('--hidden-size <n>', 'hidden units (Transformer: model size)')
     .option('--quantiles', 'also predict p10/p90 (pinball loss)')
     .option(
       '--preset <name>',
       'small (fast defaults) | neuralforecast (reference sizes, MAE, last-value level)',
-      'small',
+      D.preset,
     )
     .option('--interpretable', 'N-BEATS: trend + seasonality stacks with shared weights (N-BEATS-I)')
-    .option('--loss <name>', 'point loss: mse | mae (default mse; neuralforecast preset: mae)')
+    .option('--loss <name>', `point loss: mse | mae (default ${D.loss}; neuralforecast preset: mae)`)
     .option('--dropout <rate>', 'dropout rate in [0, 1) while training (default 0)')
-    .option('--seed <n>', 'seed for initialisation and shuffling', '42')
+    .option('--seed <n>', 'seed for initialisation and shuffling', String(D.seed))
     .option('--output <file>', 'model file to write (default {home}/models/<model>-<symbol>-h<horizon>.bin)')
     .action((flags: TrainFlags) => train(program, flags));
 

@@ -3,6 +3,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { NeuralTraderError, ValidationError } from '../../core/errors.js';
 import { formatTimestamp, parseDate } from '../../core/time.js';
+import {
+  NEURAL_TRAIN_DEFAULTS as D,
+  DEFAULT_INPUT_SIZE_TEXT,
+  defaultInputSize,
+} from '../../neural/defaults.js';
 import { dateArg, enumArg, integerArg, positiveNumberArg, symbolArg } from '../args.js';
 import { checkBarsRequested, checkTrainingWork, formatCount, MAX_TRAINING_WORK } from '../limits.js';
 import { type AnyToolSpec, defineTool, READ_ONLY } from '../tool.js';
@@ -156,40 +161,56 @@ const neuralTrain = defineTool({
   sizeLimit: `epochs x training windows at most ${formatCount(MAX_TRAINING_WORK)}`,
   input: {
     symbol: symbolArg(),
-    model_type: enumArg(MODEL_TYPES, 'Architecture (default nhits: fast and strong on daily data)').default(
-      'nhits',
-    ),
+    model_type: enumArg(
+      MODEL_TYPES,
+      `Architecture (default ${D.model}: fast and strong on daily data)`,
+    ).default(D.model),
     start_date: dateArg('First training date YYYY-MM-DD (default: earliest available)').optional(),
     end_date: dateArg('Last training date YYYY-MM-DD (default: latest available)').optional(),
     provider: providerArg.default('sample'),
-    input_size: integerArg('Bars of history per input window (default 30)', 2, 512).default(30),
-    horizon: integerArg('Bars ahead to forecast (default 5)', 1, 128).default(5),
-    epochs: integerArg('Maximum training epochs (default 30)', 1, 1000).default(30),
+    input_size: integerArg(
+      `Bars of history per input window (default ${DEFAULT_INPUT_SIZE_TEXT})`,
+      2,
+      512,
+    ).optional(),
+    horizon: integerArg(`Bars ahead to forecast (default ${D.horizon})`, 1, 128).default(D.horizon),
+    epochs: integerArg(`Maximum training epochs (default ${D.epochs})`, 1, 1000).default(D.epochs),
     batch_size: integerArg(
       'Mini-batch size (default 256 for nhits/nbeats, 32 for lstm/transformer)',
       1,
       4096,
     ).optional(),
-    learning_rate: positiveNumberArg('Adam learning rate (default 0.001)').default(0.001),
+    learning_rate: positiveNumberArg(`Adam learning rate (default ${D.learningRate})`).default(
+      D.learningRate,
+    ),
     validation_fraction: z
       .number()
       .min(0, { error: 'must be in [0, 0.9)' })
       .lt(0.9, { error: 'must be in [0, 0.9)' })
-      .default(0.2)
-      .describe('Final share of the data held out for early stopping (default 0.2; 0 = none)'),
-    patience: integerArg('Epochs without improvement before stopping early (default 10)', 0, 1000).default(
-      10,
-    ),
+      .default(D.validationFraction)
+      .describe(
+        `Final share of the data held out for early stopping (default ${D.validationFraction}; 0 = none)`,
+      ),
+    patience: integerArg(
+      `Epochs without improvement before stopping early (default ${D.patience})`,
+      0,
+      1000,
+    ).default(D.patience),
     quantiles: z.boolean().default(false).describe('Also predict p10/p90 bands (quantile loss)'),
     preset: z
       .enum(['small', 'neuralforecast'])
-      .default('small')
+      .default(D.preset)
       .describe('small (fast defaults) or neuralforecast (reference sizes, MAE loss, last-value level)'),
     interpretable: z
       .boolean()
       .default(false)
       .describe('N-BEATS only: trend + seasonality stacks with shared weights (N-BEATS-I)'),
-    loss: z.enum(['mse', 'mae']).optional().describe('Point loss (default mse; neuralforecast preset: mae)'),
+    loss: z
+      .enum(['mse', 'mae'])
+      .optional()
+      .describe(
+        `Point loss (default ${D.loss}; neuralforecast preset: mae; quantile models train on pinball)`,
+      ),
     dropout: z
       .number()
       .min(0, { error: 'must be in [0, 1)' })
@@ -198,8 +219,8 @@ const neuralTrain = defineTool({
       .describe('Dropout rate while training (default 0)'),
     target: z
       .enum(['price', 'log-price', 'return', 'log-return'])
-      .default('log-return')
-      .describe('What the network models (default log-return)'),
+      .default(D.target)
+      .describe(`What the network models (default ${D.target})`),
     hidden_size: integerArg('Hidden units (Transformer: model size); default per model', 1, 4096).optional(),
     weight_decay: z
       .number()
@@ -207,7 +228,7 @@ const neuralTrain = defineTool({
       .lt(1000, { error: 'must be < 1000' })
       .optional()
       .describe('Decoupled weight decay of weight matrices (AdamW; default 0)'),
-    seed: integerArg('Random seed (default 42)', 0, 2 ** 31 - 1).default(42),
+    seed: integerArg(`Random seed (default ${D.seed})`, 0, 2 ** 31 - 1).default(D.seed),
     ...exogenousArgs,
   },
   output: {
@@ -217,6 +238,11 @@ const neuralTrain = defineTool({
       best_epoch: z.number(),
       best_val_loss: z.number().nullable(),
       final_loss: z.number().nullable(),
+      loss: z
+        .enum(['mse', 'mae', 'pinball'])
+        .describe(
+          'The loss training minimised (final_loss and best_val_loss are in it): pinball for quantile models',
+        ),
       stopped_early: z.boolean(),
       train_samples: z.number(),
       validation_samples: z.number(),
@@ -247,10 +273,11 @@ const neuralTrain = defineTool({
       exogenous,
     );
     // The window count is known only now; checked before any tensor is allocated.
-    checkTrainingWork(args.epochs, series.length, args.input_size, args.horizon);
+    const inputSize = args.input_size ?? defaultInputSize(args.horizon);
+    checkTrainingWork(args.epochs, series.length, inputSize, args.horizon);
     await neural.initNeuralBackend();
     const model = neural.buildForecaster(args.model_type, {
-      inputSize: args.input_size,
+      inputSize,
       horizon: args.horizon,
       quantiles: args.quantiles,
       seed: args.seed,
@@ -302,6 +329,7 @@ const neuralTrain = defineTool({
           best_epoch: result.bestEpoch,
           best_val_loss: result.bestValLoss,
           final_loss: model.trainingInfo?.finalLoss ?? null,
+          loss: neural.optimisedLoss(model.config),
           stopped_early: result.stoppedEarly,
           train_samples: result.trainSamples,
           validation_samples: result.validationSamples,
