@@ -1,65 +1,122 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 
 /**
  * tfjs loading. tfjs is heavy (hundreds of ms to load), so nothing imports it at module load: the first
  * neural call does, through `createRequire` (tfjs ships CommonJS for Node, so `require` and `import`
- * give the same instance). `initNeuralBackend()` switches to the WebAssembly backend (5-20x faster than
- * the pure-JS CPU backend); synchronous callers that run before it (a strategy's onBar) fall back to
- * the CPU backend, which initialises synchronously.
+ * give the same instance). That first call, synchronous or not, also starts the WebAssembly backend
+ * (5-20x faster than the pure-JS CPU backend) synchronously: Node compiles and instantiates the tfjs
+ * wasm binary with `new WebAssembly.Module/Instance`, which it allows on the main thread at any size,
+ * so `predict()` on a freshly loaded model runs on wasm without `initNeuralBackend()`. The CPU backend
+ * remains the fallback when the wasm binary cannot be loaded.
  */
 export type Tf = typeof import('@tensorflow/tfjs');
 
 const require = createRequire(import.meta.url);
 let tfModule: Tf | undefined;
-let wasmReady: Promise<string> | undefined;
+let started: string | undefined;
 
-/** The tfjs module (loaded on first use). Ensures some backend is active. */
+/** The tfjs module (loaded on first use), with its backend started (wasm, else cpu). */
 export function getTf(): Tf {
+  if (tfModule && started) return tfModule;
   if (!tfModule) {
     tfModule = require('@tensorflow/tfjs') as Tf;
     // Silence tfjs' "hi there, use tfjs-node" banner and kernel-registration warnings on stderr.
     tfModule.env().set('PROD', true);
   }
   const tf = tfModule;
-  if (!wasmReady && tf.getBackend() !== 'cpu') {
-    // tf.getBackend() would pick wasm (higher priority) once registered but it initialises asynchronously.
+  let name = 'cpu';
+  try {
+    startWasmSync(tf);
+    installFastBatchMatMul(tf);
+    installFastSliceAndUnpack(tf);
+    name = 'wasm';
+  } catch {
+    // The CPU backend's factory is synchronous, so setBackend takes effect before it returns.
     void tf.setBackend('cpu');
   }
+  started = name;
   return tf;
 }
 
-/** Load tfjs with the wasm backend (files read from node_modules, never the network). Idempotent. */
+/**
+ * The backend every neural entry point starts on first use (wasm; cpu if the wasm binary cannot be
+ * loaded). Kept for callers that await it; calling it is no longer needed. Idempotent.
+ */
 export function initNeuralBackend(): Promise<string> {
-  if (!wasmReady) {
-    wasmReady = (async () => {
-      if (!tfModule) {
-        tfModule = require('@tensorflow/tfjs') as Tf;
-        tfModule.env().set('PROD', true);
-      }
-      const tf = tfModule;
-      try {
-        const wasm =
-          require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-        const distDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-        wasm.setWasmPaths(`${join(distDir, '/')}`);
-        const ok = await tf.setBackend('wasm');
-        if (!ok) throw new Error('wasm backend did not initialise');
-        installFastBatchMatMul(tf);
-        installFastSliceAndUnpack(tf);
-      } catch {
-        await tf.setBackend('cpu');
-      }
-      await tf.ready();
-      return tf.getBackend();
-    })();
-  }
-  return wasmReady;
+  getTf();
+  return Promise.resolve(started ?? 'cpu');
 }
 
 /** The name of the active backend ('wasm' or 'cpu'), or undefined before tfjs is loaded. */
 export function activeBackend(): string | undefined {
   return tfModule?.getBackend();
+}
+
+/** The synchronous WebAssembly API (a global in Node; not in the TypeScript libraries this project uses). */
+interface SyncWebAssembly {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const WebAssemblySync = (globalThis as unknown as { WebAssembly: SyncWebAssembly }).WebAssembly;
+
+/** The emscripten module object tfjs' BackendWasm wraps (only the members used here). */
+interface WasmModule {
+  cwrap(name: string, returns: string | null, args: string[]): unknown;
+  tfjs?: Record<string, unknown>;
+  instantiateWasm?: (
+    imports: object,
+    receive: (instance: { exports: object }, module: object) => void,
+  ) => object;
+}
+
+/**
+ * Start tfjs' wasm backend synchronously: the same binary the package's asynchronous loader picks in Node
+ * (SIMD when the engine validates it; Node never uses the threaded build), the package's own emscripten
+ * factory and BackendWasm class, compiled with the synchronous WebAssembly API. Emscripten finishes its
+ * start-up synchronously when `instantiateWasm` returns the instance's exports, and tfjs' setBackend sets
+ * a backend with a synchronous factory before its promise settles. Throws if anything is missing.
+ */
+function startWasmSync(tf: Tf): void {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  const factory = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js') as (
+    config: WasmModule,
+  ) => Promise<unknown>;
+  let compiled: object;
+  try {
+    compiled = new WebAssemblySync.Module(
+      readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')),
+    );
+  } catch {
+    compiled = new WebAssemblySync.Module(
+      readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')),
+    );
+  }
+  const module = {
+    instantiateWasm(imports, receive) {
+      const instance = new WebAssemblySync.Instance(compiled, imports);
+      receive(instance, compiled);
+      return instance.exports;
+    },
+  } as WasmModule;
+  // The factory's promise settles later; by then `module` is fully set up (or start-up threw here).
+  factory(module).catch(() => {});
+  if (typeof module.cwrap !== 'function') throw new Error('wasm module did not start synchronously');
+  module.tfjs = {
+    init: module.cwrap('init', null, []),
+    initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+    getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+    registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+    disposeData: module.cwrap('dispose_data', null, ['number']),
+    dispose: module.cwrap('dispose', null, []),
+  };
+  const backend = new wasm.BackendWasm(
+    module as unknown as ConstructorParameters<typeof wasm.BackendWasm>[0],
+  );
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', () => backend, 2);
+  void tf.setBackend('wasm');
+  if (tf.getBackend() !== 'wasm') throw new Error('wasm backend did not start');
 }
 
 /**

@@ -222,8 +222,8 @@ let variableCounter = 0;
  * stopping, gradient clipping, cancellation), batched inference, saving. Weights are kept as named
  * Float32Arrays; tfjs tensors exist only while training or as a cached inference copy.
  *
- * tfjs runs synchronously once a backend is ready: `train()` (async) first initialises the fast wasm
- * backend; `trainSync()`/`predict()` use whatever backend is active (CPU if wasm was never initialised).
+ * tfjs runs synchronously: the first neural call of a process, synchronous or not, starts the wasm
+ * backend (backend.ts), so `train()`, `trainSync()` and `predict()` all compute on it.
  */
 export abstract class NeuralForecaster<C extends CommonConfig = CommonConfig> {
   abstract readonly modelType: NeuralModelType;
