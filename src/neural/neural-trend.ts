@@ -259,7 +259,10 @@ export class NeuralTrendStrategy implements Strategy, SignalGenerator {
   readonly symbol: string;
   readonly warmup: number;
   readonly params: Readonly<NeuralTrendParams>;
-  /** The current model (retrained walk-forward); null before the first training. */
+  /**
+   * The current model (retrained walk-forward); null before the first training, and in a run prepared with
+   * its data (prepare(data) trains and disposes a model per segment).
+   */
   model: AnyForecaster | null = null;
   /** Forecast h-step return at the last bar seen. */
   lastForecastReturn = Number.NaN;
