@@ -122,8 +122,11 @@ export class Backtester {
     options.equityObservers = [...(options.equityObservers ?? []), ...this.observers];
     // Before prepare(): a missing column is known now, before a model is loaded or trained.
     checkRequiredColumns(this.strategy, series);
+    const prepareStarted = performance.now();
     await this.strategy.prepare?.(series);
+    const prepareMs = performance.now() - prepareStarted;
     const result = runBacktest(this.strategy, series, options);
+    if (this.strategy.prepare) result.prepareMs = prepareMs;
     if (this.data.length === 0) {
       const source = describeDataSource(
         this.options.provider ?? 'sample',

@@ -249,4 +249,9 @@ export interface BacktestResult {
   warnings: string[];
   /** Wall time of the engine loop in ms. */
   elapsedMs: number;
+  /**
+   * Wall time of the strategy's `prepare()` in ms when the driver ran it (a neural-trend backtest trains its
+   * models and makes its batched forecasts there, so most of such a run's time is here, not in elapsedMs).
+   */
+  prepareMs?: number;
 }
