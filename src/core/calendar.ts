@@ -301,6 +301,36 @@ export function timeframeOfSpacing(timestamps: ArrayLike<number>): Timeframe {
   return best;
 }
 
+/** The season of a series' seasonal-naive baseline, and what it is in calendar terms. */
+export interface Season {
+  /** Bars per season. */
+  bars: number;
+  /** e.g. "5 bars = one week of us-equity daily bars (measured from the timestamps)". */
+  basis: string;
+}
+
+/**
+ * The natural season of bars with these timestamps: one week of daily bars (5 on a weekday calendar, 7 for
+ * crypto), one trading day of intraday bars (13 US half-hours, 48 FX or crypto half-hours), a year of
+ * weekly (52) or monthly (12) bars. Read from the timestamps, so a crypto series is not given a stock week.
+ */
+export function seasonOf(timestamps: ArrayLike<number>): Season {
+  const timeframe = timeframeOfSpacing(timestamps);
+  const calendar = inferCalendar(timestamps, timeframe);
+  const measured = '(measured from the timestamps)';
+  if (timeframe === '1Week') return { bars: 52, basis: `52 bars = one year of weekly bars ${measured}` };
+  if (timeframe === '1Month') return { bars: 12, basis: `12 bars = one year of monthly bars ${measured}` };
+  if (timeframe === '1Day') {
+    const bars = Math.round(tradingDaysPerYear(calendar) / (365.25 / 7));
+    return { bars, basis: `${bars} bars = one week of ${calendar} daily bars ${measured}` };
+  }
+  const bars = Math.max(
+    1,
+    Math.round(nominalPeriodsPerYear(calendar, timeframe) / tradingDaysPerYear(calendar)),
+  );
+  return { bars, basis: `${bars} bars = one ${calendar} trading day of ${timeframe} bars ${measured}` };
+}
+
 /** New York's offset from UTC at `ts`, in ms (-5 h in winter, -4 h in summer), from the tz database. */
 const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
   timeZone: 'America/New_York',

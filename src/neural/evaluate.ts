@@ -1,4 +1,5 @@
 import { BarSeries } from '../core/bars.js';
+import { type Season, seasonOf } from '../core/calendar.js';
 import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import { formatTimestamp } from '../core/time.js';
 import { BASELINES, type BaselineName, baselineForecast } from './baselines.js';
@@ -34,7 +35,10 @@ export interface EvaluateOptions {
   firstOrigin?: number;
   /** Forecast at every `stride`-th bar (default 1). */
   stride?: number;
-  /** Season length of the seasonal-naive baseline (default 5 = one trading week of daily bars). */
+  /**
+   * Season length of the seasonal-naive baseline in bars. Default: measured from the data's timestamps
+   * (`seasonOf`: one week of daily bars, one trading day of intraday bars); 5 for raw values without them.
+   */
   season?: number;
   /**
    * MASE denominator. Default: the model's training naive MAE when the data is the series the model
@@ -70,6 +74,8 @@ export interface EvaluationReport {
   verdicts: BaselineVerdict[];
   /** One line per baseline, e.g. "beat random-walk: NO (MAE 12.31 vs 11.87)". */
   summary: string[];
+  /** The seasonal-naive baseline's season and where it came from. */
+  season: Season;
   /** The evaluated series' symbol (null for raw values) and the symbol the model was trained on. */
   symbol: string | null;
   trainedOn: string | null;
@@ -192,7 +198,8 @@ export function scoreAgainstBaselines(
     const significance = v.beatOnMae
       ? `${p < 0.05 ? 'significant' : 'not significant'}, DM ${pText}`
       : `${p < 0.05 ? 'significantly worse' : 'difference not significant'}, DM ${pText}`;
-    return `beat ${v.baseline}: ${v.beatOnMae ? 'YES' : 'NO'} (MAE ${fmt(v.modelMae)} vs ${fmt(v.baselineMae)}, ${significance}; RMSE ${v.beatOnRmse ? 'lower' : 'not lower'})`;
+    const name = v.baseline === 'seasonal-naive' ? `seasonal-naive (season ${season} bars)` : v.baseline;
+    return `beat ${name}: ${v.beatOnMae ? 'YES' : 'NO'} (MAE ${fmt(v.modelMae)} vs ${fmt(v.baselineMae)}, ${significance}; RMSE ${v.beatOnRmse ? 'lower' : 'not lower'})`;
   });
   return { model, baselines, verdicts, summary };
 }
@@ -228,7 +235,8 @@ export function evaluateForecaster(
   }
   const { point } = model.forecastAt(values, origins, exogenous);
   const scale = evaluationScale(model, values, symbol, first, options.naiveScale);
-  const scored = scoreAgainstBaselines(values, origins, horizon, point, scale.value, options.season ?? 5);
+  const season = resolveSeason(options.season, timestamps);
+  const scored = scoreAgainstBaselines(values, origins, horizon, point, scale.value, season.bars);
   return {
     symbol,
     trainedOn: model.trainingInfo?.symbol ?? null,
@@ -245,7 +253,25 @@ export function evaluateForecaster(
         }
       : null,
     ...scored,
+    season,
   };
+}
+
+/** The season a caller asked for, or the one the timestamps imply (5 bars for values without timestamps). */
+export function resolveSeason(
+  requested: number | undefined,
+  timestamps: ArrayLike<number> | null | undefined,
+): Season {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1) {
+      throw new ValidationError(`season must be a whole number of bars >= 1, got ${requested}`, {
+        field: 'season',
+      });
+    }
+    return { bars: requested, basis: `${requested} bars (given)` };
+  }
+  if (timestamps && timestamps.length >= 2) return seasonOf(timestamps);
+  return { bars: 5, basis: '5 bars (default; the values carry no timestamps)' };
 }
 
 export interface WalkForwardOptions extends Pick<EvaluateOptions, 'stride' | 'season'> {
@@ -285,7 +311,7 @@ export async function walkForwardEvaluate(
   const folds = options.folds ?? 3;
   const testSize = options.testSize ?? Math.floor((0.3 * values.length) / folds);
   const stride = options.stride ?? 1;
-  const season = options.season ?? 5;
+  const season = resolveSeason(options.season, timestamps);
   if (!Number.isInteger(folds) || folds < 1 || testSize < 1) {
     throw new ValidationError(
       `walk-forward needs folds >= 1 and a test size >= 1 (got ${folds}, ${testSize})`,
@@ -321,7 +347,7 @@ export async function walkForwardEvaluate(
     const origins = originRange(start, start + testSize - 1, stride);
     const { point } = model.forecastAt(values, origins, exogenous);
     model.dispose();
-    const scored = scoreAgainstBaselines(values, origins, horizon, point, scale, season);
+    const scored = scoreAgainstBaselines(values, origins, horizon, point, scale, season.bars);
     foldReports.push({
       fold: fold + 1,
       trainBars: start + 1,
@@ -339,7 +365,7 @@ export async function walkForwardEvaluate(
     horizon,
     Float64Array.from(allForecasts),
     scale,
-    season,
+    season.bars,
   );
   return {
     // Walk-forward trains every fold on this series itself: never off-symbol.
@@ -359,5 +385,6 @@ export async function walkForwardEvaluate(
       : null,
     folds: foldReports,
     ...pooled,
+    season,
   };
 }

@@ -8,6 +8,7 @@ import {
   MS_PER_YEAR,
   nominalPeriodsPerYear,
   parseMarketCalendar,
+  seasonOf,
   startOfLastTradingDays,
   timeframeOfSpacing,
   tradingDay,
@@ -181,5 +182,40 @@ describe('startOfLastTradingDays', () => {
     expect(tail.length).toBeGreaterThan(3 * 40);
     expect(startOfLastTradingDays(usdchf.timestamps, usdchf.timeframe, 1_000_000)).toBe(0);
     expect(() => startOfLastTradingDays(daily, '1Day', 0)).toThrow(ValidationError);
+  });
+});
+
+describe('seasonOf: the seasonal-naive season from the timestamps', () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  /** Weekday (Mon-Fri) UTC midnights from 2021-01-04, a Monday. */
+  const weekdays = (n: number) => {
+    const out: number[] = [];
+    for (let d = 0; out.length < n; d++) if (d % 7 < 5) out.push(Date.UTC(2021, 0, 4) + d * DAY);
+    return out;
+  };
+  it('one week of daily bars: 5 for a weekday calendar, 7 for crypto', () => {
+    expect(seasonOf(weekdays(300)).bars).toBe(5);
+    expect(seasonOf(weekdays(300)).basis).toContain('one week of');
+    const everyDay = Array.from({ length: 300 }, (_, i) => Date.UTC(2021, 0, 1) + i * DAY);
+    expect(seasonOf(everyDay)).toMatchObject({ bars: 7 });
+    expect(seasonOf(everyDay).basis).toContain('crypto');
+  });
+  it('one trading day of intraday bars: 13 US half-hours, 48 FX half-hours, 24 crypto hours', () => {
+    const us: number[] = [];
+    for (const day of weekdays(20))
+      for (let k = 0; k < 13; k++) us.push(day + 14.5 * HOUR + k * 0.5 * HOUR);
+    expect(seasonOf(us).bars).toBe(13);
+    const fx: number[] = [];
+    for (const day of weekdays(20)) for (let k = 0; k < 48; k++) fx.push(day + k * 0.5 * HOUR);
+    expect(seasonOf(fx).bars).toBe(48);
+    const crypto = Array.from({ length: 24 * 20 }, (_, i) => Date.UTC(2021, 0, 1) + i * HOUR);
+    expect(seasonOf(crypto).bars).toBe(24);
+  });
+  it('a year of weekly or monthly bars', () => {
+    const weekly = Array.from({ length: 200 }, (_, i) => Date.UTC(2010, 0, 4) + i * 7 * DAY);
+    expect(seasonOf(weekly).bars).toBe(52);
+    const monthly = Array.from({ length: 120 }, (_, i) => Date.UTC(2010, i, 1));
+    expect(seasonOf(monthly).bars).toBe(12);
   });
 });

@@ -87,6 +87,18 @@ describe('neural tools over stdio', () => {
     expect(data.origins as number).toBeGreaterThan(100);
     expect(Object.keys(data.baselines as object)).toEqual(expect.arrayContaining(['random-walk']));
     expect((data.summary as string[]).length).toBeGreaterThan(0);
+    // SPX trades on weekdays: the seasonal-naive season is one week of its daily bars, measured, and said.
+    expect(data.season).toEqual({
+      bars: 5,
+      basis: expect.stringContaining('one week of us-equity daily bars'),
+    });
+    const weekly = await callOk(session.client, 'neural_evaluate', {
+      model: modelName,
+      end_date: '2017-12-31',
+      season: 10,
+    });
+    expect(weekly.season).toEqual({ bars: 10, basis: '10 bars (given)' });
+    expect(weekly.baselines).not.toEqual(data.baselines);
     const inSample = await callOk(session.client, 'neural_evaluate', {
       model: modelName,
       start_date: '2016-01-04',

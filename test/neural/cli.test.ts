@@ -103,6 +103,7 @@ describe('neural CLI', () => {
     expect(evaluate.stdout).toMatch(/held-out evaluation on 2020-06-30/);
     expect(evaluate.stdout).toMatch(/random-walk/);
     expect(evaluate.stdout).toMatch(/beat random-walk: (YES|NO)/);
+    expect(evaluate.stdout).toMatch(/^seasonal-naive season: 7 bars = one week of crypto daily bars/m);
     expect(evaluate.stdout).toMatch(/^verdict: N-HiTS beat \d of 3 naive baselines on MAE/m);
 
     const json = cli(
@@ -119,6 +120,8 @@ describe('neural CLI', () => {
     const report = JSON.parse(json.stdout);
     expect(report.origins).toBe(56); // origins 2020-06-30 (index 181) .. index 236 (3 bars after it)
     expect(Object.keys(report.baselines).sort()).toEqual(['drift', 'random-walk', 'seasonal-naive']);
+    // The CSV has a bar on every calendar day: a crypto-like week of 7 bars, measured from the dates.
+    expect(report.season.bars).toBe(7);
 
     const walk = cli(
       'neural',

@@ -46,6 +46,20 @@ describe('evaluation scores say what they measured', () => {
       expect(model.trainingInfo?.finalLoss).not.toBe(result.lossHistory.at(-1));
   });
 
+  it('the seasonal-naive season comes from the timestamps (7 for bars on every day) and is reported', () => {
+    const measured = model.evaluate(index, { firstOrigin: 299 });
+    expect(measured.season.bars).toBe(7);
+    expect(measured.season.basis).toContain('one week of crypto daily bars');
+    expect(measured.summary.some((line) => line.includes('seasonal-naive (season 7 bars'))).toBe(true);
+    const given7 = model.evaluate(index, { firstOrigin: 299, season: 7 });
+    expect(given7.baselines['seasonal-naive']).toEqual(measured.baselines['seasonal-naive']);
+    const given5 = model.evaluate(index, { firstOrigin: 299, season: 5 });
+    expect(given5.season).toEqual({ bars: 5, basis: '5 bars (given)' });
+    expect(given5.baselines['seasonal-naive'].mae).not.toBe(measured.baselines['seasonal-naive'].mae);
+    const raw = model.evaluate(index.close, { firstOrigin: 299 });
+    expect(raw.season.bars).toBe(5);
+  });
+
   it('on the training symbol: MASE scaled by the training series, no warning, stored as holdout', () => {
     const report = model.evaluate(index, { firstOrigin: 299 });
     expect(report.offSymbol).toBe(false);

@@ -78,7 +78,7 @@ interface EvaluateFlags extends ModelFileFlags {
   testSize?: string;
   epochs?: string;
   stride: string;
-  season: string;
+  season?: string;
 }
 
 async function number(
@@ -396,7 +396,8 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   const { ValidationError } = await import('../../core/errors.js');
   const { parseDate, formatTimestamp } = await import('../../core/time.js');
   const stride = (await number(flags.stride, 'stride', { integer: true, min: 1 })) as number;
-  const season = (await number(flags.season, 'season', { integer: true, min: 1 })) as number;
+  // Undefined: the library measures the season from the data's timestamps (and says so in the report).
+  const season = await number(flags.season, 'season', { integer: true, min: 1 });
   const name = neural.modelDisplayName(model.modelType);
   const training = model.trainingInfo;
   let report:
@@ -511,6 +512,7 @@ async function evaluate(program: Command, flags: EvaluateFlags): Promise<void> {
   const beaten = report.verdicts.filter((v) => v.beatOnMae).length;
   const significant = report.verdicts.filter((v) => v.significant).length;
   const randomWalk = report.verdicts[0];
+  process.stdout.write(`seasonal-naive season: ${report.season.basis}\n`);
   process.stdout.write(`${report.summary.join('\n')}\n`);
   process.stdout.write(
     `verdict: ${name} beat ${beaten} of ${report.verdicts.length} naive baselines on MAE (${significant} significantly); ${
@@ -635,7 +637,10 @@ export function register(program: Command): void {
     .option('--test-size <bars>', 'walk-forward origins per fold (default 30% of the data / folds)')
     .option('--epochs <n>', 'walk-forward training epochs (default: as the model was trained)')
     .option('--stride <bars>', 'forecast at every n-th bar', '1')
-    .option('--season <bars>', 'season of the seasonal-naive baseline', '5')
+    .option(
+      '--season <bars>',
+      'season of the seasonal-naive baseline (default: from the timestamps, one week of daily bars or one trading day of intraday bars)',
+    )
     .action((flags: EvaluateFlags) => evaluate(program, flags));
 
   neural

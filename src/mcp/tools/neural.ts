@@ -448,6 +448,11 @@ const neuralEvaluate = defineTool({
     end_date: dateArg('Last date YYYY-MM-DD (default: latest available)').optional(),
     provider: providerArg.default('sample'),
     stride: integerArg('Forecast at every n-th bar (default 1)', 1, 1000).default(1),
+    season: integerArg(
+      'Season of the seasonal-naive baseline in bars (default: from the timestamps, one week of daily bars or one trading day of intraday bars)',
+      1,
+      10_000,
+    ).optional(),
     exogenous: exogenousArgs.exogenous.describe(`Exogenous inputs from the bars${exogenousAsTrained}`),
     exogenous_symbols: exogenousArgs.exogenous_symbols.describe(
       `Other symbols whose returns are inputs${exogenousAsTrained}`,
@@ -464,6 +469,7 @@ const neuralEvaluate = defineTool({
     baselines: z.record(z.string(), z.record(z.string(), z.number().nullable())),
     verdicts: z.array(z.record(z.string(), z.unknown())),
     summary: z.array(z.string()),
+    season: z.object({ bars: z.number(), basis: z.string() }),
     overlaps_training: z.boolean(),
     trained_on: z.string().nullable(),
     off_symbol: z.boolean(),
@@ -512,7 +518,11 @@ const neuralEvaluate = defineTool({
         }
         firstOrigin = Math.max(index, model.requiredHistory - 1);
       }
-      const report = neural.evaluateForecaster(model, data, { firstOrigin, stride: args.stride });
+      const report = neural.evaluateForecaster(model, data, {
+        firstOrigin,
+        stride: args.stride,
+        season: args.season,
+      });
       const trainedTo = entry.trainedTo;
       return {
         model: describeModel(entry).name,
@@ -525,6 +535,7 @@ const neuralEvaluate = defineTool({
         baselines: report.baselines as unknown as Record<string, Record<string, number>>,
         verdicts: report.verdicts as unknown as Record<string, unknown>[],
         summary: report.summary,
+        season: report.season,
         overlaps_training:
           symbol === entry.symbol &&
           trainedTo !== null &&
