@@ -203,8 +203,7 @@ describe('seasonOf: the seasonal-naive season from the timestamps', () => {
   });
   it('one trading day of intraday bars: 13 US half-hours, 48 FX half-hours, 24 crypto hours', () => {
     const us: number[] = [];
-    for (const day of weekdays(20))
-      for (let k = 0; k < 13; k++) us.push(day + 14.5 * HOUR + k * 0.5 * HOUR);
+    for (const day of weekdays(20)) for (let k = 0; k < 13; k++) us.push(day + 14.5 * HOUR + k * 0.5 * HOUR);
     expect(seasonOf(us).bars).toBe(13);
     const fx: number[] = [];
     for (const day of weekdays(20)) for (let k = 0; k < 48; k++) fx.push(day + k * 0.5 * HOUR);
