@@ -610,28 +610,7 @@ export class MemoryStore {
   }
 
   private sqlFilter(filter: EpisodeFilter): { where: string; args: (string | number)[] } {
-    const clauses: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.symbol) {
-      clauses.push('symbol = ?');
-      args.push(filter.symbol.toUpperCase());
-    }
-    if (filter.strategy) {
-      clauses.push('strategy = ?');
-      args.push(filter.strategy);
-    }
-    if (filter.kind) {
-      clauses.push('kind = ?');
-      args.push(filter.kind);
-    }
-    if (filter.from !== undefined) {
-      clauses.push('at >= ?');
-      args.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      clauses.push('at <= ?');
-      args.push(filter.to);
-    }
+    const { clauses, args } = columnFilter<number>(filter, (ms) => ms);
     if (filter.outcome === 'positive') clauses.push('reward > 0');
     if (filter.outcome === 'negative') clauses.push('reward < 0');
     if (filter.outcome === 'known') clauses.push('reward IS NOT NULL');
@@ -682,28 +661,10 @@ export class MemoryStore {
     k: number,
     filter: EpisodeFilter,
   ): { id: number; distance: number }[] {
-    const clauses = ['embedding MATCH ?', 'k = ?'];
-    const args: unknown[] = [vector, k];
-    if (filter.symbol) {
-      clauses.push('symbol = ?');
-      args.push(filter.symbol.toUpperCase());
-    }
-    if (filter.strategy) {
-      clauses.push('strategy = ?');
-      args.push(filter.strategy);
-    }
-    if (filter.kind) {
-      clauses.push('kind = ?');
-      args.push(filter.kind);
-    }
-    if (filter.from !== undefined) {
-      clauses.push('at >= ?');
-      args.push(BigInt(filter.from));
-    }
-    if (filter.to !== undefined) {
-      clauses.push('at <= ?');
-      args.push(BigInt(filter.to));
-    }
+    // vec0's integer metadata column compares with integers only, so the times are bound as BigInt.
+    const metadata = columnFilter<bigint>(filter, (ms) => BigInt(ms));
+    const clauses = ['embedding MATCH ?', 'k = ?', ...metadata.clauses];
+    const args: unknown[] = [vector, k, ...metadata.args];
     if (filter.outcome === 'positive') clauses.push('outcome_sign = 1');
     if (filter.outcome === 'negative') clauses.push('outcome_sign = -1');
     if (filter.outcome === 'known') {
@@ -1359,4 +1320,38 @@ export interface MemoryExport {
     state?: number[];
     outcomes: { episodeId?: number; reward: number; success: boolean; at: number }[];
   })[];
+}
+
+/**
+ * The clauses and arguments of an episode filter's plain columns (symbol, strategy, kind, time range),
+ * which the episodes table and the vector table's metadata columns share; the outcome filter differs
+ * between them and stays with each query. `time` converts the bounds to what the table compares with.
+ */
+function columnFilter<T>(
+  filter: EpisodeFilter,
+  time: (ms: number) => T,
+): { clauses: string[]; args: (string | T)[] } {
+  const clauses: string[] = [];
+  const args: (string | T)[] = [];
+  if (filter.symbol) {
+    clauses.push('symbol = ?');
+    args.push(filter.symbol.toUpperCase());
+  }
+  if (filter.strategy) {
+    clauses.push('strategy = ?');
+    args.push(filter.strategy);
+  }
+  if (filter.kind) {
+    clauses.push('kind = ?');
+    args.push(filter.kind);
+  }
+  if (filter.from !== undefined) {
+    clauses.push('at >= ?');
+    args.push(time(filter.from));
+  }
+  if (filter.to !== undefined) {
+    clauses.push('at <= ?');
+    args.push(time(filter.to));
+  }
+  return { clauses, args };
 }
