@@ -37,20 +37,7 @@ export function recordBacktestEpisodes(
       raw.subarray(i * EMBEDDING_DIMENSION, (i + 1) * EMBEDDING_DIMENSION),
       memory.normalisation,
     );
-  const runKey = createHash('sha256')
-    .update(
-      JSON.stringify([
-        result.strategy,
-        result.params,
-        result.symbols,
-        result.timeframe,
-        result.start,
-        result.end,
-        result.options,
-      ]),
-    )
-    .digest('hex')
-    .slice(0, 24);
+  const runKey = runKeyOf(result);
   const first = EMBEDDING_WARMUP - 1;
   const inputs: EpisodeInput[] = [
     {
@@ -78,26 +65,38 @@ export function recordBacktestEpisodes(
     if (entry === undefined) return;
     const decision = Math.max(0, entry - 1);
     if (decision < first) return;
-    inputs.push({
-      kind: 'trade',
-      key: `backtest:${runKey}:trade:${t}`,
-      time: result.timestamps[decision],
-      action: trade.direction === 'long' ? 'buy' : 'sell',
-      symbol,
-      strategy: result.strategy,
-      params: result.params,
-      state: stateAt(decision),
-      outcome: {
-        reward: trade.returnFraction,
-        pnl: trade.pnl,
-        horizonBars: trade.barsHeld,
-        knownAt: trade.exitTime,
-      },
-    });
+    inputs.push(tradeEpisode(result, runKey, t, result.timestamps[decision], stateAt(decision)));
   });
   const before = memory.count();
   const episodes = memory.storeEpisodes(inputs);
   return { stored: memory.count() - before, episodes: episodes.map((e) => e.id), warnings: [] };
+}
+
+/** The episode of the run's trade number `t`, stated at its decision bar (the bar before its entry). */
+function tradeEpisode(
+  result: BacktestResult,
+  runKey: string,
+  t: number,
+  time: number,
+  state: Float32Array,
+): EpisodeInput {
+  const trade = result.trades[t];
+  return {
+    kind: 'trade',
+    key: `backtest:${runKey}:trade:${t}`,
+    time,
+    action: trade.direction === 'long' ? 'buy' : 'sell',
+    symbol: trade.symbol,
+    strategy: result.strategy,
+    params: result.params,
+    state,
+    outcome: {
+      reward: trade.returnFraction,
+      pnl: trade.pnl,
+      horizonBars: trade.barsHeld,
+      knownAt: trade.exitTime,
+    },
+  };
 }
 
 function runKeyOf(result: BacktestResult): string {
@@ -175,22 +174,7 @@ function recordWithBars(
       skipped++;
       return;
     }
-    inputs.push({
-      kind: 'trade',
-      key: `backtest:${runKey}:trade:${t}`,
-      time: decision,
-      action: trade.direction === 'long' ? 'buy' : 'sell',
-      symbol,
-      strategy: result.strategy,
-      params: result.params,
-      state,
-      outcome: {
-        reward: trade.returnFraction,
-        pnl: trade.pnl,
-        horizonBars: trade.barsHeld,
-        knownAt: trade.exitTime,
-      },
-    });
+    inputs.push(tradeEpisode(result, runKey, t, decision, state));
   });
   if (skipped > 0)
     warnings.push(
