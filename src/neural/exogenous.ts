@@ -1,5 +1,5 @@
 import { BarSeries } from '../core/bars.js';
-import { ValidationError } from '../core/errors.js';
+import { NeuralTraderError, ValidationError } from '../core/errors.js';
 import { parseSymbolList } from '../core/inputs.js';
 import { type EpochMs, formatTimestamp } from '../core/time.js';
 import type { ExogenousSeries, SeriesWithExogenous, TrainingData } from './training-types.js';
@@ -316,7 +316,12 @@ export async function deriveExogenous(
           spec.source.symbol,
           series.firstTimestamp - 14 * DAY_MS,
           series.lastTimestamp,
-        );
+        ).catch((error: unknown) => {
+          // The loader's own message ("unknown sample symbol ...") does not say which request needed it.
+          if (error instanceof NeuralTraderError)
+            error.message = `exogenous input '${spec.name}': ${error.message}`;
+          throw error;
+        });
         const values = alignedReturns(series, other, spec.name);
         let k = 0;
         while (k < values.length && Number.isNaN(values[k])) k++;
