@@ -22,6 +22,11 @@ export interface OpenDatabaseOptions {
   kind: string;
   /** NORMAL (default) survives SIGKILL; FULL also survives a power cut, at ~10x commit latency. */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Pages the WAL may grow to before SQLite copies it into the database file (SQLite's default 1,000).
+   * Each such checkpoint syncs the file; a store that commits many small transactions sets it higher.
+   */
+  walAutocheckpointPages?: number;
   /** How long one statement may wait for another connection's lock, on the event loop (default 200 ms). */
   busyTimeoutMs?: number;
   /** Open read-only (no schema changes, no WAL switch). */
@@ -93,6 +98,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      if (options.walAutocheckpointPages !== undefined)
+        db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages))}`);
     }
     return db;
   } catch (error) {

@@ -54,7 +54,7 @@ export function auditHash(prevHash: string, entry: AuditEntry): string {
 }
 
 /**
- * Append an entry after `prevHash`; returns its hash. The caller records the new head. `detailsText`
+ * Append an entry after `prevHash`; returns its hash and rowid. The caller records the new head. `detailsText`
  * is canonicalJson(entry.details) when the caller already has it (it serialised the parameters for the
  * fingerprint); the stored text and the hash are the same either way.
  */
@@ -63,10 +63,11 @@ export function appendAudit(
   entry: AuditEntry,
   prevHash: string,
   detailsText = canonicalJson(entry.details),
-): string {
+): { hash: string; id: number } {
   const postingsText = postingsJson(entry.postings);
   const hash = sha256Hex(prevHash + entryText(entry, detailsText, postingsText));
-  store
+  store.written();
+  const info = store
     .stmt(
       `INSERT INTO audit (syndicate_id, seq, at, actor, action, op_key, fingerprint, details, postings, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -84,7 +85,7 @@ export function appendAudit(
       prevHash,
       hash,
     );
-  return hash;
+  return { hash, id: Number(info.lastInsertRowid) };
 }
 
 export interface AuditProblem {

@@ -74,14 +74,7 @@ export function distributionMembers(
 ): DistributionMember[] {
   // Each capital account carries the integral of its balance up to its last change (tw_anchor); add the
   // current balance from then to the end of the period.
-  const tw = new Map<string, number>();
-  const twRows = store
-    .stmt(
-      `SELECT member_id AS member, tw_accum + (credits - debits) * (? - tw_anchor) AS tw
-       FROM accounts WHERE syndicate_id = ? AND class = 'capital'`,
-    )
-    .all(end, s.id) as { member: string; tw: number }[];
-  for (const row of twRows) tw.set(row.member, row.tw);
+  const tw = store.timeWeightedCapital(s.id, end);
   const performance = new Map<string, number>();
   const perfRows = store
     .stmt(
@@ -240,9 +233,7 @@ export function distribute(ctx: OpContext, request: DistributeRequest): { distri
   store.stmt('UPDATE syndicates SET period_start = ? WHERE id = ?').run(at, s.id);
   store.syndicateWritten(s.id, { period_start: at });
   // A new period: every capital account's integral restarts from now.
-  store
-    .stmt("UPDATE accounts SET tw_accum = 0, tw_anchor = ? WHERE syndicate_id = ? AND class = 'capital'")
-    .run(at, s.id);
+  ctx.post.resetPeriod();
   return { distribution: view };
 }
 

@@ -62,10 +62,8 @@ export function insertMember(store: LedgerStore, syndicateId: string, m: NewMemb
        VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
     )
     .run(syndicateId, m.id, m.name, m.role, m.jurisdiction, joinSeq, at);
-  const open = store.stmt(
-    'INSERT INTO accounts (syndicate_id, code, member_id, class, tw_anchor) VALUES (?, ?, ?, ?, ?)',
-  );
-  for (const kind of MEMBER_ACCOUNT_KINDS) open.run(syndicateId, memberAccount(m.id, kind), m.id, kind, at);
+  for (const kind of MEMBER_ACCOUNT_KINDS)
+    store.openAccount(syndicateId, memberAccount(m.id, kind), m.id, kind, at);
   return store.member(syndicateId, m.id);
 }
 

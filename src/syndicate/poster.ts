@@ -1,16 +1,8 @@
 import { NeuralTraderError } from '../core/errors.js';
 import { type Currency, formatMoney } from '../core/money.js';
 import type { EpochMs } from '../core/time.js';
-import {
-  type AccountClass,
-  ALLOCATIONS,
-  accountClass,
-  balanceOf,
-  CASH,
-  type PostingLine,
-  UNREALISED,
-} from './accounts.js';
-import type { LedgerStore, SyndicateRow } from './store.js';
+import { type AccountClass, ALLOCATIONS, balanceOf, CASH, type PostingLine, UNREALISED } from './accounts.js';
+import type { AccountValues, LedgerStore, SyndicateRow } from './store.js';
 
 /**
  * A ledger invariant would break if this operation were committed. Valid input never gets here (each
@@ -26,10 +18,8 @@ export class LedgerInvariantError extends NeuralTraderError {
   }
 }
 
-interface Touched {
+interface Touched extends AccountValues {
   cls: AccountClass;
-  debits: number;
-  credits: number;
 }
 
 /**
@@ -38,6 +28,10 @@ interface Touched {
  * the syndicate's running totals (all debits, all credits, assets, members' equity, clearing) are
  * updated from the same lines and compared; every account the operation touched is checked against
  * its floor.
+ *
+ * The postings are written once, in the operation's journal entry; the Poster computes the accounts'
+ * new values on the side and hands them to the store (`LedgerStore.applyOperation`) only after every
+ * check passed, so a refused operation leaves the in-memory ledger as it was.
  *
  * A transfer is the postings that share a transfer number (a per-syndicate sequence). Posting to a
  * capital account also advances its time-weighted integral (balance x time since the last change),
@@ -56,6 +50,7 @@ export class Poster {
   /** The operation's postings as the journal stores them: [transfer, kind, account, debit, credit, memo, reverses]. */
   readonly lines: [number, string, string, number, number, string | null, number | null][] = [];
   transfers = 0;
+  private periodReset: EpochMs | undefined;
 
   constructor(
     private readonly store: LedgerStore,
@@ -102,24 +97,30 @@ export class Poster {
       throw new LedgerInvariantError(`${kind}: debits ${debits} do not equal credits ${credits}`);
     }
     const transfer = this.nextTransfer++;
-    // SET expressions see the row as it was: the integral grows by the old balance times the time since
-    // the last change of a capital account.
-    const updateAccount = this.store.rawStmt(
-      `UPDATE accounts SET
-         tw_accum = CASE WHEN class = 'capital' THEN tw_accum + (credits - debits) * (? - tw_anchor) ELSE tw_accum END,
-         tw_anchor = ?, debits = debits + ?, credits = credits + ?
-       WHERE syndicate_id = ? AND code = ? RETURNING debits, credits`,
-    );
+    const at = this.at;
     for (const line of real) {
       const d = line.side === 'debit' ? line.amount : 0;
       const c = line.amount - d;
       this.lines.push([transfer, kind, line.account, d, c, memo ?? null, reverses ?? null]);
-      const after = updateAccount.get(this.at, this.at, d, c, this.syndicate.id, line.account) as
-        | [debits: number, credits: number]
-        | undefined;
-      if (!after) throw new LedgerInvariantError(`${kind}: account ${line.account} does not exist`);
-      const cls = accountClass(line.account);
-      this.touched.set(line.account, { cls, debits: after[0], credits: after[1] });
+      let account = this.touched.get(line.account);
+      if (!account) {
+        const stored = this.store.account(this.syndicate.id, line.account);
+        if (!stored) throw new LedgerInvariantError(`${kind}: account ${line.account} does not exist`);
+        account = {
+          cls: stored.cls,
+          debits: stored.debits,
+          credits: stored.credits,
+          twAccum: stored.twAccum,
+          twAnchor: stored.twAnchor,
+        };
+        this.touched.set(line.account, account);
+      }
+      const cls = account.cls;
+      // The integral grows by the balance before this line times the time since the last change.
+      if (cls === 'capital') account.twAccum += (account.credits - account.debits) * (at - account.twAnchor);
+      account.twAnchor = at;
+      account.debits += d;
+      account.credits += c;
       const change = balanceOf(cls, d, c);
       if (cls === 'asset') this.assets += change;
       else if (cls === 'clearing') this.clearing += change;
@@ -143,12 +144,24 @@ export class Poster {
 
   /** The in-memory state, to restore after a savepoint is rolled back (a proposal that fails to apply). */
   snapshot(): () => void {
-    const touched = new Map(this.touched);
-    const { debits, credits, assets, equity, pending, capital, clearing, transfers, nextTransfer } = this;
+    // Copies: transfers change the touched accounts in place.
+    const touched = new Map([...this.touched].map(([k, v]) => [k, { ...v }]));
+    const {
+      debits,
+      credits,
+      assets,
+      equity,
+      pending,
+      capital,
+      clearing,
+      transfers,
+      nextTransfer,
+      periodReset,
+    } = this;
     const lines = this.lines.length;
     return () => {
       this.touched.clear();
-      for (const [k, v] of touched) this.touched.set(k, v);
+      for (const [k, v] of touched) this.touched.set(k, { ...v });
       this.lines.length = lines;
       Object.assign(this, {
         debits,
@@ -160,39 +173,24 @@ export class Poster {
         clearing,
         transfers,
         nextTransfer,
+        periodReset,
       });
     };
   }
 
+  /** The operation starts a new distribution period: capital integrals restart at its time. */
+  resetPeriod(): void {
+    this.periodReset = this.at;
+  }
+
   /**
-   * Write the operation's totals to the syndicate together with its clock and audit head (one UPDATE),
-   * and check every invariant on the result; throws (so the transaction rolls back) if one breaks.
+   * Check every invariant on the ledger the operation leaves behind, then apply it to the store's
+   * in-memory ledger with its clock and audit head; throws (so the transaction rolls back and nothing
+   * is applied) if an invariant breaks. `entryId` is the journal entry holding these postings.
    */
-  finish(record: { clock: EpochMs; auditSeq: number; auditHead: string }): void {
-    const changed = this.store
-      .stmt(
-        `UPDATE syndicates SET total_debits = total_debits + ?, total_credits = total_credits + ?,
-           assets = assets + ?, equity = equity + ?, pending = pending + ?, capital = capital + ?, clearing = clearing + ?,
-           next_transfer = ?, clock = ?, audit_seq = ?, audit_head = ?
-         WHERE id = ?`,
-      )
-      .run(
-        this.debits,
-        this.credits,
-        this.assets,
-        this.equity,
-        this.pending,
-        this.capital,
-        this.clearing,
-        this.nextTransfer,
-        record.clock,
-        record.auditSeq,
-        record.auditHead,
-        this.syndicate.id,
-      ).changes;
-    if (changed !== 1) throw new LedgerInvariantError(`syndicate ${this.syndicate.id} does not exist`);
-    // The totals the UPDATE leaves: the row as this transaction read it (under the write lock, so nobody
-    // else changed them) plus this operation's changes. Cheaper than RETURNING them, and the same numbers.
+  finish(record: { clock: EpochMs; auditSeq: number; auditHead: string }, entryId: number): void {
+    // The totals after the operation: the row as this transaction read it (under the write lock, so
+    // nobody else changed them) plus this operation's changes.
     const s = this.syndicate;
     const totals = {
       total_debits: s.total_debits + this.debits,
@@ -203,13 +201,30 @@ export class Poster {
       capital: s.capital + this.capital,
       clearing: s.clearing + this.clearing,
     };
-    this.store.syndicateWritten(s.id, {
-      ...totals,
-      next_transfer: this.nextTransfer,
-      clock: record.clock,
-      audit_seq: record.auditSeq,
-      audit_head: record.auditHead,
-    });
+    this.check(totals);
+    this.store.applyOperation(
+      s.id,
+      {
+        accounts: this.touched,
+        totals,
+        nextTransfer: this.nextTransfer,
+        clock: record.clock,
+        auditSeq: record.auditSeq,
+        auditHead: record.auditHead,
+        periodReset: this.periodReset,
+      },
+      entryId,
+    );
+  }
+
+  private check(totals: {
+    total_debits: number;
+    total_credits: number;
+    assets: number;
+    equity: number;
+    pending: number;
+    clearing: number;
+  }): void {
     if (this.transfers === 0) return;
     const money = (v: number) => formatMoney(v, this.ccy);
     if (totals.total_debits !== totals.total_credits) {

@@ -78,12 +78,7 @@ export function status(store: LedgerStore, s: SyndicateState): StatusView {
   }
   const cash = store.balance(s.id, CASH);
   const count = (sql: string) => (store.stmt(sql).get(s.id) as { n: number }).n;
-  const credits = (code: string) =>
-    (
-      store.stmt('SELECT credits FROM accounts WHERE syndicate_id = ? AND code = ?').get(s.id, code) as {
-        credits: number;
-      }
-    ).credits;
+  const credits = (code: string) => store.account(s.id, code)?.credits ?? 0;
   const now = s.row.clock;
   return {
     syndicate: {

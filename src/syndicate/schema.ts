@@ -11,12 +11,24 @@
  * `verifyLedger` recomputes from the postings.
  *
  * The layout is shaped by what a commit costs: SQLite writes every B-tree page an operation dirtied to
- * the WAL, so an operation touches as few trees as possible - typically four pages: the journal entry
- * (appended in rowid order, which is the chain's order), the small index of idempotency keys, the
- * accounts it moves and the syndicate row. The time-weighted capital that distributions need is kept
- * incrementally on each capital account rather than by indexing postings.
+ * the WAL, so a ledger operation that only moves money (a deposit, a settlement) dirties two pages: its
+ * journal entry (appended in rowid order, which is the chain's order) and the index of idempotency
+ * keys. Account balances and syndicate totals are a fold over the journal, stored as a checkpoint
+ * (`checkpoint_id` names the last entry it includes) every thousand operations and on close; loading a
+ * syndicate folds the entries after it (store.ts). The time-weighted capital that distributions need is
+ * kept incrementally on each capital account rather than by indexing postings.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Version 2 stores balances as checkpoints (syndicates.checkpoint_id names the last journal entry they
+ * include). A version 1 file kept them current at every commit, so its checkpoint is its last entry.
+ */
+export const MIGRATE_1_TO_2 = `
+ALTER TABLE syndicates ADD COLUMN checkpoint_id INTEGER NOT NULL DEFAULT 0;
+UPDATE syndicates SET checkpoint_id = (SELECT COALESCE(MAX(id), 0) FROM audit);
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+`;
 
 const APPEND_ONLY = ['audit', 'votes', 'distribution_lines'];
 
@@ -46,7 +58,8 @@ CREATE TABLE IF NOT EXISTS syndicates (
   next_distribution INTEGER NOT NULL DEFAULT 1,
   next_transfer INTEGER NOT NULL DEFAULT 1,
   audit_seq INTEGER NOT NULL DEFAULT 0,
-  audit_head TEXT NOT NULL
+  audit_head TEXT NOT NULL,
+  checkpoint_id INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS members (

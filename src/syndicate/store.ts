@@ -33,6 +33,12 @@ export interface SyndicateRow {
   next_transfer: number;
   audit_seq: number;
   audit_head: string;
+  /**
+   * The journal entry (audit rowid) the stored balances and totals include: the accounts' debits,
+   * credits and time weights and this row's totals, next_transfer, clock, audit_seq and audit_head are
+   * as of that entry; later entries' postings are applied in memory when the syndicate is loaded.
+   */
+  checkpoint_id: number;
 }
 
 /** A syndicate row with its currency and rules parsed. */
@@ -172,30 +178,94 @@ function copySyndicateRow(r: SyndicateRow): SyndicateRow {
     next_transfer: r.next_transfer,
     audit_seq: r.audit_seq,
     audit_head: r.audit_head,
+    checkpoint_id: r.checkpoint_id,
   };
 }
 
-/** A cached syndicate: its row as this connection last wrote or read it, with currency and rules parsed. */
+/**
+ * An account as the ledger stands: the stored row (as of the syndicate's checkpoint) with every later
+ * journal entry's postings applied. `twAccum` is the integral of a capital account's balance (minor
+ * units x ms) from the period start to `twAnchor`, its last change.
+ */
+export interface AccountState {
+  readonly code: string;
+  readonly cls: AccountClass;
+  readonly memberId: string | null;
+  debits: number;
+  credits: number;
+  twAccum: number;
+  twAnchor: number;
+}
+
+/** An account's values after an operation, as the Poster computed them. */
+export type AccountValues = Pick<AccountState, 'debits' | 'credits' | 'twAccum' | 'twAnchor'>;
+
+/** A journal entry as the fold reads it. */
+interface JournalRow {
+  id: number;
+  seq: number;
+  at: number;
+  action: string;
+  postings: string;
+  hash: string;
+}
+
+/** What an applied operation changed in the in-memory ledger (see Poster.finish). */
+export interface AppliedOperation {
+  accounts: ReadonlyMap<string, AccountValues>;
+  totals: Pick<
+    SyndicateRow,
+    'total_debits' | 'total_credits' | 'assets' | 'equity' | 'pending' | 'capital' | 'clearing'
+  >;
+  nextTransfer: number;
+  clock: number;
+  auditSeq: number;
+  auditHead: string;
+  /** A distribution: every capital account's integral restarts at this time (after the postings). */
+  periodReset?: number;
+}
+
+/** Operations (or entries scanned on load) after which a syndicate's balances are written back. */
+export const CHECKPOINT_EVERY = 1000;
+
+/**
+ * A cached syndicate: its row as this connection last wrote or read it, with currency and rules
+ * parsed, every account as the ledger stands, and what changed since the stored checkpoint.
+ */
 interface CachedSyndicate {
   row: SyndicateRow;
   ccy: Currency;
   rules: SyndicateRules;
+  accounts: Map<string, AccountState>;
+  /** Accounts whose values differ from their stored row. */
+  dirty: Set<string>;
+  /** Audit rowid of the last journal entry folded in (the checkpoint when nothing followed it). */
+  lastEntryId: number;
+  /** Journal entries applied since the stored checkpoint (operations here, or entries folded on load). */
+  sinceCheckpoint: number;
 }
 
 /**
  * Prepared-statement access to the ledger file. Statements are prepared once per SQL text and reused:
  * a deposit runs about ten of them, so preparing each time would cost more than the commit.
  *
- * Every operation needs its syndicate's row (clock, totals, sequences, audit head) and its actor's
- * member row, and reading them back costs more than the rest of a deposit's statements together. So
- * the store keeps them, as this connection last read or wrote them, under one rule: the cache is only
- * used inside a transaction that began with `sync()`. `sync` reads SQLite's `PRAGMA data_version`,
- * which changes exactly when another connection (another process, or another ledger handle in this
- * one) committed to the file since this connection last looked; then everything cached is dropped.
- * A write transaction holds the write lock from its first statement (BEGIN IMMEDIATE), so nobody else
- * can commit while it runs; what it writes itself it applies to the cache (`syndicateWritten`,
- * `forgetSyndicate`, `forgetMember`), and a transaction that rolls back drops the whole cache
- * (`invalidate`), so nothing it did survives in memory either.
+ * The journal (the audit table) is the ledger: an operation's durable write is its one appended entry
+ * (with its postings), plus the rows of whatever else it creates. Account balances and the syndicate's
+ * totals are a fold over the journal, kept in memory and written back to the accounts table and the
+ * syndicate row as a checkpoint every CHECKPOINT_EVERY operations and on close (inside an operation's
+ * transaction, so the checkpoint and the entry it names commit together). Loading a syndicate reads
+ * the checkpoint and folds the entries after it. Rewriting every touched account and the syndicate row
+ * at every commit cost more than everything else an operation does: SQLite writes each dirtied page to
+ * the WAL, and an append dirties two (the entry and its idempotency key).
+ *
+ * The store keeps what it loaded under one rule: the cache is only used inside a transaction that
+ * began with `sync()`. `sync` reads SQLite's `PRAGMA data_version`, which changes exactly when another
+ * connection (another process, or another ledger handle in this one) committed to the file since this
+ * connection last looked; then the syndicates that gained journal entries are dropped (every write
+ * operation appends one), and every cached member row. A write transaction holds the write lock from
+ * its first statement (BEGIN IMMEDIATE), so nobody else can commit while it runs; what it writes itself
+ * it applies to the cache, and a transaction that rolls back after changing the cache drops the whole
+ * cache (`invalidate`), so nothing it did survives in memory either.
  */
 export class LedgerStore {
   readonly db: SqliteDatabase;
@@ -207,6 +277,10 @@ export class LedgerStore {
   private readonly memberRows = new Map<string, MemberRow>();
   /** data_version when the cache was last known to match the file (-1: nothing known). */
   private dataVersion = -1;
+  /** The newest audit rowid the cache reflects (-1: unknown; read at the next sync). */
+  private lastSeenId = -1;
+  /** Whether the running transaction changed the cache (a rollback must then drop it). */
+  private changed = false;
   private readonly dataVersionStmt: Database.Statement;
 
   constructor(db: SqliteDatabase) {
@@ -225,7 +299,7 @@ export class LedgerStore {
 
   /**
    * A statement whose rows come back as arrays in column order: no object with named properties per
-   * row, which is most of the cost of a one-row read or RETURNING on the hot path.
+   * row, which is most of the cost of a one-row read on the hot path.
    */
   rawStmt(sql: string): Database.Statement {
     let statement = this.rawStatements.get(sql);
@@ -256,16 +330,33 @@ export class LedgerStore {
   }
 
   /**
-   * Call first inside every transaction: drops the cache when another connection has committed since
-   * this one last looked (the statement also starts the read snapshot of a deferred transaction).
+   * Call first inside every transaction: when another connection has committed since this one last
+   * looked, drops the syndicates it appended journal entries to (the statement also starts the read
+   * snapshot of a deferred transaction).
    */
   sync(): void {
+    this.changed = false;
     const version = this.dataVersionStmt.get() as number;
-    if (version !== this.dataVersion) {
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.memberRows.clear();
+    if (this.lastSeenId < 0 || this.syndicates.size === 0) {
       this.syndicates.clear();
-      this.memberRows.clear();
-      this.dataVersion = version;
+      this.lastSeenId = this.maxEntryId();
+      return;
     }
+    const rows = this.rawStmt('SELECT syndicate_id, id FROM audit WHERE id > ?').all(this.lastSeenId) as [
+      string,
+      number,
+    ][];
+    for (const [syndicateId, id] of rows) {
+      this.syndicates.delete(syndicateId);
+      if (id > this.lastSeenId) this.lastSeenId = id;
+    }
+  }
+
+  private maxEntryId(): number {
+    return (this.rawStmt('SELECT COALESCE(MAX(id), 0) FROM audit').get() as [number])[0];
   }
 
   /** Forget everything cached (a transaction or savepoint rolled back, or a read must see the file). */
@@ -273,6 +364,13 @@ export class LedgerStore {
     this.syndicates.clear();
     this.memberRows.clear();
     this.dataVersion = -1;
+    this.lastSeenId = -1;
+  }
+
+  /** After a failed transaction: drop the cache if the transaction had changed it. */
+  rolledBack(): void {
+    if (this.changed) this.invalidate();
+    this.changed = false;
   }
 
   /** The syndicate row without its rules text, read from the file (never from the cache). */
@@ -280,7 +378,7 @@ export class LedgerStore {
     return this.stmt(
       `SELECT id, name, currency, created_at, clock, rules_rev, period_start, total_debits, total_credits, assets,
          equity, pending, capital, clearing, next_member, next_allocation, next_withdrawal, next_proposal, next_distribution,
-         next_transfer, audit_seq, audit_head FROM syndicates WHERE id = ?`,
+         next_transfer, audit_seq, audit_head, checkpoint_id FROM syndicates WHERE id = ?`,
     ).get(id) as SyndicateRow | undefined;
   }
 
@@ -289,41 +387,200 @@ export class LedgerStore {
    * copy: writes during the operation change the cache, never a row an operation already holds.
    */
   syndicate(id: string): SyndicateState {
-    let cached = this.syndicates.get(id);
-    if (!cached) {
-      const row = this.syndicateRow(id);
-      if (!row) {
-        throw new NeuralTraderError('NOT_FOUND', `syndicate "${id}" does not exist`, {
-          field: 'syndicateId',
-          hint: 'create it with `npx neural-trader syndicate create` (or check the spelling)',
-        });
-      }
-      const text = (this.stmt('SELECT rules FROM syndicates WHERE id = ?').get(id) as { rules: string })
-        .rules;
-      cached = {
-        row: copySyndicateRow(row),
-        ccy: currency(row.currency),
-        rules: JSON.parse(text) as SyndicateRules,
-      };
-      this.syndicates.set(id, cached);
-    }
+    const cached = this.cached(id);
     return { row: copySyndicateRow(cached.row), id: cached.row.id, ccy: cached.ccy, rules: cached.rules };
   }
 
+  private cached(id: string): CachedSyndicate {
+    let cached = this.syndicates.get(id);
+    if (!cached) {
+      cached = this.load(id);
+      this.syndicates.set(id, cached);
+    }
+    return cached;
+  }
+
+  /** Read a syndicate's checkpoint and fold the journal entries after it. */
+  private load(id: string): CachedSyndicate {
+    const row = this.syndicateRow(id);
+    if (!row) {
+      throw new NeuralTraderError('NOT_FOUND', `syndicate "${id}" does not exist`, {
+        field: 'syndicateId',
+        hint: 'create it with `npx neural-trader syndicate create` (or check the spelling)',
+      });
+    }
+    const text = (this.stmt('SELECT rules FROM syndicates WHERE id = ?').get(id) as { rules: string }).rules;
+    const accounts = new Map<string, AccountState>();
+    for (const [code, memberId, cls, debits, credits, twAccum, twAnchor] of this.rawStmt(
+      'SELECT code, member_id, class, debits, credits, tw_accum, tw_anchor FROM accounts WHERE syndicate_id = ?',
+    ).all(id) as [string, string | null, AccountClass, number, number, number, number][]) {
+      accounts.set(code, { code, cls, memberId, debits, credits, twAccum, twAnchor });
+    }
+    const cached: CachedSyndicate = {
+      row: copySyndicateRow(row),
+      ccy: currency(row.currency),
+      rules: JSON.parse(text) as SyndicateRules,
+      accounts,
+      dirty: new Set(),
+      lastEntryId: row.checkpoint_id,
+      sinceCheckpoint: 0,
+    };
+    // Entries after the checkpoint, in journal order. The scan is by rowid (entries of other syndicates
+    // interleave); a long one is counted so the next operation writes a checkpoint.
+    for (const entry of this.stmt(
+      'SELECT id, seq, at, action, postings, hash FROM audit WHERE id > ? AND syndicate_id = ? ORDER BY id',
+    ).iterate(row.checkpoint_id, id) as Iterable<JournalRow>) {
+      foldEntry(cached, entry);
+    }
+    cached.sinceCheckpoint = Math.max(0, this.maxEntryId() - row.checkpoint_id);
+    return cached;
+  }
+
+  /** Record in the cache what this connection just wrote to a syndicate's row (no-op if not cached). */
   /** Record in the cache what this connection just wrote to a syndicate's row (no-op if not cached). */
   syndicateWritten(id: string, changes: Partial<SyndicateRow>): void {
+    this.changed = true;
     const cached = this.syndicates.get(id);
     if (cached) Object.assign(cached.row, changes);
   }
 
-  /** Drop a cached syndicate (after a write the cache does not mirror: rules, period start). */
+  /** Drop a cached syndicate (after a write the cache does not mirror: its rules). */
   forgetSyndicate(id: string): void {
+    this.changed = true;
+    // Reloading reads the checkpoint and folds every entry after it, this transaction's included.
     this.syndicates.delete(id);
+  }
+
+  /** The running transaction wrote something the cache may reflect (a rollback must drop the cache). */
+  written(): void {
+    this.changed = true;
   }
 
   /** Drop a cached member row (after any write to it). */
   forgetMember(syndicateId: string, id: string): void {
+    this.changed = true;
     this.memberRows.delete(`${syndicateId}\u0000${id}`);
+  }
+
+  // ---------------------------------------------------------------- accounts (the fold)
+
+  /** An account as the ledger stands (the caller must not change it), or undefined. */
+  account(syndicateId: string, code: string): Readonly<AccountState> | undefined {
+    return this.cached(syndicateId).accounts.get(code);
+  }
+
+  /** Open an account with nothing on it. */
+  openAccount(
+    syndicateId: string,
+    code: string,
+    memberId: string | null,
+    cls: AccountClass,
+    at: number,
+  ): void {
+    this.changed = true;
+    this.stmt(
+      'INSERT INTO accounts (syndicate_id, code, member_id, class, tw_anchor) VALUES (?, ?, ?, ?, ?)',
+    ).run(syndicateId, code, memberId, cls, at);
+    const cached = this.syndicates.get(syndicateId);
+    if (cached)
+      cached.accounts.set(code, { code, cls, memberId, debits: 0, credits: 0, twAccum: 0, twAnchor: at });
+  }
+
+  /**
+   * Apply an operation the Poster checked: account values, totals, clock and audit head, and the id of
+   * the journal entry just appended (which holds the same postings, so a reload folds to the same state).
+   */
+  applyOperation(syndicateId: string, op: AppliedOperation, entryId: number): void {
+    this.changed = true;
+    const cached = this.syndicates.get(syndicateId);
+    if (entryId > this.lastSeenId && this.lastSeenId >= 0) this.lastSeenId = entryId;
+    // Not cached (dropped during the operation): the next load folds the appended entry from the file.
+    if (!cached) return;
+    for (const [code, values] of op.accounts) {
+      const account = cached.accounts.get(code);
+      if (!account) throw new Error(`account ${code} of ${syndicateId} is not loaded`);
+      account.debits = values.debits;
+      account.credits = values.credits;
+      account.twAccum = values.twAccum;
+      account.twAnchor = values.twAnchor;
+      cached.dirty.add(code);
+    }
+    if (op.periodReset !== undefined) resetPeriod(cached, op.periodReset);
+    const row = cached.row;
+    row.total_debits = op.totals.total_debits;
+    row.total_credits = op.totals.total_credits;
+    row.assets = op.totals.assets;
+    row.equity = op.totals.equity;
+    row.pending = op.totals.pending;
+    row.capital = op.totals.capital;
+    row.clearing = op.totals.clearing;
+    row.next_transfer = op.nextTransfer;
+    row.clock = op.clock;
+    row.audit_seq = op.auditSeq;
+    row.audit_head = op.auditHead;
+    cached.lastEntryId = entryId;
+    cached.sinceCheckpoint++;
+  }
+
+  /** Write the checkpoint of a syndicate if enough has happened since the last one. */
+  checkpointIfDue(syndicateId: string): void {
+    const cached = this.syndicates.get(syndicateId);
+    if (cached && cached.sinceCheckpoint >= CHECKPOINT_EVERY) this.checkpoint(cached);
+  }
+
+  /** Write the checkpoint of every cached syndicate with entries after its stored one (on close). */
+  checkpointAll(): void {
+    for (const cached of this.syndicates.values())
+      if (cached.lastEntryId !== cached.row.checkpoint_id) this.checkpoint(cached);
+  }
+
+  /** Store the changed accounts and the syndicate's totals as of its last folded entry. */
+  private checkpoint(cached: CachedSyndicate): void {
+    const id = cached.row.id;
+    const update = this.stmt(
+      'UPDATE accounts SET debits = ?, credits = ?, tw_accum = ?, tw_anchor = ? WHERE syndicate_id = ? AND code = ?',
+    );
+    for (const code of cached.dirty) {
+      const a = cached.accounts.get(code);
+      if (a) update.run(a.debits, a.credits, a.twAccum, a.twAnchor, id, code);
+    }
+    const r = cached.row;
+    this.stmt(
+      `UPDATE syndicates SET total_debits = ?, total_credits = ?, assets = ?, equity = ?, pending = ?, capital = ?,
+         clearing = ?, next_transfer = ?, clock = ?, audit_seq = ?, audit_head = ?, checkpoint_id = ? WHERE id = ?`,
+    ).run(
+      r.total_debits,
+      r.total_credits,
+      r.assets,
+      r.equity,
+      r.pending,
+      r.capital,
+      r.clearing,
+      r.next_transfer,
+      r.clock,
+      r.audit_seq,
+      r.audit_head,
+      cached.lastEntryId,
+      id,
+    );
+    // The cache now matches the file; a rollback of this transaction drops it (changed is set).
+    this.changed = true;
+    cached.dirty.clear();
+    r.checkpoint_id = cached.lastEntryId;
+    cached.sinceCheckpoint = 0;
+  }
+
+  /**
+   * Each capital account's time-weighted balance from the period start to `end`: the integral up to
+   * its last change plus the current balance from then to `end`, by member id.
+   */
+  timeWeightedCapital(syndicateId: string, end: number): Map<string, number> {
+    const result = new Map<string, number>();
+    for (const a of this.cached(syndicateId).accounts.values()) {
+      if (a.cls === 'capital' && a.memberId !== null)
+        result.set(a.memberId, a.twAccum + (a.credits - a.debits) * (end - a.twAnchor));
+    }
+    return result;
   }
 
   listSyndicates(): SyndicateRow[] {
@@ -369,41 +626,44 @@ export class LedgerStore {
     ) as MemberRow[];
   }
 
-  accounts(syndicateId: string): AccountRow[] {
-    return this.stmt(
-      'SELECT code, member_id, class, debits, credits FROM accounts WHERE syndicate_id = ? ORDER BY code',
-    ).all(syndicateId) as AccountRow[];
+  /** Every account with its stored-plus-folded values, by code. */
+  accounts(syndicateId: string): (AccountRow & { twAccum: number; twAnchor: number })[] {
+    return [...this.cached(syndicateId).accounts.values()]
+      .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
+      .map((a) => ({
+        code: a.code,
+        member_id: a.memberId,
+        class: a.cls,
+        debits: a.debits,
+        credits: a.credits,
+        twAccum: a.twAccum,
+        twAnchor: a.twAnchor,
+      }));
   }
 
   balance(syndicateId: string, code: string): number {
-    const row = this.rawStmt('SELECT debits, credits FROM accounts WHERE syndicate_id = ? AND code = ?').get(
-      syndicateId,
-      code,
-    ) as [debits: number, credits: number] | undefined;
-    if (!row) throw new Error(`account ${code} of ${syndicateId} does not exist`);
-    return balanceOf(accountClass(code), row[0], row[1]);
+    const account = this.cached(syndicateId).accounts.get(code);
+    if (!account) throw new Error(`account ${code} of ${syndicateId} does not exist`);
+    return balanceOf(account.cls, account.debits, account.credits);
   }
 
   /** Every member's capital, profit and pending balance, by member id. */
   memberBalances(syndicateId: string): Map<string, MemberBalances> {
-    const rows = this.stmt(
-      `SELECT member_id, class, credits - debits AS balance FROM accounts
-       WHERE syndicate_id = ? AND member_id IS NOT NULL`,
-    ).all(syndicateId) as { member_id: string; class: AccountClass; balance: number }[];
     const result = new Map<string, MemberBalances>();
-    for (const row of rows) {
-      let entry = result.get(row.member_id);
+    for (const a of this.cached(syndicateId).accounts.values()) {
+      if (a.memberId === null) continue;
+      let entry = result.get(a.memberId);
       if (!entry) {
         entry = { capital: 0, profit: 0, pending: 0 };
-        result.set(row.member_id, entry);
+        result.set(a.memberId, entry);
       }
-      if (row.class === 'capital' || row.class === 'profit' || row.class === 'pending')
-        entry[row.class] = row.balance;
+      if (a.cls === 'capital' || a.cls === 'profit' || a.cls === 'pending')
+        entry[a.cls] = balanceOf(a.cls, a.debits, a.credits);
     }
     return result;
   }
 
-  /** One member's balances (three primary-key lookups, not a scan of every member). */
+  /** One member's balances. */
   memberBalance(syndicateId: string, id: string): MemberBalances {
     return {
       capital: this.balance(syndicateId, `member:${id}:capital`),
@@ -489,4 +749,49 @@ export class LedgerStore {
        ON CONFLICT (syndicate_id, key) DO UPDATE SET amount = amount + excluded.amount`,
     ).run(...params);
   }
+}
+
+/** The capital accounts' integrals restart at a distribution (a new period). */
+function resetPeriod(cached: CachedSyndicate, at: number): void {
+  for (const a of cached.accounts.values()) {
+    if (a.cls !== 'capital') continue;
+    a.twAccum = 0;
+    a.twAnchor = at;
+    cached.dirty.add(a.code);
+  }
+}
+
+/**
+ * Apply one journal entry to a loaded syndicate, exactly as the operation applied it when it ran: each
+ * posting moves its account (a capital account's integral first grows by the old balance times the
+ * time since its last change), the totals follow the account classes, and a distribution restarts the
+ * period. The entry's sequence number, hash and time become the syndicate's audit head and clock.
+ */
+function foldEntry(cached: CachedSyndicate, entry: JournalRow): void {
+  const lines = JSON.parse(entry.postings) as [number, string, string, number, number][];
+  const row = cached.row;
+  for (const [transfer, , code, d, c] of lines) {
+    const a = cached.accounts.get(code);
+    if (!a)
+      throw new Error(`journal entry #${entry.seq} posts to ${code}, which is not an account of ${row.id}`);
+    if (a.cls === 'capital') a.twAccum += (a.credits - a.debits) * (entry.at - a.twAnchor);
+    a.twAnchor = entry.at;
+    a.debits += d;
+    a.credits += c;
+    cached.dirty.add(code);
+    row.total_debits += d;
+    row.total_credits += c;
+    const change = balanceOf(a.cls, d, c);
+    if (a.cls === 'asset') row.assets += change;
+    else if (a.cls === 'clearing') row.clearing += change;
+    else row.equity += change;
+    if (a.cls === 'pending') row.pending += change;
+    else if (a.cls === 'capital') row.capital += change;
+    if (transfer >= row.next_transfer) row.next_transfer = transfer + 1;
+  }
+  if (entry.action === 'distribute') resetPeriod(cached, entry.at);
+  row.audit_seq = entry.seq;
+  row.audit_head = entry.hash;
+  row.clock = entry.at;
+  cached.lastEntryId = entry.id;
 }

@@ -4,7 +4,7 @@ import type { LedgerStore, SyndicateRow } from './store.js';
 
 /**
  * An independent recomputation of a syndicate's ledger from its postings, for `audit verify`, tests and
- * anyone who doubts the cached balances: every transfer balances, every account's cached debits and
+ * anyone who doubts the balances (the stored checkpoint with the later entries folded in, see store.ts): every transfer balances, every account's cached debits and
  * credits equal the sum of its postings, the syndicate's totals equal the recomputed ones, assets equal
  * members' equity, clearing accounts are zero, member accounts and cash are not negative, cash covers
  * pending withdrawals, the allocations account equals the open allocations at cost and the unrealised
@@ -155,10 +155,9 @@ export function verifyLedger(store: LedgerStore, row: SyndicateRow, ccy: Currenc
   // the integral of the balance from the period start to the account's last change.
   const tw = new Map<string, number>();
   const anchors = new Map<string, { accum: number; anchor: number }>();
-  for (const a of store
-    .stmt("SELECT code, tw_accum, tw_anchor FROM accounts WHERE syndicate_id = ? AND class = 'capital'")
-    .all(id) as { code: string; tw_accum: number; tw_anchor: number }[]) {
-    anchors.set(a.code, { accum: a.tw_accum, anchor: a.tw_anchor });
+  for (const a of store.accounts(id)) {
+    if (a.class !== 'capital') continue;
+    anchors.set(a.code, { accum: a.twAccum, anchor: a.twAnchor });
     tw.set(a.code, 0);
   }
   for (const p of store
