@@ -204,7 +204,7 @@ export class SyndicateLedger {
   close(): void {
     if (!this.db.open) return;
     try {
-      this.transaction(() => this.store.checkpointAll());
+      if (this.store.needsCheckpoint()) this.transaction(() => this.store.checkpointAll());
     } catch {
       // Nothing is lost: only the checkpoint was not written.
     }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { NeuralTraderError } from '../core/errors.js';
 import { type Currency, currency } from '../core/money.js';
 import type { SqliteDatabase } from '../core/sqlite.js';
-import { type AccountClass, accountClass, balanceOf } from './accounts.js';
+import { type AccountClass, balanceOf } from './accounts.js';
 import type { SyndicateRules } from './rules.js';
 import type { MemberStatus, Role } from './types.js';
 
@@ -526,6 +526,13 @@ export class LedgerStore {
   checkpointIfDue(syndicateId: string): void {
     const cached = this.syndicates.get(syndicateId);
     if (cached && cached.sinceCheckpoint >= CHECKPOINT_EVERY) this.checkpoint(cached);
+  }
+
+  /** Whether a cached syndicate has entries after its stored checkpoint (worth writing on close). */
+  needsCheckpoint(): boolean {
+    for (const cached of this.syndicates.values())
+      if (cached.lastEntryId !== cached.row.checkpoint_id) return true;
+    return false;
   }
 
   /** Write the checkpoint of every cached syndicate with entries after its stored one (on close). */
