@@ -1,6 +1,8 @@
 // Syndicate ledger: committed operations one at a time, and a distribution across 1,000 members.
 // Every figure is for durable acknowledgements: each call returns only after the SQLite commit (WAL,
-// synchronous=NORMAL) that holds its transfers, its audit entry and its idempotency record.
+// synchronous=NORMAL) that holds its journal entry: postings, hash-chained audit record and idempotency
+// key. Balances are a fold over the journal, stored as a checkpoint every 1,000 operations (included
+// in the timed loop) and on close.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ console.log(
 );
 
 /** One operation at a time, each committed before the next starts. */
-function oneAtATime(label, count, prepare, op) {
+function oneAtATime(label, count, prepare, op, target = true) {
   const home = mkdtempSync(join(tmpdir(), 'nt-bench-syndicate-'));
   const ledger = SyndicateLedger.open(home, { now: () => T0 + DAY });
   ledger.createSyndicate({
@@ -35,15 +37,24 @@ function oneAtATime(label, count, prepare, op) {
   const seconds = (performance.now() - start) / 1000;
   const v = ledger.verify({ syndicateId: 'b' });
   if (!v.ok) throw new Error(`ledger does not verify: ${JSON.stringify(v.ledger.problems)}`);
+  // What the design costs a reader: a handle opened while the writer still runs loads the stored
+  // checkpoint and folds the journal entries after it (up to 1,000 here).
+  const reader = SyndicateLedger.open(home);
+  const t0 = performance.now();
+  reader.status({ syndicateId: 'b', actor: 'lead' });
+  const loadMs = performance.now() - t0;
+  reader.close();
   ledger.close();
   rmSync(home, { recursive: true, force: true });
   const rate = count / seconds;
   // CPU time (user + system) per operation is what the process itself spends; on a busy machine the
   // wall time also includes waiting for a core, so both are printed.
   const cpuUs = (cpu.user + cpu.system) / count;
-  const met = rate >= 20_000 ? 'met' : 'NOT met';
+  const verdict = target
+    ? `target >= 20,000: ${rate >= 20_000 ? 'met' : 'NOT met'}`
+    : 'the 20,000 target is for ledger transfers; this also writes records';
   console.log(
-    `${label.padEnd(58)} ${Math.round(rate).toLocaleString('en-US').padStart(7)} ops/s (target >= 20,000: ${met})  wall ${((seconds * 1e6) / count).toFixed(1)} us/op, cpu ${cpuUs.toFixed(1)} us/op (${Math.round(1e6 / cpuUs).toLocaleString('en-US')} ops per cpu-second)`,
+    `${label.padEnd(58)} ${Math.round(rate).toLocaleString('en-US').padStart(7)} ops/s (${verdict})  wall ${((seconds * 1e6) / count).toFixed(1)} us/op, cpu ${cpuUs.toFixed(1)} us/op (${Math.round(1e6 / cpuUs).toLocaleString('en-US')} ops per cpu-second); a second handle's first read ${loadMs.toFixed(1)} ms`,
   );
   return rate;
 }
@@ -67,6 +78,8 @@ oneAtATime(
   (l, _key, i) => l.deposit({ key: `d${i % 1000}`, syndicateId: 'b', actor: 'm', amount: '1' }),
 );
 let openAllocation;
+// An allocation also writes its record, the allocations index and the exposure limits it is checked
+// against (about seven WAL pages per commit against two or three for a transfer).
 oneAtATime(
   'allocate + settle (alternating), 10k',
   10_000,
@@ -97,6 +110,7 @@ oneAtATime(
       });
     }
   },
+  false,
 );
 
 // Distribution across 1,000 members: hybrid (time-weighted capital / performance / equal) with

@@ -104,17 +104,24 @@ export interface AuditVerification {
   problem?: AuditProblem;
 }
 
-/** Recompute a syndicate's chain from its stored entries and compare with the stored hashes. */
+/**
+ * Recompute a syndicate's chain from its stored entries and compare with the stored hashes; check that
+ * no two entries share an idempotency key and that the stored key index (op_keys, up to the
+ * checkpoint) names each entry by its own key.
+ */
 export function verifyAuditChain(
   store: LedgerStore,
   syndicateId: string,
-  expected: { seq: number; head: string },
+  expected: { seq: number; head: string; checkpointId: number },
 ): AuditVerification {
   const rows = store
     .stmt('SELECT * FROM audit WHERE syndicate_id = ? ORDER BY id')
     .iterate(syndicateId) as Iterable<AuditRow>;
   let prev = GENESIS_HASH;
   let count = 0;
+  /** Entry rowid by idempotency key. */
+  const keys = new Map<string, number>();
+  let indexable = 0;
   const fail = (row: AuditRow | undefined, reason: string): AuditVerification => ({
     ok: false,
     entries: count,
@@ -152,6 +159,10 @@ export function verifyAuditChain(
     });
     if (hash !== row.hash)
       return fail(row, `${where}: its content does not match its hash; the entry was edited`);
+    if (keys.has(row.op_key))
+      return fail(row, `${where}: reuses the idempotency key "${row.op_key}" of an earlier entry`);
+    keys.set(row.op_key, row.id);
+    if (row.id <= expected.checkpointId) indexable++;
     prev = row.hash;
   }
   if (count !== expected.seq || prev !== expected.head) {
@@ -162,6 +173,34 @@ export function verifyAuditChain(
       problem: {
         seq: count,
         reason: `the log ends at entry #${count} but the syndicate recorded ${expected.seq} entries; entries were removed from the end`,
+      },
+    };
+  }
+  let indexed = 0;
+  for (const [key, entry] of store
+    .rawStmt('SELECT op_key, entry FROM op_keys WHERE syndicate_id = ?')
+    .iterate(syndicateId) as Iterable<[string, number]>) {
+    indexed++;
+    if (keys.get(key) !== entry) {
+      return {
+        ok: false,
+        entries: count,
+        head: prev,
+        problem: {
+          seq: 0,
+          reason: `the idempotency key index maps "${key}" to a journal entry with another key`,
+        },
+      };
+    }
+  }
+  if (indexed < indexable) {
+    return {
+      ok: false,
+      entries: count,
+      head: prev,
+      problem: {
+        seq: 0,
+        reason: `the idempotency key index holds ${indexed} keys but the checkpoint covers ${indexable} entries`,
       },
     };
   }

@@ -302,7 +302,7 @@ export class SyndicateLedger {
       s.row.audit_head,
       detailsText,
     );
-    post.finish({ clock: op.at, auditSeq: seq, auditHead: entry.hash }, entry.id);
+    post.finish({ key: op.key, clock: op.at, auditSeq: seq, auditHead: entry.hash }, entry.id);
     this.store.checkpointIfDue(s.id);
     return {
       ...stored,
@@ -734,7 +734,11 @@ export class SyndicateLedger {
       // An audit reads the file itself, never what this process remembers of it.
       this.store.invalidate();
       const s = this.store.syndicate(syndicateId);
-      const audit = verifyAuditChain(this.store, s.id, { seq: s.row.audit_seq, head: s.row.audit_head });
+      const audit = verifyAuditChain(this.store, s.id, {
+        seq: s.row.audit_seq,
+        head: s.row.audit_head,
+        checkpointId: s.row.checkpoint_id,
+      });
       const ledger = verifyLedger(this.store, s.row, s.ccy);
       return { ok: audit.ok && ledger.ok, syndicateId: s.id, audit, ledger };
     }, true);

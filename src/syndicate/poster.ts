@@ -188,7 +188,10 @@ export class Poster {
    * in-memory ledger with its clock and audit head; throws (so the transaction rolls back and nothing
    * is applied) if an invariant breaks. `entryId` is the journal entry holding these postings.
    */
-  finish(record: { clock: EpochMs; auditSeq: number; auditHead: string }, entryId: number): void {
+  finish(
+    record: { key: string; clock: EpochMs; auditSeq: number; auditHead: string },
+    entryId: number,
+  ): void {
     // The totals after the operation: the row as this transaction read it (under the write lock, so
     // nobody else changed them) plus this operation's changes.
     const s = this.syndicate;
@@ -205,6 +208,7 @@ export class Poster {
     this.store.applyOperation(
       s.id,
       {
+        key: record.key,
         accounts: this.touched,
         totals,
         nextTransfer: this.nextTransfer,

@@ -11,22 +11,25 @@
  * `verifyLedger` recomputes from the postings.
  *
  * The layout is shaped by what a commit costs: SQLite writes every B-tree page an operation dirtied to
- * the WAL, so a ledger operation that only moves money (a deposit, a settlement) dirties two pages: its
- * journal entry (appended in rowid order, which is the chain's order) and the index of idempotency
- * keys. Account balances and syndicate totals are a fold over the journal, stored as a checkpoint
- * (`checkpoint_id` names the last entry it includes) every thousand operations and on close; loading a
- * syndicate folds the entries after it (store.ts). The time-weighted capital that distributions need is
+ * the WAL, so a ledger operation that only moves money (a deposit) dirties one page: its journal
+ * entry, appended in rowid order (the chain's order). Account balances, syndicate totals and the index
+ * of idempotency keys are derived from the journal and stored as a checkpoint (`checkpoint_id` names
+ * the last entry it includes) every thousand operations and on close; loading a syndicate folds the
+ * entries after it (store.ts). The time-weighted capital that distributions need is
  * kept incrementally on each capital account rather than by indexing postings.
  */
 export const SCHEMA_VERSION = 2;
 
 /**
  * Version 2 stores balances as checkpoints (syndicates.checkpoint_id names the last journal entry they
- * include). A version 1 file kept them current at every commit, so its checkpoint is its last entry.
+ * include) and the idempotency keys up to them in op_keys. A version 1 file kept balances current at
+ * every commit, so its checkpoint is its last entry, and indexed every key on the journal.
  */
 export const MIGRATE_1_TO_2 = `
 ALTER TABLE syndicates ADD COLUMN checkpoint_id INTEGER NOT NULL DEFAULT 0;
 UPDATE syndicates SET checkpoint_id = (SELECT COALESCE(MAX(id), 0) FROM audit);
+INSERT INTO op_keys (syndicate_id, op_key, entry) SELECT syndicate_id, op_key, id FROM audit;
+DROP INDEX IF EXISTS audit_key;
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
 `;
 
@@ -104,7 +107,16 @@ CREATE TABLE IF NOT EXISTS audit (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS audit_key ON audit(syndicate_id, op_key);
+
+-- Idempotency keys of the journal entries up to each syndicate's checkpoint (written with it); the keys
+-- of later entries are read from the journal tail when a syndicate is loaded. A unique index on the
+-- journal itself would add a second B-tree page to every commit.
+CREATE TABLE IF NOT EXISTS op_keys (
+  syndicate_id TEXT NOT NULL,
+  op_key TEXT NOT NULL,
+  entry INTEGER NOT NULL,
+  PRIMARY KEY (syndicate_id, op_key)
+) WITHOUT ROWID;
 
 CREATE VIEW IF NOT EXISTS postings AS
 SELECT a.syndicate_id AS syndicate_id, a.seq AS seq, a.op_key AS op_key, a.at AS at,

@@ -125,6 +125,8 @@ export interface ProposalRow {
 
 /** An audit entry as stored (it is also the operation's idempotency record). */
 export interface AuditRow {
+  /** Rowid: the entry's position in the journal (the chain's order). */
+  id: number;
   syndicate_id: string;
   seq: number;
   at: number;
@@ -204,6 +206,7 @@ export type AccountValues = Pick<AccountState, 'debits' | 'credits' | 'twAccum' 
 interface JournalRow {
   id: number;
   seq: number;
+  op_key: string;
   at: number;
   action: string;
   postings: string;
@@ -212,6 +215,8 @@ interface JournalRow {
 
 /** What an applied operation changed in the in-memory ledger (see Poster.finish). */
 export interface AppliedOperation {
+  /** The operation's idempotency key. */
+  key: string;
   accounts: ReadonlyMap<string, AccountValues>;
   totals: Pick<
     SyndicateRow,
@@ -241,6 +246,11 @@ interface CachedSyndicate {
   dirty: Set<string>;
   /** Audit rowid of the last journal entry folded in (the checkpoint when nothing followed it). */
   lastEntryId: number;
+  /**
+   * Idempotency keys of the entries after the stored checkpoint, with their audit rowids. Keys up to
+   * the checkpoint are in the op_keys table; these are written there with the next checkpoint.
+   */
+  tailKeys: Map<string, number>;
   /** Journal entries applied since the stored checkpoint (operations here, or entries folded on load). */
   sinceCheckpoint: number;
 }
@@ -423,12 +433,13 @@ export class LedgerStore {
       accounts,
       dirty: new Set(),
       lastEntryId: row.checkpoint_id,
+      tailKeys: new Map(),
       sinceCheckpoint: 0,
     };
     // Entries after the checkpoint, in journal order. The scan is by rowid (entries of other syndicates
     // interleave); a long one is counted so the next operation writes a checkpoint.
     for (const entry of this.stmt(
-      'SELECT id, seq, at, action, postings, hash FROM audit WHERE id > ? AND syndicate_id = ? ORDER BY id',
+      'SELECT id, seq, op_key, at, action, postings, hash FROM audit WHERE id > ? AND syndicate_id = ? ORDER BY id',
     ).iterate(row.checkpoint_id, id) as Iterable<JournalRow>) {
       foldEntry(cached, entry);
     }
@@ -519,6 +530,7 @@ export class LedgerStore {
     row.audit_seq = op.auditSeq;
     row.audit_head = op.auditHead;
     cached.lastEntryId = entryId;
+    cached.tailKeys.set(op.key, entryId);
     cached.sinceCheckpoint++;
   }
 
@@ -551,6 +563,11 @@ export class LedgerStore {
       const a = cached.accounts.get(code);
       if (a) update.run(a.debits, a.credits, a.twAccum, a.twAnchor, id, code);
     }
+    // Another handle may have stored some of these keys with its own checkpoint of the same entries.
+    const key = this.stmt(
+      'INSERT INTO op_keys (syndicate_id, op_key, entry) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    for (const [opKey, entry] of cached.tailKeys) key.run(id, opKey, entry);
     const r = cached.row;
     this.stmt(
       `UPDATE syndicates SET total_debits = ?, total_credits = ?, assets = ?, equity = ?, pending = ?, capital = ?,
@@ -573,6 +590,7 @@ export class LedgerStore {
     // The cache now matches the file; a rollback of this transaction drops it (changed is set).
     this.changed = true;
     cached.dirty.clear();
+    cached.tailKeys.clear();
     r.checkpoint_id = cached.lastEntryId;
     cached.sinceCheckpoint = 0;
   }
@@ -679,11 +697,25 @@ export class LedgerStore {
     };
   }
 
-  /** The audit entry (= operation record) of an idempotency key, if the key was used. */
+  /**
+   * The audit entry (= operation record) of an idempotency key, if the key was used: keys of entries
+   * after the checkpoint are in memory (read with the journal tail), older ones in op_keys.
+   */
   auditByKey(syndicateId: string, key: string): AuditRow | undefined {
-    return this.stmt('SELECT * FROM audit WHERE syndicate_id = ? AND op_key = ?').get(syndicateId, key) as
-      | AuditRow
-      | undefined;
+    const cached =
+      this.syndicates.get(syndicateId) ??
+      (this.syndicateRow(syndicateId) ? this.cached(syndicateId) : undefined);
+    if (!cached) return undefined;
+    let entry = cached.tailKeys.get(key);
+    if (entry === undefined) {
+      const stored = this.rawStmt('SELECT entry FROM op_keys WHERE syndicate_id = ? AND op_key = ?').get(
+        syndicateId,
+        key,
+      ) as [number] | undefined;
+      if (!stored) return undefined;
+      entry = stored[0];
+    }
+    return this.stmt('SELECT * FROM audit WHERE id = ?').get(entry) as AuditRow | undefined;
   }
 
   /** A row of a per-syndicate table by id, or a NOT_FOUND error naming what was looked for. */
@@ -801,4 +833,5 @@ function foldEntry(cached: CachedSyndicate, entry: JournalRow): void {
   row.audit_head = entry.hash;
   row.clock = entry.at;
   cached.lastEntryId = entry.id;
+  cached.tailKeys.set(entry.op_key, entry.id);
 }

@@ -240,6 +240,24 @@ describe('syndicate ledger checkpoints (balances as a fold over the journal)', (
     reopened.close();
   });
 
+  it('a key index that names another entry is reported by audit verify', () => {
+    const l = freshLedger();
+    createClub(l);
+    const state: SequenceState = { open: [] };
+    for (let i = 0; i < 30; i++) step(l, i, state);
+    l.close();
+    const db = new Database(l.path);
+    db.prepare("UPDATE op_keys SET entry = entry + 1 WHERE syndicate_id = ? AND op_key = 'op-3'").run(S);
+    db.close();
+    const reopened = new SyndicateLedger(l.path);
+    const v = reopened.verify({ syndicateId: S });
+    expect(v.ok).toBe(false);
+    expect(v.audit.problem?.reason).toMatch(
+      /idempotency key index maps "op-3" to a journal entry with another key/,
+    );
+    reopened.close();
+  });
+
   it('syndicates sharing a file fold only their own entries', () => {
     const l = freshLedger();
     createClub(l, 'one');
@@ -265,19 +283,25 @@ describe('syndicate ledger checkpoints (balances as a fold over the journal)', (
     for (let i = 0; i < 120; i++) step(l, i, state);
     const before = snapshot(l);
     l.close();
-    // A schema-1 file: no checkpoint column, every stored balance current.
+    // A schema-1 file: no checkpoint column, every stored balance current, every key indexed on the journal.
     const db = new Database(l.path);
-    db.exec(
-      "ALTER TABLE syndicates DROP COLUMN checkpoint_id; UPDATE meta SET value = '1' WHERE key = 'schema_version'",
-    );
+    db.exec(`ALTER TABLE syndicates DROP COLUMN checkpoint_id; DROP TABLE op_keys;
+      CREATE UNIQUE INDEX audit_key ON audit(syndicate_id, op_key);
+      UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
     db.close();
     const migrated = new SyndicateLedger(l.path);
+    expect(snapshot(migrated)).toEqual(before);
+    // Keys applied before the migration still replay.
+    expect(step(migrated, 5, { open: [] })).toBe(true);
     expect(snapshot(migrated)).toEqual(before);
     for (let i = 120; i < 140; i++) step(migrated, i, state);
     expect(snapshot(migrated).ok).toBe(true);
     migrated.close();
     const check = new Database(l.path, { readonly: true });
     expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    expect(check.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_key'").pluck().get()).toBe(
+      0,
+    );
     check.close();
   });
 });
