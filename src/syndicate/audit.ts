@@ -176,33 +176,23 @@ export function verifyAuditChain(
       },
     };
   }
+  const indexProblem = (reason: string): AuditVerification => ({
+    ok: false,
+    entries: count,
+    head: prev,
+    problem: { seq: 0, reason },
+  });
   let indexed = 0;
   for (const [key, entry] of store
     .rawStmt('SELECT op_key, entry FROM op_keys WHERE syndicate_id = ?')
     .iterate(syndicateId) as Iterable<[string, number]>) {
     indexed++;
-    if (keys.get(key) !== entry) {
-      return {
-        ok: false,
-        entries: count,
-        head: prev,
-        problem: {
-          seq: 0,
-          reason: `the idempotency key index maps "${key}" to a journal entry with another key`,
-        },
-      };
-    }
+    if (keys.get(key) !== entry)
+      return indexProblem(`the idempotency key index maps "${key}" to a journal entry with another key`);
   }
-  if (indexed < indexable) {
-    return {
-      ok: false,
-      entries: count,
-      head: prev,
-      problem: {
-        seq: 0,
-        reason: `the idempotency key index holds ${indexed} keys but the checkpoint covers ${indexable} entries`,
-      },
-    };
-  }
+  if (indexed < indexable)
+    return indexProblem(
+      `the idempotency key index holds ${indexed} keys but the checkpoint covers ${indexable} entries`,
+    );
   return { ok: true, entries: count, head: prev };
 }

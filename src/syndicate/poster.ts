@@ -146,35 +146,24 @@ export class Poster {
   snapshot(): () => void {
     // Copies: transfers change the touched accounts in place.
     const touched = new Map([...this.touched].map(([k, v]) => [k, { ...v }]));
-    const {
-      debits,
-      credits,
-      assets,
-      equity,
-      pending,
-      capital,
-      clearing,
-      transfers,
-      nextTransfer,
-      periodReset,
-    } = this;
+    const saved = {
+      debits: this.debits,
+      credits: this.credits,
+      assets: this.assets,
+      equity: this.equity,
+      pending: this.pending,
+      capital: this.capital,
+      clearing: this.clearing,
+      transfers: this.transfers,
+      nextTransfer: this.nextTransfer,
+      periodReset: this.periodReset,
+    };
     const lines = this.lines.length;
     return () => {
       this.touched.clear();
       for (const [k, v] of touched) this.touched.set(k, { ...v });
       this.lines.length = lines;
-      Object.assign(this, {
-        debits,
-        credits,
-        assets,
-        equity,
-        pending,
-        capital,
-        clearing,
-        transfers,
-        nextTransfer,
-        periodReset,
-      });
+      Object.assign(this, saved);
     };
   }
 

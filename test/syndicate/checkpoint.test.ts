@@ -220,42 +220,44 @@ describe('syndicate ledger checkpoints (balances as a fold over the journal)', (
     reopened.close();
   });
 
-  it('a damaged checkpoint is reported by audit verify, naming the account', () => {
+  /** A closed ledger after `ops` operations, changed behind its back by `sql`, verified on reopening. */
+  function verifyTampered(ops: number, sql: string) {
     const l = freshLedger();
     createClub(l);
     const state: SequenceState = { open: [] };
-    for (let i = 0; i < 50; i++) step(l, i, state);
+    for (let i = 0; i < ops; i++) step(l, i, state);
     l.close();
     const db = new Database(l.path);
-    db.prepare(
-      "UPDATE accounts SET credits = credits + 1 WHERE syndicate_id = ? AND code = 'member:m2:capital'",
-    ).run(S);
+    db.prepare(sql).run(S);
     db.close();
     const reopened = new SyndicateLedger(l.path);
-    const v = reopened.verify({ syndicateId: S });
+    try {
+      return reopened.verify({ syndicateId: S });
+    } finally {
+      reopened.close();
+    }
+  }
+
+  it('a damaged checkpoint is reported by audit verify, naming the account', () => {
+    const v = verifyTampered(
+      50,
+      "UPDATE accounts SET credits = credits + 1 WHERE syndicate_id = ? AND code = 'member:m2:capital'",
+    );
     expect(v.ok).toBe(false);
     expect(v.ledger.problems.join('\n')).toMatch(
       /account member:m2:capital: cached debits\/credits .* differ from its postings/,
     );
-    reopened.close();
   });
 
   it('a key index that names another entry is reported by audit verify', () => {
-    const l = freshLedger();
-    createClub(l);
-    const state: SequenceState = { open: [] };
-    for (let i = 0; i < 30; i++) step(l, i, state);
-    l.close();
-    const db = new Database(l.path);
-    db.prepare("UPDATE op_keys SET entry = entry + 1 WHERE syndicate_id = ? AND op_key = 'op-3'").run(S);
-    db.close();
-    const reopened = new SyndicateLedger(l.path);
-    const v = reopened.verify({ syndicateId: S });
+    const v = verifyTampered(
+      30,
+      "UPDATE op_keys SET entry = entry + 1 WHERE syndicate_id = ? AND op_key = 'op-3'",
+    );
     expect(v.ok).toBe(false);
     expect(v.audit.problem?.reason).toMatch(
       /idempotency key index maps "op-3" to a journal entry with another key/,
     );
-    reopened.close();
   });
 
   it('syndicates sharing a file fold only their own entries', () => {
