@@ -289,6 +289,8 @@ export class LedgerStore {
   private dataVersion = -1;
   /** The newest audit rowid the cache reflects (-1: unknown; read at the next sync). */
   private lastSeenId = -1;
+  /** Syndicates this handle applied operations to (they get a checkpoint on close). */
+  private readonly wroteTo = new Set<string>();
   /** Whether the running transaction changed the cache (a rollback must then drop it). */
   private changed = false;
   private readonly dataVersionStmt: Database.Statement;
@@ -503,6 +505,7 @@ export class LedgerStore {
    */
   applyOperation(syndicateId: string, op: AppliedOperation, entryId: number): void {
     this.changed = true;
+    this.wroteTo.add(syndicateId);
     const cached = this.syndicates.get(syndicateId);
     if (entryId > this.lastSeenId && this.lastSeenId >= 0) this.lastSeenId = entryId;
     // Not cached (dropped during the operation): the next load folds the appended entry from the file.
@@ -540,17 +543,21 @@ export class LedgerStore {
     if (cached && cached.sinceCheckpoint >= CHECKPOINT_EVERY) this.checkpoint(cached);
   }
 
-  /** Whether a cached syndicate has entries after its stored checkpoint (worth writing on close). */
+  /** Whether this handle applied operations (only a writer stores a checkpoint on close). */
   needsCheckpoint(): boolean {
-    for (const cached of this.syndicates.values())
-      if (cached.lastEntryId !== cached.row.checkpoint_id) return true;
-    return false;
+    return this.wroteTo.size > 0;
   }
 
-  /** Write the checkpoint of every cached syndicate with entries after its stored one (on close). */
+  /**
+   * Store the checkpoint of every syndicate this handle applied operations to, where entries follow the
+   * stored one. Reading (a status, an audit) never changes the file.
+   */
   checkpointAll(): void {
-    for (const cached of this.syndicates.values())
+    for (const id of this.wroteTo) {
+      if (!this.syndicateRow(id)) continue;
+      const cached = this.cached(id);
       if (cached.lastEntryId !== cached.row.checkpoint_id) this.checkpoint(cached);
+    }
   }
 
   /** Store the changed accounts and the syndicate's totals as of its last folded entry. */

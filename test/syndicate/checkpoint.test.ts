@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyndicateLedger } from '../../src/syndicate/index.js';
 import { CHECKPOINT_EVERY } from '../../src/syndicate/store.js';
-import { cleanupHomes, DAY, freshLedger, S, T0 } from './helpers.js';
+import { cleanupHomes, DAY, fileDigest, freshLedger, S, T0 } from './helpers.js';
 
 // The journal is the ledger: balances and totals are a fold over its entries, stored as a checkpoint
 // every CHECKPOINT_EVERY operations and on close, and a handle that loads a syndicate folds the entries
@@ -218,6 +218,20 @@ describe('syndicate ledger checkpoints (balances as a fold over the journal)', (
     const reopened = new SyndicateLedger(l.path);
     expect(snapshot(reopened)).toEqual(live);
     reopened.close();
+  });
+
+  it('reading (status, report, audit verify) and closing never change the file', () => {
+    const writer = freshLedger();
+    createClub(writer);
+    const state: SequenceState = { open: [] };
+    for (let i = 0; i < 300; i++) step(writer, i, state);
+    const before = fileDigest(writer.path);
+    const reader = new SyndicateLedger(writer.path);
+    snapshot(reader);
+    reader.close();
+    expect(fileDigest(writer.path)).toBe(before);
+    writer.close();
+    expect(fileDigest(writer.path)).not.toBe(before);
   });
 
   /** A closed ledger after `ops` operations, changed behind its back by `sql`, verified on reopening. */
