@@ -57,7 +57,7 @@ import {
   taxLiability,
 } from './reports.js';
 import { applyRuleChanges, DEFAULT_SYNDICATE_RULES, type SyndicateRulesInput } from './rules.js';
-import { MIGRATE_1_TO_2, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { MIGRATE_1_TO_2, SCHEMA, SCHEMA_GUARDS, SCHEMA_VERSION } from './schema.js';
 import { parseAllocationMethod, parseOpportunity } from './sizing.js';
 import { type AuditRow, LedgerStore, type MemberRow, type SyndicateState } from './store.js';
 import {
@@ -157,19 +157,7 @@ export class SyndicateLedger {
       const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
         | { value: string }
         | undefined;
-      if (!version) {
-        this.db
-          .prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)")
-          .run(String(SCHEMA_VERSION));
-      } else if (Number(version.value) === 1) {
-        // Under the write lock, and only if no other process migrated the file first.
-        this.db
-          .transaction(() => {
-            const now = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get();
-            if (now === '1') this.db.exec(MIGRATE_1_TO_2);
-          })
-          .immediate();
-      } else if (Number(version.value) > SCHEMA_VERSION) {
+      if (version && Number(version.value) > SCHEMA_VERSION) {
         throw new NeuralTraderError(
           'IO',
           `${KIND} ${path} was written by a newer version (schema ${version.value})`,
@@ -179,6 +167,28 @@ export class SyndicateLedger {
           },
         );
       }
+      // Under the write lock, so two processes opening an old file convert it once. Whether to convert
+      // is read from the table itself: a schema-1 file whose first open died before it recorded its
+      // version has the old columns and no version row. A current file is only read.
+      const guarded = this.db
+        .prepare(
+          "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'syndicates_old_writer_insert'",
+        )
+        .pluck()
+        .get();
+      if (version?.value !== String(SCHEMA_VERSION) || guarded !== 1)
+        this.db
+          .transaction(() => {
+            const columns = this.db.prepare('PRAGMA table_info(syndicates)').all() as { name: string }[];
+            if (!columns.some((c) => c.name === 'checkpoint_id')) this.db.exec(MIGRATE_1_TO_2);
+            this.db.exec(SCHEMA_GUARDS);
+            this.db
+              .prepare(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+              )
+              .run(String(SCHEMA_VERSION));
+          })
+          .immediate();
     } catch (error) {
       this.db.close();
       throw sqliteError(error, KIND, path);

@@ -20,17 +20,35 @@
  */
 export const SCHEMA_VERSION = 2;
 
+const OLD_WRITER =
+  'this syndicate ledger was converted to a newer format while this process had it open; restart it with the newer neural-trader';
+
 /**
  * Version 2 stores balances as checkpoints (syndicates.checkpoint_id names the last journal entry they
  * include) and the idempotency keys up to them in op_keys. A version 1 file kept balances current at
  * every commit, so its checkpoint is its last entry, and indexed every key on the journal.
  */
 export const MIGRATE_1_TO_2 = `
-ALTER TABLE syndicates ADD COLUMN checkpoint_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE syndicates ADD COLUMN checkpoint_id INTEGER NOT NULL DEFAULT -1;
 UPDATE syndicates SET checkpoint_id = (SELECT COALESCE(MAX(id), 0) FROM audit);
 INSERT INTO op_keys (syndicate_id, op_key, entry) SELECT syndicate_id, op_key, id FROM audit;
 DROP INDEX IF EXISTS audit_key;
-UPDATE meta SET value = '2' WHERE key = 'schema_version';
+`;
+
+/**
+ * A process of an earlier version that opened the file before it was converted keeps writing the old
+ * way: balances rewritten in place and no checkpoint. Folding its entries on top of those balances
+ * would count them twice, so the file refuses such writes: an operation's old-style update of the
+ * syndicate row moves the audit head without a checkpoint, and an old-style new syndicate has none.
+ * (This version moves the head only in a checkpoint, which always names the entry it includes.)
+ */
+export const SCHEMA_GUARDS = `
+CREATE TRIGGER IF NOT EXISTS syndicates_old_writer_update BEFORE UPDATE OF audit_seq ON syndicates
+WHEN NEW.audit_seq <> OLD.audit_seq AND NEW.checkpoint_id = OLD.checkpoint_id
+BEGIN SELECT RAISE(ABORT, '${OLD_WRITER}'); END;
+CREATE TRIGGER IF NOT EXISTS syndicates_old_writer_insert BEFORE INSERT ON syndicates
+WHEN NEW.checkpoint_id < 0
+BEGIN SELECT RAISE(ABORT, '${OLD_WRITER}'); END;
 `;
 
 const APPEND_ONLY = ['audit', 'votes', 'distribution_lines'];
@@ -62,7 +80,7 @@ CREATE TABLE IF NOT EXISTS syndicates (
   next_transfer INTEGER NOT NULL DEFAULT 1,
   audit_seq INTEGER NOT NULL DEFAULT 0,
   audit_head TEXT NOT NULL,
-  checkpoint_id INTEGER NOT NULL DEFAULT 0
+  checkpoint_id INTEGER NOT NULL DEFAULT -1
 );
 
 CREATE TABLE IF NOT EXISTS members (

@@ -797,10 +797,13 @@ export class LedgerStore {
   }
 }
 
-/** The capital accounts' integrals restart at a distribution (a new period). */
+/**
+ * The capital accounts' integrals restart at a distribution (a new period). Accounts anchored later
+ * were opened after it (a fold replays it over today's accounts) and are left as they were opened.
+ */
 function resetPeriod(cached: CachedSyndicate, at: number): void {
   for (const a of cached.accounts.values()) {
-    if (a.cls !== 'capital') continue;
+    if (a.cls !== 'capital' || a.twAnchor > at) continue;
     a.twAccum = 0;
     a.twAnchor = at;
     cached.dirty.add(a.code);

@@ -301,7 +301,8 @@ describe('syndicate ledger checkpoints (balances as a fold over the journal)', (
     l.close();
     // A schema-1 file: no checkpoint column, every stored balance current, every key indexed on the journal.
     const db = new Database(l.path);
-    db.exec(`ALTER TABLE syndicates DROP COLUMN checkpoint_id; DROP TABLE op_keys;
+    db.exec(`DROP TRIGGER syndicates_old_writer_update; DROP TRIGGER syndicates_old_writer_insert;
+      ALTER TABLE syndicates DROP COLUMN checkpoint_id; DROP TABLE op_keys;
       CREATE UNIQUE INDEX audit_key ON audit(syndicate_id, op_key);
       UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
     db.close();
@@ -319,5 +320,76 @@ describe('syndicate ledger checkpoints (balances as a fold over the journal)', (
       0,
     );
     check.close();
+  });
+
+  it('a schema-1 file whose first open died before it recorded its version is converted too', () => {
+    const l = freshLedger();
+    createClub(l);
+    const state: SequenceState = { open: [] };
+    for (let i = 0; i < 40; i++) step(l, i, state);
+    const before = snapshot(l);
+    l.close();
+    const db = new Database(l.path);
+    db.exec(`DROP TRIGGER syndicates_old_writer_update; DROP TRIGGER syndicates_old_writer_insert;
+      ALTER TABLE syndicates DROP COLUMN checkpoint_id; DROP TABLE op_keys;
+      CREATE UNIQUE INDEX audit_key ON audit(syndicate_id, op_key); DELETE FROM meta`);
+    db.close();
+    const migrated = new SyndicateLedger(l.path);
+    expect(snapshot(migrated)).toEqual(before);
+    for (let i = 40; i < 60; i++) step(migrated, i, state);
+    expect(snapshot(migrated).ok).toBe(true);
+    migrated.close();
+  });
+
+  it('refuses the writes of a process that opened the file before it was converted', () => {
+    const l = freshLedger();
+    createClub(l);
+    const state: SequenceState = { open: [] };
+    for (let i = 0; i < 20; i++) step(l, i, state);
+    // What an earlier version does in every operation (moves the audit head in place, no checkpoint)
+    // and when it creates a syndicate (no checkpoint column): both refused, so nothing is counted twice.
+    const old = new Database(l.path);
+    expect(() => old.prepare('UPDATE syndicates SET audit_seq = audit_seq + 1 WHERE id = ?').run(S)).toThrow(
+      /converted to a newer format while this process had it open/,
+    );
+    expect(() =>
+      old
+        .prepare(
+          `INSERT INTO syndicates (id, name, currency, created_at, clock, rules, period_start, audit_head)
+           VALUES ('old', 'old', 'USD', 0, 0, '{}', 0, '0')`,
+        )
+        .run(),
+    ).toThrow(/converted to a newer format/);
+    old.close();
+    for (let i = 20; i < 40; i++) step(l, i, state);
+    const v = snapshot(l);
+    expect(v.ok).toBe(true);
+    l.close();
+    expect(snapshot(new SyndicateLedger(l.path))).toEqual(v);
+  });
+
+  it('a reloaded handle stores the same time anchors as the writer (accounts opened after a distribution)', () => {
+    const run = (reopen: boolean) => {
+      const l = freshLedger();
+      createClub(l);
+      const state: SequenceState = { open: [] };
+      for (let i = 0; i < 60; i++) step(l, i, state);
+      l.addMember({ key: 'late', syndicateId: S, actor: 'alice', member: { id: 'late' }, at: T0 + 30 * DAY });
+      let h = l;
+      if (reopen) h = new SyndicateLedger(l.path);
+      h.deposit({ key: 'late-dep', syndicateId: S, actor: 'm0', amount: '5', at: T0 + 31 * DAY });
+      h.close();
+      const db = new Database(l.path, { readonly: true });
+      try {
+        return db
+          .prepare(
+            'SELECT code, debits, credits, tw_accum, tw_anchor FROM accounts WHERE syndicate_id = ? ORDER BY code',
+          )
+          .all(S);
+      } finally {
+        db.close();
+      }
+    };
+    expect(run(true)).toEqual(run(false));
   });
 });
