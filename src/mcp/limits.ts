@@ -13,7 +13,10 @@ import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
 export const MAX_BARS_PER_SYMBOL = 1_000_000;
 /** Grid points one optimisation may try (each finished trial keeps its metrics until ranking). */
 export const MAX_GRID_COMBINATIONS = 20_000;
-/** Training work: epochs x training windows (each window is one forward and backward pass). */
+/**
+ * Training work: epochs x training windows x input channels (each window is one forward and backward
+ * pass; every exogenous input adds a channel as wide as the target's, and the window tensors with it).
+ */
 export const MAX_TRAINING_WORK = 2_000_000;
 /** Monte Carlo draws: scenarios x assets (one float64 each). */
 export const MAX_MONTE_CARLO_DRAWS = 10_000_000;
@@ -122,13 +125,28 @@ export function trainingWindows(bars: number, inputSize: number, horizon: number
   return Math.max(0, bars - inputSize - horizon + 1);
 }
 
-/** Refuse training whose epochs x windows exceeds MAX_TRAINING_WORK (checked once the bar count is known). */
-export function checkTrainingWork(epochs: number, bars: number, inputSize: number, horizon: number): void {
-  const work = epochs * trainingWindows(bars, inputSize, horizon);
+/**
+ * Refuse training whose epochs x windows x channels exceeds MAX_TRAINING_WORK (checked once the bar
+ * count is known). `channels` is 1 for the target alone, plus one per exogenous input.
+ */
+export function checkTrainingWork(
+  epochs: number,
+  bars: number,
+  inputSize: number,
+  horizon: number,
+  channels = 1,
+): void {
+  const windows = trainingWindows(bars, inputSize, horizon);
+  const work = epochs * windows * channels;
   if (work > MAX_TRAINING_WORK) {
+    const width =
+      channels > 1 ? ` x ${channels} input channels (the target and ${channels - 1} exogenous)` : '';
     throw new ValidationError(
-      `epochs: ${epochs} epochs x ${count(trainingWindows(bars, inputSize, horizon))} windows = ${count(work)} training passes; the limit is ${count(MAX_TRAINING_WORK)}`,
-      { field: 'epochs', hint: 'train fewer epochs or on a shorter date range' },
+      `epochs: ${epochs} epochs x ${count(windows)} windows${width} = ${count(work)} training passes; the limit is ${count(MAX_TRAINING_WORK)}`,
+      {
+        field: 'epochs',
+        hint: `train fewer epochs or on a shorter date range${channels > 1 ? ', or with fewer exogenous inputs' : ''}`,
+      },
     );
   }
 }

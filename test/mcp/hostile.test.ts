@@ -90,6 +90,12 @@ const HOSTILE: Hostile[] = [
     expect: /epochs: 1000 epochs x [\d,]+ windows = [\d,]+ training passes; the limit is 2,000,000/,
   },
   {
+    name: 'training work within the limit for the target alone, beyond it with exogenous inputs',
+    tool: 'neural_train',
+    args: { symbol: 'SPX', epochs: 300, exogenous: ['volume'] },
+    expect: /epochs: 300 epochs x [\d,]+ windows x 2 input channels \(the target and 1 exogenous\)/,
+  },
+  {
     name: 'Monte Carlo scenarios x assets beyond the limit',
     tool: 'risk_analysis',
     args: {

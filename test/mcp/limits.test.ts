@@ -109,6 +109,11 @@ describe('training and Monte Carlo work', () => {
     );
     expect(() => checkTrainingWork(30, 5106, 30, 5)).not.toThrow();
     expect(() => checkTrainingWork(1000, 20, 30, 5)).not.toThrow();
+    // Each exogenous input widens every window by another channel.
+    expect(() => checkTrainingWork(300, 5106, 30, 5)).not.toThrow();
+    expect(() => checkTrainingWork(300, 5106, 30, 5, 3)).toThrow(
+      /300 epochs x 5,072 windows x 3 input channels \(the target and 2 exogenous\) = 4,564,800 training passes/,
+    );
   });
 
   it('counts scenarios x assets', () => {

@@ -274,7 +274,7 @@ const neuralTrain = defineTool({
     );
     // The window count is known only now; checked before any tensor is allocated.
     const inputSize = args.input_size ?? defaultInputSize(args.horizon);
-    checkTrainingWork(args.epochs, series.length, inputSize, args.horizon);
+    checkTrainingWork(args.epochs, series.length, inputSize, args.horizon, 1 + exogenous.length);
     await neural.initNeuralBackend();
     const model = neural.buildForecaster(args.model_type, {
       inputSize,
