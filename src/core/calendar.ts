@@ -331,17 +331,26 @@ export function seasonOf(timestamps: ArrayLike<number>): Season {
   return { bars, basis: `${bars} bars = one ${calendar} trading day of ${timeframe} bars ${measured}` };
 }
 
-/** New York's offset from UTC at `ts`, in ms (-5 h in winter, -4 h in summer), from the tz database. */
-const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-});
+/**
+ * The formatter that reads New York's offset from UTC (-5 h in winter, -4 h in summer) from the tz
+ * database. Made on first use: creating it loads ICU's time-zone data (about 9 MB of memory), which a
+ * process that never asks for New York time (a daily backtest) does not need.
+ */
+let newYorkParts: Intl.DateTimeFormat | undefined;
+
+function newYorkFormatter(): Intl.DateTimeFormat {
+  newYorkParts ??= new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return newYorkParts;
+}
 
 /**
  * New York's UTC offset at `ts`. Formatting a date through Intl costs ~20 us, and every day order asks
@@ -362,7 +371,7 @@ function newYorkOffsetMs(ts: number): number {
 
 function newYorkOffsetFromIntl(ts: number): number {
   const parts: Record<string, number> = {};
-  for (const p of NEW_YORK_PARTS.formatToParts(new Date(ts))) {
+  for (const p of newYorkFormatter().formatToParts(new Date(ts))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
   const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
