@@ -450,7 +450,6 @@ export class LedgerStore {
   }
 
   /** Record in the cache what this connection just wrote to a syndicate's row (no-op if not cached). */
-  /** Record in the cache what this connection just wrote to a syndicate's row (no-op if not cached). */
   syndicateWritten(id: string, changes: Partial<SyndicateRow>): void {
     this.changed = true;
     const cached = this.syndicates.get(id);
