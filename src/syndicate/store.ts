@@ -539,7 +539,7 @@ export class LedgerStore {
   /** Write the checkpoint of a syndicate if enough has happened since the last one. */
   checkpointIfDue(syndicateId: string): void {
     const cached = this.syndicates.get(syndicateId);
-    if (cached && cached.sinceCheckpoint >= CHECKPOINT_EVERY) this.checkpoint(cached);
+    if (cached && cached.sinceCheckpoint >= CHECKPOINT_EVERY) this.checkpointFile();
   }
 
   /** Whether this handle applied operations (only a writer stores a checkpoint on close). */
@@ -548,15 +548,23 @@ export class LedgerStore {
   }
 
   /**
-   * Store the checkpoint of every syndicate this handle applied operations to, where entries follow the
-   * stored one. Reading (a status, an audit) never changes the file.
+   * On close: store the checkpoints this handle can (it applied operations; reading, a status or an
+   * audit, never changes the file). The syndicates it wrote to are loaded first if they were dropped.
    */
   checkpointAll(): void {
-    for (const id of this.wroteTo) {
-      if (!this.syndicateRow(id)) continue;
-      const cached = this.cached(id);
+    for (const id of this.wroteTo) if (this.syndicateRow(id)) this.cached(id);
+    this.checkpointFile();
+  }
+
+  /**
+   * Inside a write transaction: store the checkpoint of every loaded syndicate with entries after its
+   * stored one (this handle holds their state as of the file), then move up the checkpoints of the
+   * syndicates that have none.
+   */
+  private checkpointFile(): void {
+    for (const cached of this.syndicates.values())
       if (cached.lastEntryId !== cached.row.checkpoint_id) this.checkpoint(cached);
-    }
+    this.advanceIdleCheckpoints(this.maxEntryId());
   }
 
   /** Store the changed accounts and the syndicate's totals as of its last folded entry. */
@@ -599,6 +607,20 @@ export class LedgerStore {
     cached.tailKeys.clear();
     r.checkpoint_id = cached.lastEntryId;
     cached.sinceCheckpoint = 0;
+  }
+
+  /**
+   * Move up to `upTo` (the newest entry) the checkpoint of every syndicate in the file that has no
+   * entries after its stored one (its stored rows already include all its entries). Without this,
+   * loading a syndicate that nobody writes would scan every entry the busy ones appended since its
+   * last checkpoint; with it, at most those since the busy one's last checkpoint. A syndicate with
+   * entries after its checkpoint is left to the handle that wrote them.
+   */
+  private advanceIdleCheckpoints(upTo: number): void {
+    this.stmt(
+      `UPDATE syndicates SET checkpoint_id = ? WHERE checkpoint_id < ? AND NOT EXISTS (
+         SELECT 1 FROM audit WHERE audit.id > syndicates.checkpoint_id AND audit.syndicate_id = syndicates.id)`,
+    ).run(upTo, upTo);
   }
 
   /**

@@ -292,6 +292,27 @@ describe('syndicate ledger checkpoints (balances as a fold over the journal)', (
     l.close();
   });
 
+  it('a syndicate nobody writes is not left to scan what a busy one appends', () => {
+    const l = freshLedger();
+    createClub(l, 'idle');
+    createClub(l, 'busy');
+    const idle: SequenceState = { open: [] };
+    const busy: SequenceState = { open: [] };
+    for (let i = 0; i < 30; i++) step(l, i, idle, 'idle');
+    const before = snapshot(l, 'idle');
+    for (let i = 0; i < 2500; i++) step(l, i, busy, 'busy');
+    const file = stored(l.path, 'idle');
+    const lastBusy = stored(l.path, 'busy').lastEntry;
+    // The idle syndicate's checkpoint followed the busy one's (every 1,000 operations), not its own last entry.
+    expect(file.row.checkpoint_id).toBeGreaterThan(file.lastEntry);
+    expect(lastBusy - file.row.checkpoint_id).toBeLessThanOrEqual(CHECKPOINT_EVERY);
+    const reader = new SyndicateLedger(l.path);
+    expect(snapshot(reader, 'idle')).toEqual(before);
+    expect(snapshot(reader, 'busy')).toEqual(snapshot(l, 'busy'));
+    reader.close();
+    l.close();
+  });
+
   it('opens a schema-1 file (balances rewritten at every commit) as its own checkpoint and keeps writing', () => {
     const l = freshLedger();
     createClub(l);
