@@ -1,14 +1,7 @@
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BarSeries } from '../core/bars.js';
+import { zoneOffsetReader } from '../core/calendar.js';
 import { DataError, ValidationError } from '../core/errors.js';
 import { formatTimestamp, timestampFormatter, tryParseDate } from '../core/time.js';
 import { TIMEFRAME_MS, type Timeframe } from '../core/timeframe.js';
@@ -218,32 +211,15 @@ function parseTimestamp(bytes: Buffer, start: number, end: number): number {
  * Intl once per local hour and cached, so a 30-minute series costs one lookup per hour of data at most.
  */
 function localToUtcConverter(timeZone: string): (localMs: number) => number {
-  let format: Intl.DateTimeFormat;
+  let offsetAt: (utcMs: number) => number;
   try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    offsetAt = zoneOffsetReader(timeZone);
   } catch {
     throw new ValidationError(`timeZone: unknown time zone "${timeZone}"`, {
       field: 'timeZone',
       hint: 'use an IANA zone name such as Europe/Zurich or America/New_York',
     });
   }
-  const offsetAt = (utcMs: number): number => {
-    const parts: Record<string, number> = {};
-    for (const part of format.formatToParts(utcMs)) {
-      if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    }
-    const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-    return asUtc - (utcMs - (((utcMs % 1000) + 1000) % 1000));
-  };
   const exactOffset = (localMs: number): number => {
     const guess = offsetAt(localMs);
     const corrected = offsetAt(localMs - guess);
