@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { BarSeries } from '../../src/core/bars.js';
 import { parseCsvBars, readCsvBarsFile } from '../../src/data/csv.js';
 
 // loadCsvBars reads a file a chunk at a time and parses the whole lines of each chunk, carrying the
@@ -14,19 +15,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Outcome = { ok: true; bars: unknown } | { ok: false; message: string };
 
-function outcome(read: () => { toJSON?: () => unknown }): Outcome {
+function outcome(read: () => BarSeries): Outcome {
   try {
-    const s = read() as unknown as {
-      symbol: string;
-      timeframe: string;
-      closeOnly: boolean;
-      timestamps: Float64Array;
-      open: Float64Array;
-      high: Float64Array;
-      low: Float64Array;
-      close: Float64Array;
-      volume: Float64Array;
-    };
+    const s = read();
     return {
       ok: true,
       bars: {
