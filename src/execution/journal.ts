@@ -235,7 +235,7 @@ CREATE TABLE orders (
   updated_at INTEGER NOT NULL,
   checksum TEXT NOT NULL
 );
-CREATE INDEX orders_status ON orders(status);
+CREATE INDEX orders_open ON orders(status) WHERE status IN ('new','accepted','partially_filled');
 CREATE INDEX orders_broker_order_id ON orders(broker_order_id);
 CREATE TABLE order_events (
   seq INTEGER PRIMARY KEY,
