@@ -204,6 +204,10 @@ interface FillRow {
  * frame in every order's commit (13.4 -> 12.4 frames per paper order). Their seq only orders rows; rows
  * are deleted only all at once (account reset). Journals created before keep AUTOINCREMENT; both read
  * the same. handoffs keeps it: requesters follow their handoff by seq across a reset.
+ *
+ * orders_open indexes open orders only: an order is stored in its final state at commit, so one that
+ * fills at once never enters it (one B-tree, one WAL frame fewer per such order). Queries for open
+ * orders name the same status list and search it; journals created before keep a full status index.
  */
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
