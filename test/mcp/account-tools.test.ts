@@ -1,14 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_INITIAL_CAPITAL } from '../../src/core/defaults.js';
-import {
-  callError,
-  callOk,
-  connectStdio,
-  makeSandbox,
-  runCli,
-  type Sandbox,
-  type StdioSession,
-} from './helpers.js';
+import { callError, callOk, runCli, stdioSuite } from './helpers.js';
 
 /**
  * The trading and portfolio tools take the CLI's `account` argument, apply the same limits as the
@@ -40,21 +32,10 @@ const DJ30 = [
 ];
 
 describe('accounts through the MCP tools', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
-
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const mcp = stdioSuite();
 
   it('trades a named account, separate from the default one', async () => {
-    const placed = await callOk(session.client, 'execute_trade', {
+    const placed = await callOk(mcp.session.client, 'execute_trade', {
       account: 'Swing',
       symbol: 'AAPL',
       side: 'buy',
@@ -63,23 +44,23 @@ describe('accounts through the MCP tools', () => {
     });
     expect(placed.account).toBe('swing');
     expect((placed.order as { status: string }).status).toBe('filled');
-    const swing = await callOk(session.client, 'get_portfolio_status', { account: 'swing' });
+    const swing = await callOk(mcp.session.client, 'get_portfolio_status', { account: 'swing' });
     expect(swing).toMatchObject({ account: 'swing', kind: 'paper', position_count: 1 });
-    const paper = await callOk(session.client, 'get_portfolio_status');
+    const paper = await callOk(mcp.session.client, 'get_portfolio_status');
     expect(paper).toMatchObject({ account: 'paper', position_count: 0, cash: DEFAULT_INITIAL_CAPITAL });
-    const orders = await callOk(session.client, 'get_orders', { account: 'swing' });
+    const orders = await callOk(mcp.session.client, 'get_orders', { account: 'swing' });
     expect(orders.count).toBe(1);
-    const listed = await callOk(session.client, 'list_accounts');
+    const listed = await callOk(mcp.session.client, 'list_accounts');
     const accounts = listed.accounts as { account: string; owner: string | null }[];
     expect(accounts.map((a) => a.account)).toEqual(['paper', 'swing']);
     // This server owns both while it runs.
     for (const a of accounts) expect(a.owner).toMatch(/^pid \d+ on this host \(neural-trader mcp start\)/);
-    expect(await callError(session.client, 'get_orders', { account: 'no way' })).toMatch(/account/);
+    expect(await callError(mcp.session.client, 'get_orders', { account: 'no way' })).toMatch(/account/);
   });
 
   it('refuses a rebalance to twenty -1 weights by the gross exposure rule, placing nothing', async () => {
     const weights = Object.fromEntries(DJ30.map((symbol) => [symbol, -1]));
-    const text = await callError(session.client, 'portfolio_rebalance', {
+    const text = await callError(mcp.session.client, 'portfolio_rebalance', {
       target_weights: weights,
       execute: true,
       client_order_id_prefix: 'short-all',
@@ -87,12 +68,12 @@ describe('accounts through the MCP tools', () => {
     expect(text).toMatch(
       /target_weights: gross weight 20\.0000 \(sum of \|weight\|\) exceeds the maximum gross exposure of 2 x equity/,
     );
-    const orders = await callOk(session.client, 'get_orders', { status: 'all' });
+    const orders = await callOk(mcp.session.client, 'get_orders', { status: 'all' });
     expect(orders.count).toBe(0);
   });
 
   it('applies the size limits and strict checks to every order', async () => {
-    const tiny = await callOk(session.client, 'simulate_trade', {
+    const tiny = await callOk(mcp.session.client, 'simulate_trade', {
       symbol: 'AAPL',
       side: 'buy',
       quantity: 1e-300,
@@ -101,7 +82,7 @@ describe('accounts through the MCP tools', () => {
       /below the smallest tradable quantity/,
     );
     expect(
-      await callError(session.client, 'execute_trade', {
+      await callError(mcp.session.client, 'execute_trade', {
         symbol: 'AAPL',
         side: 'sell',
         quantity: 1e15,
@@ -109,7 +90,7 @@ describe('accounts through the MCP tools', () => {
       }),
     ).toMatch(/above the maximum order quantity/);
     expect(
-      await callError(session.client, 'execute_trade', {
+      await callError(mcp.session.client, 'execute_trade', {
         symbol: 'AAPL',
         side: 'sell',
         quantity: 5_000,
@@ -119,7 +100,7 @@ describe('accounts through the MCP tools', () => {
   });
 
   it("a CLI order on the server's account is handed to the server, which places it once", async () => {
-    const r = await runCli(sandbox, [
+    const r = await runCli(mcp.sandbox, [
       'order',
       'submit',
       '--symbol',
@@ -136,15 +117,15 @@ describe('accounts through the MCP tools', () => {
     const result = JSON.parse(r.stdout);
     expect(result.placedBy).toMatch(/^pid \d+ on this host \(neural-trader mcp start\)/);
     expect(result.order.status).toBe('filled');
-    const orders = await callOk(session.client, 'get_orders', { client_order_id: 'cli-1' });
+    const orders = await callOk(mcp.session.client, 'get_orders', { client_order_id: 'cli-1' });
     expect(orders.count).toBe(1);
   });
 
   it('resets an account only with confirm: true', async () => {
-    expect(await callError(session.client, 'reset_account', { account: 'swing' })).toMatch(/confirm/);
-    const reset = await callOk(session.client, 'reset_account', { account: 'swing', confirm: true });
+    expect(await callError(mcp.session.client, 'reset_account', { account: 'swing' })).toMatch(/confirm/);
+    const reset = await callOk(mcp.session.client, 'reset_account', { account: 'swing', confirm: true });
     expect(reset).toMatchObject({ account: 'swing', cash: DEFAULT_INITIAL_CAPITAL });
-    const swing = await callOk(session.client, 'get_portfolio_status', { account: 'swing' });
+    const swing = await callOk(mcp.session.client, 'get_portfolio_status', { account: 'swing' });
     expect(swing).toMatchObject({ cash: DEFAULT_INITIAL_CAPITAL, position_count: 0 });
   });
 });

@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMarketData } from '../../src/data/index.js';
 import { bollingerBands, rsi, sma } from '../../src/indicators/index.js';
-import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+import { callError, callOk, stdioSuite } from './helpers.js';
 
 describe('data tools over stdio', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
-
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const mcp = stdioSuite();
 
   it('get_market_data returns the bundled bars of a range', async () => {
-    const data = await callOk(session.client, 'get_market_data', {
+    const data = await callOk(mcp.session.client, 'get_market_data', {
       symbol: 'aapl',
       start_date: '2015-01-02',
       end_date: '2015-01-30',
@@ -36,7 +25,7 @@ describe('data tools over stdio', () => {
   });
 
   it("get_market_data gives the data's own bars by default, like market-data on the CLI", async () => {
-    const data = await callOk(session.client, 'get_market_data', {
+    const data = await callOk(mcp.session.client, 'get_market_data', {
       symbol: 'USDCHF',
       start_date: '2001-03-01',
       end_date: '2001-03-01',
@@ -50,7 +39,7 @@ describe('data tools over stdio', () => {
   });
 
   it('get_market_data keeps the most recent `limit` bars and can resample', async () => {
-    const data = await callOk(session.client, 'get_market_data', {
+    const data = await callOk(mcp.session.client, 'get_market_data', {
       symbol: 'SPX',
       start_date: '2019-01-01',
       end_date: '2019-12-31',
@@ -65,24 +54,26 @@ describe('data tools over stdio', () => {
   });
 
   it('get_market_data names the field of invalid arguments', async () => {
-    expect(await callError(session.client, 'get_market_data', { symbol: 'AAPL', timeframe: '2Day' })).toMatch(
-      /timeframe[\s\S]*1Min.*1Day|unknown timeframe "2Day"; valid: 1Min/,
-    );
     expect(
-      await callError(session.client, 'get_market_data', { symbol: 'AAPL', start_date: '01/02/2015' }),
+      await callError(mcp.session.client, 'get_market_data', { symbol: 'AAPL', timeframe: '2Day' }),
+    ).toMatch(/timeframe[\s\S]*1Min.*1Day|unknown timeframe "2Day"; valid: 1Min/);
+    expect(
+      await callError(mcp.session.client, 'get_market_data', { symbol: 'AAPL', start_date: '01/02/2015' }),
     ).toMatch(/start_date/);
-    expect(await callError(session.client, 'get_market_data', { symbol: 'AAPL', provider: 'yahoo' })).toMatch(
-      /unknown "yahoo"; valid: sample, file, synthetic, alpaca, polygon[\s\S]*provider/,
+    expect(
+      await callError(mcp.session.client, 'get_market_data', { symbol: 'AAPL', provider: 'yahoo' }),
+    ).toMatch(/unknown "yahoo"; valid: sample, file, synthetic, alpaca, polygon[\s\S]*provider/);
+    expect(await callError(mcp.session.client, 'get_market_data', { symbol: 'AAPL', limit: 0 })).toMatch(
+      /limit/,
     );
-    expect(await callError(session.client, 'get_market_data', { symbol: 'AAPL', limit: 0 })).toMatch(/limit/);
-    expect(await callError(session.client, 'get_market_data', {})).toMatch(/symbol/);
+    expect(await callError(mcp.session.client, 'get_market_data', {})).toMatch(/symbol/);
   });
 
   it('get_market_data turns library errors into tool errors with a hint', async () => {
-    const unknown = await callError(session.client, 'get_market_data', { symbol: 'APPL' });
+    const unknown = await callError(mcp.session.client, 'get_market_data', { symbol: 'APPL' });
     expect(unknown).toMatch(/unknown sample symbol "APPL"; did you mean .*AAPL/);
     expect(unknown).toMatch(/hint:/);
-    const outside = await callError(session.client, 'get_market_data', {
+    const outside = await callError(mcp.session.client, 'get_market_data', {
       symbol: 'MSFT',
       start_date: '2010-01-01',
       end_date: '2010-12-31',
@@ -91,7 +82,7 @@ describe('data tools over stdio', () => {
   });
 
   it('quick_analysis matches the indicators library on the bars up to the date', async () => {
-    const data = await callOk(session.client, 'quick_analysis', { symbol: 'SPX', date: '2008-10-15' });
+    const data = await callOk(mcp.session.client, 'quick_analysis', { symbol: 'SPX', date: '2008-10-15' });
     const history = await fetchMarketData('SPX', undefined, '2008-10-15');
     const i = history.length - 1;
     expect(data.date).toBe('2008-10-15');
@@ -110,21 +101,21 @@ describe('data tools over stdio', () => {
   });
 
   it('quick_analysis on a non-trading day uses the bar before and says so', async () => {
-    const data = await callOk(session.client, 'quick_analysis', { symbol: 'AAPL', date: '2016-07-04' });
+    const data = await callOk(mcp.session.client, 'quick_analysis', { symbol: 'AAPL', date: '2016-07-04' });
     expect(data.date).toBe('2016-07-01');
     expect((data.warnings as string[]).join(' ')).toMatch(/no bar on 2016-07-04/);
   });
 
   it('quick_analysis rejects a bad date', async () => {
-    expect(await callError(session.client, 'quick_analysis', { symbol: 'AAPL', date: 'yesterday' })).toMatch(
-      /date/,
-    );
+    expect(
+      await callError(mcp.session.client, 'quick_analysis', { symbol: 'AAPL', date: 'yesterday' }),
+    ).toMatch(/date/);
   });
 
   it('serves the bundled datasets as a resource', async () => {
-    const { resources } = await session.client.listResources();
+    const { resources } = await mcp.session.client.listResources();
     expect(resources.map((r) => r.uri)).toContain('neural-trader://datasets');
-    const read = await session.client.readResource({ uri: 'neural-trader://datasets' });
+    const read = await mcp.session.client.readResource({ uri: 'neural-trader://datasets' });
     const body = JSON.parse((read.contents[0] as { text: string }).text) as {
       datasets: { symbol: string; bars: number }[];
     };

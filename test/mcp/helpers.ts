@@ -68,11 +68,17 @@ export async function connectStdio(
   return { client, stderr: () => stderr, protocolErrors: () => errors, close: () => client.close() };
 }
 
+/** A suite's MCP server over stdio and the sandbox (home, cwd) it runs in. */
+export interface StdioSuite {
+  readonly session: StdioSession;
+  readonly sandbox: Sandbox;
+}
+
 /**
  * A stdio session shared by the tests of one describe block: started before them, closed (with its
- * sandbox) after them. Returns an accessor, since the session exists only once `beforeAll` has run.
+ * sandbox) after them. Its fields are getters, since the session exists only once `beforeAll` has run.
  */
-export function stdioSessionForSuite(extraEnv: Record<string, string> = {}): () => StdioSession {
+export function stdioSuite(extraEnv: Record<string, string> = {}): StdioSuite {
   let sandbox: Sandbox | undefined;
   let session: StdioSession | undefined;
   beforeAll(async () => {
@@ -83,10 +89,22 @@ export function stdioSessionForSuite(extraEnv: Record<string, string> = {}): () 
     await session?.close();
     sandbox?.cleanup();
   });
-  return () => {
-    if (!session) throw new Error('the MCP session was not started (beforeAll failed)');
-    return session;
+  return {
+    get session() {
+      if (!session) throw new Error('the MCP session was not started (beforeAll failed)');
+      return session;
+    },
+    get sandbox() {
+      if (!sandbox) throw new Error('the MCP sandbox was not made (beforeAll failed)');
+      return sandbox;
+    },
   };
+}
+
+/** stdioSuite's session alone, as an accessor. */
+export function stdioSessionForSuite(extraEnv: Record<string, string> = {}): () => StdioSession {
+  const suite = stdioSuite(extraEnv);
+  return () => suite.session;
 }
 
 export interface HttpServerProcess {

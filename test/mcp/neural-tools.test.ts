@@ -1,31 +1,20 @@
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { callError, callOk, stdioSuite } from './helpers.js';
 
 describe('neural tools over stdio', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
+  const mcp = stdioSuite();
   let modelName = '';
 
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
-
   it('neural_model_status is empty on a fresh home', async () => {
-    const data = await callOk(session.client, 'neural_model_status');
+    const data = await callOk(mcp.session.client, 'neural_model_status');
     expect(data.count).toBe(0);
-    expect(data.models_directory).toBe(`${sandbox.home}/models`);
+    expect(data.models_directory).toBe(`${mcp.sandbox.home}/models`);
   });
 
   it('neural_train trains, saves and registers a model, with progress per epoch', async () => {
     const progress: number[] = [];
-    const result = await session.client.callTool(
+    const result = await mcp.session.client.callTool(
       {
         name: 'neural_train',
         arguments: {
@@ -50,7 +39,7 @@ describe('neural tools over stdio', () => {
     expect(data.model.symbol).toBe('AAPL');
     expect(data.model.horizon).toBe(3);
     expect(data.model.trained_to).toBe('2016-12-30');
-    expect(data.model.path.startsWith(`${sandbox.home}/models/`)).toBe(true);
+    expect(data.model.path.startsWith(`${mcp.sandbox.home}/models/`)).toBe(true);
     expect(existsSync(data.model.path)).toBe(true);
     expect(data.training.epochs_run).toBeGreaterThan(0);
     expect(progress.length).toBe(data.training.epochs_run);
@@ -58,14 +47,17 @@ describe('neural tools over stdio', () => {
   });
 
   it('neural_model_status lists the model', async () => {
-    const data = await callOk(session.client, 'neural_model_status');
+    const data = await callOk(mcp.session.client, 'neural_model_status');
     expect(data.count).toBe(1);
-    const one = await callOk(session.client, 'neural_model_status', { model: modelName });
+    const one = await callOk(mcp.session.client, 'neural_model_status', { model: modelName });
     expect((one.models as { name: string }[])[0].name).toBe(modelName);
   });
 
   it('neural_forecast forecasts the horizon with quantile bands', async () => {
-    const data = await callOk(session.client, 'neural_forecast', { model: modelName, date: '2017-06-30' });
+    const data = await callOk(mcp.session.client, 'neural_forecast', {
+      model: modelName,
+      date: '2017-06-30',
+    });
     expect(data.symbol).toBe('AAPL');
     expect(data.origin_date).toBe('2017-06-30');
     const forecast = data.forecast as { step: number; value: number; p10: number; p90: number }[];
@@ -77,7 +69,7 @@ describe('neural tools over stdio', () => {
   });
 
   it('neural_evaluate scores the model after its training range against baselines', async () => {
-    const data = await callOk(session.client, 'neural_evaluate', {
+    const data = await callOk(mcp.session.client, 'neural_evaluate', {
       model: modelName,
       end_date: '2017-12-31',
     });
@@ -92,14 +84,14 @@ describe('neural tools over stdio', () => {
       bars: 5,
       basis: expect.stringContaining('one week of us-equity daily bars'),
     });
-    const weekly = await callOk(session.client, 'neural_evaluate', {
+    const weekly = await callOk(mcp.session.client, 'neural_evaluate', {
       model: modelName,
       end_date: '2017-12-31',
       season: 10,
     });
     expect(weekly.season).toEqual({ bars: 10, basis: '10 bars (given)' });
     expect(weekly.baselines).not.toEqual(data.baselines);
-    const inSample = await callOk(session.client, 'neural_evaluate', {
+    const inSample = await callOk(mcp.session.client, 'neural_evaluate', {
       model: modelName,
       start_date: '2016-01-04',
       end_date: '2016-12-30',
@@ -109,7 +101,7 @@ describe('neural tools over stdio', () => {
 
   it('neural_train honours cancellation: nothing is saved and the server keeps serving', async () => {
     const controller = new AbortController();
-    const call = session.client.callTool(
+    const call = mcp.session.client.callTool(
       { name: 'neural_train', arguments: { symbol: 'AAPL', model_type: 'nhits', epochs: 500, patience: 0 } },
       undefined,
       {
@@ -122,28 +114,30 @@ describe('neural tools over stdio', () => {
     );
     await expect(call).rejects.toThrow(/abort/i);
     const started = Date.now();
-    expect((await callOk(session.client, 'ping')).status).toBe('ok');
+    expect((await callOk(mcp.session.client, 'ping')).status).toBe('ok');
     // Cancelled training stops at its next epoch boundary and registers nothing.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const status = await callOk(session.client, 'neural_model_status');
+    const status = await callOk(mcp.session.client, 'neural_model_status');
     expect(status.count).toBe(1);
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('kept stdout clean while tfjs was loaded and used', () => {
     // A progress notification racing the cancellation is expected; a non-JSON stdout line is not.
-    const errors = session
+    const errors = mcp.session
       .protocolErrors()
       .filter((e) => !/progress notification for an unknown token/.test(e));
     expect(errors).toEqual([]);
   });
 
   it('names the field of bad arguments and unknown models', async () => {
-    expect(await callError(session.client, 'neural_train', { symbol: 'AAPL', model_type: 'gpt' })).toMatch(
-      /unknown "gpt"; valid: nhits, nbeats, lstm, transformer/,
+    expect(
+      await callError(mcp.session.client, 'neural_train', { symbol: 'AAPL', model_type: 'gpt' }),
+    ).toMatch(/unknown "gpt"; valid: nhits, nbeats, lstm, transformer/);
+    expect(await callError(mcp.session.client, 'neural_train', { symbol: 'AAPL', epochs: 0 })).toMatch(
+      /epochs/,
     );
-    expect(await callError(session.client, 'neural_train', { symbol: 'AAPL', epochs: 0 })).toMatch(/epochs/);
-    const unknown = await callError(session.client, 'neural_forecast', { model: 'nope.ntm' });
+    const unknown = await callError(mcp.session.client, 'neural_forecast', { model: 'nope.ntm' });
     expect(unknown).toMatch(/model: unknown model "nope.ntm"/);
     expect(unknown).toContain(modelName);
   });

@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMarketData } from '../../src/data/index.js';
 import { calculateVaR, kellyFromHistory } from '../../src/risk/index.js';
-import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+import { callError, callOk, stdioSuite } from './helpers.js';
 
 /** Issue #11 through the MCP server: conventions and horizons in the output, column needs as tool errors. */
 describe('annualisation, horizons and required columns over stdio', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
-
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const mcp = stdioSuite();
 
   it('run_backtest returns the annualisation with the metrics; calendar overrides it', async () => {
-    const data = await callOk(session.client, 'run_backtest', {
+    const data = await callOk(mcp.session.client, 'run_backtest', {
       strategy: 'sma-crossover',
       symbols: ['USDCHF'],
     });
     expect(data.annualisation).toMatch(/^12,508 periods\/year measured from the timestamps/);
     // MCP results are snake_case at every level (CONTRIBUTING.md "Output conventions").
     expect((data.benchmark as { annualized_return: number }).annualized_return).toBeCloseTo(0.0788, 4);
-    const crypto = await callOk(session.client, 'run_backtest', {
+    const crypto = await callOk(mcp.session.client, 'run_backtest', {
       strategy: 'momentum',
       symbols: ['KO'],
       start_date: '1995-01-01',
@@ -37,13 +26,13 @@ describe('annualisation, horizons and required columns over stdio', () => {
   });
 
   it('run_backtest of enhanced-momentum on close-only data is a tool error naming volume and the fix', async () => {
-    const text = await callError(session.client, 'run_backtest', {
+    const text = await callError(mcp.session.client, 'run_backtest', {
       strategy: 'enhanced-momentum',
       symbols: ['KO'],
     });
     expect(text).toMatch(/enhanced-momentum needs volume .* but KO has none \(close-only data\)/);
     expect(text).toMatch(/volumeFilter/);
-    const off = await callOk(session.client, 'run_backtest', {
+    const off = await callOk(mcp.session.client, 'run_backtest', {
       strategy: 'enhanced-momentum',
       symbols: ['KO'],
       params: { volumeFilter: false },
@@ -52,7 +41,7 @@ describe('annualisation, horizons and required columns over stdio', () => {
   });
 
   it('risk_analysis on USDCHF: a 1-day horizon of daily closes (lookback in trading days), or scaled bars', async () => {
-    const data = await callOk(session.client, 'risk_analysis', {
+    const data = await callOk(mcp.session.client, 'risk_analysis', {
       positions: { USDCHF: 100_000 },
       start_date: '1996-04-01',
       method: 'parametric',
@@ -65,12 +54,12 @@ describe('annualisation, horizons and required columns over stdio', () => {
     );
     expect(data.var).toBeCloseTo(expected.var, 8);
     expect(data.horizon).toMatch(/^1-day horizon: daily returns \(30Min bars resampled/);
-    const recent = await callOk(session.client, 'risk_analysis', {
+    const recent = await callOk(mcp.session.client, 'risk_analysis', {
       positions: { USDCHF: 100_000 },
       lookback_days: 60,
     });
     expect(recent.observations).toBe(59);
-    const scaled = await callOk(session.client, 'risk_analysis', {
+    const scaled = await callOk(mcp.session.client, 'risk_analysis', {
       positions: { USDCHF: 100_000 },
       lookback_days: 60,
       intraday: 'scale',
@@ -80,7 +69,7 @@ describe('annualisation, horizons and required columns over stdio', () => {
   });
 
   it('calculate_kelly_criterion (continuous) uses the library and states its annualisation', async () => {
-    const data = await callOk(session.client, 'calculate_kelly_criterion', {
+    const data = await callOk(mcp.session.client, 'calculate_kelly_criterion', {
       symbol: 'USDCHF',
       start_date: '1996-04-01',
       risk_free_rate: 0.01,
@@ -93,7 +82,7 @@ describe('annualisation, horizons and required columns over stdio', () => {
   });
 
   it('stress_test on a book worth <= 0: pnl_pct null and a note', async () => {
-    const data = await callOk(session.client, 'stress_test', {
+    const data = await callOk(mcp.session.client, 'stress_test', {
       positions: { KO: -1000 },
       cash: 1000,
       start_date: '1996-01-01',

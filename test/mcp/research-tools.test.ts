@@ -1,31 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backtest } from '../../src/backtest/index.js';
 import { listStrategies } from '../../src/strategies/index.js';
-import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+import { callError, callOk, stdioSuite } from './helpers.js';
 
 describe('strategy and backtest tools over stdio', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
-
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const mcp = stdioSuite();
 
   it('list_strategies lists the registry', async () => {
-    const data = await callOk(session.client, 'list_strategies');
+    const data = await callOk(mcp.session.client, 'list_strategies');
     const names = (data.strategies as { name: string }[]).map((s) => s.name);
     expect(names).toEqual(listStrategies().map((s) => s.name));
     expect(names).toEqual(expect.arrayContaining(['sma-crossover', 'pairs']));
   });
 
   it('get_strategy_info describes parameters and the optimisation grid', async () => {
-    const data = await callOk(session.client, 'get_strategy_info', { strategy: 'pairs' });
+    const data = await callOk(mcp.session.client, 'get_strategy_info', { strategy: 'pairs' });
     expect(data.name).toBe('pairs');
     expect(data.min_symbols).toBe(2);
     const params = data.parameters as { name: string }[];
@@ -34,13 +23,13 @@ describe('strategy and backtest tools over stdio', () => {
   });
 
   it('get_strategy_info names the field and the valid strategies for an unknown one', async () => {
-    const text = await callError(session.client, 'get_strategy_info', { strategy: 'foo' });
+    const text = await callError(mcp.session.client, 'get_strategy_info', { strategy: 'foo' });
     expect(text).toMatch(/^strategy: unknown strategy "foo"/);
     expect(text).toMatch(/valid strategies: .*pairs.*sma-crossover|valid strategies: .*sma-crossover/);
   });
 
   it('serves the strategy catalogue as a resource', async () => {
-    const read = await session.client.readResource({ uri: 'neural-trader://strategies' });
+    const read = await mcp.session.client.readResource({ uri: 'neural-trader://strategies' });
     const body = JSON.parse((read.contents[0] as { text: string }).text) as {
       strategies: { name: string }[];
     };
@@ -57,7 +46,7 @@ describe('strategy and backtest tools over stdio', () => {
       commission: 0.001,
       params: { fast: 10, slow: 40 },
     };
-    const data = await callOk(session.client, 'run_backtest', args);
+    const data = await callOk(mcp.session.client, 'run_backtest', args);
     const expected = await backtest(
       'sma-crossover',
       { fast: 10, slow: 40, symbols: ['AAPL'] },
@@ -81,20 +70,20 @@ describe('strategy and backtest tools over stdio', () => {
   });
 
   it('run_backtest reports bad parameters and symbols by name', async () => {
-    const badParam = await callError(session.client, 'run_backtest', {
+    const badParam = await callError(mcp.session.client, 'run_backtest', {
       strategy: 'sma-crossover',
       symbols: ['AAPL'],
       params: { fast: -3 },
     });
     expect(badParam).toMatch(/fast/);
     expect(
-      await callError(session.client, 'run_backtest', { strategy: 'sma-crossover', symbols: [] }),
+      await callError(mcp.session.client, 'run_backtest', { strategy: 'sma-crossover', symbols: [] }),
     ).toMatch(/symbols/);
-    expect(await callError(session.client, 'run_backtest', { strategy: 'nope', symbols: ['AAPL'] })).toMatch(
-      /strategy: unknown strategy "nope"/,
-    );
     expect(
-      await callError(session.client, 'run_backtest', {
+      await callError(mcp.session.client, 'run_backtest', { strategy: 'nope', symbols: ['AAPL'] }),
+    ).toMatch(/strategy: unknown strategy "nope"/);
+    expect(
+      await callError(mcp.session.client, 'run_backtest', {
         strategy: 'sma-crossover',
         symbols: ['AAPL'],
         initial_capital: -1,
@@ -104,7 +93,7 @@ describe('strategy and backtest tools over stdio', () => {
 
   it('optimize_strategy ranks a small grid with progress', async () => {
     const progress: number[] = [];
-    const result = await session.client.callTool(
+    const result = await mcp.session.client.callTool(
       {
         name: 'optimize_strategy',
         arguments: {
@@ -144,7 +133,7 @@ describe('strategy and backtest tools over stdio', () => {
   });
 
   it('optimize_strategy names a bad metric', async () => {
-    const text = await callError(session.client, 'optimize_strategy', {
+    const text = await callError(mcp.session.client, 'optimize_strategy', {
       strategy: 'sma-crossover',
       symbols: ['AAPL'],
       metric: 'alpha',

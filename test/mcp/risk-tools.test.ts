@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMarketData } from '../../src/data/index.js';
 import {
   calculateVaR,
@@ -6,24 +6,13 @@ import {
   kellyCriterionBinary,
   preparePortfolio,
 } from '../../src/risk/index.js';
-import { callError, callOk, connectStdio, makeSandbox, type Sandbox, type StdioSession } from './helpers.js';
+import { callError, callOk, stdioSuite } from './helpers.js';
 
 describe('risk tools over stdio', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
-
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const mcp = stdioSuite();
 
   it('risk_analysis matches the risk library on the same price history', async () => {
-    const data = await callOk(session.client, 'risk_analysis', {
+    const data = await callOk(mcp.session.client, 'risk_analysis', {
       positions: { KO: 100, PG: 50 },
       cash: 1000,
       start_date: '1998-01-01',
@@ -44,7 +33,7 @@ describe('risk tools over stdio', () => {
   });
 
   it('risk_analysis method "all" gives every method on the same data, equal to the library', async () => {
-    const data = await callOk(session.client, 'risk_analysis', {
+    const data = await callOk(mcp.session.client, 'risk_analysis', {
       positions: { KO: 100, PG: 50 },
       cash: 1000,
       start_date: '1998-01-01',
@@ -79,7 +68,7 @@ describe('risk tools over stdio', () => {
   });
 
   it('risk_analysis of a net short book with no cash: VaR in currency, percentages null, a note', async () => {
-    const data = await callOk(session.client, 'risk_analysis', {
+    const data = await callOk(mcp.session.client, 'risk_analysis', {
       positions: { KO: -100 },
       start_date: '1998-01-01',
       end_date: '1999-12-31',
@@ -93,30 +82,30 @@ describe('risk tools over stdio', () => {
 
   it('risk_analysis names bad arguments and needs positions when the account is flat', async () => {
     expect(
-      await callError(session.client, 'risk_analysis', { positions: { KO: 10 }, method: 'magic' }),
+      await callError(mcp.session.client, 'risk_analysis', { positions: { KO: 10 }, method: 'magic' }),
     ).toMatch(/unknown "magic"; valid: historical, parametric, cornish-fisher, monte-carlo/);
     expect(
-      await callError(session.client, 'risk_analysis', { positions: { KO: 10 }, confidence: 1.5 }),
+      await callError(mcp.session.client, 'risk_analysis', { positions: { KO: 10 }, confidence: 1.5 }),
     ).toMatch(/confidence/);
-    expect(await callError(session.client, 'risk_analysis', {})).toMatch(
+    expect(await callError(mcp.session.client, 'risk_analysis', {})).toMatch(
       /positions: the traded account holds no positions/,
     );
   });
 
   it('risk_analysis defaults to the traded (paper) account', async () => {
-    await callOk(session.client, 'execute_trade', {
+    await callOk(mcp.session.client, 'execute_trade', {
       symbol: 'AAPL',
       side: 'buy',
       quantity: 20,
       client_order_id: 'risk-1',
     });
-    const data = await callOk(session.client, 'risk_analysis', { method: 'parametric' });
+    const data = await callOk(mcp.session.client, 'risk_analysis', { method: 'parametric' });
     expect(data.source).toBe('paper account');
     expect(data.var as number).toBeGreaterThan(0);
   });
 
   it('correlation_analysis returns a symmetric matrix with unit diagonal', async () => {
-    const data = await callOk(session.client, 'correlation_analysis', {
+    const data = await callOk(mcp.session.client, 'correlation_analysis', {
       symbols: ['KO', 'PG', 'IBM'],
       start_date: '1995-01-01',
       end_date: '1999-12-31',
@@ -141,15 +130,15 @@ describe('risk tools over stdio', () => {
   });
 
   it('correlation_analysis explains symbols without common history', async () => {
-    const text = await callError(session.client, 'correlation_analysis', { symbols: ['AAPL', 'KO'] });
+    const text = await callError(mcp.session.client, 'correlation_analysis', { symbols: ['AAPL', 'KO'] });
     expect(text).toMatch(/^symbols: too few common dates for AAPL, KO/);
-    expect(await callError(session.client, 'correlation_analysis', { symbols: ['AAPL'] })).toMatch(
+    expect(await callError(mcp.session.client, 'correlation_analysis', { symbols: ['AAPL'] })).toMatch(
       /at least two/,
     );
   });
 
   it('calculate_kelly_criterion: binary bets match the library, continuous uses returns', async () => {
-    const binary = await callOk(session.client, 'calculate_kelly_criterion', {
+    const binary = await callOk(mcp.session.client, 'calculate_kelly_criterion', {
       win_probability: 0.55,
       decimal_odds: 2,
       fraction: 0.5,
@@ -160,7 +149,7 @@ describe('risk tools over stdio', () => {
     expect(binary.full_kelly).toBeCloseTo(0.1, 12);
     expect(binary.stake_fraction).toBeCloseTo(expected.stake, 12);
     expect(binary.stake_amount).toBeCloseTo(10_000 * expected.stake, 8);
-    const continuous = await callOk(session.client, 'calculate_kelly_criterion', {
+    const continuous = await callOk(mcp.session.client, 'calculate_kelly_criterion', {
       symbol: 'SPX',
       start_date: '2010-01-01',
       end_date: '2019-12-31',
@@ -168,11 +157,14 @@ describe('risk tools over stdio', () => {
     expect(continuous.kind).toBe('continuous');
     expect(continuous.annual_volatility as number).toBeGreaterThan(0.05);
     expect(continuous.observations as number).toBeGreaterThan(2000);
-    expect(await callError(session.client, 'calculate_kelly_criterion', { win_probability: 0.5 })).toMatch(
-      /decimal_odds/,
-    );
     expect(
-      await callError(session.client, 'calculate_kelly_criterion', { win_probability: 1.5, decimal_odds: 2 }),
+      await callError(mcp.session.client, 'calculate_kelly_criterion', { win_probability: 0.5 }),
+    ).toMatch(/decimal_odds/);
+    expect(
+      await callError(mcp.session.client, 'calculate_kelly_criterion', {
+        win_probability: 1.5,
+        decimal_odds: 2,
+      }),
     ).toMatch(/win_probability/);
   });
 
@@ -186,7 +178,7 @@ describe('risk tools over stdio', () => {
       { odds: '150', odds_format: 'american' },
     ];
     for (const price of prices) {
-      const data = await callOk(session.client, 'calculate_kelly_criterion', {
+      const data = await callOk(mcp.session.client, 'calculate_kelly_criterion', {
         win_probability: 0.5,
         ...price,
         fraction: 0.5,
@@ -202,18 +194,18 @@ describe('risk tools over stdio', () => {
       expect(data.growth_rate).toBeCloseTo(0.5 * Math.log(1 + 1.5 / 12) + 0.5 * Math.log(1 - 1 / 12), 15);
     }
     // The same bet through the sports tool (one outcome, no caps) and through decimal_odds.
-    const sports = await callOk(session.client, 'calculate_betting_kelly', {
+    const sports = await callOk(mcp.session.client, 'calculate_betting_kelly', {
       odds: ['-200'],
       probabilities: [0.7],
       fraction: 1,
       max_bet: 1,
       max_event: 1,
     });
-    const risk = await callOk(session.client, 'calculate_kelly_criterion', {
+    const risk = await callOk(mcp.session.client, 'calculate_kelly_criterion', {
       win_probability: 0.7,
       odds: '-200',
     });
-    const decimal = await callOk(session.client, 'calculate_kelly_criterion', {
+    const decimal = await callOk(mcp.session.client, 'calculate_kelly_criterion', {
       win_probability: 0.7,
       decimal_odds: 1.5,
     });
@@ -224,7 +216,7 @@ describe('risk tools over stdio', () => {
     expect(decimal.full_kelly).toBeCloseTo(risk.full_kelly as number, 15);
     expect(decimal.decimal_odds).toBe(1.5);
     // No edge: nothing staked, and said so.
-    const none = await callOk(session.client, 'calculate_kelly_criterion', {
+    const none = await callOk(mcp.session.client, 'calculate_kelly_criterion', {
       win_probability: 0.3,
       odds: '+100',
     });
@@ -232,23 +224,23 @@ describe('risk tools over stdio', () => {
     expect(none.warnings).toEqual(['no edge at this price: Kelly stakes nothing']);
     // Bad input: one line naming the argument.
     expect(
-      await callError(session.client, 'calculate_kelly_criterion', { win_probability: 0.5, odds: 0.9 }),
+      await callError(mcp.session.client, 'calculate_kelly_criterion', { win_probability: 0.5, odds: 0.9 }),
     ).toMatch(/^odds: odds must be more than 1/);
     expect(
-      await callError(session.client, 'calculate_kelly_criterion', { win_probability: 0.5, odds: '5/0' }),
+      await callError(mcp.session.client, 'calculate_kelly_criterion', { win_probability: 0.5, odds: '5/0' }),
     ).toMatch(/^odds:/);
     expect(
-      await callError(session.client, 'calculate_kelly_criterion', {
+      await callError(mcp.session.client, 'calculate_kelly_criterion', {
         win_probability: 0.5,
         odds: '+150',
         decimal_odds: 2.5,
       }),
     ).toMatch(/^decimal_odds: give one price of the bet, not odds and decimal_odds/);
-    expect(await callError(session.client, 'calculate_kelly_criterion', { odds: '+150' })).toMatch(
+    expect(await callError(mcp.session.client, 'calculate_kelly_criterion', { odds: '+150' })).toMatch(
       /^win_probability: give the probability of winning with odds/,
     );
     expect(
-      await callError(session.client, 'calculate_kelly_criterion', {
+      await callError(mcp.session.client, 'calculate_kelly_criterion', {
         win_probability: 0.5,
         decimal_odds: 2,
         odds_format: 'american',
@@ -257,7 +249,7 @@ describe('risk tools over stdio', () => {
   });
 
   it('stress_test replays historical crashes and hypothetical shocks', async () => {
-    const data = await callOk(session.client, 'stress_test', {
+    const data = await callOk(mcp.session.client, 'stress_test', {
       positions: { KO: 100, PG: 50 },
       start_date: '1995-01-01',
       end_date: '1999-12-31',

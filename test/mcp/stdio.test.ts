@@ -1,33 +1,13 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listMcpTools } from '../../src/mcp/index.js';
-import {
-  BIN,
-  baseEnv,
-  callError,
-  callOk,
-  connectStdio,
-  makeSandbox,
-  type Sandbox,
-  type StdioSession,
-} from './helpers.js';
+import { BIN, baseEnv, callError, callOk, stdioSuite } from './helpers.js';
 
 describe('mcp start (stdio): protocol, system tools, prompts', () => {
-  let sandbox: Sandbox;
-  let session: StdioSession;
-
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const mcp = stdioSuite();
 
   it('lists every registered tool with schemas and truthful annotations', async () => {
-    const { tools } = await session.client.listTools();
+    const { tools } = await mcp.session.client.listTools();
     const names = tools.map((t) => t.name);
     expect(names).toEqual(listMcpTools().map((t) => t.name));
     expect(names).toContain('ping');
@@ -49,18 +29,18 @@ describe('mcp start (stdio): protocol, system tools, prompts', () => {
   });
 
   it('ping answers with the server version', async () => {
-    const data = await callOk(session.client, 'ping');
+    const data = await callOk(mcp.session.client, 'ping');
     expect(data.status).toBe('ok');
     expect(data.server).toBe('neural-trader');
     expect(data.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('get_system_metrics reports paper mode, toolsets and versions', async () => {
-    const data = await callOk(session.client, 'get_system_metrics');
+    const data = await callOk(mcp.session.client, 'get_system_metrics');
     expect(data.trading_mode).toBe('paper');
     expect(data.live_trading_enabled).toBe(false);
     expect(data.transport).toBe('stdio');
-    expect(data.home).toBe(sandbox.home);
+    expect(data.home).toBe(mcp.sandbox.home);
     const versions = data.versions as Record<string, string | null>;
     expect(versions['@modelcontextprotocol/sdk']).toMatch(/^1\./);
     expect(versions.node).toBe(process.versions.node);
@@ -71,30 +51,33 @@ describe('mcp start (stdio): protocol, system tools, prompts', () => {
   });
 
   it('rejects unknown arguments, naming the key, and keeps serving', async () => {
-    const text = await callError(session.client, 'ping', { verbose: true });
+    const text = await callError(mcp.session.client, 'ping', { verbose: true });
     expect(text).toMatch(/verbose/);
-    const data = await callOk(session.client, 'ping');
+    const data = await callOk(mcp.session.client, 'ping');
     expect(data.status).toBe('ok');
   });
 
   it('an unknown tool is an error, not a crash', async () => {
-    const result = await session.client.callTool({ name: 'no_such_tool', arguments: {} });
+    const result = await mcp.session.client.callTool({ name: 'no_such_tool', arguments: {} });
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result.content)).toMatch(/no_such_tool/);
   });
 
   it('offers the analyze_symbol and daily_risk_review prompts', async () => {
-    const { prompts } = await session.client.listPrompts();
+    const { prompts } = await mcp.session.client.listPrompts();
     expect(prompts.map((p) => p.name)).toEqual(
       expect.arrayContaining(['analyze_symbol', 'daily_risk_review']),
     );
-    const prompt = await session.client.getPrompt({ name: 'analyze_symbol', arguments: { symbol: 'AAPL' } });
+    const prompt = await mcp.session.client.getPrompt({
+      name: 'analyze_symbol',
+      arguments: { symbol: 'AAPL' },
+    });
     const text = (prompt.messages[0].content as { text: string }).text;
     expect(text).toContain('AAPL');
     // Only tools this server exposes are mentioned.
     const toolNames = listMcpTools().map((t) => t.name);
     for (const mentioned of text.match(/\b[a-z]+_[a-z_]+\b/g) ?? []) expect(toolNames).toContain(mentioned);
-    const review = await session.client.getPrompt({ name: 'daily_risk_review', arguments: {} });
+    const review = await mcp.session.client.getPrompt({ name: 'daily_risk_review', arguments: {} });
     expect((review.messages[0].content as { text: string }).text).toMatch(/risk review/);
   });
 
@@ -114,7 +97,10 @@ describe('mcp start (stdio): protocol, system tools, prompts', () => {
       { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_orders', arguments: {} } },
       { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'ping', arguments: {} } },
     ];
-    const child = spawn(process.execPath, [BIN, 'mcp', 'start'], { cwd: sandbox.cwd, env: baseEnv(sandbox) });
+    const child = spawn(process.execPath, [BIN, 'mcp', 'start'], {
+      cwd: mcp.sandbox.cwd,
+      env: baseEnv(mcp.sandbox),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BarSeries } from '../../src/core/bars.js';
 import { Random } from '../../src/core/random.js';
 import { initNeuralBackend } from '../../src/neural/backend.js';
@@ -19,15 +19,7 @@ import {
   readModelMetadata,
   TransformerForecaster,
 } from '../../src/neural/models.js';
-import {
-  baseEnv,
-  callError,
-  callOk,
-  connectStdio,
-  makeSandbox,
-  type Sandbox,
-  type StdioSession,
-} from '../mcp/helpers.js';
+import { baseEnv, callError, callOk, stdioSuite } from '../mcp/helpers.js';
 
 // Training several small models; slow on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 180_000 });
@@ -391,28 +383,19 @@ describe('exogenous inputs: derivation (prepareExogenous)', () => {
 
 describe('exogenous inputs through the CLI and the MCP server', () => {
   const bin = resolve(import.meta.dirname, '../../bin/neural-trader.js');
-  let sandbox: Sandbox;
-  let session: StdioSession;
-  beforeAll(async () => {
-    sandbox = makeSandbox();
-    session = await connectStdio(sandbox);
-  });
-  afterAll(async () => {
-    await session?.close();
-    sandbox?.cleanup();
-  });
+  const mcp = stdioSuite();
   const cli = (...args: string[]) => {
     const result = spawnSync(process.execPath, [bin, ...args], {
-      cwd: sandbox.cwd,
+      cwd: mcp.sandbox.cwd,
       encoding: 'utf8',
-      env: baseEnv(sandbox),
+      env: baseEnv(mcp.sandbox),
       timeout: 120_000,
     });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 
   it('the same exogenous request trains the same model on both faces; predict and evaluate rebuild the inputs', async () => {
-    const file = join(sandbox.cwd, 'spx-exog.bin');
+    const file = join(mcp.sandbox.cwd, 'spx-exog.bin');
     const train = cli(
       'neural',
       'train',
@@ -445,7 +428,7 @@ describe('exogenous inputs through the CLI and the MCP server', () => {
     expect(train.code, train.stderr).toBe(0);
     const summary = JSON.parse(train.stdout);
     expect(summary.exogenous).toBe('volume,returns:DJIA');
-    const fromMcp = await callOk(session.client, 'neural_train', {
+    const fromMcp = await callOk(mcp.session.client, 'neural_train', {
       symbol: 'SPX',
       model_type: 'transformer',
       start_date: '2006-01-01',
@@ -473,7 +456,7 @@ describe('exogenous inputs through the CLI and the MCP server', () => {
     expect(predict.code, predict.stderr).toBe(0);
     const forecast = JSON.parse(predict.stdout);
     expect(forecast.forecast).toHaveLength(3);
-    const mcpForecast = await callOk(session.client, 'neural_forecast', {
+    const mcpForecast = await callOk(mcp.session.client, 'neural_forecast', {
       model: mcpModel.name,
       date: '2008-03-31',
     });
@@ -482,7 +465,7 @@ describe('exogenous inputs through the CLI and the MCP server', () => {
     const evaluate = cli('neural', 'evaluate', '--model-file', file, '--end', '2008-06-30', '--json');
     expect(evaluate.code, evaluate.stderr).toBe(0);
     const report = JSON.parse(evaluate.stdout);
-    const mcpReport = await callOk(session.client, 'neural_evaluate', {
+    const mcpReport = await callOk(mcp.session.client, 'neural_evaluate', {
       model: mcpModel.name,
       end_date: '2008-06-30',
       exogenous: ['volume'],
@@ -517,7 +500,7 @@ describe('exogenous inputs through the CLI and the MCP server', () => {
       expect(run.stderr).toMatch(message);
       expect(run.stderr).not.toMatch(/\s+at /);
     }
-    const error = await callError(session.client, 'neural_forecast', { model: mcpModel.name });
+    const error = await callError(mcp.session.client, 'neural_forecast', { model: mcpModel.name });
     expect(JSON.stringify(error)).toMatch(/DJIA data ends 2012-12-31/);
   });
 });

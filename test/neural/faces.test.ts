@@ -1,19 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchMarketData } from '../../src/data/registry.js';
 import { activeBackend, initNeuralBackend } from '../../src/neural/backend.js';
 import { defaultInputSize, NEURAL_TRAIN_DEFAULTS } from '../../src/neural/defaults.js';
 import { buildForecaster, loadModel } from '../../src/neural/models.js';
-import {
-  baseEnv,
-  callError,
-  callOk,
-  connectStdio,
-  makeSandbox,
-  type Sandbox,
-  type StdioSession,
-} from '../mcp/helpers.js';
+import { baseEnv, callError, callOk, stdioSuite } from '../mcp/helpers.js';
 
 // Slow on a loaded machine (training); the default 20 s per test is too tight.
 vi.setConfig({ testTimeout: 180_000 });
@@ -22,24 +14,16 @@ vi.setConfig({ testTimeout: 180_000 });
 // same model (same config, same loss to the digit, same forecasts). Uses dist/ (run `npm run build`).
 
 const bin = resolve(import.meta.dirname, '../../bin/neural-trader.js');
-let sandbox: Sandbox;
-let session: StdioSession;
-
+const server = stdioSuite();
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  session = await connectStdio(sandbox);
   await initNeuralBackend();
-});
-afterAll(async () => {
-  await session?.close();
-  sandbox?.cleanup();
 });
 
 function cli(...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: sandbox.cwd,
+    cwd: server.sandbox.cwd,
     encoding: 'utf8',
-    env: baseEnv(sandbox),
+    env: baseEnv(server.sandbox),
     timeout: 120_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -100,7 +84,7 @@ const cases: {
 
 describe('neural train: the same options through the CLI and the MCP server', () => {
   it.each(cases)('$name', async ({ cli: flags, mcp, check }) => {
-    const file = join(sandbox.cwd, `cli-${flags[1]}.bin`);
+    const file = join(server.sandbox.cwd, `cli-${flags[1]}.bin`);
     const common = [
       '--symbol',
       'SPX',
@@ -125,7 +109,7 @@ describe('neural train: the same options through the CLI and the MCP server', ()
       parameters: number;
       loss: string;
     };
-    const fromMcp = await callOk(session.client, 'neural_train', {
+    const fromMcp = await callOk(server.session.client, 'neural_train', {
       symbol: 'SPX',
       start_date: '2018-01-01',
       end_date: '2019-06-30',
@@ -167,7 +151,7 @@ describe('neural train: the same options through the CLI and the MCP server', ()
       expect(lines.length).toBeLessThanOrEqual(2);
       expect(run.stderr).not.toMatch(/\s+at /);
     }
-    const error = await callError(session.client, 'neural_train', {
+    const error = await callError(server.session.client, 'neural_train', {
       symbol: 'SPX',
       model_type: 'lstm',
       interpretable: true,
@@ -180,7 +164,7 @@ describe('neural train: the same options through the CLI and the MCP server', ()
 
 describe('neural train defaults: one request with no options gives one model on every face', () => {
   it('the CLI, the MCP server and the library train the same default model to the same numbers', async () => {
-    const file = join(sandbox.cwd, 'cli-defaults.bin');
+    const file = join(server.sandbox.cwd, 'cli-defaults.bin');
     const range = ['--symbol', 'SPX', '--start', '2019-01-01', '--end', '2019-12-31'];
     const run = cli('neural', 'train', ...range, '--output', file, '--json');
     expect(run.code, run.stderr).toBe(0);
@@ -191,7 +175,7 @@ describe('neural train defaults: one request with no options gives one model on 
       epochs: number;
       loss: string;
     };
-    const fromMcp = await callOk(session.client, 'neural_train', {
+    const fromMcp = await callOk(server.session.client, 'neural_train', {
       symbol: 'SPX',
       start_date: '2019-01-01',
       end_date: '2019-12-31',
