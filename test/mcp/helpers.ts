@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -168,6 +168,24 @@ export async function connectHttp(url: string, token?: string): Promise<Client> 
 }
 
 /** Run the CLI to completion (for commands that should fail fast). */
+/**
+ * The CLI run to completion on the test's thread (for long runs such as training, where the test has
+ * nothing to do meanwhile), in the sandbox, with a generous time limit.
+ */
+export function runCliSync(
+  sandbox: Sandbox,
+  args: string[],
+  timeoutMs = 120_000,
+): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: sandbox.cwd,
+    encoding: 'utf8',
+    env: baseEnv(sandbox),
+    timeout: timeoutMs,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 export function runCli(
   sandbox: Sandbox,
   args: string[],

@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BarSeries } from '../../src/core/bars.js';
 import { Random } from '../../src/core/random.js';
@@ -19,7 +18,7 @@ import {
   readModelMetadata,
   TransformerForecaster,
 } from '../../src/neural/models.js';
-import { baseEnv, callError, callOk, stdioSuite } from '../mcp/helpers.js';
+import { callError, callOk, runCliSync, stdioSuite } from '../mcp/helpers.js';
 
 // Training several small models; slow on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 180_000 });
@@ -382,17 +381,8 @@ describe('exogenous inputs: derivation (prepareExogenous)', () => {
 });
 
 describe('exogenous inputs through the CLI and the MCP server', () => {
-  const bin = resolve(import.meta.dirname, '../../bin/neural-trader.js');
   const mcp = stdioSuite();
-  const cli = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [bin, ...args], {
-      cwd: mcp.sandbox.cwd,
-      encoding: 'utf8',
-      env: baseEnv(mcp.sandbox),
-      timeout: 120_000,
-    });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
+  const cli = (...args: string[]) => runCliSync(mcp.sandbox, args);
 
   it('the same exogenous request trains the same model on both faces; predict and evaluate rebuild the inputs', async () => {
     const file = join(mcp.sandbox.cwd, 'spx-exog.bin');

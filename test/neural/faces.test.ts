@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchMarketData } from '../../src/data/registry.js';
 import { activeBackend, initNeuralBackend } from '../../src/neural/backend.js';
 import { defaultInputSize, NEURAL_TRAIN_DEFAULTS } from '../../src/neural/defaults.js';
 import { buildForecaster, loadModel } from '../../src/neural/models.js';
-import { baseEnv, callError, callOk, stdioSuite } from '../mcp/helpers.js';
+import { callError, callOk, runCliSync, stdioSuite } from '../mcp/helpers.js';
 
 // Slow on a loaded machine (training); the default 20 s per test is too tight.
 vi.setConfig({ testTimeout: 180_000 });
@@ -13,21 +12,12 @@ vi.setConfig({ testTimeout: 180_000 });
 // Every model option on every face: the same request through the CLI and the MCP server trains the
 // same model (same config, same loss to the digit, same forecasts). Uses dist/ (run `npm run build`).
 
-const bin = resolve(import.meta.dirname, '../../bin/neural-trader.js');
 const server = stdioSuite();
 beforeAll(async () => {
   await initNeuralBackend();
 });
 
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: server.sandbox.cwd,
-    encoding: 'utf8',
-    env: baseEnv(server.sandbox),
-    timeout: 120_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args: string[]) => runCliSync(server.sandbox, args);
 
 const cases: {
   name: string;
